@@ -1,0 +1,37 @@
+# Everything the project needs is installed by `make install` into .venv (safe to run twice).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install test lint serve demo cpp bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest -n auto --cov --cov-report=term tests
+
+serve: install
+	$(BIN)/python -m fake_server --host 127.0.0.1 --port 8080
+
+demo: install
+	$(BIN)/python -m harness demo
+
+cpp:
+	$(MAKE) -C examples/cpp
+
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m harness bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .coverage .coverage.*
