@@ -1,0 +1,1 @@
+"""Runs real Conductor workers against the fake server: fixtures, scenarios, benchmarks."""
