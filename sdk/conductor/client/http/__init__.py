@@ -1,0 +1,1 @@
+"""HTTP side of the SDK: the wire models and the compact task client."""
