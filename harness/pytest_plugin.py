@@ -1,1 +1,77 @@
-"""pytest plugin (registered through the pytest11 entry point)."""
+"""pytest plugin for worker authors, active wherever this package is installed (``pytest11``).
+
+Fixtures:
+
+- ``conductor_server``: a fake Conductor server, one per test session (per xdist worker), its
+  state reset before each test. ``.url`` is the API base for ``Configuration``; ``.admin`` is an
+  ``AdminClient`` (register definitions, start workflows, wait for them, enqueue tasks, stats).
+  Errors raised inside the server fail the test that caused them.
+- ``conductor_workers``: a factory that starts real worker processes for the rest of the test:
+  ``conductor_workers(worker, ...)``; they are stopped when the test ends, pass or fail.
+
+Marker ``@pytest.mark.conductor_server(manual_clock=True, auth_key=..., auth_secret=...,
+token_ttl_seconds=...)`` gives that test a server of its own with those options (a manual clock
+is moved with ``conductor_server.admin.advance_clock(seconds)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+MARKER = "conductor_server"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(manual_clock=False, auth_key=None, auth_secret=None, token_ttl_seconds=None):"
+        " run the test against a fake Conductor server of its own, with these options",
+    )
+
+
+@pytest.fixture(scope="session")
+def _conductor_shared_server() -> Iterator[Any]:
+    from harness.server import ServerHandle
+
+    with ServerHandle() as server:
+        yield server
+
+
+@pytest.fixture
+def conductor_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fake Conductor server: ``.url``, ``.admin``, ``.check()``."""
+    from harness.server import ServerHandle
+
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None and (marker.kwargs or marker.args):
+        if marker.args:
+            raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only")
+        with ServerHandle(**marker.kwargs) as server:
+            yield server
+            server.check()
+        return
+    server = request.getfixturevalue("_conductor_shared_server")
+    server.reset()
+    yield server
+    server.check()
+
+
+@pytest.fixture
+def conductor_workers(conductor_server: Any) -> Iterator[Callable[..., Any]]:
+    """Starts worker processes against ``conductor_server`` until the test ends.
+
+    ``conductor_workers(*workers, import_modules=None, scan_for_annotated_workers=False)``
+    returns a ``RunningWorkers`` (``.drain()``, ``.check_alive()``, ``.processes``).
+    """
+    from harness.workers import run_workers
+
+    with ExitStack() as stack:
+
+        def start(*workers: Any, **options: Any) -> Any:
+            return stack.enter_context(run_workers(workers, conductor_server.url, **options))
+
+        yield start

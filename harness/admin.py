@@ -1,0 +1,176 @@
+"""A client for the fake server: Conductor's own API for definitions and workflows, plus the
+test-only admin API under ``/fake/``.
+
+The Conductor calls work against a real server too (the demo uses them); the ``/fake/`` calls
+exist only on the fake server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import requests
+
+from harness.waiting import WaitTimeout, wait_until
+
+TERMINAL_WORKFLOW_STATUSES = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"})
+
+
+class AdminError(RuntimeError):
+    """The server answered a harness call with an error; carries its status and message."""
+
+    def __init__(self, method: str, path: str, status: int, body: str) -> None:
+        super().__init__(f"{method} {path} -> {status}: {body[:500]}")
+        self.status = status
+        self.body = body
+
+
+class AdminClient:
+    """Drives a (fake) Conductor server from tests, scenarios and the demo.
+
+    ``api_url`` is the API base (ending in ``/api``); the admin API lives beside it at the
+    server root.
+    """
+
+    def __init__(self, api_url: str, *, headers: Mapping[str, str] | None = None) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.root_url = self.api_url.removesuffix("/api")
+        self._session = requests.Session()
+        self._session.headers.update(headers or {})
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> AdminClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 30)
+        response = self._session.request(method, url, **kwargs)
+        if response.status_code >= 400:
+            raise AdminError(method, url, response.status_code, response.text)
+        return response
+
+    def _api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self._call(method, self.api_url + path, **kwargs)
+
+    def _fake(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self._call(method, self.root_url + "/fake" + path, **kwargs)
+
+    # -- definitions ------------------------------------------------------------------------
+    def register_task_defs(self, task_defs: Iterable[Mapping[str, Any]]) -> None:
+        self._api("POST", "/metadata/taskdefs", json=list(task_defs))
+
+    def register_workflow(self, workflow_def: Mapping[str, Any]) -> None:
+        """Creates or replaces a workflow definition (the upsert form, ``PUT``)."""
+        self._api("PUT", "/metadata/workflow", json=[dict(workflow_def)])
+
+    # -- workflows --------------------------------------------------------------------------
+    def start_workflow(
+        self,
+        name: str,
+        input: Mapping[str, Any] | None = None,
+        *,
+        version: int | None = None,
+        task_to_domain: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+    ) -> str:
+        request: dict[str, Any] = {"name": name, "input": dict(input or {})}
+        if version is not None:
+            request["version"] = version
+        if task_to_domain:
+            request["taskToDomain"] = dict(task_to_domain)
+        if correlation_id is not None:
+            request["correlationId"] = correlation_id
+        return self._api("POST", "/workflow", json=request).text.strip().strip('"')
+
+    def get_workflow(self, workflow_id: str, *, include_tasks: bool = True) -> dict[str, Any]:
+        params = {"includeTasks": str(include_tasks).lower()}
+        return self._api("GET", f"/workflow/{workflow_id}", params=params).json()
+
+    def wait_for_workflow(
+        self, workflow_id: str, status: str = "COMPLETED", *, timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """Waits until the workflow reaches ``status``; fails at once, with the workflow's
+        reason, when it ends in another status."""
+        seen: dict[str, Any] = {}
+
+        def reached() -> dict[str, Any] | None:
+            seen.update(self.get_workflow(workflow_id))
+            current = seen.get("status")
+            if current == status:
+                return dict(seen)
+            if current in TERMINAL_WORKFLOW_STATUSES:
+                raise AssertionError(
+                    f"workflow {workflow_id} ended {current}, expected {status}: "
+                    f"{seen.get('reasonForIncompletion') or 'no reason given'}"
+                )
+            return None
+
+        return wait_until(
+            reached,
+            timeout=timeout,
+            message=lambda: (
+                f"workflow {workflow_id} to reach {status} (last status {seen.get('status')})"
+            ),
+        )
+
+    # -- tasks and queues -------------------------------------------------------------------
+    def get_task(self, task_id: str) -> dict[str, Any]:
+        return self._api("GET", f"/tasks/{task_id}").json()
+
+    def poll_data(self, task_type: str) -> list[dict[str, Any]]:
+        return self._api("GET", "/tasks/queue/polldata", params={"taskType": task_type}).json()
+
+    def queue_sizes(self) -> dict[str, int]:
+        return self._api("GET", "/tasks/queue/all").json()
+
+    # -- the fake server's admin API ----------------------------------------------------------
+    def reset(self) -> None:
+        self._fake("POST", "/reset")
+
+    def enqueue(
+        self,
+        task_type: str,
+        count: int = 1,
+        *,
+        domain: str | None = None,
+        input: Mapping[str, Any] | None = None,
+    ) -> list[str]:
+        """Schedules ``count`` ad-hoc tasks (no workflow) and returns their ids."""
+        body: dict[str, Any] = {"taskType": task_type, "count": count, "input": dict(input or {})}
+        if domain:
+            body["domain"] = domain
+        return self._fake("POST", "/tasks", json=body).json()["taskIds"]
+
+    def stats(self) -> dict[str, Any]:
+        return self._fake("GET", "/stats").json()
+
+    def state(self) -> dict[str, Any]:
+        return self._fake("GET", "/state").json()
+
+    def advance_clock(self, seconds: float) -> None:
+        """Moves the server's manual clock forward (fails on a server with the system clock)."""
+        self._fake("POST", "/clock/advance", json={"ms": int(seconds * 1000)})
+
+    def wait_until_idle(self, *, timeout: float = 30.0) -> dict[str, Any]:
+        """Waits until no task is scheduled or in progress in any queue; returns the stats."""
+
+        def idle() -> dict[str, Any] | None:
+            stats = self.stats()
+            busy = {
+                name: queue
+                for name, queue in stats.get("queues", {}).items()
+                if queue.get("scheduled") or queue.get("inProgress")
+            }
+            return None if busy else stats
+
+        try:
+            return wait_until(idle, timeout=timeout, message="all queues to be idle")
+        except WaitTimeout as error:
+            raise WaitTimeout(f"{error}; queues now: {self.stats().get('queues')}") from None

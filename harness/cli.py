@@ -1,0 +1,67 @@
+"""``python -m harness``: the demo, and (later) the benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value:g} is not positive")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m harness",
+        description="Run Conductor workers against the fake server: the demo and benchmarks.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo",
+        help="run the order-processing demo and print its results",
+        description=(
+            "Starts the embedded fake Conductor server (or uses CONDUCTOR_SERVER_URL when set), "
+            "registers an order-processing workflow, runs the example workers in their own "
+            "processes, starts a batch of workflows and prints what happened."
+        ),
+    )
+    demo.add_argument(
+        "--workflows", type=_positive_int, default=20, help="workflows to start (default 20)"
+    )
+    demo.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=120.0,
+        help="seconds to wait for the workflows to end (default 120)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        from harness.demo.run import run_demo
+
+        return run_demo(args.workflows, timeout=args.timeout)
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""``make demo``: an order-processing workflow run by the three worker styles."""

@@ -1,0 +1,71 @@
+"""The demo's workers, one per style of the guide: function, class and annotation.
+
+They live in an importable module (not in ``__main__``) so that they pickle by reference and run
+under every multiprocessing start method.
+"""
+
+from __future__ import annotations
+
+from conductor.client.http.models import Task, TaskResult
+from conductor.client.http.models.task_result_status import TaskResultStatus
+from conductor.client.worker.worker import Worker
+from conductor.client.worker.worker_interface import WorkerInterface
+from conductor.client.worker.worker_task import WorkerTask
+
+PRICES = {"book": 12.5, "lamp": 30.0, "mug": 8.0, "plant": 15.0}
+
+
+def validate_order(task: Task) -> TaskResult:
+    """Function style: receives the Task, returns a TaskResult."""
+    order = task.input_data
+    result = TaskResult(
+        task_id=task.task_id,
+        workflow_instance_id=task.workflow_instance_id,
+        worker_id="validator",
+    )
+    items = order.get("items") or []
+    unknown = [item for item in items if item not in PRICES]
+    if not items or unknown:
+        result.status = TaskResultStatus.FAILED_WITH_TERMINAL_ERROR
+        result.reason_for_incompletion = f"unknown items: {unknown}" if unknown else "no items"
+        return result
+    result.add_output_data("total", sum(PRICES[item] for item in items))
+    result.status = TaskResultStatus.COMPLETED
+    return result
+
+
+class ChargePaymentWorker(WorkerInterface):
+    """Class style. The payment gateway 'times out' on a task's first attempt, so every
+    charge fails once and the server retries it (the task definition allows retries)."""
+
+    def execute(self, task: Task) -> TaskResult:
+        result = self.get_task_result_from_task(task)
+        if not task.retry_count:
+            result.status = TaskResultStatus.FAILED
+            result.reason_for_incompletion = "payment gateway timed out"
+            return result
+        result.add_output_data("charged", task.input_data.get("amount"))
+        result.add_output_data("attempt", task.retry_count + 1)
+        result.status = TaskResultStatus.COMPLETED
+        return result
+
+
+@WorkerTask(task_definition_name="demo_reserve_inventory", domain="warehouse", poll_interval=100)
+def reserve_inventory(order: dict) -> dict:
+    """Annotation style, polling the ``warehouse`` domain: the workflow routes this task there."""
+    return {"reserved": list(order.get("items") or []), "warehouse": "north"}
+
+
+def ship_order(order: dict) -> dict:
+    """Function style with the task's input as a dict; the return value is the output."""
+    return {"trackingNumber": f"TRK-{order.get('orderId', 'unknown')}"}
+
+
+def demo_workers() -> list[WorkerInterface]:
+    """The workers of the demo; the annotated one is added by scanning its registration."""
+    return [
+        Worker(task_definition_name="demo_validate_order", execute_function=validate_order),
+        ChargePaymentWorker(task_definition_name="demo_charge_payment"),
+        Worker(task_definition_name="demo_ship_order", execute_function=ship_order),
+        Worker(task_definition_name="demo_ship_order", execute_function=ship_order),
+    ]
