@@ -1,0 +1,1 @@
+"""Where the SDK finds the server, and how it authenticates."""

@@ -1,0 +1,1 @@
+"""Settings objects that Configuration and TaskHandler accept."""
