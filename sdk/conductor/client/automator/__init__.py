@@ -1,0 +1,1 @@
+"""Running workers: one process per worker (TaskHandler), a polling loop inside each."""

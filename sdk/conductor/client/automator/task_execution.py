@@ -1,0 +1,100 @@
+"""Running one task through a worker and turning whatever happens into a ``TaskResult``.
+
+Nothing a worker does here escapes as an exception: an exception becomes ``FAILED`` (reason
+``ExcType: message``, traceback in the task's logs), ``NonRetryableException`` becomes
+``FAILED_WITH_TERMINAL_ERROR``, and output that cannot be sent as JSON becomes ``FAILED`` with
+a reason naming the offending type.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import traceback
+from typing import Any
+
+from conductor.client.context.task_context import running_task
+from conductor.client.http.models.task import Task
+from conductor.client.http.models.task_exec_log import TaskExecLog
+from conductor.client.http.models.task_result import TaskResult
+from conductor.client.http.models.task_result_status import TaskResultStatus
+from conductor.client.worker.exception import NonRetryableException
+from conductor.client.worker.worker import as_task_result
+from conductor.client.worker.worker_interface import WorkerInterface
+
+logger = logging.getLogger(__name__)
+
+
+def execute_task(worker: WorkerInterface, task: Task, worker_id: str) -> TaskResult:
+    """Runs ``task`` through ``worker`` and returns the result to report, never raising."""
+    with running_task(task) as context:
+        try:
+            result = as_task_result(task, worker.execute(task), worker_id)
+        except BaseException as error:  # a worker must never take its process down
+            if isinstance(error, (KeyboardInterrupt, SystemExit)) and _is_main_thread():
+                raise
+            result = _failed(task, worker_id, error)
+    if context.logs:
+        result.logs[:0] = [TaskExecLog(log=line, task_id=task.task_id) for line in context.logs]
+    problem = _unsendable_output(result)
+    if problem is not None:
+        logger.error("Task %s (%s): %s", task.task_id, worker.get_task_definition_name(), problem)
+        result.status = TaskResultStatus.FAILED
+        result.reason_for_incompletion = problem
+        result.output_data = {}
+    return result
+
+
+def _failed(task: Task, worker_id: str, error: BaseException) -> TaskResult:
+    terminal = isinstance(error, NonRetryableException)
+    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    logger.error(
+        "Task %s (%s) failed: %s",
+        task.task_id,
+        task.task_def_name or task.task_type,
+        reason,
+        exc_info=error,
+    )
+    result = TaskResult(
+        task_id=task.task_id,
+        workflow_instance_id=task.workflow_instance_id,
+        worker_id=worker_id,
+        status=(
+            TaskResultStatus.FAILED_WITH_TERMINAL_ERROR if terminal else TaskResultStatus.FAILED
+        ),
+        reason_for_incompletion=reason,
+    )
+    trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    result.logs.append(TaskExecLog(log=trace, task_id=task.task_id))
+    return result
+
+
+def _unsendable_output(result: TaskResult) -> str | None:
+    """Why the result's output cannot be sent as JSON, or ``None`` when it can."""
+    output: Any = result.output_data
+    if not isinstance(output, dict):
+        return f"output_data must be a dict, not {type(output).__name__}"
+    try:
+        json.dumps(output, default=_refuse)
+    except _NotSerialisable as error:
+        return f"output is not JSON-serialisable: it contains a {error.type_name} ({error.value})"
+    except (TypeError, ValueError) as error:  # e.g. circular references, non-string keys
+        return f"output is not JSON-serialisable: {error}"
+    return None
+
+
+class _NotSerialisable(TypeError):
+    def __init__(self, value: Any) -> None:
+        self.type_name = type(value).__qualname__
+        text = repr(value)
+        self.value = text if len(text) <= 80 else text[:77] + "..."
+        super().__init__(self.type_name)
+
+
+def _refuse(value: Any) -> Any:
+    raise _NotSerialisable(value)
+
+
+def _is_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()

@@ -1,0 +1,1 @@
+"""What a running worker can learn about its task, and how it reports long-running work."""

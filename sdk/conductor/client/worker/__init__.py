@@ -1,0 +1,1 @@
+"""Workers: the interface, the function worker, the decorator and their configuration."""
