@@ -115,6 +115,7 @@ def test_importing_the_sdk_installs_no_logging_handlers() -> None:
         "import logging\n"
         "import conductor.client.configuration.configuration\n"
         "import conductor.client.http.task_client\n"
+        "import conductor.client.worker.worker_config\n"
         "assert not logging.getLogger().handlers, logging.getLogger().handlers\n"
         "assert not logging.getLogger('conductor.client').handlers\n"
     )
