@@ -16,9 +16,7 @@ from typing import Any
 
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
-
-# Used when neither the code nor the environment nor worker.ini sets a polling interval.
-DEFAULT_POLLING_INTERVAL_MS = 100.0
+from conductor.client.worker.worker_config import DEFAULT_POLLING_INTERVAL_MS
 
 
 class WorkerInterface(abc.ABC):

@@ -1,0 +1,369 @@
+"""The loop inside a worker process: poll, hand over, execute, deliver, repeat.
+
+One ``TaskRunner`` serves one worker with ``thread_count`` execution threads:
+
+- the poll loop waits until a thread is free, then asks the server for as many tasks as threads
+  are free (one batch poll, held by the server up to ``long_poll_ms`` while nothing is ready),
+  and hands each task to a thread;
+- a thread executes its task, delivers the result with ``update-v2`` from that same thread, and
+  executes the next task the server returns with it right away: at full load that is about one
+  request per task, and the poll loop stays asleep until a thread runs out of work;
+- a poll that comes back empty *at once* (a server without long polling) is followed by a pause
+  of the worker's polling interval; a poll that fails is retried with capped exponential
+  backoff and jitter, logged once when the failures start and once when they end;
+- ``paused()`` is checked before every poll, and before running a task that came with an update;
+- ``stop()`` ends polling; running tasks finish and deliver their results within
+  ``drain_timeout`` seconds. A task the server hands over after that (with an update, or from
+  a poll that was in flight) is given back at once: reported ``IN_PROGRESS`` with
+  ``callbackAfterSeconds=0``, so another worker picks it up.
+
+``run()`` blocks until stopped; ``run(burst=True)`` stops by itself once the queue is empty and
+nothing runs (handy for tests and benchmarks); ``run_once()`` is one turn of the poll loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import random
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+from conductor.client.automator.task_execution import execute_task
+from conductor.client.configuration.configuration import Configuration
+from conductor.client.http.errors import ConductorApiError
+from conductor.client.http.models.task import Task
+from conductor.client.http.models.task_result import TaskResult
+from conductor.client.http.models.task_result_status import TaskResultStatus
+from conductor.client.http.task_client import TaskClient
+from conductor.client.worker.worker_config import WorkerSettings, resolve_worker_settings
+from conductor.client.worker.worker_interface import WorkerInterface
+
+logger = logging.getLogger(__name__)
+
+LONG_POLL_MS = 5000  # the most the server allows
+DRAIN_TIMEOUT_SECONDS = 20.0
+POLL_BACKOFF_BASE_SECONDS = 0.25
+POLL_BACKOFF_CAP_SECONDS = 10.0
+PAUSE_CHECK_SECONDS = (0.05, 1.0)  # how often a paused worker looks again: bounds
+_CONFIGURED_ELSEWHERE = ("argument", "default")
+
+
+class TaskRunner:
+    """Runs ``worker``'s tasks until stopped.
+
+    Arguments:
+        worker: the worker.
+        configuration: the server to talk to (default: ``Configuration()``, from the
+            environment).
+        settings: the worker's resolved settings (default: resolved here from environment,
+            ``worker.ini`` and the worker's own arguments).
+        client: the ``TaskClient`` to use (default: one made for ``configuration`` on first
+            use, in this process).
+        long_poll_ms: how long the server may hold an idle poll (0 = no long poll).
+        drain_timeout: seconds that running tasks get to finish after ``stop()``.
+    """
+
+    def __init__(
+        self,
+        worker: WorkerInterface,
+        configuration: Configuration | None = None,
+        *,
+        settings: WorkerSettings | None = None,
+        client: TaskClient | None = None,
+        long_poll_ms: int = LONG_POLL_MS,
+        drain_timeout: float = DRAIN_TIMEOUT_SECONDS,
+    ) -> None:
+        self.worker = worker
+        self.configuration = configuration
+        self.settings = settings or resolve_worker_settings(
+            worker.get_task_definition_name(), worker.get_arguments()
+        )
+        worker.apply_settings(self.settings)
+        self.client = client
+        self._own_client = client is None
+        self.long_poll_ms = long_poll_ms
+        self.drain_timeout = drain_timeout
+        self._paused_by_configuration = self.settings.sources.get("paused") not in (
+            _CONFIGURED_ELSEWHERE
+        )
+        self._stop = threading.Event()  # no more polling; chains end
+        self._abandon = threading.Event()  # the drain is over: stop retrying deliveries
+        self._capacity = threading.Condition()
+        self._busy = 0
+        self._handoff: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._poll_failures = 0
+        self._failing_since = 0.0
+        self._stop_requested = False  # set by stop_from_signal, read by run()
+        self._wakeup: tuple[socket.socket, socket.socket] | None = None
+
+    # -- public ------------------------------------------------------------------------------
+
+    @property
+    def task_name(self) -> str:
+        return self.settings.task_name
+
+    @property
+    def busy(self) -> int:
+        """How many tasks are being executed or delivered right now."""
+        return self._busy
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run(self, *, burst: bool = False) -> None:
+        """Polls and executes until ``stop()``; then lets running tasks finish (bounded).
+
+        With ``burst=True`` it also stops once a poll comes back empty and no task runs.
+        """
+        self._open()
+        wakeup = self._wakeup = socket.socketpair()
+        for end in wakeup:
+            end.setblocking(False)
+        try:
+            logger.info("Started %s", self.settings.describe())
+            poller = threading.Thread(
+                target=self._poll_loop,
+                args=(burst,),
+                name=f"poll-{self.task_name}",
+                daemon=True,  # a long poll in flight at exit is abandoned
+            )
+            poller.start()
+            self._wait_for_stop_request(wakeup[0])
+            self._begin_stop()
+            self._drain()
+        finally:
+            self._wakeup = None
+            for end in wakeup:
+                end.close()
+            self._close()
+        logger.info("Stopped worker %s", self.task_name)
+
+    def run_once(self, *, long_poll: bool = True) -> int:
+        """One turn of the poll loop: wait for a free thread, poll for as many tasks as threads
+        are free, hand them over. Returns how many tasks were received."""
+        self._open()
+        if self._is_paused():
+            self._stop.wait(_pause_check_seconds(self.settings.polling_interval_seconds))
+            return 0
+        free = self._wait_for_free_threads()
+        if free == 0:
+            return 0
+        timeout_ms = self.long_poll_ms if long_poll else 0
+        started = time.monotonic()
+        try:
+            tasks = self.client.batch_poll(
+                self.task_name,
+                worker_id=self.settings.worker_id,
+                domain=self.settings.domain,
+                count=free,
+                timeout_ms=timeout_ms,
+            )
+        except Exception as error:  # the loop survives anything a poll does
+            self._poll_failed(error)
+            return 0
+        self._poll_succeeded()
+        if self._stop.is_set():
+            for task in tasks:
+                self._give_back(task, "stopping")
+            return 0
+        for task in tasks:
+            self._hand_over(task)
+        answered_at_once = time.monotonic() - started < timeout_ms / 2000.0
+        if not tasks and long_poll and (answered_at_once or timeout_ms == 0):
+            self._stop.wait(self.settings.polling_interval_seconds)
+        return len(tasks)
+
+    def stop(self) -> None:
+        """Stops polling; ``run()`` returns once running tasks are done. Thread-safe."""
+        self._stop_requested = True
+        self._begin_stop()
+        self._wake()
+
+    def stop_from_signal(self) -> None:
+        """``stop()`` for signal handlers: takes no lock (the interrupted code may hold one)."""
+        self._stop_requested = True
+        self._wake()
+
+    def wait_until_idle(self, timeout: float | None = None) -> bool:
+        """Waits until no task is running; ``False`` if ``timeout`` seconds passed first."""
+        with self._capacity:
+            return self._capacity.wait_for(lambda: self._busy == 0, timeout)
+
+    # -- the poll loop -----------------------------------------------------------------------
+
+    def _poll_loop(self, burst: bool) -> None:
+        try:
+            while not self._stop.is_set():
+                received = self.run_once(long_poll=not burst)
+                if burst and received == 0 and not self._is_paused():
+                    self.wait_until_idle()  # what runs may bring more work; then look again
+                    if self.run_once(long_poll=False) == 0 and self.wait_until_idle(0):
+                        break
+        except BaseException:
+            logger.exception("Worker %s: the poll loop failed; stopping", self.task_name)
+            raise
+        finally:
+            if burst or not self._stop.is_set():
+                self.stop()
+
+    def _wait_for_free_threads(self) -> int:
+        with self._capacity:
+            while self._busy >= self.settings.thread_count and not self._stop.is_set():
+                self._capacity.wait()
+            if self._stop.is_set():
+                return 0
+            return self.settings.thread_count - self._busy
+
+    def _hand_over(self, task: Task) -> None:
+        with self._capacity:
+            self._busy += 1
+        self._handoff.put(task)
+
+    def _poll_failed(self, error: Exception) -> None:
+        self._poll_failures += 1
+        if self._poll_failures == 1:
+            self._failing_since = time.monotonic()
+            logger.warning(
+                "Worker %s: polling failed, retrying with backoff until the server answers "
+                "(further failures are not logged): %s",
+                self.task_name,
+                error,
+                exc_info=not isinstance(error, ConductorApiError),
+            )
+        self._stop.wait(poll_backoff(self._poll_failures))
+
+    def _poll_succeeded(self) -> None:
+        if self._poll_failures:
+            logger.info(
+                "Worker %s: polling works again after %d failed attempts over %.1f s",
+                self.task_name,
+                self._poll_failures,
+                time.monotonic() - self._failing_since,
+            )
+            self._poll_failures = 0
+
+    def _is_paused(self) -> bool:
+        if self._paused_by_configuration:
+            return self.settings.paused
+        return bool(self.worker.paused())
+
+    # -- execution threads -------------------------------------------------------------------
+
+    def _execution_thread(self) -> None:
+        while True:
+            task = self._handoff.get()
+            if task is None:
+                return
+            try:
+                self._execute_chain(task)
+            finally:
+                with self._capacity:
+                    self._busy -= 1
+                    self._capacity.notify_all()
+
+    def _execute_chain(self, task: Task | None) -> None:
+        """Executes ``task``, delivers its result, and goes on with the next task the server
+        returns with the update, until there is none (or the worker stops or pauses)."""
+        while task is not None:
+            result = execute_task(self.worker, task, self.settings.worker_id)
+            try:
+                task = self.client.deliver(result, stop=self._abandon)
+            except Exception:  # deliver handles server errors: this is a bug
+                logger.exception(
+                    "Worker %s: delivering the result of task %s failed",
+                    self.task_name,
+                    result.task_id,
+                )
+                return
+            if task is not None and (self._stop.is_set() or self._is_paused()):
+                self._give_back(task, "stopping" if self._stop.is_set() else "paused")
+                return
+
+    def _give_back(self, task: Task, why: str) -> None:
+        """Returns a task this worker will not run to the queue, at once."""
+        logger.debug("Worker %s (%s): giving task %s back", self.task_name, why, task.task_id)
+        result = TaskResult(
+            task_id=task.task_id,
+            workflow_instance_id=task.workflow_instance_id,
+            worker_id=self.settings.worker_id,
+            status=TaskResultStatus.IN_PROGRESS,
+            callback_after_seconds=0,
+        )
+        try:
+            self.client.deliver(result, stop=self._abandon)
+        except Exception:  # best effort: the server's timeouts recover it
+            logger.exception("Worker %s: could not give task %s back", self.task_name, task)
+
+    # -- start and stop ----------------------------------------------------------------------
+
+    def _open(self) -> None:
+        if self.client is None:
+            self.client = TaskClient(
+                self.configuration or Configuration(),
+                pool_maxsize=self.settings.thread_count + 1,
+            )
+        while len(self._threads) < self.settings.thread_count:
+            thread = threading.Thread(
+                target=self._execution_thread,
+                name=f"{self.task_name}-{len(self._threads) + 1}",
+                daemon=True,  # past the drain timeout a stuck task does not hold the exit
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def _begin_stop(self) -> None:
+        self._stop.set()
+        with self._capacity:
+            self._capacity.notify_all()
+
+    def _wake(self) -> None:
+        wakeup = self._wakeup
+        if wakeup is None:
+            return
+        # OSError: the buffer is full (already woken) or the socket closed (already stopped)
+        with contextlib.suppress(OSError):
+            wakeup[1].send(b"\0")
+
+    def _wait_for_stop_request(self, readable: socket.socket) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(readable, selectors.EVENT_READ)
+            while not (self._stop_requested or self._stop.is_set()):
+                selector.select()
+                with contextlib.suppress(BlockingIOError):
+                    readable.recv(64)
+
+    def _drain(self) -> None:
+        if not self.wait_until_idle(self.drain_timeout):
+            logger.warning(
+                "Worker %s: %d task(s) still running after %.0f s; leaving without their "
+                "results (the server will time them out and retry them)",
+                self.task_name,
+                self._busy,
+                self.drain_timeout,
+            )
+        self._abandon.set()
+        for _ in self._threads:
+            self._handoff.put(None)
+
+    def _close(self) -> None:
+        if self._own_client and self.client is not None:
+            self.client.close()
+
+
+def poll_backoff(failures: int, jitter: Callable[[], float] = random.random) -> float:
+    """Seconds to wait after ``failures`` failed polls in a row: doubling, capped, jittered
+    (between half and all of the ceiling, so workers do not retry in step)."""
+    ceiling = min(POLL_BACKOFF_CAP_SECONDS, POLL_BACKOFF_BASE_SECONDS * 2 ** min(failures - 1, 16))
+    return ceiling * (0.5 + 0.5 * jitter())
+
+
+def _pause_check_seconds(polling_interval_seconds: float) -> float:
+    low, high = PAUSE_CHECK_SECONDS
+    return min(max(polling_interval_seconds, low), high)
