@@ -1,0 +1,71 @@
+"""What runs inside each worker process that ``TaskHandler`` starts.
+
+The process builds everything that cannot cross a process boundary itself (the HTTP session,
+threads, locks), sets up logging if the application has not, stops gracefully on SIGTERM or
+SIGINT (running tasks finish and report, then the process exits 0, without a
+``KeyboardInterrupt`` traceback), and also stops when its parent process disappears.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.connection
+import signal
+import threading
+
+from conductor.client.automator.task_runner import TaskRunner
+from conductor.client.configuration.configuration import SDK_LOGGER_NAME, Configuration
+from conductor.client.worker.worker_config import WorkerSettings
+from conductor.client.worker.worker_interface import WorkerInterface
+
+logger = logging.getLogger(__name__)
+
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(processName)s %(process)d] %(name)s: %(message)s"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def run_worker_process(
+    worker: WorkerInterface, configuration: Configuration, settings: WorkerSettings | None
+) -> None:
+    """The target of a worker process: runs ``worker`` until SIGTERM/SIGINT, then returns."""
+    # Until the runner can stop gracefully, Ctrl-C in the terminal must not kill us noisily.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    configure_logging(configuration)
+    runner = TaskRunner(worker, configuration, settings=settings)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, lambda signum, frame: runner.stop_from_signal())
+    _stop_when_parent_ends(runner)
+    runner.run()
+
+
+def configure_logging(configuration: Configuration) -> None:
+    """Gives the SDK's logger a stderr handler, unless the application configured logging.
+
+    Level INFO, or DEBUG with ``configuration.debug``. Nothing is changed when the root logger
+    has handlers (the application's own setup, inherited through fork).
+    """
+    if logging.getLogger().handlers:
+        return
+    sdk_logger = logging.getLogger(SDK_LOGGER_NAME)
+    sdk_logger.setLevel(configuration.log_level)
+    if not any(getattr(h, "_conductor_default", False) for h in sdk_logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler._conductor_default = True  # type: ignore[attr-defined]
+        sdk_logger.addHandler(handler)
+
+
+def _stop_when_parent_ends(runner: TaskRunner) -> None:
+    """A worker whose parent was killed (so never told it to stop) stops by itself."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        if not runner.stopping:
+            logger.warning("Worker %s: parent process ended; stopping", runner.task_name)
+            runner.stop()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
