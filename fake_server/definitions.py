@@ -1,0 +1,241 @@
+"""Task and workflow definitions: parsing with Conductor's defaults, validation, JSON form."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from fake_server.errors import invalid
+from fake_server.validation import Fields
+
+RETRY_LOGICS = ("FIXED", "LINEAR_BACKOFF", "EXPONENTIAL_BACKOFF")
+TIMEOUT_POLICIES = ("RETRY", "TIME_OUT_WF", "ALERT_ONLY")
+WORKFLOW_TIMEOUT_POLICIES = ("TIME_OUT_WF", "ALERT_ONLY")
+# The engine runs sequences of worker tasks; system task types need a real server.
+TASK_TYPES = ("SIMPLE",)
+
+
+@dataclass(frozen=True)
+class TaskDef:
+    name: str
+    retry_count: int = 3
+    retry_logic: str = "FIXED"
+    retry_delay_seconds: int = 60
+    backoff_scale_factor: int = 1
+    max_retry_delay_seconds: int = 0  # 0: no cap
+    timeout_seconds: int = 0  # 0: no overall timeout
+    timeout_policy: str = "TIME_OUT_WF"
+    response_timeout_seconds: int = 3600
+    poll_timeout_seconds: int = 0  # 0: none
+    concurrent_exec_limit: int = 0  # 0: unlimited
+    rate_limit_per_frequency: int = 0  # 0: unlimited
+    rate_limit_frequency_in_seconds: int = 1
+    input_template: dict[str, Any] = field(default_factory=dict)
+    # Fields the engine does not use (description, ownerEmail, ...) are kept as sent.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        body = dict(self.extra)
+        body.update(
+            name=self.name,
+            retryCount=self.retry_count,
+            retryLogic=self.retry_logic,
+            retryDelaySeconds=self.retry_delay_seconds,
+            backoffScaleFactor=self.backoff_scale_factor,
+            timeoutSeconds=self.timeout_seconds,
+            timeoutPolicy=self.timeout_policy,
+            responseTimeoutSeconds=self.response_timeout_seconds,
+            pollTimeoutSeconds=self.poll_timeout_seconds,
+            concurrentExecLimit=self.concurrent_exec_limit,
+            rateLimitPerFrequency=self.rate_limit_per_frequency,
+            rateLimitFrequencyInSeconds=self.rate_limit_frequency_in_seconds,
+            inputTemplate=copy.deepcopy(self.input_template),
+        )
+        if self.max_retry_delay_seconds:
+            body["maxRetryDelaySeconds"] = self.max_retry_delay_seconds
+        return body
+
+
+_TASK_DEF_KEYS = {
+    "name", "retryCount", "retryLogic", "retryDelaySeconds", "backoffScaleFactor",
+    "maxRetryDelaySeconds", "timeoutSeconds", "timeoutPolicy", "responseTimeoutSeconds",
+    "pollTimeoutSeconds", "concurrentExecLimit", "rateLimitPerFrequency",
+    "rateLimitFrequencyInSeconds", "inputTemplate",
+}  # fmt: skip
+
+
+def parse_task_def(data: Any, path: str = "taskDef") -> TaskDef:
+    f = Fields(data, path)
+    task_def = TaskDef(
+        name=f.string("name", required=True),
+        retry_count=f.integer("retryCount", default=3, minimum=0),
+        retry_logic=f.choice("retryLogic", RETRY_LOGICS, default="FIXED"),
+        retry_delay_seconds=f.integer("retryDelaySeconds", default=60, minimum=0),
+        backoff_scale_factor=f.integer("backoffScaleFactor", default=1, minimum=1),
+        max_retry_delay_seconds=f.integer("maxRetryDelaySeconds", default=0, minimum=0),
+        timeout_seconds=f.integer("timeoutSeconds", default=0, minimum=0),
+        timeout_policy=f.choice("timeoutPolicy", TIMEOUT_POLICIES, default="TIME_OUT_WF"),
+        response_timeout_seconds=f.integer("responseTimeoutSeconds", default=3600, minimum=1),
+        poll_timeout_seconds=f.integer("pollTimeoutSeconds", default=0, minimum=0),
+        concurrent_exec_limit=f.integer("concurrentExecLimit", default=0, minimum=0),
+        rate_limit_per_frequency=f.integer("rateLimitPerFrequency", default=0, minimum=0),
+        rate_limit_frequency_in_seconds=f.integer(
+            "rateLimitFrequencyInSeconds", default=1, minimum=1
+        ),
+        input_template=f.obj("inputTemplate", default={}),
+        extra={k: v for k, v in f.data.items() if k not in _TASK_DEF_KEYS and v is not None},
+    )
+    if task_def.timeout_seconds and task_def.response_timeout_seconds > task_def.timeout_seconds:
+        raise invalid(
+            f.where("responseTimeoutSeconds"),
+            f"must be <= timeoutSeconds ({task_def.timeout_seconds}) when timeoutSeconds is set",
+            task_def.response_timeout_seconds,
+        )
+    return task_def
+
+
+def default_task_def(name: str) -> TaskDef:
+    """What a SIMPLE task without a registered definition runs with."""
+    return TaskDef(name=name)
+
+
+@dataclass(frozen=True)
+class WorkflowTaskDef:
+    name: str
+    task_reference_name: str
+    type: str = "SIMPLE"
+    input_parameters: dict[str, Any] = field(default_factory=dict)
+    optional: bool = False
+    retry_count: int | None = None  # None: the TaskDef's retryCount
+    start_delay: int = 0
+    task_definition: TaskDef | None = None  # an inline definition wins over the registered one
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        body = dict(self.extra)
+        body.update(
+            name=self.name,
+            taskReferenceName=self.task_reference_name,
+            type=self.type,
+            inputParameters=copy.deepcopy(self.input_parameters),
+            optional=self.optional,
+            startDelay=self.start_delay,
+        )
+        if self.retry_count is not None:
+            body["retryCount"] = self.retry_count
+        if self.task_definition is not None:
+            body["taskDefinition"] = self.task_definition.to_json()
+        return body
+
+
+_WORKFLOW_TASK_KEYS = {
+    "name", "taskReferenceName", "type", "inputParameters", "optional", "retryCount",
+    "startDelay", "taskDefinition",
+}  # fmt: skip
+
+
+def parse_workflow_task(data: Any, path: str) -> WorkflowTaskDef:
+    f = Fields(data, path)
+    inline = f.data.get("taskDefinition")
+    return WorkflowTaskDef(
+        name=f.string("name", required=True),
+        task_reference_name=f.string("taskReferenceName", required=True),
+        type=f.choice("type", TASK_TYPES, default="SIMPLE"),
+        input_parameters=f.obj("inputParameters", default={}),
+        optional=f.boolean("optional"),
+        retry_count=f.integer("retryCount", minimum=0),
+        start_delay=f.integer("startDelay", default=0, minimum=0),
+        task_definition=None
+        if inline is None
+        else parse_task_def(inline, f.where("taskDefinition")),
+        extra={k: v for k, v in f.data.items() if k not in _WORKFLOW_TASK_KEYS and v is not None},
+    )
+
+
+@dataclass(frozen=True)
+class WorkflowDef:
+    name: str
+    version: int
+    tasks: tuple[WorkflowTaskDef, ...]
+    input_parameters: tuple[str, ...] = ()
+    output_parameters: dict[str, Any] = field(default_factory=dict)
+    timeout_seconds: int = 0
+    timeout_policy: str = "TIME_OUT_WF"
+    schema_version: int = 2
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.name, self.version)
+
+    def to_json(self) -> dict[str, Any]:
+        body = dict(self.extra)
+        body.update(
+            name=self.name,
+            version=self.version,
+            tasks=[task.to_json() for task in self.tasks],
+            inputParameters=list(self.input_parameters),
+            outputParameters=copy.deepcopy(self.output_parameters),
+            timeoutSeconds=self.timeout_seconds,
+            timeoutPolicy=self.timeout_policy,
+            schemaVersion=self.schema_version,
+        )
+        return body
+
+
+_WORKFLOW_KEYS = {
+    "name", "version", "tasks", "inputParameters", "outputParameters", "timeoutSeconds",
+    "timeoutPolicy", "schemaVersion",
+}  # fmt: skip
+
+
+def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:
+    f = Fields(data, path)
+    raw_tasks = f.items("tasks", required=True)
+    if not raw_tasks:
+        raise invalid(f.where("tasks"), "must hold at least one task", raw_tasks)
+    tasks = tuple(
+        parse_workflow_task(task, f"{f.where('tasks')}[{i}]") for i, task in enumerate(raw_tasks)
+    )
+    seen: set[str] = set()
+    for i, task in enumerate(tasks):
+        if task.task_reference_name in seen:
+            raise invalid(
+                f"{f.where('tasks')}[{i}].taskReferenceName",
+                "must be unique within the workflow",
+                task.task_reference_name,
+            )
+        seen.add(task.task_reference_name)
+    input_parameters = f.items("inputParameters")
+    return WorkflowDef(
+        name=f.string("name", required=True),
+        version=f.integer("version", default=1, minimum=1),
+        tasks=tasks,
+        input_parameters=tuple(str(p) for p in input_parameters),
+        output_parameters=f.obj("outputParameters", default={}),
+        timeout_seconds=f.integer("timeoutSeconds", default=0, minimum=0),
+        timeout_policy=f.choice("timeoutPolicy", WORKFLOW_TIMEOUT_POLICIES, default="TIME_OUT_WF"),
+        schema_version=f.integer("schemaVersion", default=2, minimum=1),
+        extra={k: v for k, v in f.data.items() if k not in _WORKFLOW_KEYS and v is not None},
+    )
+
+
+def is_workflow_def(data: Any) -> bool:
+    """Decide a definition's kind by its shape: only a workflow definition has ``tasks``."""
+    return isinstance(data, dict) and "tasks" in data
+
+
+def retry_delay_seconds(task_def: TaskDef, retry_count: int) -> int:
+    """Delay before retry number ``retry_count + 1`` of a task that has been retried
+    ``retry_count`` times so far."""
+    base = task_def.retry_delay_seconds
+    if task_def.retry_logic == "LINEAR_BACKOFF":
+        delay = base * task_def.backoff_scale_factor * (retry_count + 1)
+    elif task_def.retry_logic == "EXPONENTIAL_BACKOFF":
+        delay = base * 2**retry_count
+    else:
+        delay = base
+    if task_def.max_retry_delay_seconds:
+        delay = min(delay, task_def.max_retry_delay_seconds)
+    return delay

@@ -1,0 +1,181 @@
+"""The engine's records of tasks and workflows, and their JSON form (camelCase, no nulls).
+
+Objects and lists stored on a record (input, output, ...) are replaced, never changed in place,
+so the JSON views share them instead of copying: callers must treat those views as read-only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from fake_server.definitions import TaskDef, WorkflowDef, WorkflowTaskDef
+
+TASK_STATUSES = (
+    "SCHEDULED", "IN_PROGRESS", "COMPLETED", "FAILED", "FAILED_WITH_TERMINAL_ERROR",
+    "TIMED_OUT", "CANCELED", "COMPLETED_WITH_ERRORS", "SKIPPED",
+)  # fmt: skip
+TERMINAL_TASK_STATUSES = frozenset(TASK_STATUSES[2:])
+# What a worker may report in a TaskResult.
+RESULT_STATUSES = ("IN_PROGRESS", "COMPLETED", "FAILED", "FAILED_WITH_TERMINAL_ERROR")
+WORKFLOW_STATUSES = ("RUNNING", "COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED", "PAUSED")
+TERMINAL_WORKFLOW_STATUSES = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"})
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@dataclass(eq=False)
+class Task:
+    # Fields of Conductor's Task JSON (in snake_case).
+    task_id: str
+    task_type: str
+    status: str
+    reference_task_name: str
+    workflow_instance_id: str
+    workflow_type: str | None
+    scheduled_time: int
+    update_time: int
+    input_data: dict[str, Any] = field(default_factory=dict)
+    output_data: dict[str, Any] = field(default_factory=dict)
+    task_def_name: str = ""
+    retry_count: int = 0
+    seq: int = 0
+    correlation_id: str | None = None
+    poll_count: int = 0
+    start_time: int = 0
+    end_time: int = 0
+    start_delay_in_seconds: int = 0
+    retried_task_id: str | None = None
+    retried: bool = False
+    executed: bool = False
+    callback_from_worker: bool = True
+    response_timeout_seconds: int = 3600
+    reason_for_incompletion: str | None = None
+    callback_after_seconds: int = 0
+    worker_id: str | None = None
+    domain: str | None = None
+    workflow_task: dict[str, Any] | None = None
+    rate_limit_per_frequency: int = 0
+    rate_limit_frequency_in_seconds: int = 1
+    workflow_priority: int = 0
+    iteration: int = 0
+    sub_workflow_id: str | None = None
+    parent_task_id: str | None = None
+    first_start_time: int = 0
+    # Engine bookkeeping, not part of the JSON.
+    task_def: TaskDef = field(default=None, repr=False)  # type: ignore[assignment]
+    workflow_task_def: WorkflowTaskDef | None = field(default=None, repr=False)
+    ready_ms: int = 0  # when a SCHEDULED task becomes pollable
+    queued: bool = False
+    alerted: set[str] = field(default_factory=set, repr=False)  # ALERT_ONLY timeouts logged
+    logs: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_TASK_STATUSES
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for name, key in _TASK_JSON_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                body[key] = value
+        return body
+
+    def expression_view(self) -> dict[str, Any]:
+        """What ``${ref.…}`` expressions see of this task."""
+        return {
+            "input": self.input_data,
+            "output": self.output_data,
+            "taskType": self.task_type,
+            "status": self.status,
+            "referenceTaskName": self.reference_task_name,
+            "retryCount": self.retry_count,
+            "correlationId": self.correlation_id,
+            "pollCount": self.poll_count,
+            "taskDefName": self.task_def_name,
+            "scheduledTime": self.scheduled_time,
+            "startTime": self.start_time,
+            "endTime": self.end_time,
+            "workflowInstanceId": self.workflow_instance_id,
+            "taskId": self.task_id,
+            "reasonForIncompletion": self.reason_for_incompletion,
+            "callbackAfterSeconds": self.callback_after_seconds,
+            "workerId": self.worker_id,
+            "iteration": self.iteration,
+        }
+
+
+_BOOKKEEPING = {"task_def", "workflow_task_def", "ready_ms", "queued", "alerted", "logs"}
+_TASK_JSON_FIELDS = tuple(
+    (f.name, _camel(f.name)) for f in dataclasses.fields(Task) if f.name not in _BOOKKEEPING
+)
+
+
+@dataclass(eq=False)
+class Workflow:
+    workflow_id: str
+    definition: WorkflowDef
+    status: str
+    input: dict[str, Any]
+    create_time: int
+    correlation_id: str | None = None
+    task_to_domain: dict[str, str] = field(default_factory=dict)
+    priority: int = 0
+    output: dict[str, Any] = field(default_factory=dict)
+    reason_for_incompletion: str | None = None
+    update_time: int = 0
+    end_time: int = 0
+    task_ids: list[str] = field(default_factory=list)  # in scheduling order
+    timeout_alerted: bool = False
+
+    @property
+    def start_time(self) -> int:
+        return self.create_time
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_WORKFLOW_STATUSES
+
+    def to_json(self, tasks: list[Task] | None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "workflowId": self.workflow_id,
+            "workflowName": self.definition.name,
+            "workflowVersion": self.definition.version,
+            "workflowType": self.definition.name,
+            "version": self.definition.version,
+            "status": self.status,
+            "input": self.input,
+            "output": self.output,
+            "correlationId": self.correlation_id,
+            "reasonForIncompletion": self.reason_for_incompletion,
+            "taskToDomain": dict(self.task_to_domain),
+            "priority": self.priority,
+            "createTime": self.create_time,
+            "startTime": self.start_time,
+            "updateTime": self.update_time,
+            "endTime": self.end_time,
+            "schemaVersion": self.definition.schema_version,
+        }
+        if tasks is not None:
+            body["tasks"] = [task.to_json() for task in tasks]
+        return {key: value for key, value in body.items() if value is not None}
+
+    def expression_view(self) -> dict[str, Any]:
+        """What ``${workflow.…}`` expressions see of this workflow."""
+        return {
+            "input": self.input,
+            "output": self.output,
+            "status": self.status,
+            "workflowId": self.workflow_id,
+            "workflowType": self.definition.name,
+            "version": self.definition.version,
+            "correlationId": self.correlation_id,
+            "reasonForIncompletion": self.reason_for_incompletion,
+            "schemaVersion": self.definition.schema_version,
+            "variables": {},
+        }

@@ -1,0 +1,28 @@
+"""Fixtures for the fake server's unit tests: an engine on a manual clock, and a worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fs_helpers import Worker
+
+from fake_server.clock import ManualClock
+from fake_server.engine import Engine
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def engine(clock: ManualClock) -> Iterator[Engine]:
+    engine = Engine(clock)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def worker(engine: Engine) -> Worker:
+    return Worker(engine)

@@ -1,0 +1,62 @@
+"""Task-to-domain routing inside the engine: queues, poll data, the active-worker window."""
+
+from fs_helpers import Worker, result, sequence, start
+
+
+def test_a_task_in_a_domain_is_only_seen_by_that_domain(engine):
+    start(engine, sequence("wf", "a"), taskToDomain={"a": "cool"})
+    assert Worker(engine, "plain").poll("a") is None
+    assert Worker(engine, "other", "hot").poll("a") is None
+    task = Worker(engine, "w", "cool").take("a")
+    assert task["domain"] == "cool"
+    assert engine.queue_sizes(["a", "cool:a"]) == {"a": 0, "cool:a": 0}
+
+
+def test_star_and_own_entries(engine):
+    start(engine, sequence("wf", "a", "b"), taskToDomain={"*": "star", "b": "own"})
+    a = Worker(engine, "w", "star").take("a")
+    engine.update_task(result(a, "COMPLETED"))
+    assert engine.all_queue_sizes()["own:b"] == 1
+
+
+def test_fallback_prefers_a_domain_with_a_recent_poll(engine, clock):
+    Worker(engine, "cpu-worker", "cpu").poll("a")  # an active worker in "cpu"
+    start(engine, sequence("wf", "a"), taskToDomain={"a": "gpu,cpu,NO_DOMAIN"})
+    assert engine.all_queue_sizes()["cpu:a"] == 1
+
+
+def test_fallback_forgets_workers_after_ten_seconds(engine, clock):
+    Worker(engine, "cpu-worker", "cpu").poll("a")
+    clock.advance_seconds(10)
+    start(engine, sequence("wf", "a"), taskToDomain={"a": "gpu,cpu,NO_DOMAIN"})
+    assert engine.all_queue_sizes()["cpu:a"] == 1  # 10 s ago still counts
+    clock.advance(1)
+    engine.start_workflow({"name": "wf", "taskToDomain": {"a": "gpu,cpu,NO_DOMAIN"}})
+    assert engine.all_queue_sizes()["a"] == 1  # nobody active: NO_DOMAIN at the end
+
+
+def test_fallback_without_active_workers_uses_the_last_entry(engine):
+    start(engine, sequence("wf", "a"), taskToDomain={"a": "gpu,cpu"})
+    assert engine.all_queue_sizes()["cpu:a"] == 1
+
+
+def test_retries_are_routed_again(engine, clock):
+    engine.register_task_defs([{"name": "a", "retryDelaySeconds": 0}])
+    start(engine, sequence("wf", "a"), taskToDomain={"a": "gpu,NO_DOMAIN"})
+    plain = Worker(engine, "plain")
+    task = plain.take("a")
+    Worker(engine, "gpu-worker", "gpu").poll("a")  # a gpu worker shows up
+    plain.update(task, "FAILED")
+    assert engine.all_queue_sizes()["gpu:a"] == 1
+
+
+def test_poll_data_records_every_poll(engine, clock):
+    Worker(engine, "w1").poll("a")
+    clock.advance(5)
+    Worker(engine, "w2", "d").poll("a")
+    Worker(engine, "w3").poll("b")
+    assert engine.poll_data("a") == [
+        {"queueName": "a", "workerId": "w1", "lastPollTime": clock.now_ms() - 5},
+        {"queueName": "a", "domain": "d", "workerId": "w2", "lastPollTime": clock.now_ms()},
+    ]
+    assert len(engine.all_poll_data()) == 3
