@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from flask.testing import FlaskClient
 from fs_helpers import Worker
 
+from fake_server.app import create_app
 from fake_server.clock import ManualClock
 from fake_server.engine import Engine
 
@@ -26,3 +28,8 @@ def engine(clock: ManualClock) -> Iterator[Engine]:
 @pytest.fixture
 def worker(engine: Engine) -> Worker:
     return Worker(engine)
+
+
+@pytest.fixture
+def client(engine: Engine) -> FlaskClient:
+    return create_app(engine).test_client()

@@ -1,0 +1,91 @@
+"""The test-only admin API, at the server root under ``/fake/`` (never under ``/api``).
+
+Tests and the harness use it to set up and inspect the fake server; a worker SDK never calls
+it. It needs no token, even when authentication is on. Errors use Conductor's error body.
+
+``POST /fake/reset``
+    Drop all state: definitions, workflows, tasks, queues, poll data, stats -> ``{"reset": true}``.
+
+``POST /fake/tasks`` with ``{"taskType": "t", "count": 1, "domain": "d", "input": {...}}``
+    Queue ``count`` (1..100000, default 1) SCHEDULED tasks of type ``t`` that belong to no
+    workflow; ``domain`` and ``input`` are optional -> ``{"taskIds": [...],
+    "workflowInstanceId": "adhoc-..."}``. The tasks share that synthetic
+    ``workflowInstanceId``; the task you poll carries it, and updates send it back as usual.
+    The task definition of ``t`` (if registered) applies: retries, timeouts, limits.
+
+``GET /fake/clock`` -> ``{"now": ms, "manual": bool}``.
+
+``POST /fake/clock/advance`` with ``{"ms": N}`` or ``{"seconds": S}``
+    Move a manual clock forward and fire what comes due -> ``{"now": ms}``. A server on the
+    system clock answers 409 (its time cannot be moved).
+
+``GET /fake/stats``
+    ``{"now", "tasks": n, "workflows": {status: n},
+    "queues": {queue: {"scheduled", "inProgress", "completed", "failed", "timedOut", "canceled"}},
+    "workers": {workerId: {"polls", "tasksHandedOut", "lastPollTime"}},
+    "pickupLatencyMs": {"all": summary, "byQueue": {queue: summary}}}`` where a summary is
+    ``{"count", "p50", "p95", "p99", "max", "mean"}`` (ms, ``null`` without samples) of the time
+    from a task becoming ready (scheduled, or due after a delay or callback) to its hand-out.
+    A queue is ``taskType`` or ``domain:taskType``; ``failed`` counts FAILED,
+    FAILED_WITH_TERMINAL_ERROR and COMPLETED_WITH_ERRORS tasks; a worker without an id is ``""``.
+
+``GET /fake/state``
+    Everything: ``{"now", "clock": "manual"|"system", "taskDefs", "workflowDefs", "workflows"
+    (each with "taskIds"), "tasks" (each with "logs", and "readyTime" while queued),
+    "queues": {queue: [task ids in hand-out order]}, "pollData"}``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from fake_server.app import engine, json_body, json_response
+from fake_server.errors import invalid
+from fake_server.validation import Fields
+
+admin = Blueprint("fake_admin", __name__, url_prefix="/fake")
+
+
+@admin.post("/reset")
+def reset() -> Response:
+    engine().reset()
+    return json_response({"reset": True})
+
+
+@admin.post("/tasks")
+def enqueue_tasks() -> Response:
+    f = Fields(json_body(), "body")
+    task_ids = engine().enqueue_tasks(
+        f.string("taskType", required=True),
+        f.integer("count", default=1),
+        domain=f.string("domain"),
+        task_input=f.obj("input", default={}),
+    )
+    workflow_instance_id = engine().get_task(task_ids[0])["workflowInstanceId"]
+    return json_response({"taskIds": task_ids, "workflowInstanceId": workflow_instance_id})
+
+
+@admin.get("/clock")
+def clock() -> Response:
+    return json_response({"now": engine().now_ms(), "manual": engine().clock.is_manual})
+
+
+@admin.post("/clock/advance")
+def advance_clock() -> Response:
+    f = Fields(json_body(), "body")
+    ms = f.number("ms", default=-1.0, minimum=0)
+    seconds = f.number("seconds", default=-1.0, minimum=0)
+    if (ms < 0) == (seconds < 0):
+        raise invalid("body", "give exactly one of 'ms' or 'seconds' (a number >= 0)")
+    now = engine().advance_clock(ms if ms >= 0 else seconds * 1000)
+    return json_response({"now": now})
+
+
+@admin.get("/stats")
+def stats() -> Response:
+    return json_response(engine().stats())
+
+
+@admin.get("/state")
+def state() -> Response:
+    return json_response(engine().snapshot())

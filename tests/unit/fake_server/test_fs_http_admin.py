@@ -1,0 +1,75 @@
+"""The /fake admin API over the Flask test client."""
+
+from fake_server.app import create_app
+from fake_server.clock import SystemClock
+from fake_server.engine import Engine
+
+
+def test_enqueue_adhoc_tasks_and_update_them(client):
+    response = client.post("/fake/tasks", json={"taskType": "a", "count": 3, "input": {"n": 1}})
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = response.json
+    assert len(body["taskIds"]) == 3
+    assert body["workflowInstanceId"].startswith("adhoc-")
+    task = client.get("/api/tasks/poll/a?workerid=w").json
+    assert (task["taskId"], task["inputData"]) == (body["taskIds"][0], {"n": 1})
+    result = {"workflowInstanceId": body["workflowInstanceId"], "taskId": task["taskId"],
+              "status": "COMPLETED"}  # fmt: skip
+    assert client.post("/api/tasks", json=result).status_code == 200
+    assert client.get(f"/api/tasks/{task['taskId']}").json["status"] == "COMPLETED"
+
+
+def test_count_defaults_to_one_and_domain_is_used(client):
+    body = client.post("/fake/tasks", json={"taskType": "a", "domain": "d"}).json
+    assert len(body["taskIds"]) == 1
+    assert client.get("/api/tasks/queue/sizes?taskType=d:a").json == {"d:a": 1}
+
+
+def test_clock_advance_moves_a_manual_clock(client, clock):
+    start = clock.now_ms()
+    assert client.get("/fake/clock").json == {"now": start, "manual": True}
+    response = client.post("/fake/clock/advance", json={"ms": 250})
+    assert (response.status_code, response.json) == (200, {"now": start + 250})
+    assert client.post("/fake/clock/advance", json={"seconds": 1.5}).json == {"now": start + 1750}
+    assert clock.now_ms() == start + 1750
+
+
+def test_clock_advance_fires_timeouts(client):
+    client.post("/api/metadata/taskdefs", json=[{"name": "a", "responseTimeoutSeconds": 5}])
+    (task_id,) = client.post("/fake/tasks", json={"taskType": "a"}).json["taskIds"]
+    client.get("/api/tasks/poll/a?workerid=w")
+    client.post("/fake/clock/advance", json={"seconds": 5})
+    assert client.get(f"/api/tasks/{task_id}").json["status"] == "TIMED_OUT"
+
+
+def test_clock_advance_on_the_system_clock_is_a_conflict():
+    client = create_app(Engine(SystemClock())).test_client()
+    response = client.post("/fake/clock/advance", json={"ms": 10})
+    assert response.status_code == 409
+    assert "system clock" in response.json["message"]
+    assert client.get("/fake/clock").json["manual"] is False
+
+
+def test_stats(client):
+    client.post("/fake/tasks", json={"taskType": "a", "count": 2})
+    client.get("/api/tasks/poll/batch/a?workerid=w&count=1&timeout=0")
+    stats = client.get("/fake/stats").json
+    assert stats["queues"]["a"]["scheduled"] == 1
+    assert stats["queues"]["a"]["inProgress"] == 1
+    assert stats["workers"]["w"]["polls"] == 1
+    assert stats["workers"]["w"]["tasksHandedOut"] == 1
+    assert stats["pickupLatencyMs"]["all"]["count"] == 1
+
+
+def test_state_and_reset(client):
+    client.post("/api/metadata/taskdefs", json=[{"name": "a"}])
+    client.post("/fake/tasks", json={"taskType": "a", "count": 2})
+    state = client.get("/fake/state").json
+    assert len(state["tasks"]) == 2
+    assert len(state["queues"]["a"]) == 2
+    assert state["taskDefs"][0]["name"] == "a"
+    response = client.post("/fake/reset")
+    assert (response.status_code, response.json) == (200, {"reset": True})
+    state = client.get("/fake/state").json
+    assert (state["tasks"], state["taskDefs"], state["queues"]) == ([], [], {})
+    assert client.get("/api/metadata/taskdefs/a").status_code == 404
