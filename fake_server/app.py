@@ -21,6 +21,8 @@ from fake_server.errors import BadRequestError, ConductorError, UnauthorizedErro
 from fake_server.validation import Fields
 
 log = logging.getLogger(__name__)
+# One line per request at DEBUG (the CLI's --log-level DEBUG); silent otherwise.
+access_log = logging.getLogger("fake_server.access")
 
 HOSTNAME = socket.gethostname()
 HEALTHY = {"healthResults": [], "suppressedHealthResults": [], "healthy": True}
@@ -42,6 +44,7 @@ def create_app(engine: Engine, auth: TokenAuthority | None = None) -> Flask:
     app.register_error_handler(ConductorError, conductor_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
+    app.after_request(log_request)
     return app
 
 
@@ -101,6 +104,14 @@ def domain_arg() -> str | None:
 
 def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
     return {"status": status, "message": message, "instance": HOSTNAME, "retryable": False, **extra}
+
+
+def log_request(response: Response) -> Response:
+    if access_log.isEnabledFor(logging.DEBUG):
+        access_log.debug(
+            "%s %s -> %s", request.method, request.full_path.rstrip("?"), response.status_code
+        )
+    return response
 
 
 # ------------------------------------------------------------------ error handlers

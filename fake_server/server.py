@@ -1,0 +1,167 @@
+"""Run the fake server in this process: ``FakeServer(port=0).start()``, then ``.url``.
+
+    with FakeServer() as server:              # binds 127.0.0.1 on a free port
+        requests.get(f"{server.url}/health")  # url is the API base, ending in /api
+        server.engine.enqueue_tasks("greet")  # the engine is right here, no HTTP needed
+
+The server answers HTTP from a background thread and runs the engine's timeouts on a short
+background tick. :meth:`FakeServer.stop` (or leaving the ``with`` block) ends long polls in
+progress, closes every connection, joins its threads and frees the port.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import TracebackType
+
+from fake_server.app import create_app
+from fake_server.auth import DEFAULT_TOKEN_TTL_SECONDS, TokenAuthority
+from fake_server.clock import Clock
+from fake_server.engine import Engine
+from fake_server.wsgi import DEFAULT_BACKEND, DEFAULT_THREADS, WsgiServer, make_wsgi_server
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TICK_SECONDS = 0.05
+
+
+class FakeServer:
+    """An in-process fake Conductor server (see the module docstring)."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        engine: Engine | None = None,
+        clock: Clock | None = None,
+        auth_key: str | None = None,
+        auth_secret: str | None = None,
+        token_ttl_seconds: float = DEFAULT_TOKEN_TTL_SECONDS,
+        threads: int = DEFAULT_THREADS,
+        log_level: str | int | None = None,
+        backend: str = DEFAULT_BACKEND,
+        tick_seconds: float = DEFAULT_TICK_SECONDS,
+    ) -> None:
+        if engine is not None and clock is not None and engine.clock is not clock:
+            raise ValueError("give either an engine or a clock, not an engine with another clock")
+        if bool(auth_key) != bool(auth_secret):
+            raise ValueError("authentication needs both auth_key and auth_secret")
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
+        self.engine = engine if engine is not None else Engine(clock)
+        self.auth = (
+            TokenAuthority(auth_key, auth_secret, self.engine.clock, token_ttl_seconds)
+            if auth_key and auth_secret
+            else None
+        )
+        self.host = host
+        self._requested_port = port
+        self._threads = threads
+        self._backend = backend
+        self._tick_seconds = tick_seconds
+        if log_level is not None:
+            logging.getLogger("fake_server").setLevel(log_level)
+        self.app = create_app(self.engine, self.auth)
+        self._wsgi: WsgiServer | None = None
+        self._serve_thread: threading.Thread | None = None
+        self._tick_thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._stop_requested = threading.Event()
+
+    # ------------------------------------------------------------------ addresses
+    @property
+    def port(self) -> int:
+        if self._wsgi is None:
+            raise RuntimeError("the server is not started; call start() first")
+        return self._wsgi.port
+
+    @property
+    def root_url(self) -> str:
+        """``http://host:port`` (health at ``/health``, the admin API under ``/fake``)."""
+        return f"http://{_url_host(self.host)}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The API base URL, ``http://host:port/api``: what a worker's configuration takes."""
+        return f"{self.root_url}/api"
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> FakeServer:
+        """Bind, listen and serve in background threads; returns once connections are
+        accepted."""
+        if self._wsgi is not None:
+            raise RuntimeError("the server is already started")
+        self._wsgi = make_wsgi_server(
+            self.app, self.host, self._requested_port, threads=self._threads, backend=self._backend
+        )
+        self._serve_thread = threading.Thread(
+            target=self._wsgi.serve_forever, name=f"fake-conductor-http-{self.port}", daemon=True
+        )
+        self._tick_thread = threading.Thread(
+            target=self._tick_forever, name=f"fake-conductor-tick-{self.port}", daemon=True
+        )
+        self._serve_thread.start()
+        self._tick_thread.start()
+        log.info("fake Conductor server listening on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: end long polls, close connections, join threads, free the port.
+        Safe to call twice."""
+        if self._wsgi is None or self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._stop_requested.set()
+        self._wsgi.shutdown(on_closed=self.engine.wake_waiters)
+        for thread in (self._serve_thread, self._tick_thread):
+            if thread is not None:
+                thread.join(timeout=10)
+        log.info("fake Conductor server on port %s stopped", self._wsgi.port)
+
+    def request_stop(self) -> None:
+        """Make :meth:`serve_forever` return (safe from a signal handler)."""
+        self._stop_requested.set()
+
+    def serve_forever(self) -> None:
+        """Serve until :meth:`request_stop` (or Ctrl-C), then stop."""
+        if self._wsgi is None:
+            self.start()
+        try:
+            while not self._stop_requested.wait(timeout=0.5):
+                pass
+        finally:
+            self.stop()
+
+    def _tick_forever(self) -> None:
+        while not self._stopping.wait(self._tick_seconds):
+            try:
+                self.engine.tick()
+            except Exception:
+                # A bug in a timeout must not end the timer: later timeouts still fire.
+                log.exception("background tick failed")
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self._wsgi is not None else f"{self.host} (not started)"
+        return f"FakeServer({where})"
+
+
+def _url_host(host: str) -> str:
+    """A host that a client can connect to, in URL form."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,151 @@
+"""The command line: python -m fake_server serves, prints its URL, stops cleanly on signals."""
+
+import json
+import selectors
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+COMMAND = [sys.executable, "-m", "fake_server"]
+
+
+def read_line(stream, timeout_s=15.0):
+    """The next line of ``stream`` (a pipe), waiting at most ``timeout_s``."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)
+        if not selector.select(timeout_s):
+            raise AssertionError(f"no output within {timeout_s} s")
+    return stream.readline()
+
+
+class Running:
+    def __init__(self, *args):
+        self.process = subprocess.Popen(
+            [*COMMAND, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+        self.process.stdout.close()
+        self.process.stderr.close()
+
+    def url(self):
+        line = read_line(self.process.stdout)
+        assert line.startswith("Fake Conductor server listening on http://127.0.0.1:"), line
+        return line.strip().rsplit(" ", 1)[-1]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_serves_on_a_free_port_and_stops_cleanly_on_a_signal(signum):
+    with Running("--port", "0") as server:
+        url = server.url()
+        assert url.endswith("/api")
+        assert requests.get(f"{url}/health", timeout=5).json()["healthy"] is True
+        workflow = {"name": "wf", "tasks": [{"name": "a", "taskReferenceName": "a"}]}
+        assert requests.post(f"{url}/metadata/workflow", json=workflow, timeout=5).ok
+        server.process.send_signal(signum)
+        assert server.process.wait(timeout=10) == 0
+        assert "stopped" in server.process.stdout.read()
+
+
+def test_loads_definitions_at_start(tmp_path):
+    (tmp_path / "tasks.json").write_text(json.dumps([{"name": "greet", "retryCount": 7}]))
+    workflow = {"name": "hello", "tasks": [{"name": "greet", "taskReferenceName": "g"}]}
+    (tmp_path / "hello.json").write_text(json.dumps(workflow))
+    with Running("--port", "0", "--definitions", str(tmp_path)) as server:
+        url = server.url()
+        assert requests.get(f"{url}/metadata/taskdefs/greet", timeout=5).json()["retryCount"] == 7
+        started = requests.post(f"{url}/workflow", json={"name": "hello"}, timeout=5)
+        assert started.status_code == 200
+
+
+def test_a_bad_definitions_file_exits_2_naming_the_file(tmp_path):
+    (tmp_path / "ok.json").write_text(json.dumps({"name": "fine"}))
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"name": "x", "retryLogic": "WHENEVER"}')
+    done = subprocess.run(
+        [*COMMAND, "--port", "0", "--definitions", str(tmp_path)],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert str(bad) in done.stderr
+    assert "retryLogic" in done.stderr
+    assert "listening" not in done.stdout
+
+
+def test_help():
+    done = subprocess.run([*COMMAND, "--help"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    for option in ("--host", "--port", "--definitions", "--auth-key", "--auth-secret",
+                   "--token-ttl", "--threads", "--log-level"):  # fmt: skip
+        assert option in done.stdout
+
+
+def test_the_console_script_is_installed():
+    script = Path(sys.executable).with_name("conductor-fake-server")
+    if not script.exists():
+        pytest.skip(f"{script} is not installed (pip install -e . creates it)")
+    done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and "--definitions" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--auth-key", "k"], "--auth-key and --auth-secret go together"),
+        (["--port", "-1"], "--port"),
+        (["--threads", "0"], "--threads"),
+        (["--token-ttl", "0"], "--token-ttl"),
+        (["--log-level", "LOUD"], "--log-level"),
+        (["--port", "eighty"], "--port"),
+    ],
+)
+def test_bad_arguments_exit_2(args, words):
+    done = subprocess.run([*COMMAND, *args], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert words in done.stderr
+
+
+def test_with_auth_the_api_needs_a_token():
+    with Running(
+        "--port", "0", "--auth-key", "k", "--auth-secret", "s", "--token-ttl", "60"
+    ) as server:
+        url = server.url()
+        assert requests.get(f"{url}/tasks/queue/all", timeout=5).status_code == 401
+        token = requests.post(f"{url}/token", json={"keyId": "k", "keySecret": "s"}, timeout=5)
+        headers = {"X-Authorization": token.json()["token"]}
+        assert requests.get(f"{url}/tasks/queue/all", headers=headers, timeout=5).status_code == 200
+        server.process.terminate()
+        assert server.process.wait(timeout=10) == 0
+
+
+def test_a_taken_port_is_a_clear_error():
+    with Running("--port", "0") as first:
+        port = first.url().split(":")[-1].split("/")[0]
+        done = subprocess.run(
+            [*COMMAND, "--port", port], capture_output=True, text=True, timeout=30
+        )
+        assert done.returncode == 1
+        assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+@pytest.mark.parametrize("level", ["debug", "WARNING"])
+def test_requests_are_logged_only_at_debug(level):
+    with Running("--port", "0", "--log-level", level) as server:
+        url = server.url()
+        requests.get(f"{url}/health", timeout=5)
+        requests.get(f"{url}/missing", timeout=5)
+        server.process.terminate()
+        assert server.process.wait(timeout=10) == 0
+        logged = server.process.stderr.read()
+    assert ("GET /api/health -> 200" in logged) == (level == "debug")
+    assert ("GET /api/missing -> 404" in logged) == (level == "debug")

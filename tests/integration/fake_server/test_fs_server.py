@@ -1,0 +1,115 @@
+"""FakeServer over a real socket: start/stop, long-poll latency, concurrent batch polls."""
+
+import contextlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from fake_server.server import FakeServer
+from fake_server.wsgi import BACKENDS
+
+
+def wait_for(condition, timeout_s=5.0, what="condition"):
+    give_up = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < give_up, f"timed out waiting for {what}"
+        time.sleep(0.002)
+
+
+def is_polling(server, worker_id):
+    return any(p.get("workerId") == worker_id for p in server.engine.all_poll_data())
+
+
+@pytest.fixture(params=BACKENDS)
+def server(request):
+    with FakeServer(port=0, backend=request.param) as server:
+        yield server
+
+
+def test_start_binds_a_free_port_and_serves(server):
+    assert server.port > 0
+    assert server.url == f"http://127.0.0.1:{server.port}/api"
+    assert server.root_url == f"http://127.0.0.1:{server.port}"
+    assert requests.get(f"{server.url}/health", timeout=5).json()["healthy"] is True
+    assert requests.get(f"{server.root_url}/health", timeout=5).status_code == 200
+    missing = requests.get(f"{server.url}/nope", timeout=5)
+    assert missing.status_code == 404 and missing.json()["status"] == 404
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_stop_frees_the_port_and_joins_its_threads(backend):
+    before = set(threading.enumerate())
+    server = FakeServer(port=0, backend=backend).start()
+    port = server.port
+    session = requests.Session()  # a keep-alive connection the stop must close
+    assert session.get(f"{server.url}/health", timeout=5).status_code == 200
+    server.stop()
+    server.stop()  # twice is fine
+    with FakeServer(port=port, backend=backend) as again:  # the port is free for a new server
+        assert requests.get(f"{again.url}/health", timeout=5).status_code == 200
+    with pytest.raises(requests.ConnectionError):
+        session.get(f"{server.url}/health", timeout=5)
+    wait_for(lambda: set(threading.enumerate()) <= before, what="server threads to end")
+
+
+def test_stop_ends_long_polls_at_once(server):
+    with ThreadPoolExecutor(1) as pool:
+        url = f"{server.url}/tasks/poll/batch/idle?workerid=sleeper&timeout=5000"
+        future = pool.submit(requests.get, url, timeout=10)
+        wait_for(lambda: is_polling(server, "sleeper"), what="the long poll")
+        started = time.monotonic()
+        server.stop()
+        assert time.monotonic() - started < 2.0
+        # An empty answer or a closed connection: both end the poll.
+        with contextlib.suppress(requests.RequestException):
+            assert future.result(timeout=5).json() == []
+
+
+def test_a_long_poll_answers_within_100_ms_of_a_task_being_queued(server):
+    def long_poll():
+        response = requests.get(
+            f"{server.url}/tasks/poll/batch/ping",
+            params={"workerid": "waiter", "count": 1, "timeout": 5000},
+            timeout=10,
+        )
+        return response.json(), time.perf_counter()
+
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(long_poll)
+        wait_for(lambda: is_polling(server, "waiter"), what="the long poll")
+        time.sleep(0.05)  # let the request settle into its wait (not a condition we can see)
+        queued_at = time.perf_counter()
+        server.engine.enqueue_tasks("ping", 1)
+        tasks, answered_at = future.result(timeout=10)
+    assert len(tasks) == 1
+    assert answered_at - queued_at < 0.1, f"took {answered_at - queued_at:.3f} s"
+
+
+def test_eight_threads_share_2000_tasks_each_exactly_once(server):
+    expected = set(server.engine.enqueue_tasks("bulk", 2000))
+
+    def drain(worker_id):
+        session = requests.Session()
+        received = []
+        while True:
+            tasks = session.get(
+                f"{server.url}/tasks/poll/batch/bulk",
+                params={"workerid": worker_id, "count": 10, "timeout": 100},
+                timeout=10,
+            ).json()
+            if not tasks:
+                return received
+            received.extend(task["taskId"] for task in tasks)
+
+    with ThreadPoolExecutor(8) as pool:
+        per_worker = list(pool.map(drain, [f"w{i}" for i in range(8)]))
+    received = [task_id for ids in per_worker for task_id in ids]
+    assert len(received) == 2000
+    assert set(received) == expected
+    assert sum(1 for ids in per_worker if ids) > 1, "the work was shared"
+    stats = server.engine.stats()
+    assert stats["queues"]["bulk"]["inProgress"] == 2000
+    assert sum(w["tasksHandedOut"] for w in stats["workers"].values()) == 2000

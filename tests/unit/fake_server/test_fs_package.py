@@ -1,0 +1,38 @@
+import subprocess
+import sys
+
+import pytest
+
+from fake_server.clock import ManualClock
+from fake_server.engine import Engine
+from fake_server.server import FakeServer
+
+
+def test_the_engine_does_not_load_flask():
+    code = "import sys, fake_server.engine; raise SystemExit('flask' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=30).returncode == 0
+
+
+def test_package_exports():
+    import fake_server
+
+    assert fake_server.FakeServer is FakeServer
+    assert fake_server.ManualClock is ManualClock
+    with pytest.raises(AttributeError):
+        _ = fake_server.Nothing
+
+
+def test_fake_server_settings_are_checked_before_binding():
+    with pytest.raises(ValueError, match="either an engine or a clock"):
+        FakeServer(engine=Engine(ManualClock()), clock=ManualClock())
+    with pytest.raises(ValueError, match="both auth_key and auth_secret"):
+        FakeServer(auth_key="k")
+    with pytest.raises(ValueError, match="threads"):
+        FakeServer(threads=0)
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = FakeServer().url
+
+
+def test_a_server_shares_the_clock_of_its_engine():
+    clock = ManualClock()
+    assert FakeServer(clock=clock).engine.clock is clock
