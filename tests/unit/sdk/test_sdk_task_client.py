@@ -360,6 +360,24 @@ def test_stop_event_interrupts_the_wait(server, monkeypatch) -> None:
     assert len(server.calls) == 2  # the attempt during which stop was set, one last attempt
 
 
+@pytest.mark.parametrize("bad_output", [object(), float("nan")], ids=["object", "nan"])
+def test_output_that_json_cannot_carry_is_reported_as_a_failure(
+    server, client, caplog, bad_output
+) -> None:
+    server.post(f"{API}/tasks/update-v2", status=204)
+    result = completed()
+    result.add_output_data("value", bad_output)
+    result.log("worked hard")
+    with caplog.at_level(logging.ERROR, logger="conductor.client"):
+        assert client.deliver(result) is None
+    sent = json.loads(server.calls[0].request.body)
+    assert sent["status"] == "FAILED"
+    assert sent["taskId"] == "t-1" and sent["workflowInstanceId"] == "wf-1"
+    assert "cannot be sent as JSON" in sent["reasonForIncompletion"]
+    assert [entry["log"] for entry in sent["logs"]] == ["worked hard"]
+    assert "cannot be sent as JSON" in caplog.text
+
+
 # -- sessions and processes ------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ once). A server without ``/token`` (404) has no authentication: requests go with
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -22,10 +23,11 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.auth import renewal_time
@@ -38,7 +40,9 @@ from conductor.client.http.errors import (
     server_message,
 )
 from conductor.client.http.models.task import Task
+from conductor.client.http.models.task_exec_log import TaskExecLog
 from conductor.client.http.models.task_result import TaskResult
+from conductor.client.http.models.task_result_status import TaskResultStatus
 
 __all__ = ["ConductorApiError", "ConductorAuthError", "TaskClient"]
 
@@ -50,14 +54,22 @@ DEFAULT_POOL_MAXSIZE = 32
 BACKOFF_BASE_SECONDS = 0.1
 BACKOFF_CAP_SECONDS = 10.0
 USER_AGENT = "conductor-workers-python"
+JSON_CONTENT_TYPE = "application/json"
 
 
 class _ProcessState:
     """What a client may only use in the process that made it: session, token, locks."""
 
-    def __init__(self, session: requests.Session) -> None:
+    def __init__(self, session: requests.Session, base_url: str) -> None:
         self.pid = os.getpid()
         self.session = session
+        # Requests go straight to the session's adapter with headers, proxies and CA bundle
+        # settled here once: Session.request would merge settings, cookies, hooks and the
+        # environment again on every call, which costs more CPU than the HTTP exchange itself.
+        self.adapter = session.get_adapter(base_url)
+        self.headers = dict(session.headers)
+        self.proxies = dict(session.proxies)
+        self.verify = session.verify
         self.token_lock = threading.Lock()
         self.token: str | None = None
         self.renew_at = 0.0  # epoch seconds; 0 = fetch before the first request
@@ -134,7 +146,7 @@ class TaskClient:
 
     def update(self, result: TaskResult) -> str:
         """Reports a result with ``POST /tasks``; returns the task id the server echoes."""
-        return self._call("POST", "/tasks", json=result.to_dict()).text
+        return self._call("POST", "/tasks", data=_json_bytes(result.to_dict())).text
 
     def update_v2(self, result: TaskResult) -> Task | None:
         """Reports a result and receives the next task of the same type, if one is ready.
@@ -142,19 +154,7 @@ class TaskClient:
         A server without ``/tasks/update-v2`` (404 or 405) gets the result by ``POST /tasks``
         instead, and this client uses ``/tasks`` from then on; the answer is then ``None``.
         """
-        body = result.to_dict()
-        if not self._update_v2:
-            self._call("POST", "/tasks", json=body)
-            return None
-        try:
-            response = self._call("POST", "/tasks/update-v2", json=body)
-        except ConductorApiError as exc:
-            if exc.status not in (404, 405):
-                raise
-            self._fall_back_to_update(body, exc)
-            return None
-        data = json_body(response) if response.status_code != 204 else None
-        return Task.from_dict(data) if isinstance(data, dict) else None
+        return self._update_v2_body(_json_bytes(result.to_dict()))
 
     def deliver(self, result: TaskResult, *, stop: threading.Event | None = None) -> Task | None:
         """``update_v2`` until the server has the result; returns the next task, if any.
@@ -162,14 +162,16 @@ class TaskClient:
         Transient failures (no connection, timeouts, 5xx, 429) are retried with exponential
         backoff and full jitter, for as long as it takes, unless ``stop`` is set: then one
         last attempt is made. A refused update (other 4xx) is logged with the server's message
-        and not retried. Returns ``None`` when there is no next task or the result was not
-        delivered.
+        and not retried. A result whose output cannot be sent as JSON is reported as a
+        ``FAILED`` task saying why. Returns ``None`` when there is no next task or the result
+        was not delivered.
         """
+        body = _sendable_body(result)
         attempt = 0
         while True:
             last_chance = stop is not None and stop.is_set()
             try:
-                next_task = self.update_v2(result)
+                next_task = self._update_v2_body(body)
             except ConductorApiError as exc:
                 if not exc.transient:
                     logger.error("Result of task %s was refused: %s", result.task_id, exc)
@@ -195,7 +197,7 @@ class TaskClient:
             "POST",
             f"/tasks/{_segment(task_id)}/log",
             data=line.encode("utf-8"),
-            headers={"Content-Type": "text/plain; charset=utf-8"},
+            content_type="text/plain; charset=utf-8",
         )
 
     def get_task(self, task_id: str) -> Task:
@@ -234,7 +236,7 @@ class TaskClient:
             state = self._state
             if state is None or state.pid != os.getpid():
                 # A session inherited through fork shares its sockets with the parent: leave it.
-                state = self._state = _ProcessState(self._new_session())
+                state = self._state = _ProcessState(self._new_session(), self._base)
         return state
 
     def _new_session(self) -> requests.Session:
@@ -260,9 +262,8 @@ class TaskClient:
         path: str,
         *,
         params: dict[str, Any] | None = None,
-        json: Any = None,
         data: bytes | None = None,
-        headers: dict[str, str] | None = None,
+        content_type: str = JSON_CONTENT_TYPE,
         read_timeout: float | None = None,
     ) -> requests.Response:
         state = self._process_state()
@@ -270,25 +271,42 @@ class TaskClient:
             self._ensure_token(state)
         timeout = self._timeout if read_timeout is None else (self._timeout[0], read_timeout)
         url = self._base + path
+        if params:
+            url += "?" + urlencode(params)
         request = f"{method} {path}"
         try:
-            response = state.session.request(
-                method, url, params=params, json=json, data=data, headers=headers, timeout=timeout
-            )
+            response = self._send(state, method, url, data, content_type, timeout)
             if response.status_code == 401 and self._token_rejected(state, response):
-                response = state.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    data=data,
-                    headers=headers,
-                    timeout=timeout,
-                )
+                response = self._send(state, method, url, data, content_type, timeout)
         except requests.RequestException as exc:
             raise error_from_exception(exc, request) from exc
         if response.status_code >= 400:
             raise self._error(response, request)
+        return response
+
+    def _send(
+        self,
+        state: _ProcessState,
+        method: str,
+        url: str,
+        body: bytes | None,
+        content_type: str,
+        timeout: tuple[float, float],
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        prepared = requests.PreparedRequest()
+        prepared.method = method
+        prepared.url = url
+        prepared.headers = CaseInsensitiveDict(state.headers if headers is None else headers)
+        if body is not None:
+            prepared.headers["Content-Type"] = content_type
+            prepared.headers["Content-Length"] = str(len(body))
+        prepared.body = body
+        prepared.hooks = {"response": []}
+        response = state.adapter.send(
+            prepared, stream=False, timeout=timeout, verify=state.verify, proxies=state.proxies
+        )
+        response.content  # noqa: B018  (reads the body now, returning the connection to the pool)
         return response
 
     def _error(self, response: requests.Response, request: str) -> ConductorApiError:
@@ -332,19 +350,19 @@ class TaskClient:
         assert self._auth is not None
         key_id = self._auth.key_id
         request = f"POST /token (key id {key_id!r})"
+        headers = {k: v for k, v in state.headers.items() if k != AUTH_HEADER}
+        body = _json_bytes({"keyId": key_id, "keySecret": self._auth.key_secret})
         try:
-            response = state.session.post(
-                self._base + "/token",
-                json={"keyId": key_id, "keySecret": self._auth.key_secret},
-                headers={AUTH_HEADER: None},  # drop a stale token from the session headers
-                timeout=self._timeout,
+            response = self._send(
+                state, "POST", self._base + "/token", body, JSON_CONTENT_TYPE, self._timeout,
+                headers,
             )
         except requests.RequestException as exc:
             raise error_from_exception(exc, request) from exc
         status = response.status_code
         if status == 404:
             state.auth_disabled = True
-            state.session.headers.pop(AUTH_HEADER, None)
+            state.headers.pop(AUTH_HEADER, None)
             logger.info(
                 "Server %s has no /token endpoint (404): it does not use authentication, "
                 "requests go without a token",
@@ -369,17 +387,31 @@ class TaskClient:
         state.renew_at = renewal_time(
             token, time.time(), self.configuration.auth_token_ttl_min * 60.0
         )
-        state.session.headers[AUTH_HEADER] = token
+        state.headers[AUTH_HEADER] = token
         logger.debug("Obtained an access token for key id %r", key_id)
 
     # -- update fallback and retry bookkeeping -----------------------------------------------
 
-    def _fall_back_to_update(self, body: dict[str, Any], v2_error: ConductorApiError) -> None:
+    def _update_v2_body(self, body: bytes) -> Task | None:
+        if not self._update_v2:
+            self._call("POST", "/tasks", data=body)
+            return None
+        try:
+            response = self._call("POST", "/tasks/update-v2", data=body)
+        except ConductorApiError as exc:
+            if exc.status not in (404, 405):
+                raise
+            self._fall_back_to_update(body, exc)
+            return None
+        data = json_body(response) if response.status_code != 204 else None
+        return Task.from_dict(data) if isinstance(data, dict) else None
+
+    def _fall_back_to_update(self, body: bytes, v2_error: ConductorApiError) -> None:
         # 405 means the endpoint is missing. A 404 may also mean "no such task": only a
         # successful POST /tasks proves it was the endpoint.
         if v2_error.status == 405:
             self._use_update_from_now_on(v2_error)
-        self._call("POST", "/tasks", json=body)
+        self._call("POST", "/tasks", data=body)
         if self._update_v2:
             self._use_update_from_now_on(v2_error)
 
@@ -437,6 +469,29 @@ def _poll_params(worker_id: str, domain: str | None) -> dict[str, Any]:
     if domain:  # never an empty domain: that would be a different queue
         params["domain"] = domain
     return params
+
+
+def _sendable_body(result: TaskResult) -> bytes:
+    """The JSON of ``result``; for output that JSON cannot carry, a FAILED result saying so."""
+    try:
+        return _json_bytes(result.to_dict())
+    except (TypeError, ValueError) as exc:
+        reason = f"the task's output cannot be sent as JSON: {exc}"
+        logger.error("Result of task %s: %s; reporting the task FAILED", result.task_id, reason)
+        failed = TaskResult(
+            task_id=result.task_id,
+            workflow_instance_id=result.workflow_instance_id,
+            worker_id=result.worker_id,
+            status=TaskResultStatus.FAILED,
+            reason_for_incompletion=reason,
+            logs=[TaskExecLog(log=str(entry.log), task_id=result.task_id) for entry in result.logs],
+        )
+        return _json_bytes(failed.to_dict())
+
+
+def _json_bytes(value: Any) -> bytes:
+    # Like requests' json=: no NaN or Infinity, which JSON does not have.
+    return json.dumps(value, allow_nan=False).encode("utf-8")
 
 
 def _segment(value: str) -> str:
