@@ -1,0 +1,178 @@
+"""TaskClient over a real socket against the fake server: the HTTP exchange itself, keep-alive,
+timeouts, token renewal, and a forked child's own connection."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+import pytest
+
+from conductor.client.configuration.configuration import Configuration
+from conductor.client.configuration.settings.authentication_settings import (
+    AuthenticationSettings,
+)
+from conductor.client.http.models import TaskResult, TaskResultStatus
+from conductor.client.http.task_client import ConductorApiError, ConductorAuthError, TaskClient
+from fake_server.clock import ManualClock
+from fake_server.server import FakeServer
+
+# Servers started here (with authentication on) use werkzeug: stopping a waitress-backed
+# FakeServer right after a request sometimes fails with EBADF inside waitress's trigger.
+BACKEND = {"backend": "werkzeug"}
+
+
+@pytest.fixture
+def client(server):
+    task_client = TaskClient(Configuration(server_api_url=server.url))
+    yield task_client
+    task_client.close()
+
+
+def connections_opened(client: TaskClient) -> int:
+    """How many TCP connections the client's pools opened in this process."""
+    pools = client._process_state().adapter.poolmanager.pools
+    return sum(pools[key].num_connections for key in list(pools.keys()))  # noqa: SIM118
+
+
+def completed(task, worker_id: str = "w1") -> TaskResult:
+    result = TaskResult(
+        task_id=task.task_id,
+        workflow_instance_id=task.workflow_instance_id,
+        worker_id=worker_id,
+        status=TaskResultStatus.COMPLETED,
+    )
+    result.add_output_data("doubled", task.input_data["n"] * 2)
+    return result
+
+
+def test_poll_deliver_chain_and_logs(server, client) -> None:
+    ids = server.enqueue("double", 3, input={"n": 21})
+    [first] = client.batch_poll("double", worker_id="w1", count=1)
+    client.add_log(first.task_id, 'a line with "quotes" and ünïcode')
+
+    task, done = first, []
+    while task is not None:  # update-v2 hands over the next task until the queue is empty
+        done.append(task.task_id)
+        task = client.deliver(completed(task))
+
+    assert sorted(done) == sorted(ids)
+    for task_id in ids:
+        stored = server.task(task_id)
+        assert (stored["status"], stored["outputData"]) == ("COMPLETED", {"doubled": 42})
+    assert server.task_logs(first.task_id) == ['a line with "quotes" and ünïcode']
+    assert client.get_task(first.task_id).status == "COMPLETED"
+
+
+def test_domain_is_sent_and_an_empty_one_is_not(server, client) -> None:
+    [in_domain] = server.enqueue("double", 1, domain="gpu", input={"n": 1})
+    [plain] = server.enqueue("double", 1, input={"n": 1})
+    assert [t.task_id for t in client.batch_poll("double", worker_id="w1", domain="gpu")] == [
+        in_domain
+    ]
+    assert client.poll("double", worker_id="w1", domain="").task_id == plain
+
+
+def test_calls_reuse_one_keep_alive_connection(server, client) -> None:
+    server.enqueue("double", 5, input={"n": 1})
+    for task in client.batch_poll("double", worker_id="w1", count=5):
+        client.update(completed(task))
+    for _ in range(5):
+        client.poll("double", worker_id="w1")
+    assert connections_opened(client) == 1
+
+
+def test_long_poll_waits_for_the_server_not_for_the_client_timeout(server) -> None:
+    client = TaskClient(Configuration(server_api_url=server.url, read_timeout=0.5))
+    started = time.monotonic()
+    assert client.batch_poll("nothing-here", worker_id="w1", timeout_ms=800) == []
+    assert time.monotonic() - started >= 0.7  # held by the server, no client read timeout
+    client.close()
+
+
+def test_silent_server_times_out_as_a_transient_error() -> None:
+    with socket.socket() as listener:  # accepts connections (backlog), never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        port = listener.getsockname()[1]
+        client = TaskClient(
+            Configuration(server_api_url=f"http://127.0.0.1:{port}/api", read_timeout=0.3)
+        )
+        started = time.monotonic()
+        with pytest.raises(ConductorApiError) as raised:
+            client.poll("double", worker_id="w1")
+        assert time.monotonic() - started < 5
+        assert raised.value.status is None and raised.value.transient
+        assert "timed out" in str(raised.value)
+        client.close()
+
+
+def test_refused_connection_is_a_transient_error() -> None:
+    with socket.socket() as probe:  # a port that nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = TaskClient(Configuration(server_api_url=f"http://127.0.0.1:{port}/api"))
+    with pytest.raises(ConductorApiError) as raised:
+        client.poll("double", worker_id="w1")
+    assert raised.value.status is None and raised.value.transient
+    client.close()
+
+
+def test_token_is_renewed_when_the_server_says_it_expired() -> None:
+    clock = ManualClock()
+    fake_server = FakeServer(
+        auth_key="key", auth_secret="secret", clock=clock, token_ttl_seconds=60, **BACKEND
+    )
+    with fake_server as fake:
+        auth = AuthenticationSettings(key_id="key", key_secret="secret")
+        client = TaskClient(Configuration(server_api_url=fake.url, authentication_settings=auth))
+        assert client.poll("double", worker_id="w1") is None
+        first_token = client._process_state().token
+        clock.advance_seconds(120)  # the server's clock: the token is now expired there
+        assert client.poll("double", worker_id="w1") is None
+        assert client._process_state().token not in (None, first_token)
+        client.close()
+
+
+def test_wrong_secret_is_refused_with_the_key_id_named() -> None:
+    with FakeServer(auth_key="key", auth_secret="secret", **BACKEND) as fake:
+        auth = AuthenticationSettings(key_id="key", key_secret="not-the-secret")
+        client = TaskClient(Configuration(server_api_url=fake.url, authentication_settings=auth))
+        with pytest.raises(ConductorAuthError, match="'key'") as raised:
+            client.poll("double", worker_id="w1")
+        assert "not-the-secret" not in str(raised.value)
+        client.close()
+
+
+def test_guide_placeholder_key_works_against_a_server_without_auth(server) -> None:
+    auth = AuthenticationSettings(key_id="<KEY_ID>", key_secret="<KEY_SECRET>")
+    client = TaskClient(Configuration(server_api_url=server.url, authentication_settings=auth))
+    [task_id] = server.enqueue("double", 1, input={"n": 2})
+    task = client.poll("double", worker_id="w1")
+    assert task.task_id == task_id
+    client.deliver(completed(task))
+    assert server.task(task_id)["status"] == "COMPLETED"
+    client.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_talks_over_its_own_connection(server, client) -> None:
+    [task_id] = server.enqueue("double", 1, input={"n": 5})
+    assert client.poll("nothing-here", worker_id="parent") is None  # parent's connection open
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            task = client.poll("double", worker_id="child")
+            client.deliver(completed(task, "child"))
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert server.task(task_id)["status"] == "COMPLETED"
+    assert server.task(task_id)["workerId"] == "child"
+    # The parent's pooled connection was not disturbed by the child: it still works.
+    assert client.poll("nothing-here", worker_id="parent") is None
+    assert connections_opened(client) == 1
