@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import pickle
 import socket
 import sys
 import types
@@ -240,6 +241,13 @@ def test_arguments_given_as_none_are_not_given(tmp_path: Path) -> None:
 )
 def test_paused_words(tmp_path: Path, text: str, expected: bool) -> None:
     assert resolve(tmp_path, {"conductor_worker_paused": text}).paused is expected
+
+
+def test_settings_survive_pickling_for_spawned_worker_processes(tmp_path: Path) -> None:
+    settings = resolve(tmp_path, {"conductor_worker_greet_domain": "d"}, {"thread_count": 3})
+    copy = pickle.loads(pickle.dumps(settings))
+    assert copy == settings
+    assert copy.describe() == settings.describe()
 
 
 # -- bad values ---------------------------------------------------------------------------------

@@ -88,7 +88,8 @@ class TaskClient:
             that share this client.
         sleep: how ``deliver`` waits between attempts when it has no ``stop`` event
             (``time.sleep``); tests pass a recorder instead.
-        jitter: a source of numbers in ``[0, 1)`` for the backoff's full jitter.
+        jitter: a source of numbers in ``[0, 1)`` for the backoff's full jitter (default
+            ``random.random``, looked up on each use so that every process draws its own).
     """
 
     def __init__(
@@ -97,7 +98,7 @@ class TaskClient:
         *,
         pool_maxsize: int = DEFAULT_POOL_MAXSIZE,
         sleep: Callable[[float], Any] | None = None,
-        jitter: Callable[[], float] = random.random,
+        jitter: Callable[[], float] | None = None,
     ) -> None:
         if pool_maxsize < 1:
             raise ValueError(f"TaskClient: pool_maxsize={pool_maxsize!r} must be at least 1")
@@ -427,7 +428,7 @@ class TaskClient:
     def _backoff(self, attempt: int) -> float:
         """Full jitter: a random wait up to a ceiling that doubles per attempt, capped."""
         ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** min(attempt, 32))
-        return ceiling * self._jitter()
+        return ceiling * (self._jitter or random.random)()
 
     def _wait(self, seconds: float, stop: threading.Event | None) -> None:
         if self._sleep is not None:

@@ -141,7 +141,7 @@ def resolve_worker_settings(
         thread_count=values["thread_count"],
         worker_id=values["worker_id"],
         paused=values["paused"],
-        sources=MappingProxyType(sources),
+        sources=sources,  # a plain dict: settings are pickled into spawned worker processes
     )
 
 
