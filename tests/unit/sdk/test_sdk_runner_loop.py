@@ -156,7 +156,12 @@ def test_idle_polls_are_long_polls_with_the_worker_settings():
     runner = make_runner(worker, client)
     with Running(runner):
         client.wait_for(lambda: len(client.polls) >= 1)
-    assert client.polls[0] == {"count": 2, "timeout_ms": 5000, "domain": "blue", "worker_id": "w-7"}
+    assert client.polls[0] == {
+        "count": 2,
+        "timeout_ms": task_runner.LONG_POLL_MS,
+        "domain": "blue",
+        "worker_id": "w-7",
+    }
 
 
 def test_an_empty_answer_at_once_pauses_for_the_polling_interval():
@@ -256,6 +261,38 @@ def test_stop_lets_running_tasks_finish_and_gives_back_what_comes_after():
     assert given_back.status == TaskResultStatus.IN_PROGRESS
     assert given_back.callback_after_seconds == 0
     assert len(client.queue) == 3
+
+
+class HeldPollClient(StubClient):
+    """A server that holds the first poll until released, then answers with a task."""
+
+    def __init__(self) -> None:
+        super().__init__(tasks=1)
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    def batch_poll(self, task_type, **kwargs):
+        if not self.holding.is_set():
+            self.holding.set()
+            assert self.release.wait(5)
+        return super().batch_poll(task_type, **kwargs)
+
+
+def test_stop_waits_for_the_poll_in_flight_and_gives_back_what_it_brings():
+    client = HeldPollClient()
+    runner = make_runner(Worker("job", echo), client)
+    with Running(runner) as running:
+        assert client.holding.wait(5)
+        runner.stop()
+        running.thread.join(0.2)
+        assert running.thread.is_alive()  # not gone while the server may still answer
+        client.release.set()
+        running.thread.join(5)
+        assert not running.thread.is_alive()
+    [given_back] = client.delivered
+    assert given_back.task_id == "t0"
+    assert given_back.status == TaskResultStatus.IN_PROGRESS
+    assert given_back.callback_after_seconds == 0
 
 
 def test_the_drain_is_bounded():

@@ -37,7 +37,7 @@ from typing import Any
 from conductor.client.automator import worker_discovery
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS
 from conductor.client.automator.worker_discovery import WorkerDiscoveryError
-from conductor.client.automator.worker_process import run_worker_process
+from conductor.client.automator.worker_process import configure_logging, run_worker_process
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.worker.worker_config import WorkerSettings, resolve_worker_settings
@@ -111,10 +111,15 @@ class TaskHandler:
         of every worker (``WorkerConfigError`` names a bad value's source) and, under the
         ``spawn``/``forkserver`` start methods, that every worker can be sent to its process
         (``WorkerStartError`` names the worker and the fix).
+
+        Unless the application has configured logging (the root logger has a handler), the
+        SDK's ``conductor.client`` logger gets a handler on stderr, here and in each worker
+        process, at INFO (DEBUG with ``configuration.debug``).
         """
         if self.processes:
             logger.warning("Worker processes already started; start_processes() ignored")
             return
+        configure_logging(self.configuration)
         context = self.process_context()
         method = context.get_start_method()
         plans = [(worker, _resolved_settings(worker)) for worker in self.workers]

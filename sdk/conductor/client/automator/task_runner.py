@@ -13,9 +13,10 @@ One ``TaskRunner`` serves one worker with ``thread_count`` execution threads:
   backoff and jitter, logged once when the failures start and once when they end;
 - ``paused()`` is checked before every poll, and before running a task that came with an update;
 - ``stop()`` ends polling; running tasks finish and deliver their results within
-  ``drain_timeout`` seconds. A task the server hands over after that (with an update, or from
-  a poll that was in flight) is given back at once: reported ``IN_PROGRESS`` with
-  ``callbackAfterSeconds=0``, so another worker picks it up.
+  ``drain_timeout`` seconds, and a poll in flight is waited for (one long poll at most). A task
+  the server hands over after ``stop()`` (with an update, or from that poll) is given back at
+  once: reported ``IN_PROGRESS`` with ``callbackAfterSeconds=0``, so another worker picks it
+  up instead of it waiting for the server's response timeout.
 
 ``run()`` blocks until stopped; ``run(burst=True)`` stops by itself once the queue is empty and
 nothing runs (handy for tests and benchmarks); ``run_once()`` is one turn of the poll loop.
@@ -45,7 +46,9 @@ from conductor.client.worker.worker_interface import WorkerInterface
 
 logger = logging.getLogger(__name__)
 
-LONG_POLL_MS = 5000  # the most the server allows
+# How long the server may hold an idle poll (it allows up to 5000 ms). One request per second
+# keeps an idle worker nearly free, and bounds how long stopping waits for a poll in flight.
+LONG_POLL_MS = 1000
 DRAIN_TIMEOUT_SECONDS = 20.0
 POLL_BACKOFF_BASE_SECONDS = 0.25
 POLL_BACKOFF_CAP_SECONDS = 10.0
@@ -137,7 +140,7 @@ class TaskRunner:
             poller.start()
             self._wait_for_stop_request(wakeup[0])
             self._begin_stop()
-            self._drain()
+            self._drain(poller)
         finally:
             self._wakeup = None
             for end in wakeup:
@@ -271,8 +274,18 @@ class TaskRunner:
     def _execute_chain(self, task: Task | None) -> None:
         """Executes ``task``, delivers its result, and goes on with the next task the server
         returns with the update, until there is none (or the worker stops or pauses)."""
+        debug = logger.isEnabledFor(logging.DEBUG)
         while task is not None:
+            started = time.monotonic() if debug else 0.0
             result = execute_task(self.worker, task, self.settings.worker_id)
+            if debug:
+                logger.debug(
+                    "Worker %s: task %s %s in %.1f ms",
+                    self.task_name,
+                    task.task_id,
+                    result.status,
+                    (time.monotonic() - started) * 1000,
+                )
             try:
                 task = self.client.deliver(result, stop=self._abandon)
             except Exception:  # deliver handles server errors: this is a bug
@@ -339,7 +352,8 @@ class TaskRunner:
                 with contextlib.suppress(BlockingIOError):
                     readable.recv(64)
 
-    def _drain(self) -> None:
+    def _drain(self, poller: threading.Thread) -> None:
+        deadline = time.monotonic() + self.drain_timeout
         if not self.wait_until_idle(self.drain_timeout):
             logger.warning(
                 "Worker %s: %d task(s) still running after %.0f s; leaving without their "
@@ -348,6 +362,9 @@ class TaskRunner:
                 self._busy,
                 self.drain_timeout,
             )
+        # The server would hand tasks to a poll in flight even after this process is gone, so
+        # wait for it (at most one long poll) and give back what it brings.
+        poller.join(max(0.0, deadline - time.monotonic()))
         self._abandon.set()
         for _ in self._threads:
             self._handoff.put(None)
