@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +26,15 @@ def _positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{value:g} is not positive")
     return value
+
+
+def _configure_logging(*, verbose: bool) -> None:
+    # Workers started by fork inherit this; they add a handler of their own only when the root
+    # logger has none.
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s [%(processName)s] %(name)s: %(message)s",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=120.0,
         help="seconds to wait for the workflows to end (default 120)",
     )
+    demo.add_argument(
+        "--verbose", action="store_true", help="show the workers' INFO logs (default: warnings)"
+    )
     return parser
 
 
@@ -59,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from harness.demo.run import run_demo
 
+        _configure_logging(verbose=args.verbose)
         return run_demo(args.workflows, timeout=args.timeout)
     raise AssertionError(f"unhandled command {args.command}")
 

@@ -50,7 +50,12 @@ class ChargePaymentWorker(WorkerInterface):
         return result
 
 
-@WorkerTask(task_definition_name="demo_reserve_inventory", domain="warehouse", poll_interval=100)
+@WorkerTask(
+    task_definition_name="demo_reserve_inventory",
+    domain="warehouse",
+    worker_id="inventory",
+    poll_interval=100,
+)
 def reserve_inventory(order: dict) -> dict:
     """Annotation style, polling the ``warehouse`` domain: the workflow routes this task there."""
     return {"reserved": list(order.get("items") or []), "warehouse": "north"}
@@ -65,7 +70,8 @@ def demo_workers() -> list[WorkerInterface]:
     """The workers of the demo; the annotated one is added by scanning its registration."""
     return [
         Worker(task_definition_name="demo_validate_order", execute_function=validate_order),
-        ChargePaymentWorker(task_definition_name="demo_charge_payment"),
-        Worker(task_definition_name="demo_ship_order", execute_function=ship_order),
-        Worker(task_definition_name="demo_ship_order", execute_function=ship_order),
+        ChargePaymentWorker(task_definition_name="demo_charge_payment", worker_id="payments"),
+        # Two instances of one worker: two processes sharing its queue.
+        Worker("demo_ship_order", execute_function=ship_order, worker_id="shipping-1"),
+        Worker("demo_ship_order", execute_function=ship_order, worker_id="shipping-2"),
     ]
