@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from conductor.client.http.models import Task
+from conductor.client.worker import worker_task as worker_task_module
 from conductor.client.worker.worker import Worker
 from conductor.client.worker.worker_interface import WorkerInterface
 from conductor.client.worker.worker_task import WorkerTask, registered_workers, worker_task
@@ -24,6 +25,12 @@ class SlowPoller(Plain):
 
     def get_domain(self) -> str | None:
         return "gpu"
+
+
+@pytest.fixture(autouse=True)
+def isolated_registry(monkeypatch):
+    """Functions decorated here are not left registered for other tests' TaskHandlers."""
+    monkeypatch.setattr(worker_task_module, "_registry", dict(worker_task_module._registry))
 
 
 def shout(input) -> dict:
