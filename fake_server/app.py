@@ -12,7 +12,7 @@ import logging
 import socket
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, got_request_exception, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from fake_server.auth import TokenAuthority
@@ -143,6 +143,9 @@ def http_error(error: HTTPException) -> Response:
 
 def unexpected_error(error: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.path)
+    # Flask sends this signal only for errors no handler caught; send it here too, so that an
+    # embedding test harness can re-raise server bugs in the test that caused them.
+    got_request_exception.send(current_app._get_current_object(), exception=error)
     message = f"Internal error: {type(error).__name__}: {error}"
     return json_response(error_body(500, message), 500)
 
