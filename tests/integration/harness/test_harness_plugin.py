@@ -1,0 +1,140 @@
+"""The pytest plugin as a worker author meets it: a test folder outside this repository, run by
+plain ``pytest`` and by ``pytest -n 2``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+AUTHOR_TEST = REPO / "examples" / "testing" / "test_greeting_workers.py"
+
+
+def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+@pytest.fixture
+def author_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "my_workers"
+    folder.mkdir()
+    assert REPO not in folder.parents
+    return folder
+
+
+@pytest.mark.parametrize("extra_args", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_a_worker_authors_test_file_passes(author_folder: Path, extra_args: tuple[str, ...]):
+    shutil.copy(AUTHOR_TEST, author_folder / AUTHOR_TEST.name)
+
+    run = run_pytest(author_folder, *extra_args)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "3 passed" in run.stdout
+
+
+def test_a_failing_worker_is_a_clear_test_failure(author_folder: Path):
+    (author_folder / "test_broken.py").write_text(
+        textwrap.dedent(
+            """
+            from conductor.client.worker.worker import Worker
+
+            def charge(task_input):
+                raise RuntimeError("card declined by the bank")
+
+            def test_charge(conductor_server, conductor_workers):
+                admin = conductor_server.admin
+                admin.register_task_defs([{"name": "charge", "retryCount": 0}])
+                admin.register_workflow({"name": "pay", "tasks": [
+                    {"name": "charge", "taskReferenceName": "charge"}]})
+                conductor_workers(Worker("charge", charge))
+                workflow_id = admin.start_workflow("pay", {})
+                admin.wait_for_workflow(workflow_id, "COMPLETED", timeout=20)
+            """
+        )
+    )
+
+    run = run_pytest(author_folder)
+
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "ended FAILED, expected COMPLETED" in run.stdout
+    assert "card declined by the bank" in run.stdout
+
+
+def test_workers_are_stopped_after_a_test_that_raises(author_folder: Path):
+    (author_folder / "test_cleanup.py").write_text(
+        textwrap.dedent(
+            """
+            import psutil
+            from conductor.client.worker.worker import Worker
+
+            started = []
+
+            def echo(task_input):
+                return task_input
+
+            def test_raises_while_workers_run(conductor_server, conductor_workers):
+                running = conductor_workers(Worker("echo", echo), Worker("echo", echo))
+                started.extend(process.pid for process in running.processes)
+                raise RuntimeError("the test itself fails")
+
+            def test_its_workers_are_gone():
+                assert len(started) == 2
+                alive = [pid for pid in started
+                         if psutil.pid_exists(pid)
+                         and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+                assert alive == []
+            """
+        )
+    )
+
+    run = run_pytest(author_folder)
+
+    assert "1 failed, 1 passed" in run.stdout, run.stdout + run.stderr
+    assert "the test itself fails" in run.stdout
+
+
+def test_a_marked_test_gets_a_server_with_a_manual_clock(author_folder: Path):
+    (author_folder / "test_clock.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+            import requests
+
+            @pytest.mark.conductor_server(manual_clock=True)
+            def test_a_delayed_retry_waits_for_the_clock(conductor_server):
+                admin = conductor_server.admin
+                admin.register_task_defs([{"name": "slow", "retryCount": 1,
+                    "retryDelaySeconds": 600}])
+                admin.register_workflow({"name": "wf", "tasks": [
+                    {"name": "slow", "taskReferenceName": "slow"}]})
+                workflow_id = admin.start_workflow("wf", {})
+                poll = conductor_server.url + "/tasks/poll/slow"
+                task = requests.get(poll, params={"workerid": "me"}, timeout=5).json()
+                requests.post(conductor_server.url + "/tasks", json={
+                    "taskId": task["taskId"], "workflowInstanceId": workflow_id,
+                    "status": "FAILED"}, timeout=5).raise_for_status()
+                assert requests.get(poll, params={"workerid": "me"}, timeout=5).status_code == 204
+                admin.advance_clock(600)
+                retry = requests.get(poll, params={"workerid": "me"}, timeout=5).json()
+                assert retry["retriedTaskId"] == task["taskId"]
+            """
+        )
+    )
+
+    run = run_pytest(author_folder)
+
+    assert run.returncode == 0, run.stdout + run.stderr
