@@ -45,9 +45,6 @@ class Server:
         self.root_url = fake.root_url
         self.http = requests.Session()
 
-    def reset(self) -> None:
-        self.http.post(f"{self.root_url}/fake/reset").raise_for_status()
-
     def enqueue(
         self, task_type: str, count: int = 1, *, domain: str | None = None, input: Any = None
     ) -> list[str]:
@@ -100,18 +97,14 @@ class Server:
         return wait_until(finished, timeout=timeout, message=f"tasks {task_ids} to finish")
 
 
-@pytest.fixture(scope="session")
-def _fake_server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
-
-
 @pytest.fixture
-def server(_fake_server: FakeServer) -> Iterator[Server]:
-    admin = Server(_fake_server)
-    admin.reset()
-    yield admin
-    admin.http.close()
+def server() -> Iterator[Server]:
+    """A fake server of the test's own (port 0): nothing of it outlives the test, and no
+    worker of an earlier test can still be polling it."""
+    with FakeServer() as fake:
+        admin = Server(fake)
+        yield admin
+        admin.http.close()
 
 
 class Script:
