@@ -1,0 +1,71 @@
+"""The README's code is true: its worker block runs against the fake server, its test file is
+the one CI runs, its commands answer."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conductor.client.worker import worker_task
+from harness.workers import run_workers
+
+REPO = Path(__file__).resolve().parents[3]
+README = (REPO / "README.md").read_text()
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_the_readme_shows_the_test_file_that_ci_runs() -> None:
+    test_file = (REPO / "examples" / "testing" / "test_greeting_workers.py").read_text()
+    assert test_file in python_blocks()
+
+
+def test_the_readme_workers_run_against_the_fake_server(
+    tmp_path: Path, conductor_server, monkeypatch
+) -> None:
+    # The decorator registers process-wide: keep this test's registration to itself.
+    monkeypatch.setattr(worker_task, "_registry", dict(worker_task._registry))
+    [workers_block] = [block for block in python_blocks() if "class SimplePythonWorker" in block]
+    (tmp_path / "readme_workers.py").write_text(workers_block)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import readme_workers
+
+        admin = conductor_server.admin
+        class_task = admin.enqueue("python_task_example")[0]
+        function_task = admin.enqueue("python_execute_function_task", domain="test")[0]
+        annotated_task = admin.enqueue("python_annotated_task", domain="cool")[0]
+        with run_workers(
+            readme_workers.workers, conductor_server.url, import_modules=["readme_workers"]
+        ) as running:
+            running.drain(timeout=30)
+        assert admin.get_task(class_task)["outputData"] == {"worker_style": "class"}
+        assert admin.get_task(function_task)["outputData"] == {"worker_style": "function"}
+        assert admin.get_task(annotated_task)["outputData"] == {
+            "message": "python is so cool :)"
+        }
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("readme_workers", None)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "fake_server", "--help"],
+        [str(Path(sys.executable).with_name("conductor-fake-server")), "--help"],
+        [sys.executable, "-m", "harness", "--help"],
+        [sys.executable, "-m", "harness", "demo", "--help"],
+    ],
+    ids=["fake_server", "conductor-fake-server", "harness", "harness-demo"],
+)
+def test_every_command_answers_help(command: list[str]) -> None:
+    run = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "usage:" in run.stdout
