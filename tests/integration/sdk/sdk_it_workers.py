@@ -81,3 +81,8 @@ def process_info(input: dict) -> dict:
     with open("/proc/self/cmdline", "rb") as cmdline:
         command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
     return {"pid": os.getpid(), "ppid": os.getppid(), "cmdline": command}
+
+
+def crash(input: dict) -> dict:
+    """Ends its process the hard way, as a segfault in native code would."""
+    os._exit(3)

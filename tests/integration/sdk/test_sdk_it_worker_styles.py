@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 import sdk_it_workers as w
+from conftest import wait_until
 
-from conductor.client.automator.task_handler import TaskHandler
+from conductor.client.automator.task_handler import TaskHandler, WorkerProcessError
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker import worker_task
 from conductor.client.worker.worker import Worker
@@ -118,3 +119,12 @@ def test_stop_inside_the_block_ends_it_at_once(server):
         server.wait_polled({"it_block": {None}})
         handler.stop_processes()
     assert all(p.exitcode == 0 for p in handler.processes)
+
+
+def test_a_crashed_worker_process_is_reported_when_joining(server, start_workers):
+    handler = start_workers([Worker("it_crash", w.crash)])
+    server.enqueue("it_crash")
+    [process] = handler.processes
+    wait_until(lambda: not process.is_alive(), message="the worker process to crash")
+    with pytest.raises(WorkerProcessError, match=r"worker-it_crash \(pid \d+, exit code 3\)"):
+        handler.join_processes()

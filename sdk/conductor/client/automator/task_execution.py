@@ -76,7 +76,7 @@ def _unsendable_output(result: TaskResult) -> str | None:
     if not isinstance(output, dict):
         return f"output_data must be a dict, not {type(output).__name__}"
     try:
-        json.dumps(output, default=_refuse)
+        json.dumps(output, default=_refuse, allow_nan=False)
     except _NotSerialisable as error:
         return f"output is not JSON-serialisable: it contains a {error.type_name} ({error.value})"
     except (TypeError, ValueError) as error:  # e.g. circular references, non-string keys

@@ -44,7 +44,7 @@ from conductor.client.worker.worker_config import WorkerSettings, resolve_worker
 from conductor.client.worker.worker_interface import WorkerInterface
 from conductor.client.worker.worker_task import registered_workers
 
-__all__ = ["TaskHandler", "WorkerDiscoveryError", "WorkerStartError"]
+__all__ = ["TaskHandler", "WorkerDiscoveryError", "WorkerProcessError", "WorkerStartError"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,10 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 class WorkerStartError(RuntimeError):
     """A worker cannot be started (for example, it cannot be sent to its process)."""
+
+
+class WorkerProcessError(RuntimeError):
+    """Worker processes ended without being stopped (killed, or crashed in native code)."""
 
 
 class TaskHandler:
@@ -179,13 +183,26 @@ class TaskHandler:
         In the main thread of the main process, SIGINT (Ctrl-C) and SIGTERM stop the workers
         gracefully and end the wait (a second signal kills them at once); the previous signal
         handlers are restored afterwards. Elsewhere it simply waits.
+
+        Raises ``WorkerProcessError`` when the workers ended by themselves and one of them
+        crashed (a worker process only ends by itself when something killed it).
         """
         if not self.processes:
             return
-        if not _may_handle_signals():
+        if _may_handle_signals():
+            self._wait_for_workers_or_signal()
+        else:
             for process in self.processes:
                 process.join()
-            return
+        if not self._stopped:
+            crashed = [p for p in self.processes if p.exitcode not in (None, 0)]
+            if crashed:
+                raise WorkerProcessError(
+                    "worker processes ended unexpectedly: "
+                    + ", ".join(f"{p.name} (pid {p.pid}, exit code {p.exitcode})" for p in crashed)
+                )
+
+    def _wait_for_workers_or_signal(self) -> None:
         with _SignalWait() as wait:
             while True:
                 alive = [p for p in self.processes if p.is_alive()]
@@ -211,9 +228,11 @@ class TaskHandler:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if exc_type is None and not self._stopped:
-            self.join_processes()
-        self.stop_processes()
+        try:
+            if exc_type is None and not self._stopped:
+                self.join_processes()
+        finally:
+            self.stop_processes()
 
     # -- helpers -----------------------------------------------------------------------------
 
