@@ -89,6 +89,8 @@ class TaskHandler:
         self.configuration = configuration if configuration is not None else Configuration()
         self.metrics_settings = metrics_settings
         self.workers = _checked_workers(workers)
+        if isinstance(import_modules, str):
+            import_modules = [import_modules]
         if import_modules:
             worker_discovery.import_worker_modules(import_modules)
         if scan_for_annotated_workers:

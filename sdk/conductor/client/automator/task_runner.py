@@ -209,9 +209,8 @@ class TaskRunner:
                     self.wait_until_idle()  # what runs may bring more work; then look again
                     if self.run_once(long_poll=False) == 0 and self.wait_until_idle(0):
                         break
-        except BaseException:
+        except Exception:  # a bug: say so, and stop rather than run without polling
             logger.exception("Worker %s: the poll loop failed; stopping", self.task_name)
-            raise
         finally:
             if burst or not self._stop.is_set():
                 self.stop()
