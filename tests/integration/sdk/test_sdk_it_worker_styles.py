@@ -128,3 +128,13 @@ def test_a_crashed_worker_process_is_reported_when_joining(server, start_workers
     wait_until(lambda: not process.is_alive(), message="the worker process to crash")
     with pytest.raises(WorkerProcessError, match=r"worker-it_crash \(pid \d+, exit code 3\)"):
         handler.join_processes()
+
+
+def test_an_exception_in_the_block_stops_the_workers_and_propagates(server):
+    configuration = Configuration(server_api_url=server.url)
+    with pytest.raises(RuntimeError, match="application failed"):  # noqa: SIM117
+        with TaskHandler([Worker("it_raise", w.whoami)], configuration) as handler:
+            handler.start_processes()
+            server.wait_polled({"it_raise": {None}})
+            raise RuntimeError("application failed")
+    assert [p.exitcode for p in handler.processes] == [0]
