@@ -135,7 +135,7 @@ class TaskRunner:
                 target=self._poll_loop,
                 args=(burst,),
                 name=f"poll-{self.task_name}",
-                daemon=True,  # a long poll in flight at exit is abandoned
+                daemon=True,  # past the drain timeout, a poll in flight does not hold the exit
             )
             poller.start()
             self._wait_for_stop_request(wakeup[0])
