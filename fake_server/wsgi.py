@@ -72,18 +72,23 @@ class _WaitressServer:
             self._done.set()
 
     def shutdown(self, on_closed: Callable[[], None] = lambda: None) -> None:
-        # waitress has no public stop: close every socket from inside its loop (via its
-        # trigger), which empties the loop's map and so ends run().
-        self._server.trigger.pull_trigger(self._close_all)
+        # waitress has no public stop. Its loop runs until its map of sockets is empty, so
+        # close the sockets from inside the loop (a thunk given to its trigger). The trigger's
+        # own pipe is closed last, once no request thread can write to it any more.
+        self._server.trigger.pull_trigger(self._close_sockets)
         self._done.wait(timeout=10)
         on_closed()
         self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=10)
+        self._server.trigger.close()
 
-    def _close_all(self) -> None:
+    def _close_sockets(self) -> None:
+        from waitress import wasyncore
+
         for dispatcher in list(self._server._map.values()):
             if dispatcher is not self._server and dispatcher is not self._server.trigger:
                 dispatcher.handle_close()
-        self._server.close()
+        wasyncore.dispatcher.close(self._server)  # the listening socket, not the trigger
+        self._server.trigger.del_channel()
 
 
 class _WerkzeugServer:
