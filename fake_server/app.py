@@ -76,6 +76,8 @@ def json_body(*, required: bool = True) -> Any:
         return json.loads(raw)
     except ValueError as error:
         raise invalid("body", f"malformed JSON: {error}") from None
+    except RecursionError:
+        raise invalid("body", "JSON nested too deeply") from None
 
 
 def int_arg(name: str, default: int | None = None) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -87,6 +88,8 @@ class Fields:
             return default
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise invalid(self.where(key), f"must be a number, got {_json_type(value)}", value)
+        if not math.isfinite(value):
+            raise invalid(self.where(key), "must be a finite number", str(value))
         check_range(self.where(key), value, minimum, None)
         return value
 

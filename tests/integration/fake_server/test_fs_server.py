@@ -1,6 +1,7 @@
 """FakeServer over a real socket: start/stop, long-poll latency, concurrent batch polls."""
 
 import contextlib
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -113,3 +114,18 @@ def test_eight_threads_share_2000_tasks_each_exactly_once(server):
     stats = server.engine.stats()
     assert stats["queues"]["bulk"]["inProgress"] == 2000
     assert sum(w["tasksHandedOut"] for w in stats["workers"].values()) == 2000
+
+
+def test_garbage_on_the_wire_does_not_stop_the_server(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
+        raw.sendall(b"THIS IS NOT HTTP\r\n\r\n")
+        with contextlib.suppress(OSError):
+            raw.recv(1000)  # an error answer or a closed connection
+    bad = requests.post(
+        f"{server.url}/tasks",
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert bad.status_code == 400 and bad.json()["status"] == 400
+    assert requests.get(f"{server.url}/health", timeout=5).status_code == 200

@@ -71,6 +71,13 @@ BAD_REQUESTS = [
     ("POST", "/fake/clock/advance", {}, 400, "exactly one of 'ms' or 'seconds'"),
     ("POST", "/fake/clock/advance", {"ms": -5}, 400, "ms"),
     ("POST", "/fake/clock/advance", {"seconds": "x"}, 400, "seconds"),
+    ("POST", "/fake/clock/advance", '{"ms": Infinity}', 400, "finite"),
+    ("POST", "/fake/clock/advance", '{"seconds": NaN}', 400, "finite"),
+    ("POST", "/api/tasks", "[" * 100_000 + "]" * 100_000, 400, "nested too deeply"),
+    ("POST", "/api/tasks", b"\xff\xfe{", 400, "malformed JSON"),
+    ("POST", "/api/tasks", "null", 400, "must be a JSON object, got null"),
+    ("POST", "/api/workflow", {"name": "wf", "version": 0}, 400, "version"),
+    ("POST", "/api/workflow", {"workflowDef": {"name": "x"}}, 400, "workflowDef.tasks"),
     ("GET", "/fake/reset", None, 405, "not allowed"),
 ]  # fmt: skip
 
@@ -81,7 +88,7 @@ def test_bad_request(client, method, path, body, status, words):
         "/api/metadata/workflow",
         json={"name": "wf", "tasks": [{"name": "a", "taskReferenceName": "a"}]},
     )
-    kwargs = {"data": body} if isinstance(body, str) else {"json": body}
+    kwargs = {"data": body} if isinstance(body, (str, bytes)) else {"json": body}
     response = client.open(path, method=method, **({} if body is None else kwargs))
     error = assert_conductor_error(response, status)
     assert words in error["message"]
