@@ -129,3 +129,25 @@ def test_garbage_on_the_wire_does_not_stop_the_server(server):
     )
     assert bad.status_code == 400 and bad.json()["status"] == 400
     assert requests.get(f"{server.url}/health", timeout=5).status_code == 200
+
+
+def test_a_hundred_long_polls_do_not_starve_an_update(server):
+    request = (
+        b"GET /api/tasks/poll/batch/idle?workerid=sleeper&timeout=5000 HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    sleepers = [socket.create_connection(("127.0.0.1", server.port), timeout=5) for _ in range(100)]
+    try:
+        for sleeper in sleepers:
+            sleeper.sendall(request)
+        wait_for(lambda: server.engine.stats()["workers"].get("sleeper", {}).get("polls") == 100,
+                 what="100 long polls in progress")  # fmt: skip
+        started = time.monotonic()
+        (task_id,) = server.engine.enqueue_tasks("busy", 1)
+        task = requests.get(f"{server.url}/tasks/poll/busy?workerid=w", timeout=5).json()
+        result = {"workflowInstanceId": task["workflowInstanceId"], "taskId": task_id,
+                  "status": "COMPLETED"}  # fmt: skip
+        assert requests.post(f"{server.url}/tasks", json=result, timeout=5).text == task_id
+        assert time.monotonic() - started < 1.0
+    finally:
+        for sleeper in sleepers:
+            sleeper.close()
