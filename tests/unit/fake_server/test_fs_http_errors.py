@@ -1,6 +1,7 @@
 """Client mistakes get a 4xx with Conductor's error body naming the field; the server goes on."""
 
 import pytest
+from flask import got_request_exception
 
 from fake_server.app import create_app
 from fake_server.engine import Engine
@@ -125,3 +126,15 @@ def test_an_engine_bug_is_a_500_with_the_error_body_and_a_logged_traceback(caplo
     assert "Traceback" not in response.get_data(as_text=True)
     assert "Traceback" in caplog.text and "a bug in the engine" in caplog.text
     assert client.get("/health").status_code == 200
+
+
+def test_an_engine_bug_is_signalled_to_an_embedding_harness():
+    app = create_app(BrokenEngine())
+    seen = []
+
+    def receiver(sender, exception, **extra):
+        seen.append(exception)
+
+    got_request_exception.connect(receiver, app)
+    app.test_client().get("/api/tasks/anything")
+    assert [str(error) for error in seen] == ["a bug in the engine"]
