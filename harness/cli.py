@@ -1,4 +1,4 @@
-"""``python -m harness``: the demo, and (later) the benchmark."""
+"""``python -m harness``: the demo, and the benchmark."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+
+from harness.bench.cli import DESCRIPTION as BENCH_DESCRIPTION
+from harness.bench.cli import add_arguments as add_bench_arguments
 
 
 def _positive_int(text: str) -> int:
@@ -64,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--verbose", action="store_true", help="show the workers' INFO logs (default: warnings)"
     )
+    bench = commands.add_parser(
+        "bench",
+        help="measure throughput, latency, idle cost and memory of the worker SDK",
+        description=BENCH_DESCRIPTION,
+    )
+    add_bench_arguments(bench)
     return parser
 
 
@@ -74,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         _configure_logging(verbose=args.verbose)
         return run_demo(args.workflows, timeout=args.timeout)
+    if args.command == "bench":
+        from harness.bench.cli import run as run_bench
+
+        return run_bench(args)
     raise AssertionError(f"unhandled command {args.command}")
 
 
