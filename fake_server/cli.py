@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="WSGI server (default: %(default)s)",
     )
     parser.add_argument(
+        "--no-long-poll",
+        dest="long_poll",
+        action="store_false",
+        help="answer batch polls at once, like a server without long polling (a worker's "
+        "polling interval then shows in how often it polls)",
+    )
+    parser.add_argument(
         "--log-level",
         type=str.upper,
         choices=LOG_LEVELS,
@@ -96,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         threads=args.threads,
         log_level=args.log_level,
         backend=args.wsgi,
+        long_poll=args.long_poll,
     )
     if args.definitions:
         try:

@@ -68,8 +68,11 @@ def _synchronized(method: Callable[..., _T]) -> Callable[..., _T]:
 class Engine:
     """An in-memory Conductor: see the module docstring."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, *, long_poll: bool = True) -> None:
         self.clock: Clock = clock if clock is not None else SystemClock()
+        # False imitates a server without long polling: batch polls answer at once, so a
+        # worker's own polling interval shows in how often it polls.
+        self.long_poll = long_poll
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._wake_generation = 0
@@ -313,6 +316,8 @@ class Engine:
                 "timeout", "Long Poll Timeout value cannot be more than 5 seconds", timeout_ms
             )
         count = min(count, MAX_BATCH_POLL_COUNT)
+        if not self.long_poll:
+            timeout_ms = 0
         give_up_at = time.monotonic() + timeout_ms / 1000
         queue = queue_name(task_type, domain)
         with self._lock:
@@ -343,9 +348,7 @@ class Engine:
         self, task_type: str, domain: str | None, worker_id: str | None, now: int
     ) -> None:
         self._poll_data[(task_type, domain)] = {"workerId": worker_id, "lastPollTime": now}
-        worker = self._workers[worker_id or ""]
-        worker.polls += 1
-        worker.last_poll_time = now
+        self._workers[worker_id or ""].record_poll(queue_name(task_type, domain), now)
 
     def _has_active_worker(self, task_type: str, domain: str) -> bool:
         data = self._poll_data.get((task_type, domain))

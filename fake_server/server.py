@@ -43,6 +43,7 @@ class FakeServer:
         log_level: str | int | None = None,
         backend: str = DEFAULT_BACKEND,
         tick_seconds: float = DEFAULT_TICK_SECONDS,
+        long_poll: bool = True,
     ) -> None:
         if engine is not None and clock is not None and engine.clock is not clock:
             raise ValueError("give either an engine or a clock, not an engine with another clock")
@@ -50,7 +51,7 @@ class FakeServer:
             raise ValueError("authentication needs both auth_key and auth_secret")
         if threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")
-        self.engine = engine if engine is not None else Engine(clock)
+        self.engine = engine if engine is not None else Engine(clock, long_poll=long_poll)
         self.auth = (
             TokenAuthority(auth_key, auth_secret, self.engine.clock, token_ttl_seconds)
             if auth_key and auth_secret

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # Enough samples for stable percentiles of a large benchmark, bounded so memory stays flat.
@@ -17,12 +17,20 @@ class WorkerStats:
     polls: int = 0
     tasks_handed_out: int = 0
     last_poll_time: int = 0
+    # Polls per queue name ("type" or "domain:type"): the domains a worker really polled with.
+    polls_by_queue: dict[str, int] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, int]:
+    def record_poll(self, queue: str, now: int) -> None:
+        self.polls += 1
+        self.last_poll_time = now
+        self.polls_by_queue[queue] = self.polls_by_queue.get(queue, 0) + 1
+
+    def to_json(self) -> dict[str, Any]:
         return {
             "polls": self.polls,
             "tasksHandedOut": self.tasks_handed_out,
             "lastPollTime": self.last_poll_time,
+            "pollsByQueue": dict(self.polls_by_queue),
         }
 
 

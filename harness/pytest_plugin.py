@@ -10,8 +10,9 @@ Fixtures:
   ``conductor_workers(worker, ...)``; they are stopped when the test ends, pass or fail.
 
 Marker ``@pytest.mark.conductor_server(manual_clock=True, auth_key=..., auth_secret=...,
-token_ttl_seconds=...)`` gives that test a server of its own with those options (a manual clock
-is moved with ``conductor_server.admin.advance_clock(seconds)``).
+token_ttl_seconds=..., long_poll=False)`` gives that test a server of its own with those
+options (a manual clock is moved with ``conductor_server.admin.advance_clock(seconds)``; without
+long poll, a worker's polling interval shows in ``harness.scenario.observe_polling``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ MARKER = "conductor_server"
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(manual_clock=False, auth_key=None, auth_secret=None, token_ttl_seconds=None):"
+        f"{MARKER}(manual_clock=False, auth_key=None, auth_secret=None, token_ttl_seconds=None,"
+        " long_poll=True):"
         " run the test against a fake Conductor server of its own, with these options",
     )
 

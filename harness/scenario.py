@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.admin import AdminClient
+from harness.waiting import wait_until
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,16 @@ class WorkflowOutcome:
 
 @dataclass(frozen=True)
 class WorkerPolling:
-    """How one worker polled one task type, from the server's poll data."""
+    """How one worker polled while observed, from the fake server's counters."""
 
     worker_id: str
-    task_type: str
-    domain: str | None
-    last_poll_time: int
+    queues: tuple[str, ...]  # queue names polled: "type", or "domain:type" with a domain
+    polls: int
+    interval_ms: float  # server time between polls; the long poll's length on an idle worker
+
+    @property
+    def domains(self) -> set[str | None]:
+        return {queue.split(":", 1)[0] if ":" in queue else None for queue in self.queues}
 
 
 @dataclass
@@ -85,14 +90,49 @@ def throughput_of(tasks: list[dict[str, Any]]) -> float:
     return len(tasks) / (span_ms / 1000) if span_ms > 0 else float(len(tasks))
 
 
-def worker_polling(admin: AdminClient, task_type: str) -> dict[str, WorkerPolling]:
-    """The domain each worker polled ``task_type`` with, keyed by worker id."""
-    return {
-        entry["workerId"]: WorkerPolling(
-            worker_id=entry["workerId"],
-            task_type=entry.get("queueName", task_type),
-            domain=entry.get("domain") or None,
-            last_poll_time=entry.get("lastPollTime", 0),
+def observe_polling(
+    admin: AdminClient,
+    worker_ids: Iterable[str],
+    *,
+    min_polls: int = 3,
+    timeout: float = 30.0,
+) -> dict[str, WorkerPolling]:
+    """Watches the given workers until each has polled ``min_polls`` more times, and reports the
+    queues (hence domains) each polled and its mean interval between polls by server time.
+
+    Against a server started with ``long_poll=False`` the interval shows a worker's polling
+    interval; with long polling, an idle worker's interval is the long poll's length.
+    """
+    wanted = list(worker_ids)
+    # The baseline is taken once every worker has polled, so each interval has a known start.
+    def all_polled() -> dict[str, Any] | None:
+        stats = admin.stats()
+        return stats if all(_polls(stats, w) for w in wanted) else None
+
+    before = wait_until(all_polled, timeout=timeout, message=f"workers {wanted} to poll")
+
+    def polled_enough() -> dict[str, Any] | None:
+        now = admin.stats()
+        gained = [_polls(now, w) - _polls(before, w) for w in wanted]
+        return now if min(gained, default=min_polls) >= min_polls else None
+
+    after = wait_until(
+        polled_enough, timeout=timeout, message=f"workers {wanted} to poll {min_polls} times"
+    )
+    observed = {}
+    for worker_id in wanted:
+        was = before["workers"].get(worker_id, {})
+        now = after["workers"][worker_id]
+        counts_before = was.get("pollsByQueue", {})
+        polled = tuple(
+            q for q, n in sorted(now["pollsByQueue"].items()) if n > counts_before.get(q, 0)
         )
-        for entry in admin.poll_data(task_type)
-    }
+        polls = now["polls"] - was.get("polls", 0)
+        # From the last poll seen in the baseline to the last one now: whole intervals only.
+        interval = (now["lastPollTime"] - was["lastPollTime"]) / polls
+        observed[worker_id] = WorkerPolling(worker_id, polled, polls, interval)
+    return observed
+
+
+def _polls(stats: dict[str, Any], worker_id: str) -> int:
+    return stats["workers"].get(worker_id, {}).get("polls", 0)

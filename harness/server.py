@@ -32,6 +32,7 @@ class ServerHandle:
         auth_key: str | None = None,
         auth_secret: str | None = None,
         token_ttl_seconds: int | None = None,
+        long_poll: bool = True,
         startup_timeout: float = 20.0,
     ) -> None:
         if mode not in ("thread", "subprocess"):
@@ -43,6 +44,7 @@ class ServerHandle:
         self.auth_key = auth_key
         self.auth_secret = auth_secret
         self.token_ttl_seconds = token_ttl_seconds
+        self.long_poll = long_poll
         self.startup_timeout = startup_timeout
         self.url = ""
         self.clock: Any = None
@@ -121,6 +123,7 @@ class ServerHandle:
             clock=self.clock,
             auth_key=self.auth_key,
             auth_secret=self.auth_secret,
+            long_poll=self.long_poll,
             **({"token_ttl_seconds": self.token_ttl_seconds} if self.token_ttl_seconds else {}),
         )
         _on_request_exception(server.app, self._record_error)
@@ -138,6 +141,8 @@ class ServerHandle:
             command += ["--auth-key", self.auth_key, "--auth-secret", self.auth_secret]
         if self.token_ttl_seconds:
             command += ["--token-ttl", str(self.token_ttl_seconds)]
+        if not self.long_poll:
+            command.append("--no-long-poll")
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
         )

@@ -1,5 +1,7 @@
 """What the admin API is built on: ad-hoc tasks, stats, the state snapshot, reset, the clock."""
 
+import time
+
 import pytest
 from fs_helpers import Worker, sequence, start
 
@@ -30,12 +32,14 @@ def test_stats_count_tasks_per_queue_and_polls_per_worker(engine, clock):
     }  # fmt: skip
     assert stats["queues"]["d:a"]["scheduled"] == 1
     assert stats["workers"]["w1"] == {
-        "polls": 2, "tasksHandedOut": 2, "lastPollTime": clock.now_ms() - 30
+        "polls": 2, "tasksHandedOut": 2, "lastPollTime": clock.now_ms() - 30,
+        "pollsByQueue": {"a": 2},
     }  # fmt: skip
     assert stats["workers"]["w2"] == {
         "polls": 2,
         "tasksHandedOut": 1,
         "lastPollTime": clock.now_ms(),
+        "pollsByQueue": {"a": 1, "b": 1},
     }
     assert stats["tasks"] == 5
 
@@ -107,3 +111,23 @@ def test_advance_clock(engine, clock):
 def test_the_system_clock_cannot_be_advanced():
     with pytest.raises(ConflictError, match="system clock"):
         Engine(SystemClock()).advance_clock(10)
+
+
+def test_worker_stats_show_the_domain_each_worker_polled_with(engine):
+    engine.batch_poll("a", worker_id="w1", domain="cool")
+    engine.batch_poll("a", worker_id="w1", domain="cool")
+    engine.batch_poll("a", worker_id="w2")
+
+    workers = engine.stats()["workers"]
+
+    assert workers["w1"]["pollsByQueue"] == {"cool:a": 2}
+    assert workers["w2"]["pollsByQueue"] == {"a": 1}
+
+
+def test_without_long_poll_an_empty_batch_poll_answers_at_once(clock):
+    engine = Engine(clock, long_poll=False)
+    started = time.monotonic()
+
+    assert engine.batch_poll("a", worker_id="w", count=1, timeout_ms=2000) == []
+
+    assert time.monotonic() - started < 1.0
