@@ -22,7 +22,7 @@ it. It needs no token, even when authentication is on. Errors use Conductor's er
 ``GET /fake/stats``
     ``{"now", "tasks": n, "workflows": {status: n},
     "queues": {queue: {"scheduled", "inProgress", "completed", "failed", "timedOut", "canceled"}},
-    "workers": {workerId: {"polls", "tasksHandedOut", "lastPollTime"}},
+    "workers": {workerId: {"polls", "tasksHandedOut", "lastPollTime", "pollsByQueue"}},
     "pickupLatencyMs": {"all": summary, "byQueue": {queue: summary}}}`` where a summary is
     ``{"count", "p50", "p95", "p99", "max", "mean"}`` (ms, ``null`` without samples) of the time
     from a task becoming ready (scheduled, or due after a delay or callback) to its hand-out.
