@@ -248,6 +248,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "pip install -e '.[bench]')",
     )
     output.add_argument(
+        "--report",
+        metavar="FILE",
+        help="run nothing: print the tables (and --plot, --json) again from a file that --json "
+        "wrote, with this version's summary",
+    )
+    output.add_argument(
         "--workdir",
         metavar="DIR",
         help="keep the worker sides' logs here (default: a temporary folder)",
@@ -290,18 +296,27 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Runs the benchmark the parsed arguments describe; 1 when a run failed, else 0."""
-    from harness.bench import plot, procs, suite, tables
+    """Runs the benchmark the parsed arguments describe (or re-reports a saved one); 1 when a
+    run failed, 2 for unusable arguments, else 0."""
+    from harness.bench import procs, suite, summary
     from harness.bench.progress import Progress
 
-    procs.psutil_module()  # fail now, with the fix, rather than after the first run
-    config = config_from_args(args)
     if args.plot:
         try:
             import matplotlib  # noqa: F401
         except ImportError:
             print(f"error: --plot needs matplotlib: {procs.INSTALL_HINT}", file=sys.stderr)
             return 2
+    if args.report:
+        try:
+            saved = json.loads(Path(args.report).read_text())
+            document = summary.build_document(saved["setup"], saved["runs"], saved["soak"])
+        except (OSError, ValueError, KeyError) as error:
+            print(f"error: --report {args.report}: not a saved benchmark: {error}", file=sys.stderr)
+            return 2
+        return _output(document, args)
+    procs.psutil_module()  # fail now, with the fix, rather than after the first run
+    config = config_from_args(args)
     if config.compare_python:
         try:
             found = suite.check_python(config.compare_python)
@@ -313,6 +328,12 @@ def run(args: argparse.Namespace) -> int:
     document = suite.run_suite(
         config, progress=progress, log=lambda line: print(line, file=sys.stderr)
     )
+    return _output(document, args)
+
+
+def _output(document: dict[str, Any], args: argparse.Namespace) -> int:
+    from harness.bench import plot, tables
+
     print(tables.render(document))
     if args.json:
         Path(args.json).write_text(json.dumps(document, indent=2) + "\n")

@@ -49,7 +49,7 @@ def write_plot(document: Mapping[str, Any], path: str | Path) -> Path:
     axes.set_xlabel("worker processes")
     axes.set_ylabel("tasks per second (median)")
     axes.set_title(
-        f"Draining {setup['tasks_per_drain']} tasks ({setup['task']['description']}), "
+        f"Draining {setup['tasks_per_drain']} tasks: {setup['task']['description']}; "
         f"{setup['machine']['cpu_count']} CPUs",
         fontsize=10,
     )

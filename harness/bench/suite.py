@@ -14,6 +14,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 from fake_server.wsgi import DEFAULT_BACKEND, DEFAULT_THREADS
 from harness.bench import runs, summary
 from harness.bench.figures import MeasurementError
-from harness.bench.procs import ChildError
+from harness.bench.procs import ChildError, clean_environment
 from harness.bench.progress import Progress
 from harness.bench.summary import OTHER, OURS, RAW_MIN, RAW_POLL_UPDATE, RAW_V2
 from harness.waiting import WaitTimeout
@@ -96,7 +97,15 @@ def check_python(path: str) -> str:
         "print(platform.python_version(), *[n + ' ' + m.version(n) for n in names[:1]])"
     )
     try:
-        done = subprocess.run([path, "-c", probe], capture_output=True, text=True, timeout=120)
+        # Run elsewhere: from this checkout, the current folder's metadata would be found too.
+        done = subprocess.run(
+            [path, "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tempfile.gettempdir(),
+            env=clean_environment(),
+        )
     except OSError as error:
         raise ValueError(f"--compare-python {path}: cannot run it: {error}") from None
     if done.returncode != 0:

@@ -93,6 +93,16 @@ def _throughput(document: Mapping[str, Any], names: Mapping[str, str]) -> str:
     text = "Throughput: draining a pre-loaded queue (server timestamps)\n" + table
     if versus:
         text += "\nThis project vs the other SDK (tasks/s):\n" + "\n".join(versus)
+    best = document["ratios"].get("best_vs_best_ceiling") or {}
+    ceiling = best.get("ceiling") or {}
+    for side in (OURS, OTHER):
+        top = best.get(side) or {}
+        if top.get("tasks_per_second") and ceiling.get("tasks_per_second"):
+            text += (
+                f"\nBest of {names.get(side, side)} ({top['processes']}x{top['threads']}) vs "
+                f"best plain loop ({ceiling['processes']}x{ceiling['threads']}): "
+                f"{_ratio(top['vs_ceiling'])}"
+            )
     return text
 
 

@@ -3,6 +3,7 @@ its clear error without matplotlib (no benchmark runs here)."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -15,11 +16,15 @@ from harness.cli import build_parser as harness_parser
 
 def document_for_plot() -> dict:
     setup = {
+        "date": "2026-01-01T00:00:00+00:00",
+        "machine": {"cpu_count": 2, "platform": "Linux-test"},
+        "python": "3.11.7",
+        "server": {"backend": "waitress"},
         "reference": {"processes": 2, "threads": 4},
         "sides": {"ours": {"sdk": "conductor-workers 0.1.0"}},
         "tasks_per_drain": 100,
+        "repeat": 1,
         "task": {"description": "trivial (returns at once)"},
-        "machine": {"cpu_count": 2},
     }
     records = [
         {"kind": "drain", "side": side, "processes": p, "threads": 4, "repeat": 0,
@@ -106,3 +111,18 @@ def test_plot_without_matplotlib_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
     with pytest.raises(plot.PlotUnavailable, match=r"pip install -e '\.\[bench\]'"):
         plot.write_plot(document_for_plot(), tmp_path / "chart.png")
+
+
+def test_a_saved_run_is_reported_again_without_running_anything(tmp_path, capsys):
+    saved, again = tmp_path / "saved.json", tmp_path / "again.json"
+    saved.write_text(json.dumps(document_for_plot()))
+    assert cli.main(["--report", str(saved), "--json", str(again)]) == 0
+    assert "Throughput: draining a pre-loaded queue" in capsys.readouterr().out
+    assert json.loads(again.read_text())["throughput"] == document_for_plot()["throughput"]
+
+
+def test_a_report_of_a_file_that_is_not_a_saved_run_is_refused(tmp_path, capsys):
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text("{}")
+    assert cli.main(["--report", str(bogus)]) == 2
+    assert f"--report {bogus}: not a saved benchmark" in capsys.readouterr().err
