@@ -39,8 +39,13 @@ def _ratio(value: float | None) -> str:
 def render(document: Mapping[str, Any]) -> str:
     setup = document["setup"]
     names = side_names(setup)
-    sections = [_header(setup), _throughput(document, names), _quiet(document, names)]
-    sections.append(_capacity(document, names))
+    sections = [_header(setup)]
+    if document["throughput"]:
+        sections.append(_throughput(document, names))
+    if document["quiet"]:
+        sections.append(_quiet(document, names))
+    if document["capacity"]:
+        sections.append(_capacity(document, names))
     if document.get("soak"):
         sections.append(_soak(document, names))
     sections.append(_targets(document))
@@ -166,7 +171,7 @@ def _soak(document: Mapping[str, Any], names: Mapping[str, str]) -> str:
             names.get(soak["side"], soak["side"]), _num(soak["minutes"]),
             _num(soak["tasks_per_second"]),
             f"{_num(max(first, default=None))} -> {_num(max(last, default=None))}",
-            _num(max(slopes, default=None), 3), "flat" if soak["flat"] else "GROWING",
+            "-" if not slopes else f"{max(slopes):+.3f}", "flat" if soak["flat"] else "GROWING",
         ])  # fmt: skip
     table = format_table(
         ["worker side", "minutes", "tasks/s", "max RSS MB first -> last", "MB/min", "verdict"],

@@ -165,3 +165,10 @@ def test_chart_series_are_per_side_and_thread_count_in_process_order():
     series = throughput_series(document())
     assert series[("ours", 10)] == [(1, 300), (4, 600)]
     assert series[("other", 10)] == [(4, 200)]
+
+
+def test_tables_leave_out_the_parts_that_did_not_run():
+    only_quiet = [r for r in records() if r["kind"] == "quiet"]
+    text = tables.render(summary.build_document(SETUP, only_quiet))
+    assert "Idle workers" in text
+    assert "Throughput:" not in text and "Server capacity" not in text
