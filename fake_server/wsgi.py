@@ -18,8 +18,10 @@ from typing import Any, Protocol
 
 BACKENDS = ("waitress", "werkzeug")
 DEFAULT_BACKEND = "waitress"
-# Enough for many workers long polling at once while updates still find a free thread.
-DEFAULT_THREADS = 128
+# Each long poll holds a thread, so this must exceed the workers long polling at once (one per
+# worker process); more threads than that only queue up on the engine's lock (at 128 threads,
+# 80 busy connections cut throughput by two thirds: see docs/benchmarks.md).
+DEFAULT_THREADS = 32
 _CONNECTION_LIMIT = 1000
 
 

@@ -104,6 +104,7 @@ def observe_polling(
     interval; with long polling, an idle worker's interval is the long poll's length.
     """
     wanted = list(worker_ids)
+
     # The baseline is taken once every worker has polled, so each interval has a known start.
     def all_polled() -> dict[str, Any] | None:
         stats = admin.stats()

@@ -33,6 +33,8 @@ class ServerHandle:
         auth_secret: str | None = None,
         token_ttl_seconds: int | None = None,
         long_poll: bool = True,
+        threads: int | None = None,
+        backend: str | None = None,
         startup_timeout: float = 20.0,
     ) -> None:
         if mode not in ("thread", "subprocess"):
@@ -45,6 +47,8 @@ class ServerHandle:
         self.auth_secret = auth_secret
         self.token_ttl_seconds = token_ttl_seconds
         self.long_poll = long_poll
+        self.threads = threads
+        self.backend = backend
         self.startup_timeout = startup_timeout
         self.url = ""
         self.clock: Any = None
@@ -91,6 +95,11 @@ class ServerHandle:
         return self._admin
 
     @property
+    def pid(self) -> int | None:
+        """The server's process id in subprocess mode (``None`` in thread mode)."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def engine(self) -> Any:
         """The server's engine (thread mode only), for assertions on state."""
         if self._server is None:
@@ -124,6 +133,8 @@ class ServerHandle:
             auth_key=self.auth_key,
             auth_secret=self.auth_secret,
             long_poll=self.long_poll,
+            **({"threads": self.threads} if self.threads else {}),
+            **({"backend": self.backend} if self.backend else {}),
             **({"token_ttl_seconds": self.token_ttl_seconds} if self.token_ttl_seconds else {}),
         )
         _on_request_exception(server.app, self._record_error)
@@ -143,6 +154,10 @@ class ServerHandle:
             command += ["--token-ttl", str(self.token_ttl_seconds)]
         if not self.long_poll:
             command.append("--no-long-poll")
+        if self.threads:
+            command += ["--threads", str(self.threads)]
+        if self.backend:
+            command += ["--wsgi", self.backend]
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
         )

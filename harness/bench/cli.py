@@ -239,6 +239,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help="give up a drain after this long (default 600)",
     )
+    details.add_argument(
+        "--server-threads",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="request threads of the fake server (default: the server's own default)",
+    )
     output = parser.add_argument_group("output")
     output.add_argument("--json", metavar="FILE", help="write every figure and the setup here")
     output.add_argument(
@@ -290,6 +297,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         soak_minutes=args.soak,
         soak_sample_seconds=args.soak_sample_seconds,
         drain_timeout=args.drain_timeout,
+        server_threads=args.server_threads,
         workdir=Path(args.workdir) if args.workdir else None,
         parts=args.only or PARTS,
     )  # fmt: skip

@@ -202,13 +202,3 @@ def rss_mb(pids: Iterable[int]) -> dict[int, float]:
         with contextlib.suppress(psutil.NoSuchProcess):
             sizes[pid] = psutil.Process(pid).memory_info().rss / MB
     return sizes
-
-
-def find_child(marker: str) -> int | None:
-    """The pid of a child process of this one whose command line contains ``marker``."""
-    psutil = psutil_module()
-    for child in psutil.Process().children(recursive=True):
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            if marker in " ".join(child.cmdline()):
-                return child.pid
-    return None

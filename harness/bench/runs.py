@@ -102,19 +102,25 @@ class BenchContext:
     """The fake server of a benchmark (its own process), a work folder for logs, and helpers
     shared by every run."""
 
-    def __init__(self, workdir: Path | None = None, *, drain_timeout: float = 600.0) -> None:
+    def __init__(
+        self,
+        workdir: Path | None = None,
+        *,
+        drain_timeout: float = 600.0,
+        server_threads: int | None = None,
+    ) -> None:
         self._tempdir = None if workdir else tempfile.TemporaryDirectory(prefix="conductor-bench-")
         self.workdir = workdir or Path(self._tempdir.name)  # type: ignore[union-attr]
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.drain_timeout = drain_timeout
-        self.server = ServerHandle(mode="subprocess")
+        self.server = ServerHandle(mode="subprocess", threads=server_threads)
         self._launches = 0
         self.server_pid: int | None = None
         self.flask: procs.Child | None = None
 
     def __enter__(self) -> BenchContext:
         self.server.start()
-        self.server_pid = procs.find_child("fake_server")
+        self.server_pid = self.server.pid
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -54,6 +54,7 @@ class BenchConfig:
     soak_minutes: float | None = None
     soak_sample_seconds: float = 10.0
     drain_timeout: float = 600.0
+    server_threads: int | None = None
     workdir: Path | None = None
     parts: tuple[str, ...] = PARTS
 
@@ -175,7 +176,9 @@ def run_suite(
             context, target, reference_p, reference_t, config.capacity_seconds
         )
 
-    with runs.BenchContext(config.workdir, drain_timeout=config.drain_timeout) as context:
+    with runs.BenchContext(
+        config.workdir, drain_timeout=config.drain_timeout, server_threads=config.server_threads
+    ) as context:
         for repeat in range(config.repeat):
             throughput = sides.sdks(repeat) if "throughput" in config.parts else []
             ceiling = [sides.raw_min] if "ceiling" in config.parts else []
@@ -254,7 +257,7 @@ def setup(config: BenchConfig, sides: Sides, records: list[dict[str, Any]]) -> d
         "python": platform.python_version(),
         "server": {
             "backend": DEFAULT_BACKEND,
-            "threads": DEFAULT_THREADS,
+            "threads": config.server_threads or DEFAULT_THREADS,
             "process": "its own (python -m fake_server), reset between runs",
         },
         "task": {**asdict(config.body), "description": config.body.describe()},
