@@ -7,28 +7,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from harness.argtypes import positive_float, positive_int
 from harness.bench.cli import DESCRIPTION as BENCH_DESCRIPTION
 from harness.bench.cli import add_arguments as add_bench_arguments
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value:g} is not positive")
-    return value
 
 
 def _configure_logging(*, verbose: bool) -> None:
@@ -56,11 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     demo.add_argument(
-        "--workflows", type=_positive_int, default=20, help="workflows to start (default 20)"
+        "--workflows", type=positive_int, default=20, help="workflows to start (default 20)"
     )
     demo.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive_float,
         default=120.0,
         help="seconds to wait for the workflows to end (default 120)",
     )

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.argtypes import non_negative_float, positive_float, positive_int
 from harness.bench.figures import parse_counts
 from harness.bench.runs import TaskBody
 from harness.bench.suite import PARTS, BenchConfig
@@ -48,33 +49,6 @@ QUICK: dict[str, Any] = {
     "capacity_seconds": 1.0,
     "settle_seconds": 0.5,
 }
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value:g} is negative")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = _non_negative(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("0 is not positive")
-    return value
 
 
 def _counts(what: str) -> Callable[[str], str]:
@@ -144,27 +118,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     sweep.add_argument(
         "--tasks",
-        type=_positive_int,
+        type=positive_int,
         metavar="M",
         help=f"tasks pre-loaded per drain ({default('tasks')})",
     )
     sweep.add_argument(
         "--task-ms",
-        type=_non_negative,
+        type=non_negative_float,
         default=0.0,
         metavar="MS",
         help="each task sleeps this long (like I/O); default 0: trivial task",
     )
     sweep.add_argument(
         "--cpu-ms",
-        type=_non_negative,
+        type=non_negative_float,
         default=0.0,
         metavar="MS",
         help="each task keeps a CPU busy this long; default 0",
     )
     sweep.add_argument(
         "--repeat",
-        type=_positive_int,
+        type=positive_int,
         metavar="R",
         help=f"runs per figure, medians reported ({default('repeat')})",
     )
@@ -189,7 +163,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     sweep.add_argument(
         "--soak",
-        type=_positive,
+        type=positive_float,
         metavar="MINUTES",
         help="afterwards, keep a steady load this long at the reference point "
         "and sample each worker process's RSS",
@@ -197,51 +171,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     details = parser.add_argument_group("measurement details")
     details.add_argument(
         "--latency-samples",
-        type=_positive_int,
+        type=positive_int,
         metavar="K",
         help=f"tasks timed one at a time ({default('latency_samples')})",
     )
     details.add_argument(
         "--latency-gap-ms",
-        type=_non_negative,
+        type=non_negative_float,
         metavar="MS",
         help=f"mean idle pause before each of them ({default('latency_gap_ms')})",
     )
     details.add_argument(
         "--idle-seconds",
-        type=_positive,
+        type=positive_float,
         metavar="S",
         help=f"idle CPU window ({default('idle_seconds')})",
     )
     details.add_argument(
         "--settle-seconds",
-        type=_non_negative,
+        type=non_negative_float,
         metavar="S",
         help=f"pause after start-up before the idle window ({default('settle_seconds')})",
     )
     details.add_argument(
         "--capacity-seconds",
-        type=_positive,
+        type=positive_float,
         metavar="S",
         help=f"length of each capacity run ({default('capacity_seconds')})",
     )
     details.add_argument(
         "--soak-sample-seconds",
-        type=_positive,
+        type=positive_float,
         default=10.0,
         metavar="S",
         help="RSS sampling period of the soak (default 10)",
     )
     details.add_argument(
         "--drain-timeout",
-        type=_positive,
+        type=positive_float,
         default=600.0,
         metavar="S",
         help="give up a drain after this long (default 600)",
     )
     details.add_argument(
         "--server-threads",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="request threads of the fake server (default: the server's own default)",
