@@ -90,6 +90,8 @@ class Engine:
         self._workers: dict[str, WorkerStats] = defaultdict(WorkerStats)
         self._latencies = PickupLatencies()
         self._in_progress: dict[str, int] = defaultdict(int)  # per taskDefName
+        # Task counts per queue and stats bucket, kept as statuses change: stats() stays cheap.
+        self._queue_counts: dict[str, dict[str, int]] = {}
         self._handouts: dict[str, deque[int]] = defaultdict(deque)  # per taskDefName, for rate
         self._deadlines: list[tuple[int, int, str, str]] = []  # (due ms, seq, kind, id)
         self._sequence = itertools.count()
@@ -498,12 +500,24 @@ class Engine:
 
     # -------------------------------------------------------- task state changes
     def _set_status(self, task: Task, status: str) -> None:
-        """The one place a task's status changes: keeps the IN_PROGRESS count per def right."""
+        """The one place a task's status changes: keeps the IN_PROGRESS count per def and the
+        per-queue counts right."""
         if task.status == "IN_PROGRESS":
             self._in_progress[task.task_def_name] -= 1
         if status == "IN_PROGRESS":
             self._in_progress[task.task_def_name] += 1
+        self._count(task, task.status, -1)
+        self._count(task, status, +1)
         task.status = status
+
+    def _count(self, task: Task, status: str, delta: int) -> None:
+        queue = queue_name(task.task_type, task.domain)
+        counts = self._queue_counts.get(queue)
+        if counts is None:
+            counts = self._queue_counts[queue] = dict.fromkeys(_STATS_BUCKET_NAMES, 0)
+        bucket = _STATS_BUCKETS.get(status)
+        if bucket:
+            counts[bucket] += delta
 
     def _enqueue(self, task: Task, ready_ms: int) -> None:
         task.ready_ms = ready_ms
@@ -663,6 +677,7 @@ class Engine:
             workflow.update_time = now
             task.seq = len(workflow.task_ids)
         self._tasks[task.task_id] = task
+        self._count(task, task.status, +1)
         return task
 
     def _continue(self, workflow: Workflow, done: Task) -> None:
@@ -856,28 +871,12 @@ class Engine:
 
     @_synchronized
     def stats(self) -> dict[str, Any]:
-        queues: dict[str, dict[str, int]] = {}
-        for task in self._tasks.values():
-            counts = queues.setdefault(
-                queue_name(task.task_type, task.domain),
-                {
-                    "scheduled": 0,
-                    "inProgress": 0,
-                    "completed": 0,
-                    "failed": 0,
-                    "timedOut": 0,
-                    "canceled": 0,
-                },
-            )
-            bucket = _STATS_BUCKETS.get(task.status)
-            if bucket:
-                counts[bucket] += 1
         workflows: dict[str, int] = defaultdict(int)
         for workflow in self._workflows.values():
             workflows[workflow.status] += 1
         return {
             "now": self.clock.now_ms(),
-            "queues": queues,
+            "queues": {queue: dict(counts) for queue, counts in self._queue_counts.items()},
             "workers": {worker_id: s.to_json() for worker_id, s in self._workers.items()},
             "pickupLatencyMs": self._latencies.to_json(),
             "workflows": dict(workflows),
@@ -923,3 +922,4 @@ _STATS_BUCKETS = {
     "TIMED_OUT": "timedOut",
     "CANCELED": "canceled",
 }
+_STATS_BUCKET_NAMES = ("scheduled", "inProgress", "completed", "failed", "timedOut", "canceled")

@@ -131,3 +131,46 @@ def test_without_long_poll_an_empty_batch_poll_answers_at_once(clock):
     assert engine.batch_poll("a", worker_id="w", count=1, timeout_ms=2000) == []
 
     assert time.monotonic() - started < 1.0
+
+
+def recount_queues(engine):
+    """What stats() reports per queue, recounted from every task in the snapshot."""
+    buckets = {
+        "SCHEDULED": "scheduled", "IN_PROGRESS": "inProgress", "COMPLETED": "completed",
+        "FAILED": "failed", "FAILED_WITH_TERMINAL_ERROR": "failed",
+        "COMPLETED_WITH_ERRORS": "failed", "TIMED_OUT": "timedOut", "CANCELED": "canceled",
+    }  # fmt: skip
+    queues = {}
+    for task in engine.snapshot()["tasks"]:
+        name = f"{task['domain']}:{task['taskType']}" if task.get("domain") else task["taskType"]
+        counts = queues.setdefault(name, dict.fromkeys(dict.fromkeys(buckets.values()), 0))
+        if task["status"] in buckets:
+            counts[buckets[task["status"]]] += 1
+    return queues
+
+
+def test_queue_counts_follow_every_status_change(engine, clock):
+    engine.register_task_defs(
+        [
+            {"name": "a", "retryCount": 1, "retryDelaySeconds": 0},
+            {"name": "b", "retryCount": 0, "responseTimeoutSeconds": 5},
+        ]
+    )
+    flow = sequence("counts", "a", "b")
+    worker, routed = Worker(engine, "w"), Worker(engine, "r", domain="blue")
+    first = start(engine, flow)
+    start(engine, flow, taskToDomain={"a": "blue"})
+    worker.update(worker.take("a"), "FAILED")  # retried
+    worker.update(worker.take("a"), "IN_PROGRESS", callbackAfterSeconds=0)  # back to the queue
+    worker.update(worker.take("a"), "COMPLETED")
+    worker.take("b")
+    clock.advance(6_000)  # b times out; no retries left, so the workflow fails
+    routed.update(routed.take("a"), "FAILED_WITH_TERMINAL_ERROR")
+    engine.enqueue_tasks("c", 3)
+    engine.terminate_workflow(first, "done looking")
+
+    assert engine.stats()["queues"] == recount_queues(engine)
+    assert engine.stats()["queues"]["b"]["timedOut"] == 1
+    assert engine.stats()["queues"]["blue:a"]["failed"] == 1
+    engine.reset()
+    assert engine.stats()["queues"] == {}
