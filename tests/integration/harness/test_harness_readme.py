@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from conductor.client.worker import worker_task
 from harness.workers import run_workers
@@ -69,3 +70,29 @@ def test_every_command_answers_help(command: list[str]) -> None:
     run = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "usage:" in run.stdout
+
+
+def test_the_readme_definitions_folder_loads_and_runs(tmp_path: Path) -> None:
+    """``python -m fake_server --port 0 --definitions examples/definitions``, as the README
+    shows it: the server starts with the greetings workflow registered."""
+    command = [sys.executable, "-m", "fake_server", "--port", "0"]
+    command += ["--definitions", str(REPO / "examples" / "definitions")]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert server.stdout is not None
+        output = ""
+        for line in server.stdout:
+            output += line
+            if "listening on" in line:
+                break
+        url = re.search(r"(http://\S+/api)", output)
+        assert url, output
+        workflow = requests.get(url.group(1) + "/metadata/workflow/greetings", timeout=5).json()
+        assert [task["name"] for task in workflow["tasks"]] == ["check_name", "greet"]
+        task_def = requests.get(url.group(1) + "/metadata/taskdefs/greet", timeout=5).json()
+        assert task_def["retryCount"] == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
