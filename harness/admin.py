@@ -33,11 +33,19 @@ class AdminClient:
     server root.
     """
 
-    def __init__(self, api_url: str, *, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        auth_key: str | None = None,
+        auth_secret: str | None = None,
+    ) -> None:
         self.api_url = api_url.rstrip("/")
         self.root_url = self.api_url.removesuffix("/api")
         self._session = requests.Session()
         self._session.headers.update(headers or {})
+        self._credentials = (auth_key, auth_secret) if auth_key and auth_secret else None
 
     def close(self) -> None:
         self._session.close()
@@ -52,9 +60,22 @@ class AdminClient:
     def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", 30)
         response = self._session.request(method, url, **kwargs)
+        if response.status_code == 401 and self._credentials:
+            self._renew_token()  # none yet, or expired: Conductor's API wants a fresh one
+            response = self._session.request(method, url, **kwargs)
         if response.status_code >= 400:
             raise AdminError(method, url, response.status_code, response.text)
         return response
+
+    def _renew_token(self) -> None:
+        assert self._credentials is not None
+        key_id, key_secret = self._credentials
+        answer = self._session.post(
+            self.api_url + "/token", json={"keyId": key_id, "keySecret": key_secret}, timeout=30
+        )
+        if answer.status_code >= 400:
+            raise AdminError("POST", self.api_url + "/token", answer.status_code, answer.text)
+        self._session.headers["X-Authorization"] = answer.json()["token"]
 
     def _api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return self._call(method, self.api_url + path, **kwargs)

@@ -74,6 +74,19 @@ def conductor_workers(conductor_server: Any) -> Iterator[Callable[..., Any]]:
     with ExitStack() as stack:
 
         def start(*workers: Any, **options: Any) -> Any:
+            if "configuration" not in options and conductor_server.auth_key:
+                options["configuration"] = _configuration_with_token(conductor_server)
             return stack.enter_context(run_workers(workers, conductor_server.url, **options))
 
         yield start
+
+
+def _configuration_with_token(server: Any) -> Any:
+    """Workers of a server with authentication log in with its key and secret."""
+    from conductor.client.configuration.configuration import Configuration
+    from conductor.client.configuration.settings.authentication_settings import (
+        AuthenticationSettings,
+    )
+
+    settings = AuthenticationSettings(key_id=server.auth_key, key_secret=server.auth_secret)
+    return Configuration(server_api_url=server.url, authentication_settings=settings)

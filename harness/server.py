@@ -91,7 +91,9 @@ class ServerHandle:
     @property
     def admin(self) -> AdminClient:
         if self._admin is None:
-            self._admin = AdminClient(self.url)
+            self._admin = AdminClient(
+                self.url, auth_key=self.auth_key, auth_secret=self.auth_secret
+            )
         return self._admin
 
     @property

@@ -138,3 +138,35 @@ def test_a_marked_test_gets_a_server_with_a_manual_clock(author_folder: Path):
     run = run_pytest(author_folder)
 
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_marked_test_gets_a_server_with_authentication(author_folder: Path):
+    (author_folder / "test_auth.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+            import requests
+            from conductor.client.worker.worker import Worker
+
+            def shout(task_input):
+                return {"loud": task_input["word"].upper()}
+
+            @pytest.mark.conductor_server(auth_key="key-1", auth_secret="s3cret")
+            def test_workers_log_in(conductor_server, conductor_workers):
+                anonymous = requests.get(conductor_server.url + "/tasks/queue/all", timeout=5)
+                assert anonymous.status_code == 401
+                admin = conductor_server.admin
+                admin.register_workflow({"name": "loud", "tasks": [
+                    {"name": "shout", "taskReferenceName": "shout",
+                     "inputParameters": {"word": "${workflow.input.word}"}}]})
+                conductor_workers(Worker("shout", shout))
+                workflow_id = admin.start_workflow("loud", {"word": "hey"})
+                workflow = admin.wait_for_workflow(workflow_id, timeout=20)
+                assert workflow["output"] == {"loud": "HEY"}
+            """
+        )
+    )
+
+    run = run_pytest(author_folder)
+
+    assert run.returncode == 0, run.stdout + run.stderr
