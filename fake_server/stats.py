@@ -61,7 +61,8 @@ def percentile(ordered: Sequence[float], fraction: float) -> float:
     return ordered[rank - 1]
 
 
-def summarize(samples: Iterable[int]) -> dict[str, Any]:
+def summarize(samples: Iterable[float]) -> dict[str, Any]:
+    """``count``, ``p50``, ``p95``, ``p99``, ``max`` and ``mean`` of the samples."""
     ordered = sorted(samples)
     if not ordered:
         return {"count": 0, "p50": None, "p95": None, "p99": None, "max": None, "mean": None}

@@ -5,12 +5,14 @@ Times from the server are its task timestamps: integer epoch milliseconds.
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-PERCENTILES = (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))
+# Percentiles are computed as the fake server computes its own (nearest rank).
+from fake_server.stats import summarize
+
+__all__ = ["MeasurementError", "median", "ratio", "summarize"]
 
 
 class MeasurementError(RuntimeError):
@@ -28,27 +30,6 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or denominator is None or denominator == 0:
         return None
     return numerator / denominator
-
-
-def percentile(ordered: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile of an ascending, non-empty sequence (as the server computes)."""
-    if not ordered:
-        raise ValueError("percentile of no samples")
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
-
-
-def summarize(samples: Iterable[float]) -> dict[str, Any]:
-    """``count``, ``p50``, ``p95``, ``p99``, ``max`` and ``mean`` of the samples."""
-    ordered = sorted(samples)
-    if not ordered:
-        return {"count": 0, "p50": None, "p95": None, "p99": None, "max": None, "mean": None}
-    summary: dict[str, Any] = {"count": len(ordered)}
-    for name, fraction in PERCENTILES:
-        summary[name] = percentile(ordered, fraction)
-    summary["max"] = ordered[-1]
-    summary["mean"] = round(sum(ordered) / len(ordered), 3)
-    return summary
 
 
 def drain_figures(tasks: Sequence[Mapping[str, Any]], expected: int) -> dict[str, Any]:
