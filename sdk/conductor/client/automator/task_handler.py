@@ -17,7 +17,6 @@ without the ``with`` block; ``join_processes()`` waits like the block's exit doe
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -318,9 +317,7 @@ def _checked_workers(workers: Iterable[WorkerInterface] | WorkerInterface | None
 
 
 def _resolved_settings(worker: WorkerInterface) -> WorkerSettings:
-    settings = resolve_worker_settings(worker.get_task_definition_name(), worker.get_arguments())
-    # The read-only view of the sources does not pickle; a plain dict does.
-    return dataclasses.replace(settings, sources=dict(settings.sources))
+    return resolve_worker_settings(worker.get_task_definition_name(), worker.get_arguments())
 
 
 def _check_sendable(
