@@ -39,16 +39,28 @@ def from_json(cls: type[T], data: dict[str, Any] | None) -> T:
     return obj
 
 
+@cache
+def _attribute_keys(cls: type) -> tuple[tuple[str, str], ...]:
+    """``(attribute, JSON key)`` of each field of a wire dataclass, worked out once per class:
+    results are converted once per task, on the path every task takes."""
+    return tuple((f.name, to_camel(f.name)) for f in dataclasses.fields(cls) if f.name != "extra")
+
+
 def to_json(obj: Any) -> dict[str, Any]:
     """Conductor JSON of a wire dataclass: camelCase keys, ``None`` fields left out."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        if f.name == "extra":
+    for attr, key in _attribute_keys(type(obj)):
+        value = getattr(obj, attr)
+        if value is None:
             continue
-        value = _plain(getattr(obj, f.name))
-        if value is not None:
-            out[to_camel(f.name)] = value
+        if type(value) not in _PLAIN_TYPES:  # exact types: a str-based enum is not plain
+            value = _plain(value)
+        out[key] = value
     return out
+
+
+# Values sent as they are; anything else goes through _plain (enums, nested models, lists).
+_PLAIN_TYPES = frozenset({str, int, float, bool, dict})
 
 
 def _plain(value: Any) -> Any:
