@@ -22,14 +22,15 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 from conductor.client.configuration.configuration import Configuration
+from conductor.client.http.adapter import KeepAliveAdapter
 from conductor.client.http.auth import renewal_time
 from conductor.client.http.errors import (
     ConductorApiError,
@@ -116,8 +117,8 @@ class TaskClient:
 
     def poll(self, task_type: str, *, worker_id: str, domain: str | None = None) -> Task | None:
         """One task of ``task_type`` for this worker, or ``None`` when none is ready."""
-        params = _poll_params(worker_id, domain)
-        response = self._call("GET", "/tasks/poll/" + _segment(task_type), params=params)
+        path = "/tasks/poll/" + _task_type_segment(task_type)
+        response = self._call("GET", path, query=_poll_query(worker_id, domain))
         data = json_body(response) if response.status_code != 204 else None
         return Task.from_dict(data) if isinstance(data, dict) else None
 
@@ -133,13 +134,11 @@ class TaskClient:
         """Up to ``count`` tasks; the server holds the request up to ``timeout_ms`` for one."""
         if count < 1:
             return []
-        params = _poll_params(worker_id, domain)
-        params["count"] = count
-        params["timeout"] = int(timeout_ms)
+        query = f"{_poll_query(worker_id, domain)}&count={count}&timeout={int(timeout_ms)}"
         response = self._call(
             "GET",
-            "/tasks/poll/batch/" + _segment(task_type),
-            params=params,
+            "/tasks/poll/batch/" + _task_type_segment(task_type),
+            query=query,
             read_timeout=self._timeout[1] + max(timeout_ms, 0) / 1000.0,
         )
         data = json_body(response) if response.status_code != 204 else None
@@ -248,8 +247,10 @@ class TaskClient:
         ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         if ca_bundle:
             session.verify = ca_bundle
-        # No retries inside the adapter: callers decide what to retry (polls never are).
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self.pool_maxsize, max_retries=0)
+        # No retries inside the adapter: callers decide what to retry (polls never are). The
+        # adapter resends only what the server cannot have seen (a kept-alive connection it
+        # closed before taking the request).
+        adapter = KeepAliveAdapter(pool_maxsize=self.pool_maxsize, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -262,7 +263,7 @@ class TaskClient:
         method: str,
         path: str,
         *,
-        params: dict[str, Any] | None = None,
+        query: str = "",
         data: bytes | None = None,
         content_type: str = JSON_CONTENT_TYPE,
         read_timeout: float | None = None,
@@ -272,8 +273,8 @@ class TaskClient:
             self._ensure_token(state)
         timeout = self._timeout if read_timeout is None else (self._timeout[0], read_timeout)
         url = self._base + path
-        if params:
-            url += "?" + urlencode(params)
+        if query:
+            url += "?" + query
         request = f"{method} {path}"
         try:
             response = self._send(state, method, url, data, content_type, timeout)
@@ -465,11 +466,12 @@ class TaskClient:
         )
 
 
-def _poll_params(worker_id: str, domain: str | None) -> dict[str, Any]:
-    params: dict[str, Any] = {"workerid": worker_id}
+@lru_cache(maxsize=64)  # a worker polls with the same few ids and domains all the time
+def _poll_query(worker_id: str, domain: str | None) -> str:
+    params = {"workerid": worker_id}
     if domain:  # never an empty domain: that would be a different queue
         params["domain"] = domain
-    return params
+    return urlencode(params)
 
 
 def _sendable_body(result: TaskResult) -> bytes:
@@ -497,6 +499,11 @@ def _json_bytes(value: Any) -> bytes:
 
 def _segment(value: str) -> str:
     return quote(value, safe="")
+
+
+@lru_cache(maxsize=256)  # a worker polls for the same task types all the time
+def _task_type_segment(task_type: str) -> str:
+    return quote(task_type, safe="")
 
 
 # Guards the creation of a process's session. Re-created in a forked child, in case the fork
