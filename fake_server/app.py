@@ -3,13 +3,13 @@
 Routes live under ``/api`` (plus ``/health`` at the root and the test-only ``/fake`` admin API,
 see :mod:`fake_server.admin`). Every error, including unknown routes and wrong methods, answers
 with Conductor's JSON error body. Ids are answered as ``text/plain``, like Conductor does.
+The poll, batch poll and update routes are answered by :mod:`fake_server.hot_routes` before
+Flask sees them (their views below still answer HEAD, and define what the hot routes imitate).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import socket
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, got_request_exception, request
@@ -17,14 +17,22 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from fake_server.auth import TokenAuthority
 from fake_server.engine import Engine
-from fake_server.errors import BadRequestError, ConductorError, UnauthorizedError, invalid
+from fake_server.errors import ConductorError, invalid
+from fake_server.hot_routes import HotRoutes
 from fake_server.validation import Fields
+from fake_server.wire import (
+    conductor_error_body,
+    domain_or_none,
+    error_body,
+    http_error_message,
+    log_access,
+    parse_bool,
+    parse_int,
+    parse_json,
+    to_json,
+    unexpected_error_body,
+)
 
-log = logging.getLogger(__name__)
-# One line per request at DEBUG (the CLI's --log-level DEBUG); silent otherwise.
-access_log = logging.getLogger("fake_server.access")
-
-HOSTNAME = socket.gethostname()
 HEALTHY = {"healthResults": [], "suppressedHealthResults": [], "healthy": True}
 # Endpoints reachable without a token when authentication is on.
 _OPEN_ENDPOINTS = {"api.token", "api.health", "health"}
@@ -45,6 +53,8 @@ def create_app(engine: Engine, auth: TokenAuthority | None = None) -> Flask:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
     app.after_request(log_request)
+    # The task routes a worker calls for every task are answered before Flask: see there.
+    app.wsgi_app = HotRoutes(app, engine, auth)  # type: ignore[method-assign]
     return app
 
 
@@ -54,7 +64,7 @@ def engine() -> Engine:
 
 
 def json_response(value: Any, status: int = 200) -> Response:
-    return Response(json.dumps(value, separators=(",", ":")), status, mimetype="application/json")
+    return Response(to_json(value), status, mimetype="application/json")
 
 
 def text_response(value: str) -> Response:
@@ -67,76 +77,34 @@ def empty_response(status: int = 200) -> Response:
 
 def json_body(*, required: bool = True) -> Any:
     """The request body parsed as JSON (whatever the Content-Type says)."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        if required:
-            raise invalid("body", "a JSON body is required")
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError as error:
-        raise invalid("body", f"malformed JSON: {error}") from None
-    except RecursionError:
-        raise invalid("body", "JSON nested too deeply") from None
+    return parse_json(request.get_data(cache=True), required=required)
 
 
 def int_arg(name: str, default: int | None = None) -> Any:
-    value = request.args.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise invalid(name, f"query parameter must be an integer, got '{value}'", value) from None
+    return parse_int(name, request.args.get(name), default)
 
 
 def bool_arg(name: str, default: bool) -> bool:
-    value = request.args.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise invalid(name, f"query parameter must be true or false, got '{value}'", value)
+    return parse_bool(name, request.args.get(name), default)
 
 
 def domain_arg() -> str | None:
-    # Conductor treats a blank domain as none.
-    return (request.args.get("domain") or "").strip() or None
-
-
-def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
-    return {"status": status, "message": message, "instance": HOSTNAME, "retryable": False, **extra}
+    return domain_or_none(request.args.get("domain"))
 
 
 def log_request(response: Response) -> Response:
-    if access_log.isEnabledFor(logging.DEBUG):
-        access_log.debug(
-            "%s %s -> %s", request.method, request.full_path.rstrip("?"), response.status_code
-        )
+    log_access(request.method, request.path, request.query_string, response.status_code)
     return response
 
 
 # ------------------------------------------------------------------ error handlers
 def conductor_error(error: ConductorError) -> Response:
-    extra: dict[str, Any] = {}
-    if isinstance(error, BadRequestError) and error.errors:
-        extra["validationErrors"] = [e.to_json() for e in error.errors]
-    if isinstance(error, UnauthorizedError):
-        extra["error"] = error.code
-    body = error_body(error.status, error.message, **extra)
-    body["retryable"] = error.retryable
-    return json_response(body, error.status)
+    return json_response(conductor_error_body(error), error.status)
 
 
 def http_error(error: HTTPException) -> Response:
     status = error.code or 500
-    if status == 404:
-        message = f"No route for {request.method} {request.path}"
-    elif isinstance(error, MethodNotAllowed):
-        allowed = ", ".join(sorted(error.valid_methods or []))
-        message = f"Method {request.method} is not allowed for {request.path}; allowed: {allowed}"
-    else:
-        message = error.description or error.name
+    message = http_error_message(error, request.method, request.path)
     response = json_response(error_body(status, message), status)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
@@ -144,12 +112,11 @@ def http_error(error: HTTPException) -> Response:
 
 
 def unexpected_error(error: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.path)
+    body = unexpected_error_body(error, request.method, request.path)
     # Flask sends this signal only for errors no handler caught; send it here too, so that an
     # embedding test harness can re-raise server bugs in the test that caused them.
     got_request_exception.send(current_app._get_current_object(), exception=error)
-    message = f"Internal error: {type(error).__name__}: {error}"
-    return json_response(error_body(500, message), 500)
+    return json_response(body, 500)
 
 
 # ------------------------------------------------------------------ the /api routes
@@ -178,7 +145,7 @@ def health() -> Response:
     return json_response(HEALTHY)
 
 
-# -- tasks
+# -- tasks (poll, batch_poll, update_task and update_task_v2: see fake_server.hot_routes)
 @api.get("/tasks/poll/<task_type>")
 def poll(task_type: str) -> Response:
     task = engine().poll(task_type, request.args.get("workerid"), domain_arg())
