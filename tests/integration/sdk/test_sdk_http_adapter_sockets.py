@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import pickle
 import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -67,11 +69,23 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path == "/slow":
             self.server.release.wait(20)
+        if path == "/chunked":
+            self.send_chunked(body)
+            return
         if path == "/partial":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
             self.close_connection = True
             return
         self.send(path, body)
+
+    def send_chunked(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for piece in (b"first ", "grün ".encode(), body):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self.wfile.write(b"0\r\n\r\n")
 
     def send(self, path: str, body: bytes) -> None:
         content = json.dumps(
@@ -125,6 +139,10 @@ class LocalServer(ThreadingMixIn, HTTPServer):
             except (ssl.SSLError, OSError):
                 return  # the client refused our certificate (or we refused its)
         super().finish_request(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that gave up: fine
+            super().handle_error(request, client_address)
 
     def accepted(self, sock: socket.socket) -> int:
         with self.lock:
@@ -293,6 +311,23 @@ def test_repeated_header_fields_are_joined(local, session) -> None:
     assert session.get(f"{local.url}/repeated", timeout=5).headers["x-many"] == "one, two"
 
 
+def test_chunked_body_is_read_whole_and_the_connection_kept(local, session) -> None:
+    answer = session.post(f"{local.url}/chunked", data=b"third", timeout=5)
+    assert (answer.text, answer.encoding) == ("first grün third", "utf-8")
+    assert session.get(f"{local.url}/echo", timeout=5).ok
+    assert len(local.connections) == 1
+
+
+def test_a_pickled_session_still_sends(local, session) -> None:
+    assert session.get(f"{local.url}/echo", timeout=5).ok
+    copy = pickle.loads(pickle.dumps(session))
+    try:
+        assert copy.get(f"{local.url}/echo", timeout=5).ok
+        assert adapter_of(copy).connections_opened == 1  # its own connection
+    finally:
+        copy.close()
+
+
 # -- failures ----------------------------------------------------------------------------------
 
 
@@ -387,13 +422,10 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
         pytest.skip("needs the openssl command to make a certificate")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True,
-        capture_output=True,
-    )
+    command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
+    subject = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    files = ["-keyout", str(key), "-out", str(cert)]
+    subprocess.run([*command.split(), *subject, *files], check=True, capture_output=True)
     return cert, key
 
 
