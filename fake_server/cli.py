@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from fake_server.auth import DEFAULT_TOKEN_TTL_SECONDS
 from fake_server.loader import DefinitionsError, load_definitions
 from fake_server.server import FakeServer
-from fake_server.wsgi import BACKENDS, DEFAULT_BACKEND, DEFAULT_THREADS
+from fake_server.wsgi import BACKENDS, CLI_BACKEND, DEFAULT_THREADS
 
 EXIT_USAGE = 2
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -55,13 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=DEFAULT_THREADS,
-        help="request threads; each long poll holds one (default: %(default)s)",
+        help="threads that run requests; each long poll holds one, so give more than the "
+        "workers that long poll at once (default: %(default)s)",
     )
     parser.add_argument(
         "--wsgi",
         choices=BACKENDS,
-        default=DEFAULT_BACKEND,
-        help="WSGI server (default: %(default)s)",
+        default=CLI_BACKEND,
+        help="WSGI server: granian (Rust, the least CPU per request), waitress or werkzeug "
+        "(pure Python) (default: %(default)s)",
     )
     parser.add_argument(
         "--no-long-poll",
@@ -122,6 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"conductor-fake-server: error: cannot listen on {args.host}:{args.port}: {error}",
               file=sys.stderr)  # fmt: skip
+        return 1
+    except RuntimeError as error:  # the WSGI server cannot run (e.g. granian is missing)
+        print(f"conductor-fake-server: error: --wsgi {args.wsgi}: {error}", file=sys.stderr)
         return 1
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: server.request_stop())

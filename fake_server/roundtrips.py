@@ -6,15 +6,17 @@ For each backend, a server runs in its own process (``python -m fake_server --po
 queue of ready tasks. Each client is a process with a plain ``requests.Session`` that, in a loop,
 takes one task and completes it: ``poll+update`` = a batch poll (count 1, no wait) and then
 ``POST /tasks`` (two requests per task); ``update-v2`` = ``POST /tasks/update-v2``, whose answer
-is the next task (one request per task). The figure is tasks completed per second, the median
-of ``--repeat`` runs. Backends are measured side by side in one run: compare their ratio, the
-absolute numbers depend on the (shared) machine.
+is the next task (one request per task). The figures are tasks completed per second and the
+server process's CPU time per task (Linux: from /proc), the medians of ``--repeat`` runs.
+Backends are measured side by side in one run: compare their ratio, the absolute numbers depend
+on the (shared) machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import statistics
 import subprocess
 import sys
@@ -73,7 +75,20 @@ def start_server(backend: str) -> tuple[subprocess.Popen[str], str]:
     return process, line.strip().rsplit(" ", 1)[-1]
 
 
-def measure(backend: str, clients: int, mode: str, seconds: float, tasks: int) -> float:
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux only; None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    backend: str, clients: int, mode: str, seconds: float, tasks: int
+) -> tuple[float, float | None]:
+    """Tasks per second, and the server's CPU milliseconds per task (None if unknown)."""
     process, url = start_server(backend)
     try:
         root = url.removesuffix("/api")
@@ -83,8 +98,14 @@ def measure(backend: str, clients: int, mode: str, seconds: float, tasks: int) -
         context = multiprocessing.get_context("spawn")
         with context.Pool(clients) as pool:
             args = [(url, mode, seconds, f"client-{i}") for i in range(clients)]
+            pool.apply(run_client, (url, mode, 0.2, "warm-up"))  # the pool's imports, off the clock
+            cpu_before = cpu_seconds(process.pid)
             done = sum(pool.starmap(run_client, args))
-        return done / seconds
+            cpu_after = cpu_seconds(process.pid)
+        cpu_ms = None
+        if cpu_before is not None and cpu_after is not None and done:
+            cpu_ms = (cpu_after - cpu_before) * 1000 / done
+        return done / seconds, cpu_ms
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -114,10 +135,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     measure(backend, clients, mode, args.seconds, args.tasks)
                     for _ in range(args.repeat)
                 ]
-                shown = ", ".join(f"{r:.0f}" for r in runs)
+                rates = [rate for rate, _ in runs]
+                costs = [cost for _, cost in runs if cost is not None]
+                cpu = f"{statistics.median(costs):6.3f} ms" if costs else "   n/a   "
+                shown = ", ".join(f"{rate:.0f}" for rate in rates)
                 print(
                     f"{mode:12} clients={clients} {backend:9} "
-                    f"{statistics.median(runs):8.0f} tasks/s  (runs: {shown})",
+                    f"{statistics.median(rates):8.0f} tasks/s  server CPU {cpu}/task  "
+                    f"(runs: {shown})",
                     flush=True,
                 )
     return 0

@@ -4,6 +4,8 @@ The server runs in a thread of this process (default: cheap, and errors raised i
 re-raised in the caller by ``check()``) or as a subprocess (``mode="subprocess"``: its own
 interpreter, so the benchmark's server does not share a GIL with the code measuring it). Either
 way it binds port 0 and is stopped, with everything it started, when the handle closes.
+``backend`` picks the WSGI server; by default, that of the mode (granian in a subprocess,
+waitress in a thread: see :mod:`fake_server.wsgi`), and ``handle.backend`` says which it is.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class ServerHandle:
             raise ValueError(f"mode must be 'thread' or 'subprocess', not {mode!r}")
         if manual_clock and mode == "subprocess":
             raise ValueError("a manual clock needs mode='thread' (tests move it in-process)")
+        from fake_server.wsgi import BACKENDS
+
+        if backend is not None and backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self.mode = mode
         self.manual_clock = manual_clock
         self.auth_key = auth_key
@@ -48,7 +54,7 @@ class ServerHandle:
         self.token_ttl_seconds = token_ttl_seconds
         self.long_poll = long_poll
         self.threads = threads
-        self.backend = backend
+        self.backend = backend or _default_backend(mode)
         self.startup_timeout = startup_timeout
         self.url = ""
         self.clock: Any = None
@@ -136,7 +142,7 @@ class ServerHandle:
             auth_secret=self.auth_secret,
             long_poll=self.long_poll,
             **({"threads": self.threads} if self.threads else {}),
-            **({"backend": self.backend} if self.backend else {}),
+            backend=self.backend,
             **({"token_ttl_seconds": self.token_ttl_seconds} if self.token_ttl_seconds else {}),
         )
         _on_request_exception(server.app, self._record_error)
@@ -158,8 +164,7 @@ class ServerHandle:
             command.append("--no-long-poll")
         if self.threads:
             command += ["--threads", str(self.threads)]
-        if self.backend:
-            command += ["--wsgi", self.backend]
+        command += ["--wsgi", self.backend]
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
         )
@@ -167,6 +172,14 @@ class ServerHandle:
         self.url = _read_url(process, self.startup_timeout)
         # Keep draining its output so the server never blocks on a full pipe.
         threading.Thread(target=_drain, args=(process,), daemon=True).start()
+
+
+def _default_backend(mode: str) -> str:
+    """The WSGI server the fake server would choose in this mode (its own process: the command
+    line's default; a thread of this process: FakeServer's)."""
+    from fake_server.wsgi import CLI_BACKEND, DEFAULT_BACKEND
+
+    return CLI_BACKEND if mode == "subprocess" else DEFAULT_BACKEND
 
 
 def _on_request_exception(app: Any, record: Any) -> None:

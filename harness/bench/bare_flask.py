@@ -1,6 +1,6 @@
 """A bare Flask app on the fake server's own WSGI server: the floor under the fake server.
 
-    python -m harness.bench.bare_flask [--wsgi waitress]
+    python -m harness.bench.bare_flask [--wsgi granian]
 
 Serves ``GET /ping`` -> ``pong`` with the very ``make_wsgi_server`` the fake server uses (same
 backend, same thread pool), on 127.0.0.1 and a free port, and prints
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from flask import Flask
 
-from fake_server.wsgi import BACKENDS, DEFAULT_BACKEND, DEFAULT_THREADS, make_wsgi_server
+from fake_server.wsgi import BACKENDS, CLI_BACKEND, DEFAULT_THREADS, make_wsgi_server
 
 PATH = "/ping"
 
@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m harness.bench.bare_flask", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--wsgi", choices=BACKENDS, default=DEFAULT_BACKEND)
+    parser.add_argument("--wsgi", choices=BACKENDS, default=CLI_BACKEND)
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     args = parser.parse_args(argv)
     server = make_wsgi_server(create_app(), "127.0.0.1", 0, threads=args.threads, backend=args.wsgi)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from fake_server.wsgi import BACKENDS, CLI_BACKEND
 from harness.argtypes import non_negative_float, positive_float, positive_int
 from harness.bench.figures import parse_counts
 from harness.bench.runs import TaskBody
@@ -220,6 +221,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="request threads of the fake server (default: the server's own default)",
     )
+    details.add_argument(
+        "--server-wsgi",
+        choices=BACKENDS,
+        default=CLI_BACKEND,
+        help="WSGI server under the fake server and the bare Flask route (default: %(default)s, "
+        "the one that costs the least CPU per request)",
+    )
     output = parser.add_argument_group("output")
     output.add_argument("--json", metavar="FILE", help="write every figure and the setup here")
     output.add_argument(
@@ -272,6 +280,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         soak_sample_seconds=args.soak_sample_seconds,
         drain_timeout=args.drain_timeout,
         server_threads=args.server_threads,
+        server_wsgi=args.server_wsgi,
         workdir=Path(args.workdir) if args.workdir else None,
         parts=args.only or PARTS,
     )  # fmt: skip

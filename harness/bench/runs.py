@@ -108,12 +108,14 @@ class BenchContext:
         *,
         drain_timeout: float = 600.0,
         server_threads: int | None = None,
+        server_wsgi: str | None = None,
     ) -> None:
         self._tempdir = None if workdir else tempfile.TemporaryDirectory(prefix="conductor-bench-")
         self.workdir = workdir or Path(self._tempdir.name)  # type: ignore[union-attr]
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.drain_timeout = drain_timeout
-        self.server = ServerHandle(mode="subprocess", threads=server_threads)
+        self.server = ServerHandle(mode="subprocess", threads=server_threads, backend=server_wsgi)
+        self.server_wsgi = self.server.backend
         self._launches = 0
         self.server_pid: int | None = None
         self.flask: procs.Child | None = None
@@ -333,7 +335,7 @@ def capacity_run(
 def _bare_flask(context: BenchContext) -> str:
     if context.flask is None:
         context.flask = procs.Child(
-            [sys.executable, "-m", "harness.bench.bare_flask"],
+            [sys.executable, "-m", "harness.bench.bare_flask", "--wsgi", context.server_wsgi],
             log_path=context.workdir / "bare-flask.log",
             ready_marker="listening on",
         )

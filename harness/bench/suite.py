@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fake_server.wsgi import DEFAULT_BACKEND, DEFAULT_THREADS
+from fake_server.wsgi import CLI_BACKEND, DEFAULT_THREADS
 from harness.bench import runs, summary
 from harness.bench.figures import MeasurementError
 from harness.bench.procs import ChildError, clean_environment
@@ -55,6 +55,7 @@ class BenchConfig:
     soak_sample_seconds: float = 10.0
     drain_timeout: float = 600.0
     server_threads: int | None = None
+    server_wsgi: str = CLI_BACKEND
     workdir: Path | None = None
     parts: tuple[str, ...] = PARTS
 
@@ -177,7 +178,10 @@ def run_suite(
         )
 
     with runs.BenchContext(
-        config.workdir, drain_timeout=config.drain_timeout, server_threads=config.server_threads
+        config.workdir,
+        drain_timeout=config.drain_timeout,
+        server_threads=config.server_threads,
+        server_wsgi=config.server_wsgi,
     ) as context:
         for repeat in range(config.repeat):
             throughput = sides.sdks(repeat) if "throughput" in config.parts else []
@@ -256,7 +260,7 @@ def setup(config: BenchConfig, sides: Sides, records: list[dict[str, Any]]) -> d
         },
         "python": platform.python_version(),
         "server": {
-            "backend": DEFAULT_BACKEND,
+            "backend": config.server_wsgi,
             "threads": config.server_threads or DEFAULT_THREADS,
             "process": "its own (python -m fake_server), reset between runs",
         },

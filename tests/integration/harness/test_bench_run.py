@@ -11,6 +11,7 @@ import sys
 import psutil
 import pytest
 
+from fake_server.wsgi import CLI_BACKEND
 from harness.bench.runs import TaskBody
 from harness.bench.suite import BenchConfig, run_suite
 
@@ -99,7 +100,7 @@ def check_latency_has_one_sample_per_task_and_idle_cost_is_measured(document):
 def check_the_json_has_the_setup_and_every_section(document):
     setup = json.loads(json.dumps(document))["setup"]
     assert setup["machine"]["cpu_count"] >= 1 and setup["machine"]["platform"]
-    assert setup["python"] and setup["server"]["backend"] == "waitress"
+    assert setup["python"] and setup["server"]["backend"] == CLI_BACKEND  # granian on Linux
     assert setup["points"] == [[1, 2]] and setup["reference"] == {"processes": 1, "threads": 2}
     assert setup["task"]["sleep_ms"] == 1.0
     assert setup["sides"]["other"]["python"] == sys.executable

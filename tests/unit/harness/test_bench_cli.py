@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from fake_server.wsgi import CLI_BACKEND
 from harness.bench import cli, plot, summary
 from harness.bench.runs import TaskBody
 from harness.cli import build_parser as harness_parser
@@ -65,6 +66,11 @@ def test_only_picks_parts_and_the_steps_follow():
     assert count_steps(chosen) == 2 * (3 + 1)  # 3 points (reference 4x10 joins), 1 quiet run
 
 
+def test_the_server_runs_on_the_command_lines_default_unless_another_is_chosen():
+    assert config().server_wsgi == CLI_BACKEND  # granian on Linux: the least CPU per request
+    assert config("--server-wsgi", "waitress").server_wsgi == "waitress"
+
+
 def test_task_body_and_other_python_become_absolute():
     chosen = config("--task-ms", "5", "--cpu-ms", "1.5", "--compare-python", "venv/bin/python")
     assert chosen.body == TaskBody(sleep_ms=5.0, cpu_ms=1.5)
@@ -81,6 +87,7 @@ def test_task_body_and_other_python_become_absolute():
         (["--tasks", "0"], "0 is not at least 1"),
         (["--idle-seconds", "0"], "0 is not positive"),
         (["--only", "throughput,speed"], "speed: choose among throughput, ceiling"),
+        (["--server-wsgi", "gunicorn"], "--server-wsgi: invalid choice: 'gunicorn'"),
     ],
 )
 def test_bad_values_are_named(argv, message, capsys):
