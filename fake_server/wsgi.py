@@ -67,6 +67,7 @@ GRANIAN_VERSIONS = ">=2.8,<2.9"
 _CONNECTION_LIMIT = 1000
 _BACKLOG = 1024
 _STOP_SECONDS = 10.0
+_IDLE_SECONDS = 60  # an idle keep-alive connection is closed after this
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class _WaitressServer:
             port=port,
             threads=threads,
             connection_limit=_CONNECTION_LIMIT,
-            channel_timeout=60,
+            channel_timeout=_IDLE_SECONDS,
             ident="fake-conductor",
             expose_tracebacks=False,
         )
@@ -219,6 +220,9 @@ class _GranianServer:
                 py_threads_idle_timeout=30,
                 backpressure=_CONNECTION_LIMIT,
                 http_mode="1",
+                # Idle keep-alive connections are closed after this, as waitress does (its
+                # channel_timeout); granian's default is 30 s.
+                http1_opts=parts.HTTP1Settings(header_read_timeout=_IDLE_SECONDS * 1000),
             )
         except BaseException:
             self._socket.close()
@@ -266,6 +270,7 @@ class _GranianServer:
 class _GranianParts:
     WSGIWorker: Any
     WorkerSignal: Any
+    HTTP1Settings: Any
     scheduler: Callable[..., Any]
     wsgi_callback: Callable[..., Any]
     socket_holder: Callable[[int], Any]
@@ -295,6 +300,7 @@ def _granian_parts() -> _GranianParts:
         )
     from granian._futures import _new_cbscheduler
     from granian._granian import BUILD_GIL, SocketHolder, WorkerSignal, WSGIWorker
+    from granian.http import HTTP1Settings
     from granian.wsgi import _callback_wrapper
 
     # The Linux build also takes the backlog (and listens itself, which is harmless here).
@@ -303,6 +309,7 @@ def _granian_parts() -> _GranianParts:
     return _GranianParts(
         WSGIWorker=WSGIWorker,
         WorkerSignal=WorkerSignal,
+        HTTP1Settings=HTTP1Settings,
         scheduler=_new_cbscheduler,
         wsgi_callback=_callback_wrapper,
         socket_holder=functools.partial(holder, SocketHolder),
