@@ -69,3 +69,47 @@ def test_mocked_server_answers_the_adapter_and_plain_requests(server) -> None:
     assert client.poll("greet", worker_id="w1") is None
     assert requests.get(f"{API}/health", timeout=1).json() == {"healthy": True}
     client.close()
+
+
+class _RecordingSocket:
+    """Stands in for a connected socket: records each write."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+
+def _connection_writing_to(sock: _RecordingSocket):
+    from conductor.client.http.adapter import _HTTPConnection
+
+    connection = _HTTPConnection("conductor.test", 80)
+    connection.sock = sock  # "connected": http.client writes to it
+    return connection
+
+
+def test_a_request_with_a_body_goes_out_in_one_write() -> None:
+    sock = _RecordingSocket()
+    connection = _connection_writing_to(sock)
+
+    connection.request("POST", "/api/tasks/update-v2", b'{"taskId":"t-1"}', {"X-A": "1"})
+
+    assert len(sock.writes) == 1
+    head, _, body = sock.writes[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"POST /api/tasks/update-v2 HTTP/1.1\r\n")
+    assert b"\r\nContent-Length: 16" in head and b"\r\nX-A: 1" in head
+    assert body == b'{"taskId":"t-1"}'
+
+
+def test_bodies_that_are_not_bytes_are_sent_as_http_client_sends_them() -> None:
+    no_body, chunked = _RecordingSocket(), _RecordingSocket()
+
+    _connection_writing_to(no_body).request("GET", "/api/health")
+    _connection_writing_to(chunked).request(
+        "POST", "/api/tasks", iter([b"a", b"b"]), {"Transfer-Encoding": "chunked"},
+        encode_chunked=True,
+    )
+
+    assert b"".join(no_body.writes).startswith(b"GET /api/health HTTP/1.1\r\n")
+    assert b"".join(chunked.writes).endswith(b"\r\n\r\n1\r\na\r\n1\r\nb\r\n0\r\n\r\n")

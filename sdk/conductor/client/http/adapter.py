@@ -260,9 +260,9 @@ class KeepAliveAdapter(HTTPAdapter):
         conn: http.client.HTTPConnection
         if scheme == "https":
             context = self._tls_context(verify, cert)
-            conn = http.client.HTTPSConnection(host, port, timeout=connect_timeout, context=context)
+            conn = _HTTPSConnection(host, port, timeout=connect_timeout, context=context)
         else:
-            conn = http.client.HTTPConnection(host, port, timeout=connect_timeout)
+            conn = _HTTPConnection(host, port, timeout=connect_timeout)
         try:
             conn.connect()
         except OSError as exc:  # refusals, timeouts and TLS failures are all OSErrors
@@ -280,6 +280,33 @@ class KeepAliveAdapter(HTTPAdapter):
         if context is None:  # made once per setting: loading a CA bundle takes milliseconds
             context = self._tls_contexts[(verify, cert)] = tls_context(verify, cert)
         return context
+
+
+class _OneWrite:
+    """Writes a request's head and its (bytes) body with one send instead of two.
+
+    ``http.client`` sends them apart: a second system call, and a second segment that the
+    server must read. A worker's requests are small JSON bodies, one per task, so this is a
+    few percent of its CPU (and of the server's)."""
+
+    _buffer: list[bytes]
+
+    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
+        if type(message_body) is not bytes or encode_chunked:
+            super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
+            return
+        self._buffer.extend((b"", message_body))
+        message = b"\r\n".join(self._buffer)
+        del self._buffer[:]
+        self.send(message)  # type: ignore[attr-defined]
+
+
+class _HTTPConnection(_OneWrite, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_OneWrite, http.client.HTTPSConnection):
+    pass
 
 
 class _Pooled:
