@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "processes": "1,2,4",
     "threads": "10",
     "reference": "4x10",
-    "tasks": 2000,
+    "tasks": 6000,  # a drain of 2 s or more at ~3,000 tasks/s: start-up is a small part of it
     "repeat": 3,
     "latency_samples": 100,
     "latency_gap_ms": 50.0,

@@ -42,7 +42,7 @@ class BenchConfig:
     processes: list[int] = field(default_factory=lambda: [1, 2, 4])
     threads: list[int] = field(default_factory=lambda: [10])
     reference: tuple[int, int] = (4, 10)
-    tasks: int = 2000
+    tasks: int = 6000
     body: runs.TaskBody = field(default_factory=runs.TaskBody)
     repeat: int = 3
     compare_python: str | None = None

@@ -43,7 +43,7 @@ def test_defaults_sweep_1_2_4_processes_with_10_threads_and_reference_4x10():
     chosen = config()
     assert chosen.points() == [(1, 10), (2, 10), (4, 10)]
     assert chosen.reference == (4, 10)
-    assert (chosen.tasks, chosen.repeat, chosen.body) == (2000, 3, TaskBody())
+    assert (chosen.tasks, chosen.repeat, chosen.body) == (6000, 3, TaskBody())
 
 
 def test_quick_is_tiny_but_explicit_values_still_win():
