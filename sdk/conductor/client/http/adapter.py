@@ -21,6 +21,7 @@ idle connection as the request arrived). A timeout, or an answer cut short, is n
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import select
@@ -29,6 +30,7 @@ import ssl
 import threading
 import time
 import zlib
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -169,26 +171,11 @@ class KeepAliveAdapter(HTTPAdapter):
         conn = connection.http
         if conn.sock.gettimeout() != timeouts[1]:
             conn.sock.settimeout(timeouts[1])
-        try:
+        with _failures_while(conn, request, "sending the request", STALE_CONNECTION_ERRORS):
             conn.request(request.method, target, body, headers)
-        except STALE_CONNECTION_ERRORS as exc:
-            raise _StaleConnection(exc) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            raise _transfer_error(exc, request, "sending the request") from exc
-        except BaseException:
-            conn.close()
-            raise
-        try:
+        stale_answers = (http.client.RemoteDisconnected, *STALE_CONNECTION_ERRORS)
+        with _failures_while(conn, request, "reading the response", stale_answers):
             return conn.getresponse(), connection
-        except (http.client.RemoteDisconnected, *STALE_CONNECTION_ERRORS) as exc:
-            raise _StaleConnection(exc) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            raise _transfer_error(exc, request, "reading the response") from exc
-        except BaseException:
-            conn.close()
-            raise
 
     def _build(
         self,
@@ -378,6 +365,28 @@ def _split_timeout(timeout: Timeouts) -> tuple[float | None, float | None]:
             ) from None
         return connect, read
     return timeout, timeout
+
+
+@contextlib.contextmanager
+def _failures_while(
+    conn: http.client.HTTPConnection,
+    request: requests.PreparedRequest,
+    doing: str,
+    stale_errors: tuple[type[BaseException], ...],
+) -> Iterator[None]:
+    """What fails while ``doing``: ``stale_errors`` become ``_StaleConnection`` (the caller may
+    retry on a new connection), anything else closes the connection; I/O and HTTP failures are
+    raised as ``requests`` errors."""
+    try:
+        yield
+    except stale_errors as exc:
+        raise _StaleConnection(exc) from exc
+    except (OSError, http.client.HTTPException) as exc:
+        conn.close()
+        raise _transfer_error(exc, request, doing) from exc
+    except BaseException:
+        conn.close()
+        raise
 
 
 def _looks_open(sock: socket.socket | None) -> bool:
