@@ -145,19 +145,17 @@ class KeepAliveAdapter(HTTPAdapter):
     ) -> tuple[http.client.HTTPResponse, _Pooled]:
         """Sends the request and reads the status and headers; retries a stale connection once."""
         connection, reused = self._checkout(key, timeouts[0], request)
-        try:
-            return self._send_and_read_head(connection, request, target, headers, body, timeouts)
-        except _StaleConnection as stale:
-            connection.http.close()
-            if not reused:
-                raise _connection_error(stale.cause, request) from stale.cause
-        # The server closed a kept-alive connection before it took our request: a new one.
-        connection, _ = self._checkout(key, timeouts[0], request, fresh=True)
-        try:
-            return self._send_and_read_head(connection, request, target, headers, body, timeouts)
-        except _StaleConnection as stale:
-            connection.http.close()
-            raise _connection_error(stale.cause, request) from stale.cause
+        while True:
+            try:
+                return self._send_and_read_head(
+                    connection, request, target, headers, body, timeouts
+                )
+            except _StaleConnection as stale:
+                connection.http.close()
+                if not reused:  # a new connection failed: that is the answer
+                    raise _connection_error(stale.cause, request) from stale.cause
+            # The server closed a kept-alive connection before it took our request: a new one.
+            connection, reused = self._checkout(key, timeouts[0], request, fresh=True)
 
     def _send_and_read_head(
         self,
