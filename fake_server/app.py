@@ -21,6 +21,8 @@ from fake_server.errors import ConductorError, invalid
 from fake_server.hot_routes import HotRoutes
 from fake_server.validation import Fields
 from fake_server.wire import (
+    BATCH_POLL_DEFAULT_COUNT,
+    BATCH_POLL_DEFAULT_TIMEOUT_MS,
     conductor_error_body,
     domain_or_none,
     error_body,
@@ -158,8 +160,8 @@ def batch_poll(task_type: str) -> Response:
         task_type,
         request.args.get("workerid"),
         domain_arg(),
-        count=int_arg("count", 1),
-        timeout_ms=int_arg("timeout", 100),
+        count=int_arg("count", BATCH_POLL_DEFAULT_COUNT),
+        timeout_ms=int_arg("timeout", BATCH_POLL_DEFAULT_TIMEOUT_MS),
     )
     return json_response(tasks)
 

@@ -26,6 +26,8 @@ from fake_server.auth import TokenAuthority
 from fake_server.engine import Engine
 from fake_server.errors import ConductorError
 from fake_server.wire import (
+    BATCH_POLL_DEFAULT_COUNT,
+    BATCH_POLL_DEFAULT_TIMEOUT_MS,
     conductor_error_body,
     domain_or_none,
     error_body,
@@ -149,8 +151,8 @@ class HotRoutes:
             task_type,
             args.get("workerid"),
             domain_or_none(args.get("domain")),
-            count=parse_int("count", args.get("count"), 1),
-            timeout_ms=parse_int("timeout", args.get("timeout"), 100),
+            count=parse_int("count", args.get("count"), BATCH_POLL_DEFAULT_COUNT),
+            timeout_ms=parse_int("timeout", args.get("timeout"), BATCH_POLL_DEFAULT_TIMEOUT_MS),
         )
         return _json(tasks)
 

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 access_log = logging.getLogger("fake_server.access")
 
 HOSTNAME = socket.gethostname()
+# What a batch poll without ``count`` or ``timeout`` gets: one place for both HTTP layers.
+BATCH_POLL_DEFAULT_COUNT = 1
+BATCH_POLL_DEFAULT_TIMEOUT_MS = 100
 
 
 def to_json(value: Any) -> str:
