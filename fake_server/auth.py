@@ -51,8 +51,12 @@ class TokenAuthority:
         ):
             raise UnauthorizedError(INVALID_CREDENTIALS, "Invalid keyId or keySecret")
         now = self._clock.now_ms()
-        claims = {"sub": key_id, "iat": now // 1000, "exp": (now + self.ttl_ms) // 1000,
-                  "expMs": now + self.ttl_ms}  # fmt: skip
+        claims = {
+            "sub": key_id,
+            "iat": now // 1000,
+            "exp": (now + self.ttl_ms) // 1000,
+            "expMs": now + self.ttl_ms,
+        }
         header = _encode({"alg": "HS256", "typ": "JWT"})
         payload = _encode(claims)
         return f"{header}.{payload}.{self._sign(f'{header}.{payload}')}"

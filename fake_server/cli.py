@@ -122,8 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         server.start()
     except OSError as error:
-        print(f"conductor-fake-server: error: cannot listen on {args.host}:{args.port}: {error}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"conductor-fake-server: error: cannot listen on {args.host}:{args.port}: {error}",
+            file=sys.stderr,
+        )
         return 1
     except RuntimeError as error:  # the WSGI server cannot run (e.g. granian is missing)
         print(f"conductor-fake-server: error: --wsgi {args.wsgi}: {error}", file=sys.stderr)

@@ -58,11 +58,21 @@ class TaskDef:
 
 
 _TASK_DEF_KEYS = {
-    "name", "retryCount", "retryLogic", "retryDelaySeconds", "backoffScaleFactor",
-    "maxRetryDelaySeconds", "timeoutSeconds", "timeoutPolicy", "responseTimeoutSeconds",
-    "pollTimeoutSeconds", "concurrentExecLimit", "rateLimitPerFrequency",
-    "rateLimitFrequencyInSeconds", "inputTemplate",
-}  # fmt: skip
+    "name",
+    "retryCount",
+    "retryLogic",
+    "retryDelaySeconds",
+    "backoffScaleFactor",
+    "maxRetryDelaySeconds",
+    "timeoutSeconds",
+    "timeoutPolicy",
+    "responseTimeoutSeconds",
+    "pollTimeoutSeconds",
+    "concurrentExecLimit",
+    "rateLimitPerFrequency",
+    "rateLimitFrequencyInSeconds",
+    "inputTemplate",
+}
 
 
 def parse_task_def(data: Any, path: str = "taskDef") -> TaskDef:
@@ -130,9 +140,15 @@ class WorkflowTaskDef:
 
 
 _WORKFLOW_TASK_KEYS = {
-    "name", "taskReferenceName", "type", "inputParameters", "optional", "retryCount",
-    "startDelay", "taskDefinition",
-}  # fmt: skip
+    "name",
+    "taskReferenceName",
+    "type",
+    "inputParameters",
+    "optional",
+    "retryCount",
+    "startDelay",
+    "taskDefinition",
+}
 
 
 def parse_workflow_task(data: Any, path: str) -> WorkflowTaskDef:
@@ -185,9 +201,15 @@ class WorkflowDef:
 
 
 _WORKFLOW_KEYS = {
-    "name", "version", "tasks", "inputParameters", "outputParameters", "timeoutSeconds",
-    "timeoutPolicy", "schemaVersion",
-}  # fmt: skip
+    "name",
+    "version",
+    "tasks",
+    "inputParameters",
+    "outputParameters",
+    "timeoutSeconds",
+    "timeoutPolicy",
+    "schemaVersion",
+}
 
 
 def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:

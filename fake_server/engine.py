@@ -267,8 +267,13 @@ class Engine:
         priority: int | None = None,
     ) -> str:
         """``POST /workflow/{name}``: the body is the input map."""
-        request = {"name": name, "version": version, "input": workflow_input,
-                   "correlationId": correlation_id, "priority": priority}  # fmt: skip
+        request = {
+            "name": name,
+            "version": version,
+            "input": workflow_input,
+            "correlationId": correlation_id,
+            "priority": priority,
+        }
         return self.start_workflow(request)
 
     @_synchronized

@@ -13,9 +13,16 @@ from typing import Any
 from fake_server.definitions import TaskDef, WorkflowDef, WorkflowTaskDef
 
 TASK_STATUSES = (
-    "SCHEDULED", "IN_PROGRESS", "COMPLETED", "FAILED", "FAILED_WITH_TERMINAL_ERROR",
-    "TIMED_OUT", "CANCELED", "COMPLETED_WITH_ERRORS", "SKIPPED",
-)  # fmt: skip
+    "SCHEDULED",
+    "IN_PROGRESS",
+    "COMPLETED",
+    "FAILED",
+    "FAILED_WITH_TERMINAL_ERROR",
+    "TIMED_OUT",
+    "CANCELED",
+    "COMPLETED_WITH_ERRORS",
+    "SKIPPED",
+)
 TERMINAL_TASK_STATUSES = frozenset(TASK_STATUSES[2:])
 # What a worker may report in a TaskResult.
 RESULT_STATUSES = ("IN_PROGRESS", "COMPLETED", "FAILED", "FAILED_WITH_TERMINAL_ERROR")

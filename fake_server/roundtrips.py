@@ -126,8 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--tasks", type=int, default=100_000, help="queued tasks (default: %(default)s)"
     )
     args = parser.parse_args(argv)
-    print(f"python {sys.version.split()[0]}, {multiprocessing.cpu_count()} cores, "
-          f"{args.seconds:g} s per run, median of {args.repeat}")  # fmt: skip
+    print(
+        f"python {sys.version.split()[0]}, {multiprocessing.cpu_count()} cores, "
+        f"{args.seconds:g} s per run, median of {args.repeat}"
+    )
     for mode in args.modes:
         for clients in args.clients:
             for backend in args.wsgi:

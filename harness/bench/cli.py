@@ -283,7 +283,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         server_wsgi=args.server_wsgi,
         workdir=Path(args.workdir) if args.workdir else None,
         parts=args.only or PARTS,
-    )  # fmt: skip
+    )
 
 
 def run(args: argparse.Namespace) -> int:

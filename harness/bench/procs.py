@@ -102,10 +102,12 @@ class Child:
 
         with self._line_ready:
             ended = self._line_ready.wait_for(
-                lambda: found() is not None or (self._lines and self._lines[-1] == ""
-                                                and self.process.poll() is not None),
+                lambda: (
+                    found() is not None
+                    or (self._lines and self._lines[-1] == "" and self.process.poll() is not None)
+                ),
                 timeout,
-            )  # fmt: skip
+            )
             line = found()
         if line is None:
             why = "ended" if ended else f"did not print it within {timeout:g} s"

@@ -73,9 +73,19 @@ class WorkerSide:
     def command(self, url: str, processes: int, threads: int, id_prefix: str) -> list[str]:
         script = WORKER_SCRIPT if self.is_sdk else RAW_SCRIPT
         command = [
-            self.python, str(script), "--url", url, "--task", TASK_TYPE,
-            "--processes", str(processes), "--threads", str(threads), "--id-prefix", id_prefix,
-        ]  # fmt: skip
+            self.python,
+            str(script),
+            "--url",
+            url,
+            "--task",
+            TASK_TYPE,
+            "--processes",
+            str(processes),
+            "--threads",
+            str(threads),
+            "--id-prefix",
+            id_prefix,
+        ]
         if self.raw_protocol:
             command += ["--protocol", self.raw_protocol, "--client", self.raw_client]
         return command

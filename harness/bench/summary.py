@@ -102,8 +102,14 @@ def ceiling_by_repeat(records: Iterable[Record], processes: int, threads: int) -
     return best
 
 
-def by_repeat(records: Iterable[Record], kind: str, side: str, processes: int, threads: int,
-              read: Callable[[Record], Any]) -> dict[int, Any]:  # fmt: skip
+def by_repeat(
+    records: Iterable[Record],
+    kind: str,
+    side: str,
+    processes: int,
+    threads: int,
+    read: Callable[[Record], Any],
+) -> dict[int, Any]:
     return {
         r["repeat"]: read(r)
         for r in ok_records(records, kind)
@@ -131,14 +137,16 @@ def throughput_ratios(records: Sequence[Record]) -> list[dict[str, Any]]:
             return by_repeat(records, "drain", side, p, t, lambda r: r["tasks_per_second"])
 
         ceiling = ceiling_by_repeat(records, processes, threads)
-        rows.append({
-            "processes": processes,
-            "threads": threads,
-            "ours_vs_other": paired_ratio(tps(OURS), tps(OTHER)),
-            "ours_vs_ceiling": paired_ratio(tps(OURS), ceiling),
-            "other_vs_ceiling": paired_ratio(tps(OTHER), ceiling),
-            "ceiling_tasks_per_second": median(ceiling.values()),
-        })  # fmt: skip
+        rows.append(
+            {
+                "processes": processes,
+                "threads": threads,
+                "ours_vs_other": paired_ratio(tps(OURS), tps(OTHER)),
+                "ours_vs_ceiling": paired_ratio(tps(OURS), ceiling),
+                "other_vs_ceiling": paired_ratio(tps(OTHER), ceiling),
+                "ceiling_tasks_per_second": median(ceiling.values()),
+            }
+        )
     return rows
 
 
@@ -146,8 +154,9 @@ def capacity_ratio(records: Sequence[Record], processes: int, threads: int) -> f
     """Fake server / bare Flask, requests per second (paired by repeat)."""
 
     def rate(side: str) -> dict[int, Any]:
-        return by_repeat(records, "capacity", side, processes, threads,
-                         lambda r: r["requests_per_second"])  # fmt: skip
+        return by_repeat(
+            records, "capacity", side, processes, threads, lambda r: r["requests_per_second"]
+        )
 
     return paired_ratio(rate("fake"), rate("flask"))
 
@@ -194,14 +203,16 @@ def evaluate_targets(document: Mapping[str, Any]) -> list[dict[str, Any]]:
             status = "PASS" if value <= bound else "MISS"
         else:
             status = "PASS" if value else "MISS"
-        results.append({
-            "name": name,
-            "goal": _goal(unit, bound, sense),
-            "measured": value,
-            "unit": unit,
-            "status": status,
-            "at": f"{p}x{t} (processes x threads)",
-        })  # fmt: skip
+        results.append(
+            {
+                "name": name,
+                "goal": _goal(unit, bound, sense),
+                "measured": value,
+                "unit": unit,
+                "status": status,
+                "at": f"{p}x{t} (processes x threads)",
+            }
+        )
     return results
 
 

@@ -79,17 +79,31 @@ def _throughput(document: Mapping[str, Any], names: Mapping[str, str]) -> str:
             OURS: point_ratios.get("ours_vs_ceiling"),
             OTHER: point_ratios.get("other_vs_ceiling"),
         }
-        rows.append([
-            row["processes"], row["threads"], names.get(row["side"], row["side"]),
-            _num(row["tasks_per_second"]), _ratio(vs.get(row["side"])),
-            _num(row["worker_cpu_ms_per_task"], 2), _num(row["server_cpu_ms_per_task"], 2),
-            _num(row["max_rss_mb"]),
-        ])  # fmt: skip
+        rows.append(
+            [
+                row["processes"],
+                row["threads"],
+                names.get(row["side"], row["side"]),
+                _num(row["tasks_per_second"]),
+                _ratio(vs.get(row["side"])),
+                _num(row["worker_cpu_ms_per_task"], 2),
+                _num(row["server_cpu_ms_per_task"], 2),
+                _num(row["max_rss_mb"]),
+            ]
+        )
     table = format_table(
-        ["procs", "threads", "worker side", "tasks/s", "vs ceiling", "worker CPU ms/task",
-         "server CPU ms/task", "max RSS MB"],
+        [
+            "procs",
+            "threads",
+            "worker side",
+            "tasks/s",
+            "vs ceiling",
+            "worker CPU ms/task",
+            "server CPU ms/task",
+            "max RSS MB",
+        ],
         rows,
-    )  # fmt: skip
+    )
     versus = [
         f"  {r['processes']}x{r['threads']}: {_ratio(r['ours_vs_other'])}"
         for r in document["ratios"]["throughput"]
@@ -124,14 +138,24 @@ def _quiet(document: Mapping[str, Any], names: Mapping[str, str]) -> str:
             _num(row["idle_cpu_percent_all_processes"], 2),
             _num(row["idle_polls_per_second"]),
             _num(row["max_rss_mb"]),
-        ]  # fmt: skip
+        ]
         for row in document["quiet"]
     ]
     table = format_table(
-        ["worker side", "setup", "pick-up p50 ms", "p95", "p99", "end-to-end p50 ms",
-         "idle CPU %", "idle CPU % (all)", "idle polls/s", "max RSS MB"],
+        [
+            "worker side",
+            "setup",
+            "pick-up p50 ms",
+            "p95",
+            "p99",
+            "end-to-end p50 ms",
+            "idle CPU %",
+            "idle CPU % (all)",
+            "idle polls/s",
+            "max RSS MB",
+        ],
         rows,
-    )  # fmt: skip
+    )
     return (
         "Idle workers: pick-up latency (scheduled -> started, integer ms on the server) and "
         "idle cost (% of one core)\n" + table
@@ -145,7 +169,7 @@ def _capacity(document: Mapping[str, Any], names: Mapping[str, str]) -> str:
             f"{row['processes']}x{row['threads']}",
             _num(row["requests_per_second"]),
             _num(row["server_cpu_percent"]),
-        ]  # fmt: skip
+        ]
         for row in document["capacity"]
     ]
     table = format_table(["server", "clients", "requests/s", "server CPU %"], rows)
@@ -165,14 +189,21 @@ def _soak(document: Mapping[str, Any], names: Mapping[str, str]) -> str:
             continue
         first = soak["samples"][0]["rss_mb"] if soak["samples"] else []
         last = soak["samples"][-1]["rss_mb"] if soak["samples"] else []
-        slopes = [p["slope_mb_per_min"] for p in soak["per_process"].values()
-                  if p["slope_mb_per_min"] is not None]  # fmt: skip
-        rows.append([
-            names.get(soak["side"], soak["side"]), _num(soak["minutes"]),
-            _num(soak["tasks_per_second"]),
-            f"{_num(max(first, default=None))} -> {_num(max(last, default=None))}",
-            "-" if not slopes else f"{max(slopes):+.3f}", "flat" if soak["flat"] else "GROWING",
-        ])  # fmt: skip
+        slopes = [
+            p["slope_mb_per_min"]
+            for p in soak["per_process"].values()
+            if p["slope_mb_per_min"] is not None
+        ]
+        rows.append(
+            [
+                names.get(soak["side"], soak["side"]),
+                _num(soak["minutes"]),
+                _num(soak["tasks_per_second"]),
+                f"{_num(max(first, default=None))} -> {_num(max(last, default=None))}",
+                "-" if not slopes else f"{max(slopes):+.3f}",
+                "flat" if soak["flat"] else "GROWING",
+            ]
+        )
     table = format_table(
         ["worker side", "minutes", "tasks/s", "max RSS MB first -> last", "MB/min", "verdict"],
         rows,

@@ -28,13 +28,17 @@ def shout(text: str) -> dict:
 
 def main(server_api_url: str) -> None:
     workers = [
-        Worker(task_definition_name="fs_official_greet", execute_function=greet_plain,
-               poll_interval=20),
-        Worker(task_definition_name="fs_official_greet", execute_function=greet_blue,
-               poll_interval=20, domain="blue"),
-        Worker(task_definition_name="fs_official_shout", execute_function=shout,
-               poll_interval=20),
-    ]  # fmt: skip
+        Worker(
+            task_definition_name="fs_official_greet", execute_function=greet_plain, poll_interval=20
+        ),
+        Worker(
+            task_definition_name="fs_official_greet",
+            execute_function=greet_blue,
+            poll_interval=20,
+            domain="blue",
+        ),
+        Worker(task_definition_name="fs_official_shout", execute_function=shout, poll_interval=20),
+    ]
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

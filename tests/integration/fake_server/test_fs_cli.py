@@ -74,8 +74,10 @@ def test_a_bad_definitions_file_exits_2_naming_the_file(tmp_path):
     bad.write_text('{"name": "x", "retryLogic": "WHENEVER"}')
     done = subprocess.run(
         [*COMMAND, "--port", "0", "--definitions", str(tmp_path)],
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 2
     assert str(bad) in done.stderr
     assert "retryLogic" in done.stderr
@@ -85,8 +87,16 @@ def test_a_bad_definitions_file_exits_2_naming_the_file(tmp_path):
 def test_help():
     done = subprocess.run([*COMMAND, "--help"], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0
-    for option in ("--host", "--port", "--definitions", "--auth-key", "--auth-secret",
-                   "--token-ttl", "--threads", "--log-level"):  # fmt: skip
+    for option in (
+        "--host",
+        "--port",
+        "--definitions",
+        "--auth-key",
+        "--auth-secret",
+        "--token-ttl",
+        "--threads",
+        "--log-level",
+    ):
         assert option in done.stdout
 
 

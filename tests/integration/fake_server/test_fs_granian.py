@@ -137,8 +137,11 @@ def test_an_update_completes_while_long_polls_hold_most_threads():
             wait_until(lambda: _polls(admin, "sleeper") == 6, timeout=5, message="6 long polls")
             (task_id,) = admin.enqueue("busy")
             task = requests.get(f"{server.url}/tasks/poll/busy?workerid=w", timeout=5).json()
-            result = {"taskId": task_id, "workflowInstanceId": task["workflowInstanceId"],
-                      "status": "COMPLETED"}  # fmt: skip
+            result = {
+                "taskId": task_id,
+                "workflowInstanceId": task["workflowInstanceId"],
+                "status": "COMPLETED",
+            }
             assert requests.post(f"{server.url}/tasks", json=result, timeout=5).text == task_id
             # Well within the polls' 5 s: nothing here waited for a thread to come free.
             assert time.monotonic() - started < 3.0
@@ -172,13 +175,26 @@ def test_a_signal_stops_it_at_once_ending_long_polls_and_freeing_the_port(signum
 def test_every_option_works_on_granian(tmp_path):
     (tmp_path / "tasks.json").write_text(json.dumps([{"name": "greet", "retryCount": 7}]))
     with Cli(
-        "--wsgi", "granian", "--definitions", str(tmp_path), "--auth-key", "k",
-        "--auth-secret", "s", "--token-ttl", "60", "--no-long-poll", "--threads", "4",
-        "--log-level", "DEBUG",
-    ) as server:  # fmt: skip
+        "--wsgi",
+        "granian",
+        "--definitions",
+        str(tmp_path),
+        "--auth-key",
+        "k",
+        "--auth-secret",
+        "s",
+        "--token-ttl",
+        "60",
+        "--no-long-poll",
+        "--threads",
+        "4",
+        "--log-level",
+        "DEBUG",
+    ) as server:
         assert requests.get(f"{server.url}/metadata/taskdefs/greet", timeout=5).status_code == 401
-        token = requests.post(f"{server.url}/token", json={"keyId": "k", "keySecret": "s"},
-                              timeout=5).json()["token"]  # fmt: skip
+        token = requests.post(
+            f"{server.url}/token", json={"keyId": "k", "keySecret": "s"}, timeout=5
+        ).json()["token"]
         headers = {"X-Authorization": token}
         greet = requests.get(f"{server.url}/metadata/taskdefs/greet", headers=headers, timeout=5)
         assert greet.json()["retryCount"] == 7

@@ -28,13 +28,19 @@ WORKER_SCRIPT = Path(__file__).with_name("official_sdk_worker.py")
 WORKFLOW = {
     "name": "fs_official_hello",
     "tasks": [
-        {"name": "fs_official_greet", "taskReferenceName": "greet",
-         "inputParameters": {"name": "${workflow.input.name}"}},
-        {"name": "fs_official_shout", "taskReferenceName": "shout",
-         "inputParameters": {"text": "${greet.output.greeting}"}},
+        {
+            "name": "fs_official_greet",
+            "taskReferenceName": "greet",
+            "inputParameters": {"name": "${workflow.input.name}"},
+        },
+        {
+            "name": "fs_official_shout",
+            "taskReferenceName": "shout",
+            "inputParameters": {"text": "${greet.output.greeting}"},
+        },
     ],
     "outputParameters": {"shout": "${shout.output.shout}", "by": "${greet.output.by}"},
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="session")
@@ -99,9 +105,11 @@ def official_workers(python: Path, server: FakeServer, log_path: Path, **env: st
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [str(python), str(WORKER_SCRIPT), server.url],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
-        )  # fmt: skip
+        )
         try:
             yield
         finally:

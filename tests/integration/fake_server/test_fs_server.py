@@ -146,13 +146,18 @@ def _long_polls_leave_room_for_an_update(server):
     try:
         for sleeper in sleepers:
             sleeper.sendall(request)
-        wait_for(lambda: server.engine.stats()["workers"].get("sleeper", {}).get("polls") == 100,
-                 what="100 long polls in progress")  # fmt: skip
+        wait_for(
+            lambda: server.engine.stats()["workers"].get("sleeper", {}).get("polls") == 100,
+            what="100 long polls in progress",
+        )
         started = time.monotonic()
         (task_id,) = server.engine.enqueue_tasks("busy", 1)
         task = requests.get(f"{server.url}/tasks/poll/busy?workerid=w", timeout=5).json()
-        result = {"workflowInstanceId": task["workflowInstanceId"], "taskId": task_id,
-                  "status": "COMPLETED"}  # fmt: skip
+        result = {
+            "workflowInstanceId": task["workflowInstanceId"],
+            "taskId": task_id,
+            "status": "COMPLETED",
+        }
         assert requests.post(f"{server.url}/tasks", json=result, timeout=5).text == task_id
         assert time.monotonic() - started < 1.0
     finally:

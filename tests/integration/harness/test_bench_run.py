@@ -111,11 +111,31 @@ def test_the_command_soaks_prints_tables_and_writes_json_and_chart(tmp_path):
     pytest.importorskip("matplotlib")
     figures, chart = tmp_path / "bench.json", tmp_path / "bench.png"
     command = [
-        sys.executable, "-m", "harness", "bench", "--only", "throughput", "--processes", "2",
-        "--threads", "1", "--reference", "2x1", "--tasks", "20", "--repeat", "1",
-        "--soak", "0.02", "--soak-sample-seconds", "0.3",
-        "--json", str(figures), "--plot", str(chart),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "harness",
+        "bench",
+        "--only",
+        "throughput",
+        "--processes",
+        "2",
+        "--threads",
+        "1",
+        "--reference",
+        "2x1",
+        "--tasks",
+        "20",
+        "--repeat",
+        "1",
+        "--soak",
+        "0.02",
+        "--soak-sample-seconds",
+        "0.3",
+        "--json",
+        str(figures),
+        "--plot",
+        str(chart),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Targets (measured at 2x1" in done.stdout

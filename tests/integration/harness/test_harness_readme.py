@@ -48,9 +48,7 @@ def test_the_readme_workers_run_against_the_fake_server(
             running.drain(timeout=30)
         assert admin.get_task(class_task)["outputData"] == {"worker_style": "class"}
         assert admin.get_task(function_task)["outputData"] == {"worker_style": "function"}
-        assert admin.get_task(annotated_task)["outputData"] == {
-            "message": "python is so cool :)"
-        }
+        assert admin.get_task(annotated_task)["outputData"] == {"message": "python is so cool :)"}
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("readme_workers", None)

@@ -28,13 +28,20 @@ def test_stats_count_tasks_per_queue_and_polls_per_worker(engine, clock):
     w2.poll("b")
     stats = engine.stats()
     assert stats["queues"]["a"] == {
-        "scheduled": 1, "inProgress": 1, "completed": 1, "failed": 1, "timedOut": 0, "canceled": 0
-    }  # fmt: skip
+        "scheduled": 1,
+        "inProgress": 1,
+        "completed": 1,
+        "failed": 1,
+        "timedOut": 0,
+        "canceled": 0,
+    }
     assert stats["queues"]["d:a"]["scheduled"] == 1
     assert stats["workers"]["w1"] == {
-        "polls": 2, "tasksHandedOut": 2, "lastPollTime": clock.now_ms() - 30,
+        "polls": 2,
+        "tasksHandedOut": 2,
+        "lastPollTime": clock.now_ms() - 30,
         "pollsByQueue": {"a": 2},
-    }  # fmt: skip
+    }
     assert stats["workers"]["w2"] == {
         "polls": 2,
         "tasksHandedOut": 1,
@@ -68,8 +75,13 @@ def test_pickup_latency_counts_from_when_a_task_became_ready(engine, clock):
 
 def test_stats_without_samples(engine):
     assert engine.stats()["pickupLatencyMs"]["all"] == {
-        "count": 0, "p50": None, "p95": None, "p99": None, "max": None, "mean": None
-    }  # fmt: skip
+        "count": 0,
+        "p50": None,
+        "p95": None,
+        "p99": None,
+        "max": None,
+        "mean": None,
+    }
 
 
 def test_snapshot_holds_everything(engine, clock):
@@ -136,10 +148,15 @@ def test_without_long_poll_an_empty_batch_poll_answers_at_once(clock):
 def recount_queues(engine):
     """What stats() reports per queue, recounted from every task in the snapshot."""
     buckets = {
-        "SCHEDULED": "scheduled", "IN_PROGRESS": "inProgress", "COMPLETED": "completed",
-        "FAILED": "failed", "FAILED_WITH_TERMINAL_ERROR": "failed",
-        "COMPLETED_WITH_ERRORS": "failed", "TIMED_OUT": "timedOut", "CANCELED": "canceled",
-    }  # fmt: skip
+        "SCHEDULED": "scheduled",
+        "IN_PROGRESS": "inProgress",
+        "COMPLETED": "completed",
+        "FAILED": "failed",
+        "FAILED_WITH_TERMINAL_ERROR": "failed",
+        "COMPLETED_WITH_ERRORS": "failed",
+        "TIMED_OUT": "timedOut",
+        "CANCELED": "canceled",
+    }
     queues = {}
     for task in engine.snapshot()["tasks"]:
         name = f"{task['domain']}:{task['taskType']}" if task.get("domain") else task["taskType"]

@@ -160,16 +160,26 @@ def retry_delays(engine, clock, worker, task_def, failures):
     ("task_def", "expected"),
     [
         ({"retryLogic": "FIXED", "retryDelaySeconds": 3}, [3, 3, 3, 3]),
-        ({"retryLogic": "LINEAR_BACKOFF", "retryDelaySeconds": 2, "backoffScaleFactor": 3},
-         [6, 12, 18, 24]),
+        (
+            {"retryLogic": "LINEAR_BACKOFF", "retryDelaySeconds": 2, "backoffScaleFactor": 3},
+            [6, 12, 18, 24],
+        ),
         ({"retryLogic": "EXPONENTIAL_BACKOFF", "retryDelaySeconds": 2}, [2, 4, 8, 16]),
-        ({"retryLogic": "EXPONENTIAL_BACKOFF", "retryDelaySeconds": 2, "maxRetryDelaySeconds": 5},
-         [2, 4, 5, 5]),
-        ({"retryLogic": "LINEAR_BACKOFF", "retryDelaySeconds": 4, "maxRetryDelaySeconds": 10},
-         [4, 8, 10, 10]),
+        (
+            {
+                "retryLogic": "EXPONENTIAL_BACKOFF",
+                "retryDelaySeconds": 2,
+                "maxRetryDelaySeconds": 5,
+            },
+            [2, 4, 5, 5],
+        ),
+        (
+            {"retryLogic": "LINEAR_BACKOFF", "retryDelaySeconds": 4, "maxRetryDelaySeconds": 10},
+            [4, 8, 10, 10],
+        ),
         ({"retryDelaySeconds": 0}, [0, 0, 0, 0]),
     ],
-)  # fmt: skip
+)
 def test_retry_delays(engine, clock, worker, task_def, expected):
     assert retry_delays(engine, clock, worker, {"retryCount": 4, **task_def}, 4) == expected
 
@@ -282,14 +292,18 @@ IDS = {"workflowInstanceId": "w", "taskId": "t"}
         ({**IDS, "status": "SCHEDULED"}, "TaskResult.status"),
         ({**IDS, "workflowInstanceId": 5, "status": "COMPLETED"}, "TaskResult.workflowInstanceId"),
         ({**IDS, "status": "COMPLETED", "outputData": []}, "TaskResult.outputData"),
-        ({**IDS, "status": "IN_PROGRESS", "callbackAfterSeconds": -1},
-         "TaskResult.callbackAfterSeconds"),
-        ({**IDS, "status": "IN_PROGRESS", "callbackAfterSeconds": "soon"},
-         "TaskResult.callbackAfterSeconds"),
+        (
+            {**IDS, "status": "IN_PROGRESS", "callbackAfterSeconds": -1},
+            "TaskResult.callbackAfterSeconds",
+        ),
+        (
+            {**IDS, "status": "IN_PROGRESS", "callbackAfterSeconds": "soon"},
+            "TaskResult.callbackAfterSeconds",
+        ),
         ({**IDS, "status": "COMPLETED", "logs": ["x"]}, "TaskResult.logs[0]"),
         ({**IDS, "status": "COMPLETED", "extendLease": "yes"}, "TaskResult.extendLease"),
     ],
-)  # fmt: skip
+)
 def test_bad_task_results_name_the_field(engine, body, path):
     with pytest.raises(BadRequestError) as raised:
         engine.update_task(body)

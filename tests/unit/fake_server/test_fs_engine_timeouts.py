@@ -70,8 +70,13 @@ def test_a_task_waiting_for_its_callback_does_not_time_out(engine, clock, worker
     assert worker.take("a")["taskId"] == task["taskId"]
 
 
-TIMEOUT_DEF = {"name": "a", "timeoutSeconds": 30, "responseTimeoutSeconds": 20, "retryCount": 1,
-               "retryDelaySeconds": 0}  # fmt: skip
+TIMEOUT_DEF = {
+    "name": "a",
+    "timeoutSeconds": 30,
+    "responseTimeoutSeconds": 20,
+    "retryCount": 1,
+    "retryDelaySeconds": 0,
+}
 
 
 def keep_alive_until_timeout(clock, worker, task, seconds):
@@ -162,8 +167,16 @@ def test_poll_timeout(engine, clock, worker, policy, caplog):
 
 
 def test_poll_timeout_counts_from_when_a_delayed_task_is_due(engine, clock, worker):
-    engine.register_task_defs([{"name": "a", "pollTimeoutSeconds": 20, "retryDelaySeconds": 30,
-                                "timeoutPolicy": "TIME_OUT_WF"}])  # fmt: skip
+    engine.register_task_defs(
+        [
+            {
+                "name": "a",
+                "pollTimeoutSeconds": 20,
+                "retryDelaySeconds": 30,
+                "timeoutPolicy": "TIME_OUT_WF",
+            }
+        ]
+    )
     workflow_id = start(engine, sequence("wf", "a"))
     worker.update(worker.take("a"), "FAILED")
     clock.advance_seconds(49)  # due at 30 s, times out at 50 s

@@ -39,19 +39,28 @@ def test_task_defs_upsert_and_update(engine):
         ({}, "taskDefs[0].name", "required"),
         ({"name": ""}, "taskDefs[0].name", "blank"),
         ({"name": 3}, "taskDefs[0].name", "string"),
-        ({"name": "a", "retryLogic": "RANDOM"}, "taskDefs[0].retryLogic",
-         "FIXED, LINEAR_BACKOFF, EXPONENTIAL_BACKOFF"),
-        ({"name": "a", "timeoutPolicy": "PANIC"}, "taskDefs[0].timeoutPolicy",
-         "RETRY, TIME_OUT_WF, ALERT_ONLY"),
+        (
+            {"name": "a", "retryLogic": "RANDOM"},
+            "taskDefs[0].retryLogic",
+            "FIXED, LINEAR_BACKOFF, EXPONENTIAL_BACKOFF",
+        ),
+        (
+            {"name": "a", "timeoutPolicy": "PANIC"},
+            "taskDefs[0].timeoutPolicy",
+            "RETRY, TIME_OUT_WF, ALERT_ONLY",
+        ),
         ({"name": "a", "retryCount": -1}, "taskDefs[0].retryCount", ">= 0"),
         ({"name": "a", "retryCount": "3"}, "taskDefs[0].retryCount", "integer"),
         ({"name": "a", "retryCount": 1.5}, "taskDefs[0].retryCount", "integer"),
         ({"name": "a", "responseTimeoutSeconds": 0}, "taskDefs[0].responseTimeoutSeconds", ">= 1"),
-        ({"name": "a", "timeoutSeconds": 10, "responseTimeoutSeconds": 20},
-         "taskDefs[0].responseTimeoutSeconds", "timeoutSeconds"),
+        (
+            {"name": "a", "timeoutSeconds": 10, "responseTimeoutSeconds": 20},
+            "taskDefs[0].responseTimeoutSeconds",
+            "timeoutSeconds",
+        ),
         ("a", "taskDefs[0]", "object"),
     ],
-)  # fmt: skip
+)
 def test_bad_task_defs_name_the_field(engine, definition, path, words):
     with pytest.raises(BadRequestError) as raised:
         engine.register_task_defs([definition])
@@ -99,14 +108,16 @@ def test_workflow_def_defaults(engine):
         ({"name": "wf", "tasks": []}, "workflowDef.tasks"),
         ({"name": "wf", "tasks": [{"taskReferenceName": "a"}]}, "workflowDef.tasks[0].name"),
         ({"name": "wf", "tasks": [{"name": "a"}]}, "workflowDef.tasks[0].taskReferenceName"),
-        ({"name": "wf", "tasks": [{"name": "a", "taskReferenceName": "a", "type": "HTTP"}]},
-         "workflowDef.tasks[0].type"),
+        (
+            {"name": "wf", "tasks": [{"name": "a", "taskReferenceName": "a", "type": "HTTP"}]},
+            "workflowDef.tasks[0].type",
+        ),
         ({**sequence("wf", "a", "a")}, "workflowDef.tasks[1].taskReferenceName"),
         ({**sequence("wf", "a"), "version": "one"}, "workflowDef.version"),
         ({**sequence("wf", "a"), "timeoutPolicy": "RETRY"}, "workflowDef.timeoutPolicy"),
         ({**sequence("wf", "a"), "outputParameters": []}, "workflowDef.outputParameters"),
     ],
-)  # fmt: skip
+)
 def test_bad_workflow_defs_name_the_field(engine, definition, path):
     with pytest.raises(BadRequestError) as raised:
         engine.register_workflow_def(definition)
@@ -162,23 +173,40 @@ def test_inputs_flow_through_expressions(engine, worker):
     definition = {
         "name": "wf",
         "tasks": [
-            {"name": "a", "taskReferenceName": "first",
-             "inputParameters": {"name": "${workflow.input.name}", "id": "${workflow.workflowId}",
-                                 "greeting": "Hello ${workflow.input.name}", "literal": "$${x}",
-                                 "item": "${workflow.input.items[1]}"}},
-            {"name": "b", "taskReferenceName": "second",
-             "inputParameters": {"sum": "${first.output.sum}", "seen": "${first.input.name}",
-                                 "corr": "${workflow.correlationId}",
-                                 "missing": "${first.output.no}"}},
+            {
+                "name": "a",
+                "taskReferenceName": "first",
+                "inputParameters": {
+                    "name": "${workflow.input.name}",
+                    "id": "${workflow.workflowId}",
+                    "greeting": "Hello ${workflow.input.name}",
+                    "literal": "$${x}",
+                    "item": "${workflow.input.items[1]}",
+                },
+            },
+            {
+                "name": "b",
+                "taskReferenceName": "second",
+                "inputParameters": {
+                    "sum": "${first.output.sum}",
+                    "seen": "${first.input.name}",
+                    "corr": "${workflow.correlationId}",
+                    "missing": "${first.output.no}",
+                },
+            },
         ],
-    }  # fmt: skip
+    }
     workflow_id = start(
         engine, definition, input={"name": "Ada", "items": [1, 2]}, correlationId="c"
     )
     first = worker.take("a")
     assert first["inputData"] == {
-        "name": "Ada", "id": workflow_id, "greeting": "Hello Ada", "literal": "${x}", "item": 2
-    }  # fmt: skip
+        "name": "Ada",
+        "id": workflow_id,
+        "greeting": "Hello Ada",
+        "literal": "${x}",
+        "item": 2,
+    }
     worker.update(first, "COMPLETED", outputData={"sum": 42})
     second = worker.take("b")
     assert second["inputData"] == {"sum": 42, "seen": "Ada", "corr": "c", "missing": None}
@@ -186,16 +214,29 @@ def test_inputs_flow_through_expressions(engine, worker):
 
 def test_input_template_fills_what_is_missing(engine, worker):
     engine.register_task_defs([{"name": "a", "inputTemplate": {"region": "eu", "size": 1}}])
-    definition = {"name": "wf", "tasks": [{"name": "a", "taskReferenceName": "a",
-                  "inputParameters": {"size": "${workflow.input.size}", "x": 1}}]}  # fmt: skip
+    definition = {
+        "name": "wf",
+        "tasks": [
+            {
+                "name": "a",
+                "taskReferenceName": "a",
+                "inputParameters": {"size": "${workflow.input.size}", "x": 1},
+            }
+        ],
+    }
     start(engine, definition, input={"size": 7})
     assert worker.take("a")["inputData"] == {"size": 7, "x": 1, "region": "eu"}
 
 
 def test_output_parameters_make_the_workflow_output(engine, worker):
-    definition = {**sequence("wf", "a", "b"),
-                  "outputParameters": {"total": "${b.output.total}", "from_a": "${a.output.v}",
-                                       "text": "total=${b.output.total}"}}  # fmt: skip
+    definition = {
+        **sequence("wf", "a", "b"),
+        "outputParameters": {
+            "total": "${b.output.total}",
+            "from_a": "${a.output.v}",
+            "text": "total=${b.output.total}",
+        },
+    }
     workflow_id = start(engine, definition)
     worker.update(worker.take("a"), "COMPLETED", outputData={"v": "x"})
     worker.update(worker.take("b"), "COMPLETED", outputData={"total": 9})
@@ -214,9 +255,13 @@ def test_without_output_parameters_the_output_is_the_last_task_output(engine, wo
 
 def test_an_optional_task_that_fails_lets_the_workflow_go_on(engine, worker):
     engine.register_task_defs([{"name": "a", "retryCount": 0}])
-    definition = {"name": "wf", "tasks": [
-        {"name": "a", "taskReferenceName": "a", "optional": True},
-        {"name": "b", "taskReferenceName": "b"}]}  # fmt: skip
+    definition = {
+        "name": "wf",
+        "tasks": [
+            {"name": "a", "taskReferenceName": "a", "optional": True},
+            {"name": "b", "taskReferenceName": "b"},
+        ],
+    }
     workflow_id = start(engine, definition)
     worker.update(worker.take("a"), "FAILED", reasonForIncompletion="meh")
     assert statuses(engine, workflow_id) == [("a", "COMPLETED_WITH_ERRORS"), ("b", "SCHEDULED")]

@@ -3,11 +3,19 @@ import pytest
 from fake_server.expressions import evaluate
 
 CONTEXT = {
-    "workflow": {"input": {"name": "Ada", "n": 3, "items": [{"id": "a"}, {"id": "b"}],
-                           "flag": True, "nested": {"k": [1, 2]}},
-                 "workflowId": "wf-1", "correlationId": "corr-9"},
+    "workflow": {
+        "input": {
+            "name": "Ada",
+            "n": 3,
+            "items": [{"id": "a"}, {"id": "b"}],
+            "flag": True,
+            "nested": {"k": [1, 2]},
+        },
+        "workflowId": "wf-1",
+        "correlationId": "corr-9",
+    },
     "first": {"output": {"sum": 5, "list": [10, 20]}, "input": {"z": "zed"}},
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(

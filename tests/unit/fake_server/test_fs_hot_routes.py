@@ -145,8 +145,17 @@ def run_requests(monkeypatch, caplog, *, hot: bool, auth: bool = False, token="v
     return answers
 
 
-@pytest.mark.parametrize(("auth", "token"), [(False, None), (False, "ignored"),
-    (True, "valid"), (True, None), (True, "a.b.c"), (True, "garbage")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("auth", "token"),
+    [
+        (False, None),
+        (False, "ignored"),
+        (True, "valid"),
+        (True, None),
+        (True, "a.b.c"),
+        (True, "garbage"),
+    ],
+)
 def test_the_hot_routes_answer_every_request_as_the_flask_routes_do(
     monkeypatch, access_log, auth, token
 ):
@@ -159,8 +168,12 @@ def test_the_hot_routes_answer_every_request_as_the_flask_routes_do(
 def test_the_compared_answers_cover_what_workers_see(monkeypatch, access_log):
     answers = run_requests(monkeypatch, access_log, hot=True)
     hot = [answer for answer, request in zip(answers, REQUESTS, strict=True) if request[3]]
-    assert {status for status, *_ in hot} == {"200 OK", "204 NO CONTENT", "400 BAD REQUEST",
-                                              "404 NOT FOUND"}  # fmt: skip
+    assert {status for status, *_ in hot} == {
+        "200 OK",
+        "204 NO CONTENT",
+        "400 BAD REQUEST",
+        "404 NOT FOUND",
+    }
     status, headers, body, log_lines = answers[4]  # the percent-encoded task type
     assert json.loads(body)["taskType"] == "café"
     assert log_lines == ["GET /api/tasks/poll/café?workerid=caf%C3%A9 -> 200"]
@@ -169,8 +182,13 @@ def test_the_compared_answers_cover_what_workers_see(monkeypatch, access_log):
     status, headers, body, log_lines = answers[11]
     error = json.loads(body)
     assert error["message"] == "count: query parameter must be an integer, got 'many'"
-    assert error["validationErrors"] == [{"path": "count", "invalidValue": "many",
-        "message": "query parameter must be an integer, got 'many'"}]  # fmt: skip
+    assert error["validationErrors"] == [
+        {
+            "path": "count",
+            "invalidValue": "many",
+            "message": "query parameter must be an integer, got 'many'",
+        }
+    ]
     status, headers, body, log_lines = answers[17]
     assert (status, headers[0], log_lines) == (
         "200 OK",
@@ -182,8 +200,9 @@ def test_the_compared_answers_cover_what_workers_see(monkeypatch, access_log):
 def test_without_a_valid_token_the_hot_routes_answer_401(monkeypatch, access_log):
     server = Server(monkeypatch, hot=True, auth=True)
     for token, code in [(None, "INVALID_TOKEN"), ("x.y.z", "INVALID_TOKEN")]:
-        status, _, body, _ = server.answer("POST", "/api/tasks/update-v2", DONE, access_log,
-                                           token=token)  # fmt: skip
+        status, _, body, _ = server.answer(
+            "POST", "/api/tasks/update-v2", DONE, access_log, token=token
+        )
         assert (status, json.loads(body)["error"]) == ("401 UNAUTHORIZED", code)
     server.engine.clock.advance(3601 * 1000)
     status, _, body, _ = server.answer("GET", "/api/tasks/poll/a", None, access_log)
@@ -201,8 +220,11 @@ def test_a_client_that_goes_away_mid_body_gets_a_400_and_no_bug_is_signalled(
     for hot in (True, False):
         server = Server(monkeypatch, hot=hot)
         got_request_exception.connect(receiver, server.app)
-        answers.append(server.answer("POST", "/api/tasks", "{}", access_log,
-                                     environ_overrides={"CONTENT_LENGTH": "100"}))  # fmt: skip
+        answers.append(
+            server.answer(
+                "POST", "/api/tasks", "{}", access_log, environ_overrides={"CONTENT_LENGTH": "100"}
+            )
+        )
     assert answers[0] == answers[1]
     assert answers[0][0] == "400 BAD REQUEST" and signals == []
 
@@ -250,8 +272,9 @@ def test_a_chunked_update_over_a_real_socket_gets_the_next_task():
         connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
         body = DONE.replace("{task}", first["taskId"])
         body = body.replace("{workflow}", first["workflowInstanceId"])
-        connection.request("POST", "/api/tasks/update-v2", body=iter([body.encode()]),
-                           encode_chunked=True)  # fmt: skip
+        connection.request(
+            "POST", "/api/tasks/update-v2", body=iter([body.encode()]), encode_chunked=True
+        )
         response = connection.getresponse()
         assert response.status == 200
         assert json.loads(response.read())["taskType"] == "a"

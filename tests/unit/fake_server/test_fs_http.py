@@ -2,8 +2,10 @@
 
 import pytest
 
-WORKFLOW = {"name": "wf", "tasks": [{"name": "a", "taskReferenceName": "a"},
-                                    {"name": "b", "taskReferenceName": "b"}]}  # fmt: skip
+WORKFLOW = {
+    "name": "wf",
+    "tasks": [{"name": "a", "taskReferenceName": "a"}, {"name": "b", "taskReferenceName": "b"}],
+}
 
 
 def is_json(response):
@@ -124,8 +126,12 @@ def test_poll_and_update(client, workflow_id):
     assert response.status_code == 200 and is_json(response)
     task = response.json
     assert (task["taskType"], task["status"], task["workerId"]) == ("a", "IN_PROGRESS", "w")
-    result = {"workflowInstanceId": workflow_id, "taskId": task["taskId"], "status": "COMPLETED",
-              "outputData": {"r": 1}}  # fmt: skip
+    result = {
+        "workflowInstanceId": workflow_id,
+        "taskId": task["taskId"],
+        "status": "COMPLETED",
+        "outputData": {"r": 1},
+    }
     response = client.post("/api/tasks", json=result)
     assert response.status_code == 200 and is_text(response)
     assert response.get_data(as_text=True) == task["taskId"]
@@ -155,8 +161,12 @@ def test_blank_domain_means_no_domain(client):
 def test_update_v2(client):
     client.post("/fake/tasks", json={"taskType": "a", "count": 2})
     first = client.get("/api/tasks/poll/a?workerid=w").json
-    result = {"workflowInstanceId": first["workflowInstanceId"], "taskId": first["taskId"],
-              "status": "COMPLETED", "workerId": "w"}  # fmt: skip
+    result = {
+        "workflowInstanceId": first["workflowInstanceId"],
+        "taskId": first["taskId"],
+        "status": "COMPLETED",
+        "workerId": "w",
+    }
     response = client.post("/api/tasks/update-v2", json=result)
     assert response.status_code == 200 and is_json(response)
     second = response.json
@@ -187,8 +197,9 @@ def test_queue_sizes_and_poll_data(client):
     assert client.get("/api/tasks/queue/all").json == {"a": 2, "d:a": 1}
     poll_data = client.get("/api/tasks/queue/polldata?taskType=b").json
     assert {(p["queueName"], p.get("domain"), p["workerId"]) for p in poll_data} == {
-        ("b", None, "w1"), ("b", "x", "w2")
-    }  # fmt: skip
+        ("b", None, "w1"),
+        ("b", "x", "w2"),
+    }
     assert len(client.get("/api/tasks/queue/polldata/all").json) == 2
     assert client.get("/api/tasks/queue/polldata").status_code == 400
 

@@ -13,8 +13,11 @@ def test_enqueue_adhoc_tasks_and_update_them(client):
     assert body["workflowInstanceId"].startswith("adhoc-")
     task = client.get("/api/tasks/poll/a?workerid=w").json
     assert (task["taskId"], task["inputData"]) == (body["taskIds"][0], {"n": 1})
-    result = {"workflowInstanceId": body["workflowInstanceId"], "taskId": task["taskId"],
-              "status": "COMPLETED"}  # fmt: skip
+    result = {
+        "workflowInstanceId": body["workflowInstanceId"],
+        "taskId": task["taskId"],
+        "status": "COMPLETED",
+    }
     assert client.post("/api/tasks", json=result).status_code == 200
     assert client.get(f"/api/tasks/{task['taskId']}").json["status"] == "COMPLETED"
 

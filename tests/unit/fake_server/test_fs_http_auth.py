@@ -25,8 +25,9 @@ def test_a_token_opens_the_api(secured):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("headers", [{}, {"X-Authorization": "garbage"},
-                                     {"X-Authorization": "a.b.c"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "headers", [{}, {"X-Authorization": "garbage"}, {"X-Authorization": "a.b.c"}]
+)
 def test_without_a_valid_token_the_api_answers_401_invalid_token(secured, headers):
     response = secured.get("/api/tasks/queue/all", headers=headers)
     assert response.status_code == 401

@@ -38,10 +38,20 @@ BAD_REQUESTS = [
     ("GET", "/api/tasks/poll/batch/a?timeout=-1", None, 400, "timeout"),
     ("GET", "/api/tasks/nope", None, 404, "No such task found by id: nope"),
     ("POST", "/api/metadata/taskdefs", {"name": "a"}, 400, "must be a JSON list"),
-    ("POST", "/api/metadata/taskdefs", [{"name": "a", "retryLogic": "SOON"}], 400,
-     "FIXED, LINEAR_BACKOFF, EXPONENTIAL_BACKOFF"),
-    ("POST", "/api/metadata/taskdefs", [{"name": "a", "timeoutPolicy": "NEVER"}], 400,
-     "RETRY, TIME_OUT_WF, ALERT_ONLY"),
+    (
+        "POST",
+        "/api/metadata/taskdefs",
+        [{"name": "a", "retryLogic": "SOON"}],
+        400,
+        "FIXED, LINEAR_BACKOFF, EXPONENTIAL_BACKOFF",
+    ),
+    (
+        "POST",
+        "/api/metadata/taskdefs",
+        [{"name": "a", "timeoutPolicy": "NEVER"}],
+        400,
+        "RETRY, TIME_OUT_WF, ALERT_ONLY",
+    ),
     ("POST", "/api/metadata/taskdefs", [{"name": "a", "retryCount": -2}], 400, "retryCount"),
     ("POST", "/api/metadata/taskdefs", [{"retryCount": 2}], 400, "name"),
     ("PUT", "/api/metadata/taskdefs", [{"name": "a"}], 400, "must be a JSON object"),
@@ -80,7 +90,7 @@ BAD_REQUESTS = [
     ("POST", "/api/workflow", {"name": "wf", "version": 0}, 400, "version"),
     ("POST", "/api/workflow", {"workflowDef": {"name": "x"}}, 400, "workflowDef.tasks"),
     ("GET", "/fake/reset", None, 405, "not allowed"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "words"), BAD_REQUESTS)
@@ -101,11 +111,13 @@ def test_bad_request(client, method, path, body, status, words):
 
 def test_the_validation_error_names_the_value(client):
     body = client.post("/api/metadata/taskdefs", json=[{"name": "a", "retryLogic": "SOON"}]).json
-    assert body["validationErrors"] == [{
-        "path": "taskDefs[0].retryLogic",
-        "message": "must be one of FIXED, LINEAR_BACKOFF, EXPONENTIAL_BACKOFF",
-        "invalidValue": "SOON",
-    }]  # fmt: skip
+    assert body["validationErrors"] == [
+        {
+            "path": "taskDefs[0].retryLogic",
+            "message": "must be one of FIXED, LINEAR_BACKOFF, EXPONENTIAL_BACKOFF",
+            "invalidValue": "SOON",
+        }
+    ]
 
 
 def test_a_405_lists_the_allowed_methods_in_its_header(client):

@@ -28,10 +28,16 @@ def document_for_plot() -> dict:
         "task": {"description": "trivial (returns at once)"},
     }
     records = [
-        {"kind": "drain", "side": side, "processes": p, "threads": 4, "repeat": 0,
-         "tasks_per_second": tps}
+        {
+            "kind": "drain",
+            "side": side,
+            "processes": p,
+            "threads": 4,
+            "repeat": 0,
+            "tasks_per_second": tps,
+        }
         for side, p, tps in [("ours", 1, 300.0), ("ours", 2, 500.0), ("raw-min", 2, 600.0)]
-    ]  # fmt: skip
+    ]
     return summary.build_document(setup, records)
 
 

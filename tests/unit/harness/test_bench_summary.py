@@ -28,40 +28,62 @@ SETUP = {
 
 def drain(side: str, repeat: int, tps: float, processes: int = 4, **extra) -> dict:
     return {
-        "kind": "drain", "side": side, "processes": processes, "threads": 10, "repeat": repeat,
-        "tasks_per_second": tps, "drain_seconds": 1000 / tps, "worker_cpu_ms_per_task": 1.0,
-        "server_cpu_ms_per_task": 0.9, "rss_mb": [25.0, 26.0], "startup_seconds": 1.0, **extra,
-    }  # fmt: skip
+        "kind": "drain",
+        "side": side,
+        "processes": processes,
+        "threads": 10,
+        "repeat": repeat,
+        "tasks_per_second": tps,
+        "drain_seconds": 1000 / tps,
+        "worker_cpu_ms_per_task": 1.0,
+        "server_cpu_ms_per_task": 0.9,
+        "rss_mb": [25.0, 26.0],
+        "startup_seconds": 1.0,
+        **extra,
+    }
 
 
 def quiet(side: str, repeat: int, p50: float, idle: float, rss: float = 26.0) -> dict:
     return {
-        "kind": "quiet", "side": side, "processes": 4, "threads": 10, "repeat": repeat,
+        "kind": "quiet",
+        "side": side,
+        "processes": 4,
+        "threads": 10,
+        "repeat": repeat,
         "pickup_ms": {"p50": p50, "p95": p50 + 1, "p99": p50 + 2},
         "end_to_end_ms": {"p50": p50 + 3, "p95": p50 + 5},
-        "idle_cpu_percent": idle, "idle_cpu_percent_all_processes": idle + 0.1,
-        "idle_polls_per_second": 4.0, "rss_mb": [rss - 1, rss],
-    }  # fmt: skip
+        "idle_cpu_percent": idle,
+        "idle_cpu_percent_all_processes": idle + 0.1,
+        "idle_polls_per_second": 4.0,
+        "rss_mb": [rss - 1, rss],
+    }
 
 
 def capacity(target: str, repeat: int, rate: float) -> dict:
     return {
-        "kind": "capacity", "side": target, "processes": 4, "threads": 10, "repeat": repeat,
-        "requests_per_second": rate, "server_cpu_percent": 95.0,
-    }  # fmt: skip
+        "kind": "capacity",
+        "side": target,
+        "processes": 4,
+        "threads": 10,
+        "repeat": repeat,
+        "requests_per_second": rate,
+        "server_cpu_percent": 95.0,
+    }
 
 
 def records() -> list[dict]:
     rows = []
     # Paired per repeat: ours/other = 3.0, 2.5, 4.0 -> median 3.0 (the ratio of the medians
     # would be 600/200 = 3.0 too, but 3.5 for ours/ceiling below shows they differ).
-    for repeat, (ours, other, ceiling) in enumerate([(600, 200, 700), (500, 200, 800),
-                                                     (800, 200, 1000)]):  # fmt: skip
+    for repeat, (ours, other, ceiling) in enumerate(
+        [(600, 200, 700), (500, 200, 800), (800, 200, 1000)]
+    ):
         rows += [drain("ours", repeat, ours), drain("other", repeat, other)]
         rows += [drain("raw-min", repeat, ceiling), drain("raw-pu", repeat, ceiling / 2)]
         rows.append(drain("ours", repeat, 300, processes=1))
-    rows += [quiet("ours", r, p50, idle) for r, (p50, idle) in enumerate([(1, 0.5), (0, 0.7),
-                                                                           (2, 0.6)])]  # fmt: skip
+    rows += [
+        quiet("ours", r, p50, idle) for r, (p50, idle) in enumerate([(1, 0.5), (0, 0.7), (2, 0.6)])
+    ]
     rows += [quiet("other", r, 50, 6.0) for r in range(3)]
     rows += [capacity("fake", r, 1000 + 100 * r) for r in range(3)]
     rows += [capacity("flask", r, 2000) for r in range(3)]
@@ -104,8 +126,11 @@ def test_ratios_are_medians_of_the_ratios_of_each_repeat():
 def test_best_throughput_is_set_against_the_best_plain_loop_anywhere_in_the_sweep():
     best = document()["ratios"]["best_vs_best_ceiling"]
     assert best["ceiling"] == {
-        "tasks_per_second": 800, "processes": 4, "threads": 10, "side": "raw-min"
-    }  # fmt: skip
+        "tasks_per_second": 800,
+        "processes": 4,
+        "threads": 10,
+        "side": "raw-min",
+    }
     assert best["ours"]["tasks_per_second"] == 600
     assert best["ours"]["vs_ceiling"] == pytest.approx(0.75)
     assert best["other"]["vs_ceiling"] == pytest.approx(0.25)
@@ -144,8 +169,16 @@ def test_without_the_other_sdk_its_target_is_not_measured():
 def test_the_document_is_json_with_every_section():
     result = json.loads(json.dumps(document()))
     assert set(result) == {
-        "setup", "runs", "errors", "throughput", "quiet", "capacity", "soak", "ratios", "targets"
-    }  # fmt: skip
+        "setup",
+        "runs",
+        "errors",
+        "throughput",
+        "quiet",
+        "capacity",
+        "soak",
+        "ratios",
+        "targets",
+    }
     assert len(result["runs"]) == len(records())
 
 

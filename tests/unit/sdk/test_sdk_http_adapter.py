@@ -107,7 +107,10 @@ def test_bodies_that_are_not_bytes_are_sent_as_http_client_sends_them() -> None:
 
     _connection_writing_to(no_body).request("GET", "/api/health")
     _connection_writing_to(chunked).request(
-        "POST", "/api/tasks", iter([b"a", b"b"]), {"Transfer-Encoding": "chunked"},
+        "POST",
+        "/api/tasks",
+        iter([b"a", b"b"]),
+        {"Transfer-Encoding": "chunked"},
         encode_chunked=True,
     )
 

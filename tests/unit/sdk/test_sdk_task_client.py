@@ -227,8 +227,9 @@ def test_connection_error_is_transient_without_status(server, client) -> None:
     assert raised.value.status is None and raised.value.transient
 
 
-@pytest.mark.parametrize(("status", "transient"), [(500, True), (503, True), (429, True),
-                                                   (400, False), (403, False)])
+@pytest.mark.parametrize(
+    ("status", "transient"), [(500, True), (503, True), (429, True), (400, False), (403, False)]
+)
 def test_transient_is_true_for_5xx_and_429_only(server, client, status, transient) -> None:
     server.get(f"{API}/tasks/poll/greet", status=status, json={"message": "nope"})
     with pytest.raises(ConductorApiError) as raised:

@@ -50,9 +50,7 @@ def write_ini(folder: Path, text: str) -> Path:
 def resolve(tmp_path: Path, environ=None, arguments=None, ini_text=None, task=TASK):
     if ini_text is not None:
         write_ini(tmp_path, ini_text)
-    return resolve_worker_settings(
-        task, arguments, environ=environ or {}, search_dirs=[tmp_path]
-    )
+    return resolve_worker_settings(task, arguments, environ=environ or {}, search_dirs=[tmp_path])
 
 
 def setup_levels(prop: str, present: tuple[str, ...]) -> tuple[dict, dict, str | None]:
@@ -236,8 +234,16 @@ def test_arguments_given_as_none_are_not_given(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("true", True), ("Yes", True), ("ON", True), ("1", True),
-     ("false", False), ("no", False), ("Off", False), ("0", False)],
+    [
+        ("true", True),
+        ("Yes", True),
+        ("ON", True),
+        ("1", True),
+        ("false", False),
+        ("no", False),
+        ("Off", False),
+        ("0", False),
+    ],
 )
 def test_paused_words(tmp_path: Path, text: str, expected: bool) -> None:
     assert resolve(tmp_path, {"conductor_worker_paused": text}).paused is expected

@@ -356,7 +356,12 @@ class TaskClient:
         body = _json_bytes({"keyId": key_id, "keySecret": self._auth.key_secret})
         try:
             response = self._send(
-                state, "POST", self._base + "/token", body, JSON_CONTENT_TYPE, self._timeout,
+                state,
+                "POST",
+                self._base + "/token",
+                body,
+                JSON_CONTENT_TYPE,
+                self._timeout,
                 headers,
             )
         except requests.RequestException as exc:

@@ -367,9 +367,7 @@ class _IniFile:
             if found is None:
                 return None
             path = found
-        parser = configparser.ConfigParser(
-            interpolation=None, default_section=_NO_DEFAULT_SECTION
-        )
+        parser = configparser.ConfigParser(interpolation=None, default_section=_NO_DEFAULT_SECTION)
         try:
             with path.open(encoding="utf-8") as stream:
                 parser.read_file(stream)
