@@ -86,4 +86,5 @@ def _encode(data: dict[str, Any]) -> str:
 
 def _decode(part: str) -> dict[str, Any]:
     # Only called on a part whose signature matched, so it is our own JSON.
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return claims

@@ -75,7 +75,8 @@ def _query(environ: Environ) -> dict[str, str]:
 
 def _path(environ: Environ) -> str:
     # WSGI hands the path over as latin-1; Flask decodes it as UTF-8, and so do we.
-    return environ.get("PATH_INFO", "").encode("latin1").decode(errors="replace")
+    path: str = environ.get("PATH_INFO", "")
+    return path.encode("latin1").decode(errors="replace")
 
 
 class HotRoutes:

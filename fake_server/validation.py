@@ -55,7 +55,7 @@ class Fields:
         value = self._get(key, bool, False)
         return default if value is None else value
 
-    def obj(self, key: str, *, default: dict | None = None) -> Any:
+    def obj(self, key: str, *, default: dict[str, Any] | None = None) -> Any:
         value = self._get(key, dict, False)
         return default if value is None else value
 

@@ -297,7 +297,7 @@ def _one_at_a_time(
         (task_id,) = admin.enqueue(TASK_TYPE, 1, input=body.task_input())
 
         def completed(task_id: str = task_id) -> bool:
-            status = admin.get_task(task_id)["status"]
+            status: str = admin.get_task(task_id)["status"]
             if status not in ("SCHEDULED", "IN_PROGRESS", "COMPLETED"):
                 raise figures.MeasurementError(f"task {task_id} ended {status}")
             return status == "COMPLETED"

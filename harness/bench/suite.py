@@ -144,7 +144,9 @@ def run_suite(
     soaks: list[dict[str, Any]] = []
     reference_p, reference_t = config.reference
 
-    def measure(kind: str, side: str, p: int, t: int, repeat: int, run: Callable[[], dict]) -> None:
+    def measure(
+        kind: str, side: str, p: int, t: int, repeat: int, run: Callable[[], dict[str, Any]]
+    ) -> None:
         progress.step(f"{kind} {side} {p}x{t} (repeat {repeat + 1}/{config.repeat})")
         record = {"kind": kind, "side": side, "processes": p, "threads": t, "repeat": repeat}
         try:
@@ -155,10 +157,10 @@ def run_suite(
         records.append(record)
         progress.advance()
 
-    def drain(side: runs.WorkerSide, p: int, t: int) -> Callable[[], dict]:
+    def drain(side: runs.WorkerSide, p: int, t: int) -> Callable[[], dict[str, Any]]:
         return lambda: runs.drain_run(context, side, p, t, config.tasks, config.body)
 
-    def quiet(side: runs.WorkerSide, repeat: int) -> Callable[[], dict]:
+    def quiet(side: runs.WorkerSide, repeat: int) -> Callable[[], dict[str, Any]]:
         return lambda: runs.quiet_run(
             context,
             side,
@@ -172,7 +174,7 @@ def run_suite(
             settle_seconds=config.settle_seconds,
         )
 
-    def capacity(target: str) -> Callable[[], dict]:
+    def capacity(target: str) -> Callable[[], dict[str, Any]]:
         return lambda: runs.capacity_run(
             context, target, reference_p, reference_t, config.capacity_seconds
         )
