@@ -8,8 +8,7 @@ every connection, idle keep-alive ones included, ending long polls in progress. 
 holds a thread for up to 5 s, so the pools are sized for many of them (``DEFAULT_THREADS``).
 
 Which one where (measured on a shared 2-core machine, Python 3.11, medians of 3 runs, server
-CPU read from /proc; ``python -m harness bench --server-wsgi`` and ``python -m
-fake_server.roundtrips --wsgi`` repeat the comparison):
+CPU read from /proc; ``python -m harness bench --server-wsgi`` repeats the comparison):
 
 - In a process of its own (``python -m fake_server``, so ``ServerHandle(mode="subprocess")``
   and the benchmark too): granian, ``CLI_BACKEND``. In the benchmark at 4 worker processes x
