@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from conductor.client.automator import task_runner
-from conductor.client.automator.task_runner import TaskRunner, poll_backoff
+from conductor.client.automator.task_runner import LONG_POLL_MS, TaskRunner
+from conductor.client.http import backoff
 from conductor.client.http.errors import ConductorApiError
 from conductor.client.http.models import Task, TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
@@ -158,7 +158,7 @@ def test_idle_polls_are_long_polls_with_the_worker_settings():
         client.wait_for(lambda: len(client.polls) >= 1)
     assert client.polls[0] == {
         "count": 2,
-        "timeout_ms": task_runner.LONG_POLL_MS,
+        "timeout_ms": LONG_POLL_MS,
         "domain": "blue",
         "worker_id": "w-7",
     }
@@ -328,7 +328,7 @@ def test_a_raising_worker_fails_its_task_and_the_loop_goes_on():
 
 
 def test_failing_polls_back_off_and_are_logged_once_per_streak(monkeypatch, caplog):
-    monkeypatch.setattr(task_runner, "POLL_BACKOFF_BASE_SECONDS", 0.001)
+    monkeypatch.setattr(backoff, "BASE_SECONDS", 0.001)
     client = StubClient(tasks=1)
     down = ConductorApiError("connection refused", transient=True)
     client.poll_errors = [down, down, down]
@@ -343,13 +343,6 @@ def test_failing_polls_back_off_and_are_logged_once_per_streak(monkeypatch, capl
     assert len(warnings) == 2  # one per streak, not one per failed attempt
     assert "connection refused" in warnings[0].getMessage()
     assert len(recoveries) == 1 and "3 failed attempts" in recoveries[0].getMessage()
-
-
-def test_poll_backoff_doubles_up_to_a_cap_with_jitter():
-    ceilings = [poll_backoff(n, jitter=lambda: 1.0) for n in range(1, 10)]
-    assert ceilings[:4] == [0.25, 0.5, 1.0, 2.0]
-    assert ceilings[-1] == task_runner.POLL_BACKOFF_CAP_SECONDS
-    assert poll_backoff(3, jitter=lambda: 0.0) == 0.5
 
 
 def test_task_in_progress_ends_the_chain_and_is_reported():

@@ -9,8 +9,8 @@ One ``TaskRunner`` serves one worker with ``thread_count`` execution threads:
   executes the next task the server returns with it right away: at full load that is about one
   request per task, and the poll loop stays asleep until a thread runs out of work;
 - a poll that comes back empty *at once* (a server without long polling) is followed by a pause
-  of the worker's polling interval; a poll that fails is retried with capped exponential
-  backoff and jitter, logged once when the failures start and once when they end;
+  of the worker's polling interval; a poll that fails is retried with the SDK's backoff
+  (``conductor.client.http.backoff``), logged once when the failures start and once when they end;
 - ``paused()`` is checked before every poll, and before running a task that came with an update;
 - ``stop()`` ends polling; running tasks finish and deliver their results within
   ``drain_timeout`` seconds, and a poll in flight is waited for (one long poll at most). A task
@@ -27,16 +27,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
-import random
 import selectors
 import socket
 import threading
 import time
-from collections.abc import Callable
 
 from conductor.client.automator.task_execution import execute_task
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.http.errors import ConductorApiError
+from conductor.client.http.backoff import Backoff
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
@@ -50,8 +48,6 @@ logger = logging.getLogger(__name__)
 # keeps an idle worker nearly free, and bounds how long stopping waits for a poll in flight.
 LONG_POLL_MS = 1000
 DRAIN_TIMEOUT_SECONDS = 20.0
-POLL_BACKOFF_BASE_SECONDS = 0.25
-POLL_BACKOFF_CAP_SECONDS = 10.0
 PAUSE_CHECK_SECONDS = (0.05, 1.0)  # how often a paused worker looks again: bounds
 _CONFIGURED_ELSEWHERE = ("argument", "default")
 
@@ -65,8 +61,9 @@ class TaskRunner:
             environment).
         settings: the worker's resolved settings (default: resolved here from environment,
             ``worker.ini`` and the worker's own arguments).
-        client: the ``TaskClient`` to use (default: one made for ``configuration`` on first
-            use, in this process).
+        client: the ``TaskClient`` to use (default: one made here for ``configuration``; a
+            client serves the process that made it, so make the runner in the process that
+            runs it).
         long_poll_ms: how long the server may hold an idle poll (0 = no long poll).
         drain_timeout: seconds that running tasks get to finish after ``stop()``.
     """
@@ -87,8 +84,14 @@ class TaskRunner:
             worker.get_task_definition_name(), worker.get_arguments()
         )
         worker.apply_settings(self.settings)
-        self.client = client
         self._own_client = client is None
+        self.client = (
+            client
+            if client is not None
+            else TaskClient(
+                configuration or Configuration(), pool_maxsize=self.settings.thread_count + 1
+            )
+        )
         self.long_poll_ms = long_poll_ms
         self.drain_timeout = drain_timeout
         self._paused_by_configuration = self.settings.sources.get("paused") not in (
@@ -100,8 +103,7 @@ class TaskRunner:
         self._busy = 0
         self._handoff: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
-        self._poll_failures = 0
-        self._failing_since = 0.0
+        self._poll_backoff = Backoff(f"Worker {self.settings.task_name}: polling", logger)
         self._stop_requested = False  # set by stop_from_signal, read by run()
         self._wakeup: tuple[socket.socket, socket.socket] | None = None
 
@@ -171,7 +173,7 @@ class TaskRunner:
         except Exception as error:  # the loop survives anything a poll does
             self._poll_failed(error)
             return 0
-        self._poll_succeeded()
+        self._poll_backoff.succeeded()
         if self._stop.is_set():
             for task in tasks:
                 self._give_back(task, "stopping")
@@ -229,27 +231,8 @@ class TaskRunner:
         self._handoff.put(task)
 
     def _poll_failed(self, error: Exception) -> None:
-        self._poll_failures += 1
-        if self._poll_failures == 1:
-            self._failing_since = time.monotonic()
-            logger.warning(
-                "Worker %s: polling failed, retrying with backoff until the server answers "
-                "(further failures are not logged): %s",
-                self.task_name,
-                error,
-                exc_info=not isinstance(error, ConductorApiError),
-            )
-        self._stop.wait(poll_backoff(self._poll_failures))
-
-    def _poll_succeeded(self) -> None:
-        if self._poll_failures:
-            logger.info(
-                "Worker %s: polling works again after %d failed attempts over %.1f s",
-                self.task_name,
-                self._poll_failures,
-                time.monotonic() - self._failing_since,
-            )
-            self._poll_failures = 0
+        self._poll_backoff.failed(error)
+        self._stop.wait(self._poll_backoff.delay(self._poll_backoff.failures - 1))
 
     def _is_paused(self) -> bool:
         if self._paused_by_configuration:
@@ -316,11 +299,6 @@ class TaskRunner:
     # -- start and stop ----------------------------------------------------------------------
 
     def _open(self) -> None:
-        if self.client is None:
-            self.client = TaskClient(
-                self.configuration or Configuration(),
-                pool_maxsize=self.settings.thread_count + 1,
-            )
         while len(self._threads) < self.settings.thread_count:
             thread = threading.Thread(
                 target=self._execution_thread,
@@ -369,15 +347,8 @@ class TaskRunner:
             self._handoff.put(None)
 
     def _close(self) -> None:
-        if self._own_client and self.client is not None:
+        if self._own_client:
             self.client.close()
-
-
-def poll_backoff(failures: int, jitter: Callable[[], float] = random.random) -> float:
-    """Seconds to wait after ``failures`` failed polls in a row: doubling, capped, jittered
-    (between half and all of the ceiling, so workers do not retry in step)."""
-    ceiling = min(POLL_BACKOFF_CAP_SECONDS, POLL_BACKOFF_BASE_SECONDS * 2 ** min(failures - 1, 16))
-    return ceiling * (0.5 + 0.5 * jitter())
 
 
 def _pause_check_seconds(polling_interval_seconds: float) -> float:

@@ -1,9 +1,9 @@
 """The compact HTTP client a worker uses: poll, update, log, fetch a task.
 
 One ``TaskClient`` serves every thread of a worker process. Its ``requests.Session`` (and so
-its pooled keep-alive connections) belongs to the process that created it: the client may be
-built in a parent process and pickled into a spawned child, or inherited by a forked one; in
-either case the child makes its own session on first use. Every request carries a
+its pooled keep-alive connections) belongs to the process that created it: make the client in
+the process that uses it (a forked child that inherits one makes its own session on first
+use). Every request carries a
 ``(connect, read)`` timeout, and a long poll's read timeout covers the poll's own wait.
 
 Authentication: with ``configuration.authentication_settings`` set, the client obtains a token
@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from requests.structures import CaseInsensitiveDict
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.adapter import KeepAliveAdapter
 from conductor.client.http.auth import renewal_time
+from conductor.client.http.backoff import Backoff
 from conductor.client.http.errors import (
     ConductorApiError,
     ConductorAuthError,
@@ -52,8 +52,6 @@ logger = logging.getLogger(__name__)
 AUTH_HEADER = "X-Authorization"
 TOKEN_ERRORS = frozenset({"EXPIRED_TOKEN", "INVALID_TOKEN"})
 DEFAULT_POOL_MAXSIZE = 32
-BACKOFF_BASE_SECONDS = 0.1
-BACKOFF_CAP_SECONDS = 10.0
 USER_AGENT = "conductor-workers-python"
 JSON_CONTENT_TYPE = "application/json"
 
@@ -75,9 +73,6 @@ class _ProcessState:
         self.token: str | None = None
         self.renew_at = 0.0  # epoch seconds; 0 = fetch before the first request
         self.auth_disabled = False
-        self.streak_lock = threading.Lock()
-        self.failing_since: float | None = None
-        self.failed_attempts = 0
 
 
 class TaskClient:
@@ -89,8 +84,8 @@ class TaskClient:
             that share this client.
         sleep: how ``deliver`` waits between attempts when it has no ``stop`` event
             (``time.sleep``); tests pass a recorder instead.
-        jitter: a source of numbers in ``[0, 1)`` for the backoff's full jitter (default
-            ``random.random``, looked up on each use so that every process draws its own).
+        jitter: a source of numbers in ``[0, 1)`` for the backoff's jitter (default
+            ``random.random``); see ``conductor.client.http.backoff``.
     """
 
     def __init__(
@@ -109,7 +104,7 @@ class TaskClient:
         self._auth = configuration.authentication_settings
         self._timeout = (configuration.connect_timeout, configuration.read_timeout)
         self._sleep = sleep
-        self._jitter = jitter
+        self._delivery_backoff = Backoff("Delivering task results", logger, jitter=jitter)
         self._update_v2 = True  # False once the server showed it has no /tasks/update-v2
         self._state: _ProcessState | None = None
 
@@ -159,15 +154,16 @@ class TaskClient:
     def deliver(self, result: TaskResult, *, stop: threading.Event | None = None) -> Task | None:
         """``update_v2`` until the server has the result; returns the next task, if any.
 
-        Transient failures (no connection, timeouts, 5xx, 429) are retried with exponential
-        backoff and full jitter, for as long as it takes, unless ``stop`` is set: then one
+        Transient failures (no connection, timeouts, 5xx, 429) are retried with the SDK's
+        backoff (``conductor.client.http.backoff``), for as long as it takes, unless ``stop``
+        is set: then one
         last attempt is made. A refused update (other 4xx) is logged with the server's message
         and not retried. A result whose output cannot be sent as JSON is reported as a
         ``FAILED`` task saying why. Returns ``None`` when there is no next task or the result
         was not delivered.
         """
         body = _sendable_body(result)
-        attempt = 0
+        retry = 0
         while True:
             last_chance = stop is not None and stop.is_set()
             try:
@@ -176,7 +172,7 @@ class TaskClient:
                 if not exc.transient:
                     logger.error("Result of task %s was refused: %s", result.task_id, exc)
                     return None
-                self._note_failure(exc)
+                self._delivery_backoff.failed(exc)
                 if last_chance:
                     logger.error(
                         "Result of task %s not delivered: stopping while the server is "
@@ -185,10 +181,10 @@ class TaskClient:
                         exc,
                     )
                     return None
-                self._wait(self._backoff(attempt), stop)
-                attempt += 1
+                self._wait(self._delivery_backoff.delay(retry), stop)
+                retry += 1
                 continue
-            self._note_success()
+            self._delivery_backoff.succeeded()
             return next_task
 
     def add_log(self, task_id: str, line: str) -> None:
@@ -431,11 +427,6 @@ class TaskClient:
                 v2_error.status,
             )
 
-    def _backoff(self, attempt: int) -> float:
-        """Full jitter: a random wait up to a ceiling that doubles per attempt, capped."""
-        ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** min(attempt, 32))
-        return ceiling * (self._jitter or random.random)()
-
     def _wait(self, seconds: float, stop: threading.Event | None) -> None:
         if self._sleep is not None:
             self._sleep(seconds)
@@ -443,32 +434,6 @@ class TaskClient:
             stop.wait(seconds)
         else:
             time.sleep(seconds)
-
-    def _note_failure(self, exc: ConductorApiError) -> None:
-        state = self._process_state()
-        with state.streak_lock:
-            state.failed_attempts += 1
-            if state.failing_since is not None:
-                return
-            state.failing_since = time.monotonic()
-        logger.warning("Cannot deliver task results, retrying until the server answers: %s", exc)
-
-    def _note_success(self) -> None:
-        state = self._process_state()
-        if state.failing_since is None:
-            return
-        with state.streak_lock:
-            if state.failing_since is None:
-                return
-            seconds = time.monotonic() - state.failing_since
-            attempts = state.failed_attempts
-            state.failing_since = None
-            state.failed_attempts = 0
-        logger.info(
-            "Delivering task results again after %d failed attempts over %.1f s",
-            attempts,
-            seconds,
-        )
 
 
 @lru_cache(maxsize=64)  # a worker polls with the same few ids and domains all the time
