@@ -60,10 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
-        from harness.demo.run import run_demo
+        from harness.demo.run import DemoError, run_demo
 
         _configure_logging(verbose=args.verbose)
-        return run_demo(args.workflows, timeout=args.timeout)
+        try:
+            return run_demo(args.workflows, timeout=args.timeout)
+        except DemoError as error:
+            print(f"demo: {error}", file=sys.stderr)
+            return 1
     if args.command == "bench":
         from harness.bench.cli import run as run_bench
 

@@ -14,14 +14,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+import requests
+
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
-from harness.admin import TERMINAL_WORKFLOW_STATUSES, AdminClient
+from harness.admin import TERMINAL_WORKFLOW_STATUSES, AdminClient, AdminError
 from harness.demo import workers as demo_workers_module
 from harness.demo.definitions import TASK_DEFS, TASK_TO_DOMAIN, WORKFLOW_DEF, WORKFLOW_NAME
+from harness.demo.explain import explain
 from harness.report import format_table
 
 ORDERS_ITEMS = [["book", "mug"], ["lamp"], ["plant", "book", "mug"], ["mug"]]
+
+
+class DemoError(Exception):
+    """A problem the user can fix, said in one line instead of a traceback."""
 
 
 @contextmanager
@@ -42,8 +49,7 @@ def _server(out: TextIO) -> Iterator[str]:
 def run_demo(workflows: int = 20, *, timeout: float = 120.0, out: TextIO = sys.stdout) -> int:
     """Runs the demo; returns the exit code (0 when every workflow completed)."""
     with _server(out) as url, AdminClient(url) as admin:
-        admin.register_task_defs(TASK_DEFS)
-        admin.register_workflow(WORKFLOW_DEF)
+        _register(admin, url)
         print(f"Registered {len(TASK_DEFS)} task definitions and '{WORKFLOW_NAME}'", file=out)
         handler = TaskHandler(
             workers=demo_workers_module.demo_workers(),
@@ -62,6 +68,48 @@ def run_demo(workflows: int = 20, *, timeout: float = 120.0, out: TextIO = sys.s
         _print_results(finished, elapsed, out)
     completed = sum(1 for wf in finished.values() if wf.get("status") == "COMPLETED")
     return 0 if completed == len(ids) else 1
+
+
+def _register(admin: AdminClient, url: str) -> None:
+    """Registers the definitions; the first call to the server, so it says what is wrong with
+    an unreachable server or a URL that is not Conductor's API."""
+    try:
+        admin.register_task_defs(TASK_DEFS)
+    except requests.ConnectionError as error:
+        raise DemoError(
+            f"cannot reach the Conductor server at {url} (CONDUCTOR_SERVER_URL): "
+            f"{connection_failure(error)}. Start that server, correct the variable, or unset "
+            "it to run the demo on the embedded fake server."
+        ) from None
+    except AdminError as error:
+        if error.status != 404:
+            raise
+        hint = "" if url.rstrip("/").endswith("/api") else " Is '/api' missing at its end?"
+        raise DemoError(
+            f"{url} (CONDUCTOR_SERVER_URL) is not a Conductor API: POST {url}/metadata/taskdefs "
+            f"answered 404.{hint}"
+        ) from None
+    admin.register_workflow(WORKFLOW_DEF)
+
+
+def connection_failure(error: BaseException) -> str:
+    """The operating system's words for why a connection failed ("Connection refused"), found
+    under the layers of requests and urllib3; else the error's own text."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        reason = getattr(current, "reason", None)
+        nested = [arg for arg in current.args if isinstance(arg, BaseException)]
+        pending += [current.__cause__, current.__context__, *nested]
+        if isinstance(reason, BaseException):
+            pending.append(reason)
+    return str(error)
 
 
 def _start_order(admin: AdminClient, number: int) -> str:
@@ -105,14 +153,14 @@ def _task_row(task: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 def _print_results(workflows: dict[str, dict[str, Any]], elapsed: float, out: TextIO) -> None:
-    statuses = Counter(wf.get("status") for wf in workflows.values())
+    statuses = Counter(str(wf.get("status")) for wf in workflows.values())
     tasks = [task for wf in workflows.values() for task in wf.get("tasks", [])]
     per_worker = Counter(_task_row(task) for task in tasks)
     retries = sum(1 for task in tasks if task.get("retriedTaskId"))
     rows = [[*key, count] for key, count in sorted(per_worker.items())]
     print(format_table(["task", "worker", "domain", "status", "tasks"], rows), file=out)
     print(file=out)
-    summary = [
+    summary: list[list[Any]] = [
         ["workflows", len(workflows)],
         *[[f"  {status.lower()}", count] for status, count in sorted(statuses.items())],
         ["tasks executed", len(tasks)],
@@ -128,3 +176,5 @@ def _print_results(workflows: dict[str, dict[str, Any]], elapsed: float, out: Te
         if workflow.get("status") != "COMPLETED":
             reason = workflow.get("reasonForIncompletion") or "no reason given"
             print(f"  {workflow_id}: {workflow.get('status')}: {reason}", file=out)
+    print(file=out)
+    print(explain(workflows.values()), file=out)

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from harness.scenario import task_facts
 from harness.server import ServerHandle
 
@@ -31,6 +33,46 @@ def test_the_demo_completes_every_workflow_and_prints_the_results() -> None:
     assert "retried tasks   6" in run.stdout
     assert "demo_reserve_inventory  inventory   warehouse  COMPLETED" in run.stdout
     assert "shipping-1" in run.stdout and "shipping-2" in run.stdout
+
+
+def test_the_demo_says_what_it_showed_where_the_code_is_and_what_to_run_next() -> None:
+    run = run_demo("--workflows", "4")
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    showed = run.stdout.split("What the demo showed", 1)[1]
+    assert "annotation  demo_reserve_inventory" in showed
+    assert "harness/demo/workers.py:" in showed  # each style points at its code
+    assert "domain 'warehouse'; 4 of 4 completed there" in " ".join(showed.split())
+    assert "4 attempts failed, 4 of 4 retries completed" in " ".join(showed.split())
+    assert "demo_ship_order ran in 2 processes" in " ".join(showed.split())
+    assert "Where the code is" in showed and "harness/demo/definitions.py" in showed
+    assert "What to run next" in showed and "make serve" in showed
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://127.0.0.1:1/api", "Connection refused"),
+        ("http://host.invalid/api", "host.invalid/api (CONDUCTOR_SERVER_URL)"),
+    ],
+)
+def test_an_unreachable_server_is_one_line_without_a_traceback(url: str, says: str) -> None:
+    run = run_demo(env={"CONDUCTOR_SERVER_URL": url})
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert line.startswith(f"demo: cannot reach the Conductor server at {url}")
+    assert says in line and "unset it" in line
+
+
+def test_a_url_without_api_says_so() -> None:
+    with ServerHandle() as server:
+        run = run_demo(env={"CONDUCTOR_SERVER_URL": server.root_url})
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "answered 404. Is '/api' missing at its end?" in run.stderr
 
 
 def test_the_demo_runs_against_the_server_in_conductor_server_url() -> None:
