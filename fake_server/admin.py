@@ -40,8 +40,8 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from fake_server.app import engine, json_body, json_response
-from fake_server.errors import invalid
-from fake_server.validation import Fields
+from fake_server.engine.errors import invalid
+from fake_server.engine.validation import Fields
 
 admin = Blueprint("fake_admin", __name__, url_prefix="/fake")
 

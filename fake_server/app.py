@@ -17,9 +17,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from fake_server.auth import TokenAuthority
 from fake_server.engine import Engine
-from fake_server.errors import ConductorError, invalid
+from fake_server.engine.errors import ConductorError, invalid
+from fake_server.engine.validation import Fields
 from fake_server.hot_routes import HotRoutes
-from fake_server.validation import Fields
 from fake_server.wire import (
     BATCH_POLL_DEFAULT_COUNT,
     BATCH_POLL_DEFAULT_TIMEOUT_MS,

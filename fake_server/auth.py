@@ -14,8 +14,8 @@ import json
 import secrets
 from typing import Any
 
-from fake_server.clock import Clock
-from fake_server.errors import UnauthorizedError
+from fake_server.engine.clock import Clock
+from fake_server.engine.errors import UnauthorizedError
 
 EXPIRED_TOKEN = "EXPIRED_TOKEN"
 INVALID_TOKEN = "INVALID_TOKEN"

@@ -24,7 +24,7 @@ from werkzeug.wsgi import get_input_stream
 
 from fake_server.auth import TokenAuthority
 from fake_server.engine import Engine
-from fake_server.errors import ConductorError
+from fake_server.engine.errors import ConductorError
 from fake_server.wire import (
     BATCH_POLL_DEFAULT_COUNT,
     BATCH_POLL_DEFAULT_TIMEOUT_MS,

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fake_server.definitions import is_workflow_def, parse_task_def, parse_workflow_def
 from fake_server.engine import Engine
-from fake_server.errors import ConductorError
+from fake_server.engine.definitions import is_workflow_def, parse_task_def, parse_workflow_def
+from fake_server.engine.errors import ConductorError
 
 
 class DefinitionsError(Exception):

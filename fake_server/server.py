@@ -17,8 +17,8 @@ from types import TracebackType
 
 from fake_server.app import create_app
 from fake_server.auth import DEFAULT_TOKEN_TTL_SECONDS, TokenAuthority
-from fake_server.clock import Clock
 from fake_server.engine import Engine
+from fake_server.engine.clock import Clock
 from fake_server.wsgi import DEFAULT_BACKEND, DEFAULT_THREADS, WsgiServer, make_wsgi_server
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from fake_server.errors import BadRequestError, ConductorError, UnauthorizedError, invalid
+from fake_server.engine.errors import BadRequestError, ConductorError, UnauthorizedError, invalid
 
 log = logging.getLogger(__name__)
 # One line per request at DEBUG (the CLI's --log-level DEBUG); silent otherwise.

@@ -131,7 +131,7 @@ class ServerHandle:
 
     # -- internals ----------------------------------------------------------------------------
     def _start_thread(self) -> None:
-        from fake_server.clock import ManualClock
+        from fake_server import ManualClock
         from fake_server.server import FakeServer
 
         self.clock = ManualClock() if self.manual_clock else None

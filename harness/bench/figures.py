@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 # Percentiles are computed as the fake server computes its own (nearest rank).
-from fake_server.stats import summarize
+from fake_server.engine.stats import summarize
 
 __all__ = ["MeasurementError", "median", "ratio", "summarize"]
 

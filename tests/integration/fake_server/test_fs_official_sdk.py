@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from fake_server.clock import ManualClock
+from fake_server import ManualClock
 from fake_server.server import FakeServer
 
 OFFICIAL_VERSION = "2.0.0"

@@ -15,7 +15,7 @@ from conductor.client.configuration.settings.authentication_settings import (
 )
 from conductor.client.http.models import TaskResult, TaskResultStatus
 from conductor.client.http.task_client import ConductorApiError, ConductorAuthError, TaskClient
-from fake_server.clock import ManualClock
+from fake_server import ManualClock
 from fake_server.server import FakeServer
 
 # Servers started here (with authentication on) use werkzeug: stopping a waitress-backed

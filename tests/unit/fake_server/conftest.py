@@ -8,8 +8,8 @@ import pytest
 from flask.testing import FlaskClient
 from fs_helpers import Worker
 
+from fake_server import ManualClock
 from fake_server.app import create_app
-from fake_server.clock import ManualClock
 from fake_server.engine import Engine
 
 

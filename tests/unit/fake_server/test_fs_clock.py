@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from fake_server.clock import ManualClock, SystemClock
+from fake_server import ManualClock, SystemClock
 
 
 def test_system_clock_reads_the_wall_clock():

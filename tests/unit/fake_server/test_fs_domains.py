@@ -1,6 +1,6 @@
 import pytest
 
-from fake_server.domains import queue_name, resolve_domain
+from fake_server.engine.domains import queue_name, resolve_domain
 
 
 def active(*pairs):

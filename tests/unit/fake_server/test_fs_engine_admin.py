@@ -5,9 +5,9 @@ import time
 import pytest
 from fs_helpers import Worker, sequence, start
 
-from fake_server.clock import SystemClock
+from fake_server import SystemClock
 from fake_server.engine import Engine
-from fake_server.errors import BadRequestError, ConflictError
+from fake_server.engine.errors import BadRequestError, ConflictError
 
 
 @pytest.mark.parametrize("count", [0, -1, 100_001])

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fs_helpers import Worker
 
-from fake_server.clock import SystemClock
+from fake_server import SystemClock
 from fake_server.engine import Engine
 
 

@@ -3,7 +3,7 @@
 import pytest
 from fs_helpers import Worker, result, sequence, start, statuses
 
-from fake_server.errors import BadRequestError, NotFoundError
+from fake_server.engine.errors import BadRequestError, NotFoundError
 
 
 def test_poll_hands_out_a_task_once(engine, clock, worker):

@@ -3,7 +3,7 @@
 import pytest
 from fs_helpers import Worker, sequence, start, statuses
 
-from fake_server.errors import BadRequestError, ConflictError, NotFoundError
+from fake_server.engine.errors import BadRequestError, ConflictError, NotFoundError
 
 
 def test_task_def_takes_conductor_defaults(engine):

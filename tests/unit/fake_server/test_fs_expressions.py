@@ -1,6 +1,6 @@
 import pytest
 
-from fake_server.expressions import evaluate
+from fake_server.engine.expressions import evaluate
 
 CONTEXT = {
     "workflow": {

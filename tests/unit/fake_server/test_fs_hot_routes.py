@@ -15,10 +15,10 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask, got_request_exception, request_started
 
-import fake_server.engine
+import fake_server.engine.scheduling
+from fake_server import ManualClock
 from fake_server.app import create_app
 from fake_server.auth import TokenAuthority
-from fake_server.clock import ManualClock
 from fake_server.engine import Engine
 from fake_server.hot_routes import HotRoutes
 from fake_server.server import FakeServer
@@ -89,7 +89,9 @@ class Server:
     def __init__(self, monkeypatch, *, hot: bool, auth: bool = False) -> None:
         counter = itertools.count(1)
         monkeypatch.setattr(
-            fake_server.engine, "uuid", SimpleNamespace(uuid4=lambda: uuid.UUID(int=next(counter)))
+            fake_server.engine.scheduling,
+            "uuid",
+            SimpleNamespace(uuid4=lambda: uuid.UUID(int=next(counter))),
         )
         clock = ManualClock()
         self.engine = Engine(clock)

@@ -1,7 +1,7 @@
 """The /fake admin API over the Flask test client."""
 
+from fake_server import SystemClock
 from fake_server.app import create_app
-from fake_server.clock import SystemClock
 from fake_server.engine import Engine
 
 

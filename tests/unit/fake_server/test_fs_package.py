@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from fake_server.clock import ManualClock
+from fake_server import ManualClock
 from fake_server.engine import Engine
 from fake_server.server import FakeServer
 

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from fake_server.definitions import TaskDef, WorkflowDef, WorkflowTaskDef
+from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef
 
 TASK_STATUSES = (
     "SCHEDULED",

@@ -6,8 +6,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from fake_server.errors import invalid
-from fake_server.validation import Fields
+from fake_server.engine.errors import invalid
+from fake_server.engine.validation import Fields
 
 RETRY_LOGICS = ("FIXED", "LINEAR_BACKOFF", "EXPONENTIAL_BACKOFF")
 TIMEOUT_POLICIES = ("RETRY", "TIME_OUT_WF", "ALERT_ONLY")

@@ -1,0 +1,334 @@
+"""The engine's public face: every operation of the fake Conductor, thread safe. No HTTP here.
+
+All state sits in one :class:`~fake_server.engine.state.EngineState` behind one lock, and a long
+poll waits on a condition of that lock. Time comes only from the injected clock. Timeouts fire
+in :meth:`Engine.tick`, which every public method runs first and which a server calls on a short
+background timer; an engine alone starts no thread, so tests with a :class:`ManualClock` stay
+deterministic.
+
+Public methods take and return plain JSON-like values (camelCase keys, as on the wire); the
+returned objects share data with the engine and must be treated as read-only. The rules behind
+them live in the modules of this package: :mod:`.scheduling`, :mod:`.workflows` (the decider),
+:mod:`.polling`, :mod:`.results`, :mod:`.retries`, :mod:`.timeouts`, :mod:`.inspection`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from fake_server.engine import inspection, polling, results, scheduling, timeouts, workflows
+from fake_server.engine.clock import Clock, SystemClock
+from fake_server.engine.definitions import WorkflowDef, parse_task_def, parse_workflow_def
+from fake_server.engine.errors import ConflictError, NotFoundError, invalid
+from fake_server.engine.state import EngineState
+from fake_server.engine.validation import Fields, check_range, require_list
+
+log = logging.getLogger(__name__)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _synchronized(
+    method: Callable[Concatenate[Engine, _P], _T],
+) -> Callable[Concatenate[Engine, _P], _T]:
+    """Run a public method under the engine lock, after firing what is due."""
+
+    @functools.wraps(method)
+    def wrapper(self: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with self._lock:
+            timeouts.fire_due(self._state)
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+class Engine:
+    """An in-memory Conductor: see the module docstring."""
+
+    def __init__(self, clock: Clock | None = None, *, long_poll: bool = True) -> None:
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        # False imitates a server without long polling: batch polls answer at once, so a
+        # worker's own polling interval shows in how often it polls.
+        self.long_poll = long_poll
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._wake_generation = 0
+        self._state = EngineState(self.clock, self._changed)
+        self.clock.subscribe(self._on_clock_moved)
+
+    # ----------------------------------------------------------------- lifecycle
+    def close(self) -> None:
+        """Detach from the clock and release every waiting long poll."""
+        self.clock.unsubscribe(self._on_clock_moved)
+        self.wake_waiters()
+
+    def wake_waiters(self) -> None:
+        """End every long poll in progress now (they answer with what they have: nothing)."""
+        with self._lock:
+            self._wake_generation += 1
+            self._changed.notify_all()
+
+    def _on_clock_moved(self) -> None:
+        with self._lock:
+            timeouts.fire_due(self._state)
+            self._changed.notify_all()
+
+    @_synchronized
+    def reset(self) -> None:
+        """Drop all state: definitions, workflows, tasks, queues, poll data, stats."""
+        self._state = EngineState(self.clock, self._changed)
+        self._changed.notify_all()
+        log.info("state reset")
+
+    def tick(self) -> None:
+        """Fire every timeout that is due (the background timer and each request call it)."""
+        with self._lock:
+            timeouts.fire_due(self._state)
+
+    def now_ms(self) -> int:
+        return self.clock.now_ms()
+
+    # --------------------------------------------------------------- definitions
+    @_synchronized
+    def register_task_defs(self, defs: Any) -> list[str]:
+        """Create or replace task definitions (``POST /metadata/taskdefs``)."""
+        items = require_list(defs, "taskDefs")
+        parsed = [parse_task_def(d, f"taskDefs[{i}]") for i, d in enumerate(items)]
+        for task_def in parsed:
+            self._state.store_task_def(task_def)
+        return [task_def.name for task_def in parsed]
+
+    @_synchronized
+    def update_task_def(self, data: Any) -> str:
+        """Replace one existing task definition (``PUT /metadata/taskdefs``); 404 if unknown."""
+        task_def = parse_task_def(data, "taskDef")
+        if task_def.name not in self._state.task_defs:
+            raise NotFoundError(f"No such taskType found by name: {task_def.name}")
+        self._state.store_task_def(task_def)
+        return task_def.name
+
+    @_synchronized
+    def get_task_def(self, name: str) -> dict[str, Any]:
+        task_def = self._state.task_defs.get(name)
+        if task_def is None:
+            raise NotFoundError(f"No such taskType found by name: {name}")
+        return task_def.to_json()
+
+    @_synchronized
+    def list_task_defs(self) -> list[dict[str, Any]]:
+        return [task_def.to_json() for task_def in self._state.task_defs.values()]
+
+    @_synchronized
+    def delete_task_def(self, name: str) -> None:
+        if self._state.task_defs.pop(name, None) is None:
+            raise NotFoundError(f"No such taskType found by name: {name}")
+
+    @_synchronized
+    def register_workflow_def(self, data: Any) -> WorkflowDef:
+        """Create a workflow definition (``POST /metadata/workflow``); 409 when it exists."""
+        workflow_def = parse_workflow_def(data)
+        if workflow_def.version in self._state.workflow_defs.get(workflow_def.name, {}):
+            raise ConflictError(
+                f"Workflow with {workflow_def.name}.{workflow_def.version} already exists!"
+            )
+        self._state.store_workflow_def(workflow_def)
+        return workflow_def
+
+    @_synchronized
+    def upsert_workflow_defs(self, defs: Any) -> list[WorkflowDef]:
+        """Create or replace workflow definitions (``PUT /metadata/workflow``)."""
+        items = require_list(defs, "workflowDefs")
+        parsed = [parse_workflow_def(d, f"workflowDefs[{i}]") for i, d in enumerate(items)]
+        for workflow_def in parsed:
+            self._state.store_workflow_def(workflow_def)
+        return parsed
+
+    @_synchronized
+    def get_workflow_def(self, name: str, version: int | None = None) -> dict[str, Any]:
+        return self._state.workflow_def(name, version).to_json()
+
+    @_synchronized
+    def list_workflow_defs(self) -> list[dict[str, Any]]:
+        defs = self._state.workflow_defs
+        return [d.to_json() for versions in defs.values() for d in versions.values()]
+
+    @_synchronized
+    def delete_workflow_def(self, name: str, version: int) -> None:
+        versions = self._state.workflow_defs.get(name, {})
+        if versions.pop(version, None) is None:
+            raise NotFoundError(f"No such workflow definition: {name} version: {version}")
+
+    # ----------------------------------------------------------------- workflows
+    @_synchronized
+    def start_workflow(self, request: Any) -> str:
+        """Start a workflow from a StartWorkflowRequest; its first task is queued on return."""
+        return workflows.start_workflow(self._state, request).workflow_id
+
+    def start_workflow_by_name(
+        self,
+        name: str,
+        workflow_input: Any,
+        *,
+        version: int | None = None,
+        correlation_id: str | None = None,
+        priority: int | None = None,
+    ) -> str:
+        """``POST /workflow/{name}``: the body is the input map."""
+        request = {
+            "name": name,
+            "version": version,
+            "input": workflow_input,
+            "correlationId": correlation_id,
+            "priority": priority,
+        }
+        return self.start_workflow(request)
+
+    @_synchronized
+    def get_workflow(self, workflow_id: str, include_tasks: bool = True) -> dict[str, Any]:
+        workflow = self._state.workflow(workflow_id)
+        tasks = [self._state.tasks[tid] for tid in workflow.task_ids] if include_tasks else None
+        return workflow.to_json(tasks)
+
+    @_synchronized
+    def terminate_workflow(self, workflow_id: str, reason: str | None = None) -> None:
+        workflow = self._state.workflow(workflow_id)
+        if not workflow.is_terminal:
+            reason = reason or "terminated by request"
+            workflows.end_workflow(self._state, workflow, "TERMINATED", reason)
+
+    # ------------------------------------------------------------------- polling
+    @_synchronized
+    def poll(
+        self, task_type: str, worker_id: str | None = None, domain: str | None = None
+    ) -> dict[str, Any] | None:
+        """One task of ``task_type`` (in ``domain``) for ``worker_id``, or None."""
+        polling.record_poll(self._state, task_type, domain, worker_id)
+        tasks = polling.take(self._state, task_type, domain, worker_id, 1)
+        return tasks[0].to_json() if tasks else None
+
+    def batch_poll(
+        self,
+        task_type: str,
+        worker_id: str | None = None,
+        domain: str | None = None,
+        count: int = 1,
+        timeout_ms: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Up to ``count`` tasks; with none ready, wait up to ``timeout_ms`` for one.
+
+        The wait is real time (it holds an HTTP request), whatever the clock: a task that is
+        queued, or comes due, or a move of a manual clock wakes it at once."""
+        check_range("timeout", timeout_ms, 0, None)
+        if timeout_ms > polling.MAX_LONG_POLL_MS:
+            raise invalid(
+                "timeout", "Long Poll Timeout value cannot be more than 5 seconds", timeout_ms
+            )
+        count = min(count, polling.MAX_BATCH_POLL_COUNT)
+        if not self.long_poll:
+            timeout_ms = 0
+        give_up_at = time.monotonic() + timeout_ms / 1000
+        with self._lock:
+            generation = self._wake_generation
+            timeouts.fire_due(self._state)
+            polling.record_poll(self._state, task_type, domain, worker_id)
+            while True:
+                # Read the state again each time round: a reset replaces it.
+                state = self._state
+                tasks = polling.take(state, task_type, domain, worker_id, count) if count else []
+                remaining = give_up_at - time.monotonic()
+                if tasks or count <= 0 or remaining <= 0 or generation != self._wake_generation:
+                    return [task.to_json() for task in tasks]
+                self._changed.wait(polling.wait_bound(state, task_type, domain, remaining))
+                timeouts.fire_due(self._state)
+
+    # ------------------------------------------------------------------- updates
+    @_synchronized
+    def update_task(self, result: Any) -> str:
+        """Apply a TaskResult (``POST /tasks``); returns the task id."""
+        return results.apply_result(self._state, result).task_id
+
+    @_synchronized
+    def update_task_v2(self, result: Any) -> dict[str, Any] | None:
+        """Apply a TaskResult, then, if the task is now terminal, hand the same worker the
+        next task of the same type and domain (``POST /tasks/update-v2``)."""
+        task = results.apply_result(self._state, result)
+        if not task.is_terminal:
+            return None
+        worker_id = Fields(result, "TaskResult").string("workerId") or task.worker_id
+        polling.record_poll(self._state, task.task_type, task.domain, worker_id)
+        tasks = polling.take(self._state, task.task_type, task.domain, worker_id, 1)
+        return tasks[0].to_json() if tasks else None
+
+    # --------------------------------------------------------------------- tasks
+    @_synchronized
+    def get_task(self, task_id: str) -> dict[str, Any]:
+        return self._state.task(task_id).to_json()
+
+    @_synchronized
+    def add_task_log(self, task_id: str, line: str) -> None:
+        task = self._state.task(task_id)
+        entry = {"log": line, "taskId": task_id, "createdTime": self.clock.now_ms()}
+        task.logs = [*task.logs, entry]
+
+    @_synchronized
+    def get_task_logs(self, task_id: str) -> list[dict[str, Any]]:
+        return list(self._state.task(task_id).logs)
+
+    # ------------------------------------------------------- queues and poll data
+    @_synchronized
+    def queue_sizes(self, task_types: list[str]) -> dict[str, int]:
+        """Sizes of the named queues (``domain:type`` for a domain queue)."""
+        return {name: self._state.queues.size(name) for name in task_types}
+
+    @_synchronized
+    def all_queue_sizes(self) -> dict[str, int]:
+        return self._state.queues.sizes()
+
+    @_synchronized
+    def poll_data(self, task_type: str) -> list[dict[str, Any]]:
+        return inspection.poll_data(self._state, task_type)
+
+    @_synchronized
+    def all_poll_data(self) -> list[dict[str, Any]]:
+        return inspection.poll_data(self._state)
+
+    # ------------------------------------------------------------ admin (tests)
+    @_synchronized
+    def enqueue_tasks(
+        self,
+        task_type: str,
+        count: int = 1,
+        *,
+        domain: str | None = None,
+        task_input: dict[str, Any] | None = None,
+    ) -> list[str]:
+        """Queue ``count`` SCHEDULED tasks that belong to no workflow. They share one synthetic
+        ``workflowInstanceId`` (``adhoc-…``) that updates must carry; the task definition's
+        retries and timeouts apply to them as to any task."""
+        return scheduling.enqueue_adhoc_tasks(self._state, task_type, count, domain, task_input)
+
+    def advance_clock(self, ms: float) -> int:
+        """Move a manual clock forward (firing what comes due); returns the new time."""
+        check_range("ms", ms, 0, None)
+        if not self.clock.is_manual:
+            raise ConflictError(
+                "The server runs on the system clock, which cannot be moved; "
+                "start it with a ManualClock to control time"
+            )
+        return int(self.clock.advance(ms))  # type: ignore[attr-defined]
+
+    @_synchronized
+    def stats(self) -> dict[str, Any]:
+        """The admin API's counters (see :mod:`fake_server.admin`)."""
+        return inspection.stats(self._state)
+
+    @_synchronized
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the engine holds, as JSON."""
+        return inspection.snapshot(self._state)

@@ -1,0 +1,66 @@
+"""What the engine shows of itself: queue sizes, poll data, the admin API's stats and state."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from fake_server.engine.state import EngineState
+
+
+def poll_data(state: EngineState, task_type: str | None = None) -> list[dict[str, Any]]:
+    """Conductor's poll data: who last polled each queue (of ``task_type``, or all), when."""
+    return [
+        _poll_data_json(state, key)
+        for key in state.poll_data
+        if task_type is None or key[0] == task_type
+    ]
+
+
+def _poll_data_json(state: EngineState, key: tuple[str, str | None]) -> dict[str, Any]:
+    task_type, domain = key
+    body = {"queueName": task_type, "domain": domain, **state.poll_data[key]}
+    return {name: value for name, value in body.items() if value is not None}
+
+
+def stats(state: EngineState) -> dict[str, Any]:
+    """The admin API's counters (see :mod:`fake_server.admin`)."""
+    workflows: dict[str, int] = defaultdict(int)
+    for workflow in state.workflows.values():
+        workflows[workflow.status] += 1
+    return {
+        "now": state.now_ms(),
+        "queues": {queue: dict(counts) for queue, counts in state.queue_counts.items()},
+        "workers": {worker_id: s.to_json() for worker_id, s in state.workers.items()},
+        "pickupLatencyMs": state.latencies.to_json(),
+        "workflows": dict(workflows),
+        "tasks": len(state.tasks),
+    }
+
+
+def snapshot(state: EngineState) -> dict[str, Any]:
+    """Everything the engine holds, as JSON."""
+    tasks = []
+    for task in state.tasks.values():
+        body = task.to_json()
+        body["logs"] = list(task.logs)
+        if task.queued:
+            body["readyTime"] = task.ready_ms
+        tasks.append(body)
+    workflows = []
+    for workflow in state.workflows.values():
+        body = workflow.to_json(None)
+        body["taskIds"] = list(workflow.task_ids)
+        workflows.append(body)
+    return {
+        "now": state.now_ms(),
+        "clock": "manual" if state.clock.is_manual else "system",
+        "taskDefs": [task_def.to_json() for task_def in state.task_defs.values()],
+        "workflowDefs": [
+            d.to_json() for versions in state.workflow_defs.values() for d in versions.values()
+        ],
+        "workflows": workflows,
+        "tasks": tasks,
+        "queues": {name: state.queues.contents(name) for name in state.queues.sizes()},
+        "pollData": poll_data(state),
+    }

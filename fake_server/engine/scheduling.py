@@ -1,0 +1,133 @@
+"""Where a task is scheduled: created from its definitions, given its input and domain, queued.
+
+A workflow's next task comes through :func:`schedule`; a retry through :func:`new_task` (see
+:mod:`.retries`); tasks that belong to no workflow (the admin API's) through
+:func:`enqueue_adhoc_tasks`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fake_server.engine.definitions import TaskDef, WorkflowTaskDef
+from fake_server.engine.domains import resolve_domain
+from fake_server.engine.expressions import evaluate
+from fake_server.engine.models import Task, Workflow
+from fake_server.engine.state import EngineState
+from fake_server.engine.validation import check_range
+
+MAX_ADHOC_TASKS = 100_000
+ADHOC_PREFIX = "adhoc-"
+
+
+def schedule(state: EngineState, workflow: Workflow, workflow_task: WorkflowTaskDef) -> Task:
+    """Queue the task of ``workflow_task`` in ``workflow``: its input evaluated now, its
+    domain resolved now, pollable after the task's start delay."""
+    task_def = workflow_task.task_definition or state.task_def(workflow_task.name)
+    task_input = evaluate(workflow_task.input_parameters, expression_context(state, workflow))
+    for key, value in task_def.input_template.items():
+        if task_input.get(key) is None:
+            task_input[key] = value
+    now = state.now_ms()
+    task = new_task(
+        state,
+        workflow_task.name,
+        task_def,
+        workflow_instance_id=workflow.workflow_id,
+        workflow=workflow,
+        workflow_task=workflow_task,
+        reference_task_name=workflow_task.task_reference_name,
+        input_data=task_input,
+        domain=resolve_domain(workflow.task_to_domain, workflow_task.name, state.has_active_worker),
+        now=now,
+    )
+    task.start_delay_in_seconds = workflow_task.start_delay
+    state.enqueue(task, now + workflow_task.start_delay * 1000)
+    return task
+
+
+def new_task(
+    state: EngineState,
+    task_type: str,
+    task_def: TaskDef,
+    *,
+    workflow_instance_id: str,
+    workflow: Workflow | None,
+    workflow_task: WorkflowTaskDef | None,
+    reference_task_name: str,
+    input_data: dict[str, Any],
+    domain: str | None,
+    now: int,
+) -> Task:
+    """A SCHEDULED task, recorded (and appended to its workflow) but not queued yet."""
+    task = Task(
+        task_id=str(uuid.uuid4()),
+        task_type=task_type,
+        status="SCHEDULED",
+        reference_task_name=reference_task_name,
+        workflow_instance_id=workflow_instance_id,
+        workflow_type=workflow.definition.name if workflow else None,
+        scheduled_time=now,
+        update_time=now,
+        input_data=input_data,
+        task_def_name=task_type,
+        correlation_id=workflow.correlation_id if workflow else None,
+        response_timeout_seconds=task_def.response_timeout_seconds,
+        domain=domain,
+        workflow_task=workflow_task.to_json() if workflow_task else None,
+        rate_limit_per_frequency=task_def.rate_limit_per_frequency,
+        rate_limit_frequency_in_seconds=task_def.rate_limit_frequency_in_seconds,
+        workflow_priority=workflow.priority if workflow else 0,
+        task_def=task_def,
+        workflow_task_def=workflow_task,
+    )
+    if workflow is not None:
+        workflow.task_ids.append(task.task_id)
+        workflow.update_time = now
+        task.seq = len(workflow.task_ids)
+    state.add_task(task)
+    return task
+
+
+def enqueue_adhoc_tasks(
+    state: EngineState,
+    task_type: str,
+    count: int,
+    domain: str | None,
+    task_input: dict[str, Any] | None,
+) -> list[str]:
+    """Queue ``count`` tasks that belong to no workflow (see ``Engine.enqueue_tasks``)."""
+    check_range("count", count, 1, MAX_ADHOC_TASKS)
+    task_def = state.task_def(task_type)
+    workflow_instance_id = f"{ADHOC_PREFIX}{uuid.uuid4()}"
+    now = state.now_ms()
+    ids = []
+    for position in range(count):
+        task = new_task(
+            state,
+            task_type,
+            task_def,
+            workflow_instance_id=workflow_instance_id,
+            workflow=None,
+            workflow_task=None,
+            reference_task_name=task_type,
+            input_data=dict(task_input or {}),
+            domain=domain or None,
+            now=now,
+        )
+        task.seq = position + 1
+        state.enqueue(task, now)
+        ids.append(task.task_id)
+    return ids
+
+
+def expression_context(state: EngineState, workflow: Workflow) -> dict[str, Any]:
+    """What ``${...}`` expressions of ``workflow`` see: each task by reference name (its
+    latest attempt) and the workflow itself."""
+    context: dict[str, Any] = {}
+    for task_id in workflow.task_ids:  # in order, so the latest attempt of a ref wins
+        task = state.tasks[task_id]
+        context[task.reference_task_name] = task.expression_view()
+    context["workflow"] = workflow.expression_view()
+    return context

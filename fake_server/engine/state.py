@@ -1,0 +1,173 @@
+"""Everything an engine holds, and the bookkeeping every change of a task goes through.
+
+The rules live in the modules named after them (:mod:`.scheduling`, :mod:`.workflows`,
+:mod:`.polling`, :mod:`.results`, :mod:`.retries`, :mod:`.timeouts`); they all change tasks
+through the methods here, which keep the derived figures (per-queue counts, tasks in progress
+per definition, queue membership, deadlines) in step. Nothing here locks: the
+:class:`~fake_server.engine.facade.Engine` holds its lock around every call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import itertools
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from fake_server.engine.clock import Clock
+from fake_server.engine.definitions import TaskDef, WorkflowDef, default_task_def
+from fake_server.engine.domains import ACTIVE_WORKER_WINDOW_MS, queue_name
+from fake_server.engine.errors import NotFoundError
+from fake_server.engine.models import Task, Workflow
+from fake_server.engine.queues import TaskQueues
+from fake_server.engine.stats import PickupLatencies, WorkerStats
+
+# The admin API's per-queue counters, by task status.
+STATS_BUCKETS = {
+    "SCHEDULED": "scheduled",
+    "IN_PROGRESS": "inProgress",
+    "COMPLETED": "completed",
+    "FAILED": "failed",
+    "FAILED_WITH_TERMINAL_ERROR": "failed",
+    "COMPLETED_WITH_ERRORS": "failed",
+    "TIMED_OUT": "timedOut",
+    "CANCELED": "canceled",
+}
+STATS_BUCKET_NAMES = ("scheduled", "inProgress", "completed", "failed", "timedOut", "canceled")
+
+# A deadline: (due ms, sequence, kind "task" or "workflow", id). See :mod:`.timeouts`.
+Deadline = tuple[int, int, str, str]
+
+
+@dataclass(eq=False)
+class EngineState:
+    clock: Clock
+    # Notified whenever a task is queued: wakes the long polls waiting for one.
+    changed: threading.Condition
+    task_defs: dict[str, TaskDef] = field(default_factory=dict)
+    workflow_defs: dict[str, dict[int, WorkflowDef]] = field(default_factory=dict)
+    workflows: dict[str, Workflow] = field(default_factory=dict)
+    tasks: dict[str, Task] = field(default_factory=dict)
+    queues: TaskQueues = field(default_factory=TaskQueues)
+    # (task type, domain) -> {"workerId", "lastPollTime"}, as Conductor's poll data.
+    poll_data: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict)
+    workers: defaultdict[str, WorkerStats] = field(default_factory=lambda: defaultdict(WorkerStats))
+    latencies: PickupLatencies = field(default_factory=PickupLatencies)
+    # Tasks IN_PROGRESS per task definition name (concurrentExecLimit).
+    in_progress: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Hand-out times per task definition name (rateLimitPerFrequency).
+    handouts: defaultdict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
+    # Task counts per queue and stats bucket, kept as statuses change: stats stay cheap.
+    queue_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    deadlines: list[Deadline] = field(default_factory=list)
+    _sequence: itertools.count[int] = field(default_factory=itertools.count, init=False)
+
+    def now_ms(self) -> int:
+        return self.clock.now_ms()
+
+    # ------------------------------------------------------------------ lookups
+    def task(self, task_id: str) -> Task:
+        task = self.tasks.get(task_id)
+        if task is None:
+            raise NotFoundError(f"No such task found by id: {task_id}")
+        return task
+
+    def workflow(self, workflow_id: str) -> Workflow:
+        workflow = self.workflows.get(workflow_id)
+        if workflow is None:
+            raise NotFoundError(f"No such workflow found by id: {workflow_id}")
+        return workflow
+
+    def task_def(self, task_type: str) -> TaskDef:
+        """The registered definition of ``task_type``, else Conductor's defaults."""
+        return self.task_defs.get(task_type) or default_task_def(task_type)
+
+    def workflow_def(self, name: str, version: int | None) -> WorkflowDef:
+        """The definition ``name`` at ``version`` (the latest when None); 404 otherwise."""
+        versions = self.workflow_defs.get(name)
+        if versions and version is None:
+            return versions[max(versions)]
+        if versions and version in versions:
+            return versions[version]
+        shown = "latest" if version is None else version
+        raise NotFoundError(f"No such workflow defined. name={name}, version={shown}")
+
+    def has_active_worker(self, task_type: str, domain: str) -> bool:
+        """Whether a worker polled ``task_type`` in ``domain`` within the last 10 seconds."""
+        data = self.poll_data.get((task_type, domain))
+        return data is not None and self.now_ms() - data["lastPollTime"] <= ACTIVE_WORKER_WINDOW_MS
+
+    # ------------------------------------------------------------------ definitions
+    def store_task_def(self, task_def: TaskDef) -> None:
+        now = self.now_ms()
+        previous = self.task_defs.get(task_def.name)
+        created = previous.extra.get("createTime", now) if previous else now
+        extra = {**task_def.extra, "createTime": created, "updateTime": now}
+        self.task_defs[task_def.name] = dataclasses.replace(task_def, extra=extra)
+
+    def store_workflow_def(self, workflow_def: WorkflowDef) -> None:
+        self.workflow_defs.setdefault(workflow_def.name, {})[workflow_def.version] = workflow_def
+
+    # ------------------------------------------------------------------ task bookkeeping
+    def add_task(self, task: Task) -> None:
+        """Record a new task (and count it in its queue's figures)."""
+        self.tasks[task.task_id] = task
+        self._count(task, task.status, +1)
+
+    def set_status(self, task: Task, status: str) -> None:
+        """The one place a task's status changes: keeps the IN_PROGRESS count per definition
+        and the per-queue counts right."""
+        if task.status == "IN_PROGRESS":
+            self.in_progress[task.task_def_name] -= 1
+        if status == "IN_PROGRESS":
+            self.in_progress[task.task_def_name] += 1
+        self._count(task, task.status, -1)
+        self._count(task, status, +1)
+        task.status = status
+
+    def _count(self, task: Task, status: str, delta: int) -> None:
+        queue = queue_name(task.task_type, task.domain)
+        counts = self.queue_counts.get(queue)
+        if counts is None:
+            counts = self.queue_counts[queue] = dict.fromkeys(STATS_BUCKET_NAMES, 0)
+        bucket = STATS_BUCKETS.get(status)
+        if bucket:
+            counts[bucket] += delta
+
+    def enqueue(self, task: Task, ready_ms: int) -> None:
+        """Put a SCHEDULED task in its queue, pollable from ``ready_ms`` on."""
+        task.ready_ms = ready_ms
+        task.queued = True
+        self.queues.push(queue_name(task.task_type, task.domain), task.task_id, ready_ms)
+        if task.task_def.poll_timeout_seconds:
+            self.watch(ready_ms + task.task_def.poll_timeout_seconds * 1000, "task", task.task_id)
+        self.changed.notify_all()
+
+    def dequeue(self, task: Task) -> None:
+        if task.queued:
+            self.queues.remove(queue_name(task.task_type, task.domain), task.task_id)
+            task.queued = False
+
+    def requeue(self, task: Task, ready_ms: int) -> None:
+        """Back to SCHEDULED, pollable again from ``ready_ms`` on (a callback, a lease given
+        back)."""
+        self.dequeue(task)
+        self.set_status(task, "SCHEDULED")
+        self.enqueue(task, ready_ms)
+
+    def end_task(self, task: Task, status: str, reason: str | None = None) -> None:
+        """Give a task its final status (what follows for its workflow is the caller's)."""
+        self.dequeue(task)
+        self.set_status(task, status)
+        if reason is not None:
+            task.reason_for_incompletion = reason
+        task.end_time = self.now_ms()
+        task.update_time = task.end_time
+        task.executed = True
+
+    def watch(self, due_ms: int, kind: str, object_id: str) -> None:
+        """Look at task or workflow ``object_id`` again at ``due_ms`` (see :mod:`.timeouts`)."""
+        heapq.heappush(self.deadlines, (due_ms, next(self._sequence), kind, object_id))
