@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import traceback
 from typing import Any
 
 from conductor.client.context.task_context import running_task
@@ -19,7 +18,7 @@ from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_exec_log import TaskExecLog
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
-from conductor.client.worker.exception import NonRetryableException
+from conductor.client.worker.failure import failed_result
 from conductor.client.worker.worker import as_task_result
 from conductor.client.worker.worker_interface import WorkerInterface
 
@@ -28,13 +27,20 @@ logger = logging.getLogger(__name__)
 
 def execute_task(worker: WorkerInterface, task: Task, worker_id: str) -> TaskResult:
     """Runs ``task`` through ``worker`` and returns the result to report, never raising."""
+    return run_task(worker, task, worker_id)[0]
+
+
+def run_task(
+    worker: WorkerInterface, task: Task, worker_id: str
+) -> tuple[TaskResult, BaseException | None]:
+    """``execute_task``, also telling which exception failed the task (``None``: none did)."""
     with running_task(task) as context:
         try:
             result = as_task_result(task, worker.execute(task), worker_id)
         except BaseException as error:  # a worker must never take its process down
             if isinstance(error, (KeyboardInterrupt, SystemExit)) and _is_main_thread():
                 raise
-            result = _failed(task, worker_id, error)
+            result = failed_result(task, worker_id, error)
     if context.logs:
         result.logs[:0] = [TaskExecLog(log=line, task_id=task.task_id) for line in context.logs]
     problem = _unsendable_output(result)
@@ -43,31 +49,7 @@ def execute_task(worker: WorkerInterface, task: Task, worker_id: str) -> TaskRes
         result.status = TaskResultStatus.FAILED
         result.reason_for_incompletion = problem
         result.output_data = {}
-    return result
-
-
-def _failed(task: Task, worker_id: str, error: BaseException) -> TaskResult:
-    terminal = isinstance(error, NonRetryableException)
-    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    logger.error(
-        "Task %s (%s) failed: %s",
-        task.task_id,
-        task.task_def_name or task.task_type,
-        reason,
-        exc_info=error,
-    )
-    result = TaskResult(
-        task_id=task.task_id,
-        workflow_instance_id=task.workflow_instance_id,
-        worker_id=worker_id,
-        status=(
-            TaskResultStatus.FAILED_WITH_TERMINAL_ERROR if terminal else TaskResultStatus.FAILED
-        ),
-        reason_for_incompletion=reason,
-    )
-    trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    result.logs.append(TaskExecLog(log=trace, task_id=task.task_id))
-    return result
+    return result, context.error
 
 
 def _unsendable_output(result: TaskResult) -> str | None:

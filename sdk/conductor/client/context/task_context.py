@@ -56,6 +56,7 @@ class TaskContext:
 
     task: Task
     logs: list[str] = field(default_factory=list)
+    error: BaseException | None = None  # what failed the task, once it has
 
     @property
     def task_id(self) -> str | None:
@@ -100,6 +101,11 @@ def get_task_context() -> TaskContext:
             "that runs the worker's execute function"
         )
     return context
+
+
+def current_context() -> TaskContext | None:
+    """The running task's context, or ``None`` outside a running task."""
+    return getattr(_current, "context", None)
 
 
 @contextmanager

@@ -1,18 +1,73 @@
-"""Metrics settings, accepted for compatibility with the guide's ``TaskHandler`` signature.
+"""Where worker metrics go, and how often: ``TaskHandler(metrics_settings=MetricsSettings())``.
 
-The SDK does not collect metrics yet: a ``MetricsSettings`` passed to ``TaskHandler`` is kept,
-but no metrics file is written and nothing is measured.
+Metrics need the ``[metrics]`` extra (``prometheus_client``); see
+``conductor.client.telemetry.prometheus`` for the metric names.
+
+- ``directory``: where worker processes keep their metric files (``prometheus_client``'s
+  multiprocess mode), and where the text file goes; default ``~/tmp`` as conductor-python
+  2.0.0. Created when the workers start.
+- ``file_name``: the text file rewritten every ``update_interval`` seconds when there is no
+  ``http_port``.
+- ``update_interval``: seconds between rewrites of the file.
+- ``http_port``: serve ``/metrics`` on this port (all interfaces) instead of writing a file;
+  0 picks a free port (``TaskHandler.metrics_url`` tells which).
+- ``clean_directory``: remove every metric file left in ``directory`` before the workers start.
+  Files of processes that no longer exist are always removed (they would only skew totals),
+  so ``clean_dead_pids`` is on whatever it is given.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 
-@dataclass(frozen=True)
+def default_metrics_directory() -> str:
+    return os.path.join(str(Path.home()), "tmp")
+
+
+@dataclass
 class MetricsSettings:
-    """Where metrics would be written, and how often. Not acted upon yet (see module doc)."""
+    """Settings of the Prometheus metrics of worker processes (see the module doc)."""
 
     directory: str | None = None
     file_name: str = "metrics.log"
     update_interval: float = 0.1
+    http_port: int | None = None
+    clean_directory: bool = False
+    clean_dead_pids: bool = True
+
+    def __post_init__(self) -> None:
+        if self.directory is None:
+            self.directory = default_metrics_directory()
+        self.directory = os.fspath(self.directory)
+        if not isinstance(self.file_name, str) or not self.file_name or "/" in self.file_name:
+            raise ValueError(
+                f"MetricsSettings: file_name={self.file_name!r} must be a file name (no folder)"
+            )
+        interval = self.update_interval
+        if (
+            isinstance(interval, bool)
+            or not isinstance(interval, (int, float))
+            or not (0 < interval < math.inf)
+        ):
+            raise ValueError(
+                f"MetricsSettings: update_interval={interval!r} must be a positive number of "
+                "seconds"
+            )
+        port = self.http_port
+        if port is not None and (
+            isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535
+        ):
+            raise ValueError(
+                f"MetricsSettings: http_port={port!r} must be a port number 0-65535 "
+                "(0: any free port), or None to write a file instead"
+            )
+
+    @property
+    def metrics_directory(self) -> str:
+        """The folder of the metric files (the name conductor-python 2.0.0 uses)."""
+        assert self.directory is not None
+        return self.directory

@@ -1,0 +1,77 @@
+"""Hands worker events to the listeners of one worker process.
+
+A runner holds an ``EventPublisher`` only when some listener is registered (``publisher_for``
+returns ``None`` otherwise), so that with no listener an event costs one ``is None`` test:
+no event object is built and no clock is read for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from conductor.client.event.task_runner_events import (
+    PollCompleted,
+    PollFailure,
+    PollStarted,
+    TaskExecutionCompleted,
+    TaskExecutionFailure,
+    TaskExecutionStarted,
+    TaskRunnerEvent,
+    TaskUpdateFailure,
+)
+
+logger = logging.getLogger(__name__)
+
+# The listener method that receives each event type (conductor-python 2.0.0's names).
+HANDLER_NAMES: dict[type[TaskRunnerEvent], str] = {
+    PollStarted: "on_poll_started",
+    PollCompleted: "on_poll_completed",
+    PollFailure: "on_poll_failure",
+    TaskExecutionStarted: "on_task_execution_started",
+    TaskExecutionCompleted: "on_task_execution_completed",
+    TaskExecutionFailure: "on_task_execution_failure",
+    TaskUpdateFailure: "on_task_update_failure",
+}
+
+
+class EventPublisher:
+    """Calls, for each event, the matching ``on_...`` method of every listener that has one."""
+
+    def __init__(self, listeners: Iterable[Any]) -> None:
+        self.listeners = list(listeners)
+        self._handlers: dict[type[TaskRunnerEvent], list[Callable[[Any], Any]]] = {}
+        for event_type, name in HANDLER_NAMES.items():
+            handlers = [getattr(listener, name, None) for listener in self.listeners]
+            self._handlers[event_type] = [h for h in handlers if callable(h)]
+        self._failed: set[tuple[int, type[TaskRunnerEvent]]] = set()
+
+    def wants(self, event_type: type[TaskRunnerEvent]) -> bool:
+        """Whether any listener receives events of ``event_type``."""
+        return bool(self._handlers.get(event_type))
+
+    def publish(self, event: TaskRunnerEvent) -> None:
+        """Calls the listeners in registration order; a listener's exception is logged (once
+        per listener and event type) and does not reach the others or the worker."""
+        for handler in self._handlers.get(type(event), ()):
+            try:
+                handler(event)
+            except Exception:
+                key = (id(getattr(handler, "__self__", handler)), type(event))
+                if key not in self._failed:
+                    self._failed.add(key)
+                    logger.exception(
+                        "Event listener %r failed on %s (further failures of it on this event "
+                        "are not logged)",
+                        handler,
+                        type(event).__name__,
+                    )
+
+
+def publisher_for(listeners: Iterable[Any] | None) -> EventPublisher | None:
+    """A publisher for ``listeners``, or ``None`` when none of them handles any event."""
+    publisher = EventPublisher(listeners or ())
+    if not any(publisher.wants(event_type) for event_type in HANDLER_NAMES):
+        return None
+    return publisher

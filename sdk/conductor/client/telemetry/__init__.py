@@ -1,0 +1,1 @@
+"""Prometheus metrics of worker processes (the ``[metrics]`` extra): see ``prometheus``."""
