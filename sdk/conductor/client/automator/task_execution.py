@@ -8,18 +8,19 @@ a reason naming the offending type.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import threading
 from typing import Any
 
-from conductor.client.context.task_context import running_task
+from conductor.client.context.task_context import TaskContext, running_task
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_exec_log import TaskExecLog
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
 from conductor.client.worker.failure import failed_result
-from conductor.client.worker.worker import as_task_result
+from conductor.client.worker.worker import Worker, as_task_result
 from conductor.client.worker.worker_interface import WorkerInterface
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,31 @@ def run_task(
             if isinstance(error, (KeyboardInterrupt, SystemExit)) and _is_main_thread():
                 raise
             result = failed_result(task, worker_id, error)
+    return _finished(worker, task, result, context), context.error
+
+
+async def run_task_async(
+    worker: WorkerInterface, task: Task, worker_id: str
+) -> tuple[TaskResult, BaseException | None]:
+    """``run_task`` for an async worker, on the running event loop."""
+    with running_task(task) as context:
+        try:
+            if isinstance(worker, Worker):
+                returned = await worker.call_function_async(task)
+            else:
+                returned = worker.execute(task)
+                if inspect.isawaitable(returned):
+                    returned = await returned
+            result = as_task_result(task, returned, worker_id)
+        except Exception as error:  # a worker must never take its process down
+            result = failed_result(task, worker_id, error)
+    return _finished(worker, task, result, context), context.error
+
+
+def _finished(
+    worker: WorkerInterface, task: Task, result: TaskResult, context: TaskContext
+) -> TaskResult:
+    """Adds the task's context logs, and fails a result whose output JSON cannot carry."""
     if context.logs:
         result.logs[:0] = [TaskExecLog(log=line, task_id=task.task_id) for line in context.logs]
     problem = _unsendable_output(result)
@@ -49,7 +75,7 @@ def run_task(
         result.status = TaskResultStatus.FAILED
         result.reason_for_incompletion = problem
         result.output_data = {}
-    return result, context.error
+    return result
 
 
 def _unsendable_output(result: TaskResult) -> str | None:

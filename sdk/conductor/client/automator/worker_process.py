@@ -14,6 +14,7 @@ import multiprocessing.connection
 import signal
 import threading
 
+from conductor.client.automator.async_task_runner import AsyncTaskRunner, is_async_worker
 from conductor.client.automator.task_runner import TaskRunner
 from conductor.client.configuration.configuration import SDK_LOGGER_NAME, Configuration
 from conductor.client.worker.worker_config import WorkerSettings
@@ -32,7 +33,11 @@ def run_worker_process(
     # Until the runner can stop gracefully, Ctrl-C in the terminal must not kill us noisily.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging(configuration)
-    runner = TaskRunner(worker, configuration, settings=settings)
+    runner: TaskRunner | AsyncTaskRunner
+    if is_async_worker(worker):
+        runner = AsyncTaskRunner(worker, configuration, settings=settings)
+    else:
+        runner = TaskRunner(worker, configuration, settings=settings)
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda signum, frame: runner.stop_from_signal())
     _stop_when_parent_ends(runner)
@@ -56,7 +61,7 @@ def configure_logging(configuration: Configuration) -> None:
         sdk_logger.addHandler(handler)
 
 
-def _stop_when_parent_ends(runner: TaskRunner) -> None:
+def _stop_when_parent_ends(runner: TaskRunner | AsyncTaskRunner) -> None:
     """A worker whose parent was killed (so never told it to stop) stops by itself."""
     parent = multiprocessing.parent_process()
     if parent is None or parent.sentinel is None:

@@ -16,9 +16,9 @@ with ``poll_count`` one higher, so the worker can pick up where it left off::
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,7 +85,9 @@ class TaskContext:
         self.logs.append(str(line))
 
 
-_current = threading.local()
+# A context variable, not a thread-local: the tasks of an async worker share one thread, and
+# each asyncio task sees its own value.
+_current: ContextVar[TaskContext | None] = ContextVar("conductor_task_context", default=None)
 
 
 def get_task_context() -> TaskContext:
@@ -94,7 +96,7 @@ def get_task_context() -> TaskContext:
     Raises ``RuntimeError`` outside a running task (for example, at import time or in a
     thread the worker started itself).
     """
-    context = getattr(_current, "context", None)
+    context = _current.get()
     if context is None:
         raise RuntimeError(
             "get_task_context() was called outside a running task: call it from the thread "
@@ -105,16 +107,15 @@ def get_task_context() -> TaskContext:
 
 def current_context() -> TaskContext | None:
     """The running task's context, or ``None`` outside a running task."""
-    return getattr(_current, "context", None)
+    return _current.get()
 
 
 @contextmanager
 def running_task(task: Task) -> Iterator[TaskContext]:
     """Makes ``task`` the current task of this thread for the duration of the block."""
-    previous = getattr(_current, "context", None)
     context = TaskContext(task)
-    _current.context = context
+    token = _current.set(context)
     try:
         yield context
     finally:
-        _current.context = previous
+        _current.reset(token)

@@ -79,12 +79,23 @@ class Worker(WorkerInterface):
 
     def call_function(self, task: Task) -> Any:
         """Calls the function with what its signature asks for; awaits a coroutine's result."""
-        if self._calling is None:
-            self._calling = _CallingConvention.of(self.execute_function)
-        returned = self._calling.call(self.execute_function, task)
+        returned = self._call(task)
         if inspect.isawaitable(returned):
             returned = run_awaitable(returned)
         return returned
+
+    async def call_function_async(self, task: Task) -> Any:
+        """``call_function`` for the event loop of an async worker: a coroutine is awaited on
+        the running loop."""
+        returned = self._call(task)
+        if inspect.isawaitable(returned):
+            returned = await returned
+        return returned
+
+    def _call(self, task: Task) -> Any:
+        if self._calling is None:
+            self._calling = _CallingConvention.of(self.execute_function)
+        return self._calling.call(self.execute_function, task)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

@@ -1,0 +1,382 @@
+"""The loop of an ``async def`` worker: one event loop per worker process.
+
+Up to ``thread_count`` tasks await at once (conductor-python 2.0.0's meaning of the setting
+for async workers); no thread per task. As in the threaded ``TaskRunner``:
+
+- the poll loop asks for as many tasks as there is free room (one batch poll, long-polled while
+  nothing is ready) and starts each task as an asyncio task;
+- each asyncio task executes its task, delivers the result with ``update-v2`` and goes on with
+  the next task the server returns with it, until there is none;
+- ``stop()`` ends polling; running tasks finish and deliver within ``drain_timeout`` seconds;
+  a task received while stopping, or still running after the drain, is given back at once
+  (``IN_PROGRESS`` with ``callbackAfterSeconds=0``).
+
+It needs ``aiohttp`` (the ``[async]`` extra); without it, the worker fails at start with the
+install command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from typing import Any
+
+from conductor.client.automator.held_tasks import HeldTasks
+from conductor.client.automator.task_execution import run_task_async
+from conductor.client.configuration.configuration import Configuration
+from conductor.client.event.publisher import EventPublisher, publisher_for
+from conductor.client.event.task_runner_events import (
+    PollCompleted,
+    PollFailure,
+    PollStarted,
+    TaskExecutionCompleted,
+    TaskExecutionFailure,
+    TaskExecutionStarted,
+    TaskUpdateFailure,
+)
+from conductor.client.http.async_task_client import AsyncTaskClient, require_aiohttp
+from conductor.client.http.backoff import Backoff
+from conductor.client.http.errors import ConductorApiError
+from conductor.client.http.models.task import Task
+from conductor.client.http.models.task_result import TaskResult
+from conductor.client.http.models.task_result_status import TaskResultStatus
+from conductor.client.worker.worker_config import WorkerSettings, resolve_worker_settings
+from conductor.client.worker.worker_interface import WorkerInterface
+
+logger = logging.getLogger(__name__)
+
+LONG_POLL_MS = 1000
+DRAIN_TIMEOUT_SECONDS = 20.0
+
+
+def is_async_worker(worker: WorkerInterface) -> bool:
+    """Whether ``worker`` runs ``async def`` code: its function (or the ``__call__`` of the
+    callable object it was given), or a class worker's ``execute``."""
+    function = getattr(worker, "execute_function", None)
+    if function is not None:
+        call_method = type(function).__dict__.get("__call__")
+        return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call_method)
+    return inspect.iscoroutinefunction(type(worker).execute)
+
+
+class AsyncTaskRunner:
+    """Runs an async worker's tasks on one event loop until stopped (see the module doc).
+
+    Arguments are those of ``TaskRunner``, plus ``held`` (the slots the supervising process
+    reads if this one dies) and ``event_listeners``.
+    """
+
+    def __init__(
+        self,
+        worker: WorkerInterface,
+        configuration: Configuration | None = None,
+        *,
+        settings: WorkerSettings | None = None,
+        long_poll_ms: int = LONG_POLL_MS,
+        drain_timeout: float = DRAIN_TIMEOUT_SECONDS,
+        held: HeldTasks | None = None,
+        event_listeners: list[Any] | None = None,
+    ) -> None:
+        require_aiohttp()
+        self.worker = worker
+        self.configuration = configuration or Configuration()
+        self.settings = settings or resolve_worker_settings(
+            worker.get_task_definition_name(), worker.get_arguments()
+        )
+        worker.apply_settings(self.settings)
+        self.capacity = self.settings.thread_count
+        self.long_poll_ms = long_poll_ms
+        self.drain_timeout = drain_timeout
+        self.held = held or HeldTasks(self.capacity, shared=False)
+        self.events: EventPublisher | None = publisher_for(event_listeners)
+        self.client: AsyncTaskClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._abandon: asyncio.Event | None = None
+        self._room: asyncio.Event | None = None
+        self._running: dict[asyncio.Task[None], int] = {}
+        self._poll_backoff = Backoff(f"Worker {self.task_name}: polling", logger)
+        self._stop_requested = False
+
+    @property
+    def task_name(self) -> str:
+        return self.settings.task_name
+
+    @property
+    def busy(self) -> int:
+        return len(self._running)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_requested
+
+    # -- public ------------------------------------------------------------------------------
+
+    def run(self, *, burst: bool = False) -> None:
+        """Runs the event loop until ``stop()`` (or, with ``burst``, until the queue is empty
+        and nothing runs)."""
+        asyncio.run(self.run_async(burst=burst))
+
+    async def run_async(self, *, burst: bool = False) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self._abandon = asyncio.Event()
+        self._room = asyncio.Event()
+        if self._stop_requested:
+            self._stop.set()
+        self.client = AsyncTaskClient(self.configuration, pool_maxsize=self.capacity + 1)
+        logger.info(
+            "Started %s (async, up to %d tasks at once)", self.settings.describe(), self.capacity
+        )
+        try:
+            poller = asyncio.create_task(self._poll_loop(burst))
+            await self._stop.wait()
+            await self._drain(poller)
+        finally:
+            await self.client.close()
+        logger.info("Stopped worker %s", self.task_name)
+
+    def stop(self) -> None:
+        """Stops polling; running tasks finish (bounded by ``drain_timeout``). Thread-safe and
+        safe in a signal handler."""
+        self._stop_requested = True
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(stop.set)
+
+    stop_from_signal = stop
+
+    # -- the poll loop -----------------------------------------------------------------------
+
+    async def _poll_loop(self, burst: bool) -> None:
+        assert self._stop is not None and self._room is not None
+        try:
+            while not self._stop.is_set():
+                if self._is_paused():
+                    await self._sleep(min(max(self.settings.polling_interval_seconds, 0.05), 1.0))
+                    continue
+                free = self.capacity - len(self._running)
+                if free <= 0:
+                    self._room.clear()
+                    await self._first(self._room.wait())
+                    continue
+                received = await self._poll(free, long_poll=not burst)
+                if burst and received == 0 and not self._running:
+                    break
+        except Exception:  # a bug: say so, and stop rather than run without polling
+            logger.exception("Worker %s: the poll loop failed; stopping", self.task_name)
+        finally:
+            self._stop.set()
+
+    async def _poll(self, count: int, *, long_poll: bool) -> int:
+        assert self.client is not None and self._stop is not None
+        timeout_ms = self.long_poll_ms if long_poll else 0
+        events = self.events
+        if events is not None:
+            events.publish(PollStarted(self.task_name, self.settings.worker_id, count))
+        started = time.monotonic()
+        try:
+            tasks = await self.client.batch_poll(
+                self.task_name,
+                worker_id=self.settings.worker_id,
+                domain=self.settings.domain,
+                count=count,
+                timeout_ms=timeout_ms,
+            )
+        except Exception as error:  # the loop survives anything a poll does
+            if events is not None:
+                events.publish(PollFailure(self.task_name, _ms_since(started), error))
+            self._poll_backoff.failed(error)
+            await self._sleep(self._poll_backoff.delay(self._poll_backoff.failures - 1))
+            return 0
+        self._poll_backoff.succeeded()
+        if events is not None:
+            events.publish(PollCompleted(self.task_name, _ms_since(started), len(tasks)))
+        for task in tasks:
+            slot = self.held.claim(task.task_id, task.workflow_instance_id)
+            if self._stop.is_set():
+                await self._give_back(task, "stopping")
+                self.held.release(slot)
+                continue
+            chain = asyncio.create_task(self._chain(task, slot))
+            self._running[chain] = slot
+            chain.add_done_callback(self._chain_done)
+        answered_at_once = time.monotonic() - started < timeout_ms / 2000.0
+        if not tasks and long_poll and (answered_at_once or timeout_ms == 0):
+            await self._sleep(self.settings.polling_interval_seconds)
+        return len(tasks)
+
+    # -- executing ---------------------------------------------------------------------------
+
+    async def _chain(self, task: Task | None, slot: int) -> None:
+        assert self.client is not None and self._stop is not None
+        while task is not None:
+            result = await self._execute(task)
+            try:
+                next_task = await self.client.deliver(result, stop=self._abandon)
+            except ConductorApiError as error:
+                self._update_failed(task, result, error)
+                return
+            if next_task is None:
+                return
+            self.held.replace(slot, next_task.task_id, next_task.workflow_instance_id)
+            if self._stop.is_set() or self._is_paused():
+                await self._give_back(next_task, "stopping" if self._stop.is_set() else "paused")
+                return
+            task = next_task
+
+    async def _execute(self, task: Task) -> TaskResult:
+        events = self.events
+        if events is None:
+            return (await run_task_async(self.worker, task, self.settings.worker_id))[0]
+        events.publish(
+            TaskExecutionStarted(
+                self.task_name,
+                task.task_id or "",
+                self.settings.worker_id,
+                task.workflow_instance_id,
+            )
+        )
+        started = time.monotonic()
+        result, error = await run_task_async(self.worker, task, self.settings.worker_id)
+        self._publish_execution(task, result, error, _ms_since(started))
+        return result
+
+    def _publish_execution(
+        self, task: Task, result: TaskResult, error: BaseException | None, duration_ms: float
+    ) -> None:
+        assert self.events is not None
+        worker_id = self.settings.worker_id
+        if error is not None:
+            self.events.publish(
+                TaskExecutionFailure(
+                    self.task_name,
+                    task.task_id or "",
+                    worker_id,
+                    task.workflow_instance_id,
+                    error,
+                    duration_ms,
+                )
+            )
+            return
+        self.events.publish(
+            TaskExecutionCompleted(
+                self.task_name,
+                task.task_id or "",
+                worker_id,
+                task.workflow_instance_id,
+                duration_ms,
+                _output_size(result),
+            )
+        )
+
+    def _update_failed(self, task: Task, result: TaskResult, error: ConductorApiError) -> None:
+        if self.events is not None:
+            self.events.publish(
+                TaskUpdateFailure(
+                    self.task_name,
+                    task.task_id or "",
+                    self.settings.worker_id,
+                    task.workflow_instance_id,
+                    error,
+                    0,
+                    result,
+                )
+            )
+
+    def _chain_done(self, chain: asyncio.Task[None]) -> None:
+        slot = self._running.pop(chain, -1)
+        self.held.release(slot)
+        if not chain.cancelled() and chain.exception() is not None:
+            logger.error(
+                "Worker %s: a task chain failed", self.task_name, exc_info=chain.exception()
+            )
+        if self._room is not None:
+            self._room.set()
+
+    async def _give_back(self, task: Task, why: str) -> None:
+        assert self.client is not None
+        logger.debug("Worker %s (%s): giving task %s back", self.task_name, why, task.task_id)
+        result = TaskResult(
+            task_id=task.task_id,
+            workflow_instance_id=task.workflow_instance_id,
+            worker_id=self.settings.worker_id,
+            status=TaskResultStatus.IN_PROGRESS,
+            callback_after_seconds=0,
+        )
+        try:
+            await self.client.deliver(result, stop=self._abandon)
+        except ConductorApiError as error:  # best effort: the server's timeouts recover it
+            logger.warning(
+                "Worker %s: could not give task %s back: %s", self.task_name, task.task_id, error
+            )
+
+    # -- stopping ----------------------------------------------------------------------------
+
+    async def _drain(self, poller: asyncio.Task[None]) -> None:
+        assert self._abandon is not None
+        deadline = time.monotonic() + self.drain_timeout
+        running = list(self._running)
+        if running:
+            _, pending = await asyncio.wait(running, timeout=self.drain_timeout)
+            if pending:
+                await self._abandon_running(pending)
+        # A poll in flight may still bring tasks: wait for it (one long poll at most), and
+        # give back what it brings.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(poller, max(0.1, deadline - time.monotonic()))
+        self._abandon.set()
+
+    async def _abandon_running(self, pending: set[asyncio.Task[None]]) -> None:
+        logger.warning(
+            "Worker %s: %d task(s) still running after %.0f s; giving them back to the server",
+            self.task_name,
+            len(pending),
+            self.drain_timeout,
+        )
+        tasks = self.held.held()
+        for chain in pending:
+            chain.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task_id, workflow_id in tasks:
+            await self._give_back(
+                Task(task_id=task_id, workflow_instance_id=workflow_id), "stopping"
+            )
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _is_paused(self) -> bool:
+        if self.settings.sources.get("paused") not in ("argument", "default"):
+            return self.settings.paused
+        return bool(self.worker.paused())
+
+    async def _sleep(self, seconds: float) -> None:
+        await self._first(asyncio.sleep(seconds))
+
+    async def _first(self, awaitable: Any) -> None:
+        """Awaits ``awaitable``, or less if the runner is asked to stop meanwhile."""
+        assert self._stop is not None
+        waiter = asyncio.ensure_future(awaitable)
+        stopper = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for future in (waiter, stopper):
+                future.cancel()
+
+
+def _ms_since(started: float) -> float:
+    return (time.monotonic() - started) * 1000.0
+
+
+def _output_size(result: TaskResult) -> int | None:
+    import json
+
+    try:
+        return len(json.dumps(result.output_data))
+    except (TypeError, ValueError):
+        return None
