@@ -106,3 +106,18 @@ def test_without_aiohttp_it_fails_at_start_with_the_install_command(monkeypatch)
         AsyncClientUnavailableError, match=r"pip install 'conductor-workers\[async\]'"
     ):
         AsyncTaskRunner(Worker("a", slow_echo))
+
+
+async def double(task: Task) -> dict[str, int]:
+    await asyncio.sleep(0.01)
+    return {"doubled": 2 * task.input_data["n"]}
+
+
+def test_task_handler_runs_an_async_worker_in_its_own_process(server) -> None:
+    from harness.workers import run_workers
+
+    ids = [server.enqueue("double", input={"n": n})[0] for n in range(20)]
+    with run_workers([Worker("double", double, thread_count=10)], server.url) as workers:
+        tasks = server.wait_done(ids, timeout=20)
+        workers.check_alive()
+    assert [t["outputData"]["doubled"] for t in tasks] == [2 * n for n in range(20)]
