@@ -7,6 +7,7 @@ A workflow's next task comes through :func:`schedule`; a retry through :func:`ne
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any
 
@@ -25,10 +26,7 @@ def schedule(state: EngineState, workflow: Workflow, workflow_task: WorkflowTask
     """Queue the task of ``workflow_task`` in ``workflow``: its input evaluated now, its
     domain resolved now, pollable after the task's start delay."""
     task_def = workflow_task.task_definition or state.task_def(workflow_task.name)
-    task_input = evaluate(workflow_task.input_parameters, expression_context(state, workflow))
-    for key, value in task_def.input_template.items():
-        if task_input.get(key) is None:
-            task_input[key] = value
+    task_id = str(uuid.uuid4())
     now = state.now_ms()
     task = new_task(
         state,
@@ -38,9 +36,10 @@ def schedule(state: EngineState, workflow: Workflow, workflow_task: WorkflowTask
         workflow=workflow,
         workflow_task=workflow_task,
         reference_task_name=workflow_task.task_reference_name,
-        input_data=task_input,
+        input_data=task_input(state, workflow, workflow_task.input_parameters, task_def, task_id),
         domain=resolve_domain(workflow.task_to_domain, workflow_task.name, state.has_active_worker),
         now=now,
+        task_id=task_id,
     )
     task.start_delay_in_seconds = workflow_task.start_delay
     state.enqueue(task, now + workflow_task.start_delay * 1000)
@@ -59,10 +58,11 @@ def new_task(
     input_data: dict[str, Any],
     domain: str | None,
     now: int,
+    task_id: str | None = None,
 ) -> Task:
     """A SCHEDULED task, recorded (and appended to its workflow) but not queued yet."""
     task = Task(
-        task_id=str(uuid.uuid4()),
+        task_id=task_id or str(uuid.uuid4()),
         task_type=task_type,
         status="SCHEDULED",
         reference_task_name=reference_task_name,
@@ -122,12 +122,36 @@ def enqueue_adhoc_tasks(
     return ids
 
 
+def task_input(
+    state: EngineState,
+    workflow: Workflow,
+    input_parameters: dict[str, Any],
+    task_def: TaskDef | None,
+    task_id: str | None,
+) -> dict[str, Any]:
+    """A task's input as Conductor computes it when scheduling: the definition's
+    ``inputTemplate`` fills keys the parameters lack, every expression is evaluated
+    (``${CPEWF_TASK_ID}`` is ``task_id``), and a key that comes out null takes the template's
+    value as written."""
+    template = task_def.input_template if task_def is not None else {}
+    parameters = {**template, **input_parameters}
+    resolved: dict[str, Any] = evaluate(parameters, expression_context(state, workflow), task_id)
+    for key, value in resolved.items():
+        if value is None and key in template:
+            resolved[key] = copy.deepcopy(template[key])
+    return resolved
+
+
 def expression_context(state: EngineState, workflow: Workflow) -> dict[str, Any]:
     """What ``${...}`` expressions of ``workflow`` see: each task by reference name (its
-    latest attempt) and the workflow itself."""
+    latest attempt; a task inside a loop by its name without the ``__N`` suffix) and the
+    workflow itself."""
     context: dict[str, Any] = {}
     for task_id in workflow.task_ids:  # in order, so the latest attempt of a ref wins
         task = state.tasks[task_id]
-        context[task.reference_task_name] = task.expression_view()
+        name = task.reference_task_name
+        if task.iteration > 0:
+            name = name.rpartition("__")[0] or name
+        context[name] = task.expression_view()
     context["workflow"] = workflow.expression_view()
     return context
