@@ -21,7 +21,15 @@ import time
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from fake_server.engine import inspection, polling, results, scheduling, timeouts, workflows
+from fake_server.engine import (
+    diagnosis,
+    inspection,
+    polling,
+    results,
+    scheduling,
+    timeouts,
+    workflows,
+)
 from fake_server.engine.clock import Clock, SystemClock
 from fake_server.engine.definitions import WorkflowDef, parse_task_def, parse_workflow_def
 from fake_server.engine.errors import ConflictError, NotFoundError, invalid
@@ -332,3 +340,8 @@ class Engine:
     def snapshot(self) -> dict[str, Any]:
         """Everything the engine holds, as JSON."""
         return inspection.snapshot(self._state)
+
+    @_synchronized
+    def diagnose(self) -> dict[str, Any]:
+        """The tasks that are not moving, and why (see :mod:`.diagnosis`)."""
+        return diagnosis.diagnose(self._state)
