@@ -13,71 +13,40 @@ from typing import Any
 
 from fake_server.wsgi import BACKENDS, CLI_BACKEND
 from harness.argtypes import non_negative_float, positive_float, positive_int
-from harness.bench.figures import parse_counts
-from harness.bench.runs import TaskBody
-from harness.bench.suite import PARTS, BenchConfig
+from harness.bench.output import INSTALL_HINT
 
 DESCRIPTION = """\
 Measures this project's worker SDK against the fake Conductor server (in its own process):
 throughput draining a pre-loaded queue (N worker processes x thread_count, from the server's
 own timestamps), pick-up latency and CPU of idle workers, resident memory per worker process,
-the servers' capacity (the fake server beside a bare Flask route on the same WSGI server) and
+the servers' capacity (the fake server beside a bare Flask route on the same HTTP server) and
 a plain client loop as the one-machine ceiling. With --compare-python, the same runs with
 another Python environment's SDK, alternating, and the ratios. Prints tables and the targets;
 --json and --plot write the figures and a chart."""
-
-DEFAULTS: dict[str, Any] = {
-    "processes": "1,2,4",
-    "threads": "10",
-    "reference": "4x10",
-    "tasks": 6000,  # a drain of 2 s or more at ~3,000 tasks/s: start-up is a small part of it
-    "repeat": 3,
-    "latency_samples": 100,
-    "latency_gap_ms": 50.0,
-    "idle_seconds": 5.0,
-    "capacity_seconds": 3.0,
-    "settle_seconds": 2.0,
-}
-QUICK: dict[str, Any] = {
-    "processes": "1,2",
-    "threads": "4",
-    "reference": "2x4",
-    "tasks": 300,
-    "repeat": 1,
-    "latency_samples": 10,
-    "latency_gap_ms": 30.0,
-    "idle_seconds": 1.0,
-    "capacity_seconds": 1.0,
-    "settle_seconds": 0.5,
-}
+PARTS = ("throughput", "ceiling", "latency", "capacity")
 
 
-def _counts(what: str) -> Callable[[str], str]:
-    def parse(text: str) -> str:
+def counts(text: str) -> list[int]:
+    """``"1,2,4"`` -> ``[1, 2, 4]``: positive whole numbers, in the order given, no repeats."""
+    values: list[int] = []
+    for part in text.split(","):
         try:
-            parse_counts(text, what)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-        return text
-
-    return parse
-
-
-def _parts(text: str) -> tuple[str, ...]:
-    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
-    unknown = [part for part in chosen if part not in PARTS]
-    if unknown or not chosen:
-        raise argparse.ArgumentTypeError(
-            f"{', '.join(unknown) or repr(text)}: choose among {', '.join(PARTS)}"
-        )
-    return chosen
+            value = int(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{part.strip()!r} in {text!r} is not a whole number "
+                "(give a comma-separated list such as 1,2,4)"
+            ) from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{value} in {text!r} is not at least 1")
+        values += [value] if value not in values else []
+    return values
 
 
-def parse_point(text: str) -> tuple[int, int]:
+def point(text: str) -> tuple[int, int]:
     """``"4x10"`` -> ``(4, 10)``: processes x threads."""
-    parts = text.lower().split("x")
     try:
-        processes, threads = (int(part) for part in parts)
+        processes, threads = (int(part) for part in text.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not PROCESSESxTHREADS (e.g. 4x10)") from None
     if processes < 1 or threads < 1:
@@ -85,169 +54,95 @@ def parse_point(text: str) -> tuple[int, int]:
     return processes, threads
 
 
-def interpreter_path(text: str) -> str:
+def parts(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [part for part in chosen if part not in PARTS]
+    if unknown or not chosen:
+        choices = ", ".join(PARTS)
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or repr(text)}: choose among {choices}"
+        )
+    return chosen
+
+
+def interpreter(text: str) -> str:
     """An interpreter as an absolute path (the worker sides run in another folder). A venv's
     python is a symlink, which must not be resolved: it is what makes the venv apply."""
-    if os.sep in text:
-        return os.path.abspath(text)
-    return shutil.which(text) or text
+    return os.path.abspath(text) if os.sep in text else shutil.which(text) or text
+
+
+# The type of each option that has one, its default and its --quick default (None: the same),
+# as typed on the command line; they are filled in after parsing (``settings``).
+VALUES: dict[str, tuple[Callable[[str], Any], str | None, str | None]] = {
+    "processes": (counts, "1,2,4", "1,2"),
+    "threads": (counts, "10", "4"),
+    "reference": (point, "4x10", "2x4"),
+    "tasks": (positive_int, "6000", "300"),  # a drain of 2 s or more at ~3,000 tasks/s
+    "task_ms": (non_negative_float, "0", None),
+    "cpu_ms": (non_negative_float, "0", None),
+    "repeat": (positive_int, "3", "1"),
+    "compare_python": (interpreter, None, None),
+    "only": (parts, ",".join(PARTS), None),
+    "soak": (positive_float, None, None),
+    "latency_samples": (positive_int, "100", "10"),
+    "latency_gap_ms": (non_negative_float, "50", "30"),
+    "idle_seconds": (positive_float, "5", "1"),
+    "settle_seconds": (non_negative_float, "2", "0.5"),
+    "capacity_seconds": (positive_float, "3", "1"),
+    "soak_sample_seconds": (positive_float, "10", None),
+    "drain_timeout": (positive_float, "600", None),
+    "server_threads": (positive_int, None, None),
+}
+HELP = {
+    "what runs": (
+        ("--processes", "LIST", "worker processes to sweep, e.g. 1,2,4,8"),
+        ("--threads", "LIST", "thread_count of each worker, a list too"),
+        ("--reference", "PxT", "the point of the latency, idle, capacity and target figures"),
+        ("--tasks", "M", "tasks pre-loaded per drain"),
+        ("--task-ms", "MS", "each task sleeps this long (like I/O)"),
+        ("--cpu-ms", "MS", "each task keeps a CPU busy this long"),
+        ("--repeat", "R", "runs per figure, medians reported"),
+        ("--compare-python", "PATH", "also run the SDK of this interpreter (another venv's)"),
+        ("--only", "PARTS", "measure only these, comma-separated (latency: with idle cost)"),
+        ("--soak", "MINUTES", "then a steady load this long, sampling the workers' RSS"),
+    ),
+    "measurement details": (
+        ("--latency-samples", "K", "tasks timed one at a time"),
+        ("--latency-gap-ms", "MS", "mean idle pause before each of them"),
+        ("--idle-seconds", "S", "idle CPU window"),
+        ("--settle-seconds", "S", "pause after start-up before the idle window"),
+        ("--capacity-seconds", "S", "length of each capacity run"),
+        ("--soak-sample-seconds", "S", "RSS sampling period of the soak"),
+        ("--drain-timeout", "S", "give up a drain after this long"),
+        ("--server-threads", "N", "request threads of the fake server (default: its own)"),
+    ),
+    "output": (
+        ("--json", "FILE", "write every figure and the setup here"),
+        ("--plot", "FILE", "draw throughput against processes as a PNG (needs matplotlib)"),
+        ("--report", "FILE", "run nothing: print a run that --json saved again (and --plot it)"),
+        ("--workdir", "DIR", "keep the worker sides' logs here (default: a temporary folder)"),
+    ),
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    def default(name: str) -> str:
-        return f"default {DEFAULTS[name]}, --quick {QUICK[name]}"
-
-    sweep = parser.add_argument_group("what runs")
-    sweep.add_argument(
-        "--processes",
-        type=_counts("--processes"),
-        metavar="LIST",
-        help=f"worker processes to sweep, e.g. 1,2,4,8 ({default('processes')})",
+    groups = {name: parser.add_argument_group(name) for name in HELP}
+    for group, options in HELP.items():
+        for flag, metavar, help in options:
+            kind, default, quick = VALUES.get(flag[2:].replace("-", "_"), (str, None, None))
+            if default is not None:
+                help += f" (default {default}{f', --quick {quick}' if quick else ''})"
+            groups[group].add_argument(flag, type=kind, metavar=metavar, help=help)
+    groups["what runs"].add_argument(
+        "--quick", action="store_true", help="a tiny run (seconds): small sweep, few tasks"
     )
-    sweep.add_argument(
-        "--threads",
-        type=_counts("--threads"),
-        metavar="LIST",
-        help=f"thread_count of each worker, a list too ({default('threads')})",
-    )
-    sweep.add_argument(
-        "--reference",
-        type=parse_point,
-        metavar="PxT",
-        help="the point where latency, idle cost, memory, capacity and the "
-        f"targets are measured; always in the sweep ({default('reference')})",
-    )
-    sweep.add_argument(
-        "--tasks",
-        type=positive_int,
-        metavar="M",
-        help=f"tasks pre-loaded per drain ({default('tasks')})",
-    )
-    sweep.add_argument(
-        "--task-ms",
-        type=non_negative_float,
-        default=0.0,
-        metavar="MS",
-        help="each task sleeps this long (like I/O); default 0: trivial task",
-    )
-    sweep.add_argument(
-        "--cpu-ms",
-        type=non_negative_float,
-        default=0.0,
-        metavar="MS",
-        help="each task keeps a CPU busy this long; default 0",
-    )
-    sweep.add_argument(
-        "--repeat",
-        type=positive_int,
-        metavar="R",
-        help=f"runs per figure, medians reported ({default('repeat')})",
-    )
-    sweep.add_argument(
-        "--compare-python",
-        metavar="PATH",
-        help="also run the other SDK installed for this interpreter (e.g. "
-        "/work/official-venv/bin/python with conductor-python==2.0.0)",
-    )
-    sweep.add_argument(
-        "--only",
-        type=_parts,
-        metavar="PARTS",
-        help="measure only these, comma-separated, of: "
-        + ", ".join(PARTS)
-        + " (default: all; latency includes the idle cost)",
-    )
-    sweep.add_argument(
-        "--quick",
-        action="store_true",
-        help="a tiny run (seconds): small sweep, few tasks, one repeat",
-    )
-    sweep.add_argument(
-        "--soak",
-        type=positive_float,
-        metavar="MINUTES",
-        help="afterwards, keep a steady load this long at the reference point "
-        "and sample each worker process's RSS",
-    )
-    details = parser.add_argument_group("measurement details")
-    details.add_argument(
-        "--latency-samples",
-        type=positive_int,
-        metavar="K",
-        help=f"tasks timed one at a time ({default('latency_samples')})",
-    )
-    details.add_argument(
-        "--latency-gap-ms",
-        type=non_negative_float,
-        metavar="MS",
-        help=f"mean idle pause before each of them ({default('latency_gap_ms')})",
-    )
-    details.add_argument(
-        "--idle-seconds",
-        type=positive_float,
-        metavar="S",
-        help=f"idle CPU window ({default('idle_seconds')})",
-    )
-    details.add_argument(
-        "--settle-seconds",
-        type=non_negative_float,
-        metavar="S",
-        help=f"pause after start-up before the idle window ({default('settle_seconds')})",
-    )
-    details.add_argument(
-        "--capacity-seconds",
-        type=positive_float,
-        metavar="S",
-        help=f"length of each capacity run ({default('capacity_seconds')})",
-    )
-    details.add_argument(
-        "--soak-sample-seconds",
-        type=positive_float,
-        default=10.0,
-        metavar="S",
-        help="RSS sampling period of the soak (default 10)",
-    )
-    details.add_argument(
-        "--drain-timeout",
-        type=positive_float,
-        default=600.0,
-        metavar="S",
-        help="give up a drain after this long (default 600)",
-    )
-    details.add_argument(
-        "--server-threads",
-        type=positive_int,
-        default=None,
-        metavar="N",
-        help="request threads of the fake server (default: the server's own default)",
-    )
-    details.add_argument(
+    groups["measurement details"].add_argument(
         "--server-wsgi",
         choices=BACKENDS,
         default=CLI_BACKEND,
-        help="WSGI server under the fake server and the bare Flask route (default: %(default)s, "
-        "the one that costs the least CPU per request)",
+        help="HTTP server under the fake server and the bare Flask route (default: %(default)s)",
     )
-    output = parser.add_argument_group("output")
-    output.add_argument("--json", metavar="FILE", help="write every figure and the setup here")
-    output.add_argument(
-        "--plot",
-        metavar="FILE",
-        help="draw throughput against processes as a PNG (needs matplotlib: "
-        "pip install -e '.[bench]')",
-    )
-    output.add_argument(
-        "--report",
-        metavar="FILE",
-        help="run nothing: print the tables (and --plot, --json) again from a file that --json "
-        "wrote, with this version's summary",
-    )
-    output.add_argument(
-        "--workdir",
-        metavar="DIR",
-        help="keep the worker sides' logs here (default: a temporary folder)",
-    )
-    output.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    groups["output"].add_argument("--no-progress", action="store_true", help="no progress line")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -256,81 +151,62 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def config_from_args(args: argparse.Namespace) -> BenchConfig:
-    chosen = QUICK if args.quick else DEFAULTS
-
-    def value(name: str) -> Any:
-        given = getattr(args, name)
-        return chosen[name] if given is None else given
-
-    return BenchConfig(
-        processes=parse_counts(value("processes"), "--processes"),
-        threads=parse_counts(value("threads"), "--threads"),
-        reference=args.reference or parse_point(chosen["reference"]),
-        tasks=value("tasks"),
-        body=TaskBody(sleep_ms=args.task_ms, cpu_ms=args.cpu_ms),
-        repeat=value("repeat"),
-        compare_python=interpreter_path(args.compare_python) if args.compare_python else None,
-        latency_samples=value("latency_samples"),
-        latency_gap_ms=value("latency_gap_ms"),
-        idle_seconds=value("idle_seconds"),
-        settle_seconds=value("settle_seconds"),
-        capacity_seconds=value("capacity_seconds"),
-        soak_minutes=args.soak,
-        soak_sample_seconds=args.soak_sample_seconds,
-        drain_timeout=args.drain_timeout,
-        server_threads=args.server_threads,
-        server_wsgi=args.server_wsgi,
-        workdir=Path(args.workdir) if args.workdir else None,
-        parts=args.only or PARTS,
-    )
+def settings(args: argparse.Namespace) -> argparse.Namespace:
+    """The parsed arguments with the defaults of a plain or a --quick run filled in."""
+    for name, (kind, default, quick) in VALUES.items():
+        if getattr(args, name) is None and default is not None:
+            setattr(args, name, kind(quick if args.quick and quick else default))
+    return args
 
 
 def run(args: argparse.Namespace) -> int:
     """Runs the benchmark the parsed arguments describe (or re-reports a saved one); 1 when a
     run failed, 2 for unusable arguments, else 0."""
-    from harness.bench import procs, suite, summary
-    from harness.bench.progress import Progress
+    from harness.bench.summary import build_document
+
+    def error(message: str) -> int:
+        print(f"error: {message}", file=sys.stderr)
+        return 2
 
     if args.plot:
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            print(f"error: --plot needs matplotlib: {procs.INSTALL_HINT}", file=sys.stderr)
-            return 2
+            return error(f"--plot needs matplotlib: {INSTALL_HINT}")
     if args.report:
         try:
             saved = json.loads(Path(args.report).read_text())
-            document = summary.build_document(saved["setup"], saved["runs"], saved["soak"])
-        except (OSError, ValueError, KeyError) as error:
-            print(f"error: --report {args.report}: not a saved benchmark: {error}", file=sys.stderr)
-            return 2
+            document = build_document(saved["setup"], saved["runs"], saved["soak"])
+        except (OSError, ValueError, KeyError, TypeError) as problem:
+            return error(f"--report {args.report}: not a saved benchmark: {problem!r}")
         return _output(document, args)
-    procs.psutil_module()  # fail now, with the fix, rather than after the first run
-    config = config_from_args(args)
-    if config.compare_python:
+    try:
+        from harness.bench import runs
+    except ImportError as missing:
+        return error(f"the benchmark needs {missing.name}, which is not installed: {INSTALL_HINT}")
+    from harness.bench.output import Progress
+
+    args = settings(args)
+    if args.compare_python:
         try:
-            found = suite.check_python(config.compare_python)
-        except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        print(f"comparing with {config.compare_python}: Python {found}", file=sys.stderr)
-    progress = Progress(suite.count_steps(config), enabled=not args.no_progress)
-    document = suite.run_suite(
-        config, progress=progress, log=lambda line: print(line, file=sys.stderr)
-    )
+            found = runs.check_python(args.compare_python)
+        except ValueError as problem:
+            return error(str(problem))
+        print(f"comparing with {args.compare_python}: {found}", file=sys.stderr)
+    progress = Progress(runs.count_steps(args), enabled=not args.no_progress)
+    document = runs.run_suite(args, progress, log=lambda line: print(line, file=sys.stderr))
     return _output(document, args)
 
 
 def _output(document: dict[str, Any], args: argparse.Namespace) -> int:
-    from harness.bench import plot, tables
+    from harness.bench.output import render, write_plot
 
-    print(tables.render(document))
+    print(render(document))
     if args.json:
         Path(args.json).write_text(json.dumps(document, indent=2) + "\n")
         print(f"\nfigures written to {args.json}")
     if args.plot:
-        print(f"chart written to {plot.write_plot(document, args.plot)}")
+        print(f"chart written to {write_plot(document, args.plot)}")
     return 1 if document["errors"] else 0
 
 

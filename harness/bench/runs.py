@@ -1,197 +1,174 @@
-"""One measurement each: a drain (throughput), a quiet run (idle CPU, then pick-up latency),
-a capacity run (request rate of a plain client loop), a soak (memory over time).
+"""The runs of the benchmark and their order: drains (throughput), quiet runs (idle CPU, then
+pick-up latency), capacity runs (a plain loop's request rate), the soak (memory over time).
 
-Every run starts its own worker side (an SDK through ``worker_main.py``, or the plain client
-loop ``raw_main.py``) against the benchmark's fake server, waits until each of its processes
-has polled, measures, and stops it again, so runs are independent of one another.
+All runs share one fake server (its own process), reset between runs. Every run starts its own
+worker side (an SDK through ``worker_main.py``, or the plain loop ``raw_main.py``), waits until
+each of its processes has polled, measures, and stops it again. For each repeat, every sweep
+point is drained by each SDK in turn (the order alternates from one repeat to the next, so a
+drift of the shared machine's load hits both alike) and by the plain loop; then, at the
+reference point, the quiet runs and the capacity runs. A failed run is recorded with its error
+and left out of the medians.
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime
+import json
+import os
+import platform
 import random
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from harness.admin import AdminClient
-from harness.bench import figures, procs
+from fake_server.wsgi import DEFAULT_THREADS
+from harness.bench import procs, summary
+from harness.bench.output import Progress
+from harness.bench.procs import Child, ChildError
+from harness.bench.summary import CEILING, OTHER, OURS, MeasurementError
 from harness.server import ServerHandle
-from harness.waiting import wait_until
+from harness.waiting import WaitTimeout, wait_until
 
 HERE = Path(__file__).resolve().parent
-WORKER_SCRIPT = HERE / "worker_main.py"
-RAW_SCRIPT = HERE / "raw_main.py"
 TASK_TYPE = "bench_task"
-# Time for a freshly started worker side to finish starting (imports, pools, first polls)
-# before its idle CPU is measured.
-SETTLE_SECONDS = 2.0
 CAPACITY_QUEUE = 50_000
+PASSED_TO_WORKERS = (
+    "Worker(task_definition_name, execute_function, worker_id=<distinct per process>, "
+    "thread_count=T) and TaskHandler(workers=..., configuration=Configuration("
+    "server_api_url=URL)); every other setting is the SDK's default"
+)
 
 
 @dataclass(frozen=True)
-class TaskBody:
-    """What each task does: return at once, or sleep and/or keep a CPU busy (milliseconds)."""
+class Side:
+    """Who runs the tasks: an SDK under some interpreter, or the plain loop."""
 
-    sleep_ms: float = 0.0
-    cpu_ms: float = 0.0
-
-    def task_input(self) -> dict[str, float]:
-        body = {}
-        if self.sleep_ms:
-            body["sleep_ms"] = self.sleep_ms
-        if self.cpu_ms:
-            body["cpu_ms"] = self.cpu_ms
-        return body
-
-    def describe(self) -> str:
-        parts = []
-        if self.sleep_ms:
-            parts.append(f"sleeps {self.sleep_ms:g} ms")
-        if self.cpu_ms:
-            parts.append(f"busy {self.cpu_ms:g} ms CPU")
-        return ", ".join(parts) if parts else "trivial (returns at once)"
-
-
-@dataclass(frozen=True)
-class WorkerSide:
-    """Who runs the tasks: an SDK under some interpreter, or the plain client loop."""
-
-    key: str  # short name used in worker ids and the JSON
+    key: str  # its name in worker ids and the JSON
     python: str
-    raw_protocol: str | None = None  # None: an SDK through worker_main.py
-    raw_client: str = "requests"  # the plain loop's HTTP client: requests or http.client
+    script: str = "worker_main.py"
 
-    @property
-    def is_sdk(self) -> bool:
-        return self.raw_protocol is None
-
-    def command(self, url: str, processes: int, threads: int, id_prefix: str) -> list[str]:
-        script = WORKER_SCRIPT if self.is_sdk else RAW_SCRIPT
-        command = [
-            self.python,
-            str(script),
-            "--url",
-            url,
-            "--task",
-            TASK_TYPE,
-            "--processes",
-            str(processes),
-            "--threads",
-            str(threads),
-            "--id-prefix",
-            id_prefix,
+    def command(self, url: str, processes: int, threads: int, prefix: str) -> list[str]:
+        return [
+            *(self.python, str(HERE / self.script), "--url", url, "--task", TASK_TYPE),
+            *("--processes", str(processes), "--threads", str(threads), "--id-prefix", prefix),
         ]
-        if self.raw_protocol:
-            command += ["--protocol", self.raw_protocol, "--client", self.raw_client]
-        return command
+
+
+def sdk_sides(settings: argparse.Namespace, repeat: int) -> list[Side]:
+    """This SDK and the other one, if any, in the order of this repeat."""
+    sides = [Side(OURS, sys.executable)]
+    if settings.compare_python:
+        sides.append(Side(OTHER, settings.compare_python))
+    return sides if repeat % 2 == 0 else sides[::-1]
+
+
+CEILING_SIDE = Side(CEILING, sys.executable, "raw_main.py")
+
+
+def points(settings: argparse.Namespace) -> list[tuple[int, int]]:
+    """The sweep (every processes x threads), with the reference point in it."""
+    sweep = {(p, t) for t in settings.threads for p in settings.processes} | {settings.reference}
+    return sorted(sweep, key=lambda point: (point[1], point[0]))
+
+
+def task_input(settings: argparse.Namespace) -> dict[str, float]:
+    """What each task does (``worker_main.bench_task``): sleep and/or keep a CPU busy."""
+    return {k: v for k, v in (("sleep_ms", settings.task_ms), ("cpu_ms", settings.cpu_ms)) if v}
+
+
+def describe_task(body: dict[str, float]) -> str:
+    parts = [f"sleeps {body['sleep_ms']:g} ms"] if "sleep_ms" in body else []
+    parts += [f"busy {body['cpu_ms']:g} ms CPU"] if "cpu_ms" in body else []
+    return ", ".join(parts) or "trivial (returns at once)"
 
 
 @dataclass
-class RunningSide:
+class Running:
     """A started worker side: its child process and what its ready line said."""
 
-    child: procs.Child
-    worker_ids: list[str]
-    ready: dict[str, Any] = field(default_factory=dict)
-    ready_seconds: float = 0.0
+    child: Child
+    ready: dict[str, Any]
+    startup_seconds: float = 0.0
 
     @property
-    def worker_pids(self) -> list[int]:
-        return list(self.ready.get("workers") or [])
-
-    def tree(self) -> list[int]:
-        return procs.process_tree(self.child.pid)
+    def pids(self) -> list[int]:
+        """The worker processes (the whole tree when the side does not say which)."""
+        return list(self.ready.get("workers") or []) or procs.process_tree(self.child.pid)
 
 
-class BenchContext:
-    """The fake server of a benchmark (its own process), a work folder for logs, and helpers
-    shared by every run."""
+class Bench:
+    """The fake server of a benchmark (its own process), the folder for the children's logs,
+    and the runs."""
 
-    def __init__(
-        self,
-        workdir: Path | None = None,
-        *,
-        drain_timeout: float = 600.0,
-        server_threads: int | None = None,
-        server_wsgi: str | None = None,
-    ) -> None:
-        self._tempdir = None if workdir else tempfile.TemporaryDirectory(prefix="conductor-bench-")
-        self.workdir = workdir or Path(self._tempdir.name)  # type: ignore[union-attr]
+    def __init__(self, settings: argparse.Namespace) -> None:
+        self.settings = settings
+        self.body = task_input(settings)
+        self._tempdir = tempfile.TemporaryDirectory(prefix="conductor-bench-")
+        self.workdir = Path(settings.workdir or self._tempdir.name)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.drain_timeout = drain_timeout
-        self.server = ServerHandle(mode="subprocess", threads=server_threads, backend=server_wsgi)
-        self.server_wsgi = self.server.backend
-        self._launches = 0
-        self.server_pid: int | None = None
-        self.flask: procs.Child | None = None
+        self.server = ServerHandle(
+            mode="subprocess", threads=settings.server_threads, backend=settings.server_wsgi
+        )
+        self.flask: Child | None = None
+        self.launches = 0
 
-    def __enter__(self) -> BenchContext:
+    def __enter__(self) -> Bench:
         self.server.start()
-        self.server_pid = self.server.pid
+        self.admin = self.server.admin
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self.flask is not None:
             self.flask.process.terminate()
             self.flask.stop(timeout=10)
-            self.flask = None
         self.server.stop()
-        if self._tempdir is not None:
-            self._tempdir.cleanup()
+        self._tempdir.cleanup()
 
-    @property
-    def url(self) -> str:
-        return self.server.url
+    def server_cpu(self, server: Child | None = None) -> float:
+        """CPU seconds used so far by the fake server (or by the server ``server``)."""
+        pid = server.pid if server else self.server.pid
+        return procs.cpu_seconds([pid]) if pid else 0.0
 
-    @property
-    def admin(self) -> AdminClient:
-        return self.server.admin
-
-    def next_prefix(self, side: WorkerSide) -> str:
-        self._launches += 1
-        return f"{side.key}-{self._launches}"
-
-    def server_cpu(self) -> float:
-        return procs.cpu_seconds([self.server_pid]) if self.server_pid else 0.0
+    def start(
+        self, side: Side, processes: int, threads: int, *extra: str, url: str = ""
+    ) -> tuple[Child, str]:
+        self.launches += 1
+        prefix = f"{side.key}-{self.launches}"
+        command = side.command(url or self.server.url, processes, threads, prefix) + list(extra)
+        # In the work folder, no worker.ini of the developer's is read.
+        env = procs.clean_environment()
+        return Child(command, self.workdir / f"{prefix}.log", cwd=self.workdir, env=env), prefix
 
     @contextmanager
-    def workers(self, side: WorkerSide, processes: int, threads: int) -> Iterator[RunningSide]:
+    def workers(self, side: Side, processes: int, threads: int) -> Iterator[Running]:
         """Starts the worker side and waits until every process of it has polled."""
-        prefix = self.next_prefix(side)
         started = time.monotonic()
-        child = procs.Child(
-            side.command(self.url, processes, threads, prefix),
-            log_path=self.workdir / f"{prefix}.log",
-            cwd=self.workdir,  # no worker.ini of the developer's is read
-            env=procs.clean_environment(),
-        )
+        child, prefix = self.start(side, processes, threads)
         try:
-            running = RunningSide(
-                child=child,
-                worker_ids=[f"{prefix}-{index + 1}" for index in range(processes)],
-                ready=child.json_line('"ready"', 5),
-            )
-            self._wait_for_polls(running)
-            running.ready_seconds = time.monotonic() - started
+            ids = [f"{prefix}-{index + 1}" for index in range(processes)]
+
+            def all_polled() -> bool:
+                child.check_alive()
+                seen = self.admin.stats()["workers"]
+                return all(seen.get(worker_id, {}).get("polls") for worker_id in ids)
+
+            running = Running(child, json.loads(child.ready_line))
+            wait_until(all_polled, timeout=60, message=f"polls from {ids}")
+            running.startup_seconds = round(time.monotonic() - started, 3)
             yield running
             child.check_alive()
         finally:
             child.stop()
 
-    def _wait_for_polls(self, running: RunningSide) -> None:
-        def all_polled() -> bool:
-            running.child.check_alive()
-            seen = self.admin.stats()["workers"]
-            return all(seen.get(worker_id, {}).get("polls") for worker_id in running.worker_ids)
-
-        wait_until(all_polled, timeout=60, message=f"polls from {running.worker_ids}")
-
-    def wait_drained(self, running: RunningSide) -> None:
+    def wait_drained(self, running: Running) -> None:
         # The queue size is cheap to ask for; the stats walk every task under the engine's
         # lock (which would hold up the workers being measured), so they are asked for only
         # once the queue is empty, for the last tasks in progress.
@@ -201,214 +178,261 @@ class BenchContext:
 
         def drained() -> bool:
             running.child.check_alive()
-            queues = self.admin.stats()["queues"]
-            return not any(q["scheduled"] or q["inProgress"] for q in queues.values())
+            queues = self.admin.stats()["queues"].values()
+            return not any(q["scheduled"] or q["inProgress"] for q in queues)
 
-        deadline = time.monotonic() + self.drain_timeout
-        wait_until(queue_empty, timeout=self.drain_timeout, message="the queue to empty")
+        timeout = self.settings.drain_timeout
+        deadline = time.monotonic() + timeout
+        wait_until(queue_empty, timeout=timeout, message="the queue to empty")
         remaining = max(deadline - time.monotonic(), 1.0)
         wait_until(drained, timeout=remaining, message="the tasks in progress to complete")
 
+    def drain(self, side: Side, processes: int, threads: int) -> dict[str, Any]:
+        """Idle workers, then ``--tasks`` tasks queued at once: how fast they drain them."""
+        tasks = self.settings.tasks
+        with self.workers(side, processes, threads) as running:
+            self.admin.reset()
+            cpu_before, server_before = procs.cpu_seconds(running.pids), self.server_cpu()
+            self.admin.enqueue(TASK_TYPE, tasks, input=self.body)
+            self.wait_drained(running)
+            cpu_used = procs.cpu_seconds(running.pids) - cpu_before
+            server_used = self.server_cpu() - server_before
+            run = summary.drain_figures(self.admin.state()["tasks"], tasks)
+            rss = procs.rss_mb(running.pids)
+        return {
+            **run,
+            "worker_cpu_ms_per_task": 1000.0 * cpu_used / tasks,
+            "server_cpu_ms_per_task": 1000.0 * server_used / tasks,
+            "rss_mb": sorted(rss.values()),
+            "sdk": running.ready.get("sdk"),
+            "startup_seconds": running.startup_seconds,
+        }
 
-def drain_run(
-    context: BenchContext,
-    side: WorkerSide,
-    processes: int,
-    threads: int,
-    tasks: int,
-    body: TaskBody,
-) -> dict[str, Any]:
-    """Idle workers, then ``tasks`` tasks queued at once: how fast they drain them."""
-    with context.workers(side, processes, threads) as running:
-        context.admin.reset()
-        watched = running.worker_pids or running.tree()
-        cpu_before, server_before = procs.cpu_seconds(watched), context.server_cpu()
-        context.admin.enqueue(TASK_TYPE, tasks, input=body.task_input())
-        context.wait_drained(running)
-        cpu_used = procs.cpu_seconds(watched) - cpu_before
-        server_used = context.server_cpu() - server_before
-        state = context.admin.state()
-        rss = procs.rss_mb(running.worker_pids)
-    run = figures.drain_figures(state["tasks"], tasks)
-    run.update(
-        worker_cpu_ms_per_task=figures.per_task_ms(cpu_used, tasks),
-        server_cpu_ms_per_task=figures.per_task_ms(server_used, tasks),
-        rss_mb=sorted(rss.values()),
-        sdk=running.ready.get("sdk"),
-        startup_seconds=round(running.ready_seconds, 3),
-    )
-    return run
+    def quiet(self, side: Side, repeat: int) -> dict[str, Any]:
+        """Idle workers: their CPU over ``--idle-seconds`` with an empty queue, then the pick-up
+        latency of ``--latency-samples`` tasks queued one at a time, each when the workers are
+        idle again (a random pause of about ``--latency-gap-ms`` after the previous one)."""
+        settings = self.settings
+        with self.workers(side, *settings.reference) as running:
+            time.sleep(settings.settle_seconds)  # the measuring protocol: start-up work ends
+            workers, tree = running.pids, procs.process_tree(running.child.pid)
+            self.admin.reset()
+            started = time.monotonic()
+            worker_cpu, tree_cpu = procs.cpu_seconds(workers), procs.cpu_seconds(tree)
+            time.sleep(settings.idle_seconds)
+            window = time.monotonic() - started
+            worker_cpu = procs.cpu_seconds(workers) - worker_cpu
+            tree_cpu = procs.cpu_seconds(tree) - tree_cpu
+            polls = sum(w["polls"] for w in self.admin.stats()["workers"].values())
+            self.admin.reset()
+            pause = random.Random(repeat)
+            for _ in range(settings.latency_samples):
+                time.sleep(pause.uniform(0.5, 1.5) * settings.latency_gap_ms / 1000.0)
+                self._one_task(running)
+            latency = summary.latency_figures(self.admin.state()["tasks"])
+            rss = procs.rss_mb(workers)
+        return {
+            "idle_window_seconds": round(window, 3),
+            "idle_cpu_percent": 100.0 * worker_cpu / window,
+            "idle_cpu_percent_all_processes": 100.0 * tree_cpu / window,
+            "idle_polls_per_second": polls / window,
+            "processes_in_tree": len(tree),
+            **latency,
+            "rss_mb": sorted(rss.values()),
+            "sdk": running.ready.get("sdk"),
+        }
 
+    def _one_task(self, running: Running) -> None:
+        (task_id,) = self.admin.enqueue(TASK_TYPE, 1, input=self.body)
 
-def quiet_run(
-    context: BenchContext,
-    side: WorkerSide,
-    processes: int,
-    threads: int,
-    *,
-    idle_seconds: float,
-    latency_samples: int,
-    gap_ms: float,
-    body: TaskBody,
-    seed: int = 0,
-    settle_seconds: float = SETTLE_SECONDS,
-) -> dict[str, Any]:
-    """Idle workers: their CPU over ``idle_seconds`` with an empty queue, then the pick-up
-    latency of ``latency_samples`` tasks queued one at a time, each when the workers are idle
-    again (a random pause of about ``gap_ms`` after the previous one completed)."""
-    with context.workers(side, processes, threads) as running:
-        time.sleep(settle_seconds)  # the measuring protocol: let start-up work end first
-        workers, tree = running.worker_pids, running.tree()
-        context.admin.reset()
-        started = time.monotonic()
-        worker_cpu, tree_cpu = procs.cpu_seconds(workers), procs.cpu_seconds(tree)
-        time.sleep(idle_seconds)
-        window = time.monotonic() - started
-        worker_cpu = procs.cpu_seconds(workers) - worker_cpu
-        tree_cpu = procs.cpu_seconds(tree) - tree_cpu
-        polls = sum(w["polls"] for w in context.admin.stats()["workers"].values())
-        context.admin.reset()
-        _one_at_a_time(context, running, latency_samples, gap_ms, body, random.Random(seed))
-        latency = figures.latency_figures(context.admin.state()["tasks"])
-        rss = procs.rss_mb(workers)
-    return {
-        "idle_window_seconds": round(window, 3),
-        "idle_cpu_percent": figures.cpu_percent(worker_cpu, window),
-        "idle_cpu_percent_all_processes": figures.cpu_percent(tree_cpu, window),
-        "idle_polls_per_second": polls / window,
-        "processes_in_tree": len(tree),
-        **latency,
-        "rss_mb": sorted(rss.values()),
-        "sdk": running.ready.get("sdk"),
-    }
-
-
-def _one_at_a_time(
-    context: BenchContext,
-    running: RunningSide,
-    samples: int,
-    gap_ms: float,
-    body: TaskBody,
-    rng: random.Random,
-) -> None:
-    admin = context.admin
-    for _ in range(samples):
-        time.sleep(rng.uniform(0.5, 1.5) * gap_ms / 1000.0)  # idle again: long polling
-        (task_id,) = admin.enqueue(TASK_TYPE, 1, input=body.task_input())
-
-        def completed(task_id: str = task_id) -> bool:
-            status: str = admin.get_task(task_id)["status"]
+        def completed() -> bool:
+            status: str = self.admin.get_task(task_id)["status"]
             if status not in ("SCHEDULED", "IN_PROGRESS", "COMPLETED"):
-                raise figures.MeasurementError(f"task {task_id} ended {status}")
+                raise MeasurementError(f"task {task_id} ended {status}")
             return status == "COMPLETED"
 
         wait_until(completed, timeout=30, interval=0.005, message=f"task {task_id} to complete")
         running.child.check_alive()
 
+    def capacity(self, target: str) -> dict[str, Any]:
+        """The plain loop's requests per second for ``--capacity-seconds`` at the reference
+        point, and the server's CPU meanwhile: ``target="fake"``, its loop on a long queue of
+        the fake server; ``"flask"``, GET of a bare Flask route on the same HTTP server."""
+        extra, url, server = ["--seconds", str(self.settings.capacity_seconds)], "", None
+        if target == "fake":
+            self.admin.reset()
+            self.admin.enqueue(TASK_TYPE, CAPACITY_QUEUE)
+        else:
+            if self.flask is None:
+                command = [sys.executable, "-m", "harness.bench.bare_flask"]
+                command += ["--wsgi", self.server.backend]
+                log = self.workdir / "bare-flask.log"
+                self.flask = Child(command, log, ready="listening on")
+            server, url = self.flask, self.flask.ready_line.rsplit(" ", 1)[-1]
+            extra.append("--get")
+        child, _ = self.start(CEILING_SIDE, *self.settings.reference, *extra, url=url)
+        try:
+            server_before = self.server_cpu(server)
+            child.send_line("go")
+            done = child.json_line('"requests"', self.settings.capacity_seconds + 60)
+            server_used = self.server_cpu(server) - server_before
+        finally:
+            child.stop()
+        return {
+            "requests_per_second": done["requests"] / done["seconds"],
+            "tasks_per_second": done["tasks"] / done["seconds"],
+            "server_cpu_percent": 100.0 * server_used / done["seconds"],
+        }
 
-def capacity_run(
-    context: BenchContext,
-    target: str,
-    processes: int,
-    threads: int,
-    seconds: float,
+    def soak(self, side: Side) -> dict[str, Any]:
+        """Steady full load for ``--soak`` minutes: batches of ``--tasks`` tasks drained back to
+        back (the server is reset between them, so its own memory stays small); each worker
+        process's resident memory is sampled every ``--soak-sample-seconds``."""
+        minutes, batch = self.settings.soak, self.settings.tasks
+        samples: list[tuple[float, dict[int, float]]] = []
+        done = 0
+        with self.workers(side, *self.settings.reference) as running:
+            pids, started = running.pids, time.monotonic()
+            next_sample = started
+            while True:
+                now = time.monotonic()
+                if now >= next_sample:
+                    samples.append((round(now - started, 1), procs.rss_mb(pids)))
+                    next_sample = now + self.settings.soak_sample_seconds
+                if now >= started + minutes * 60.0:
+                    break
+                self.admin.reset()
+                self.admin.enqueue(TASK_TYPE, batch, input=self.body)
+                self.wait_drained(running)
+                done += batch
+            elapsed = time.monotonic() - started
+        per_process = {
+            str(pid): summary.flatness([(at, sizes[pid]) for at, sizes in samples if pid in sizes])
+            for pid in pids
+        }
+        return {
+            "minutes": minutes,
+            "tasks": done,
+            "tasks_per_second": done / elapsed,
+            "samples": [
+                {"seconds": at, "rss_mb": [s.get(pid) for pid in pids]} for at, s in samples
+            ],
+            "per_process": per_process,
+            "flat": all(p["flat"] for p in per_process.values()) if per_process else None,
+            "max_rss_mb": max((max(s.values()) for _, s in samples if s), default=None),
+            "sdk": running.ready.get("sdk"),
+        }
+
+
+def count_steps(settings: argparse.Namespace) -> int:
+    sdks, sweep = len(sdk_sides(settings, 0)), len(points(settings))
+    per_part = {"throughput": sweep * sdks, "ceiling": sweep, "latency": sdks, "capacity": 2}
+    steps: int = settings.repeat * sum(per_part[part] for part in settings.only)
+    return steps + (sdks if settings.soak else 0)
+
+
+def run_suite(
+    settings: argparse.Namespace, progress: Progress, log: Callable[[str], None]
 ) -> dict[str, Any]:
-    """Requests per second that a plain client loop (``http.client``, the cheapest client, so
-    that the server is what is measured) gets from a server for ``seconds``:
-    ``target="fake"``: poll+update on a long queue; ``"flask"``: GET of a bare route."""
-    if target == "fake":
-        context.admin.reset()
-        context.admin.enqueue(TASK_TYPE, CAPACITY_QUEUE)
-        url, protocol, server_pid = context.url, "poll+update", context.server_pid
-    elif target == "flask":
-        url, protocol, server_pid = _bare_flask(context), "get", _flask_pid(context)
-    else:
-        raise ValueError(f"capacity target must be 'fake' or 'flask', not {target!r}")
-    side = WorkerSide("cap", sys.executable, protocol, "http.client")
-    prefix = context.next_prefix(side)
-    command = side.command(url, processes, threads, prefix) + ["--seconds", str(seconds)]
-    child = procs.Child(command, log_path=context.workdir / f"{prefix}-{target}.log")
+    """Runs every measurement and returns the benchmark's document (see ``summary``)."""
+    records: list[dict[str, Any]] = []
+    soaks: list[dict[str, Any]] = []
+
+    def measure(
+        kind: str, side: str, point: tuple[int, int], repeat: int, run: Callable[[], Any]
+    ) -> dict[str, Any]:
+        where = f"{kind} {side} {point[0]}x{point[1]}"
+        when = (
+            f"{settings.soak:g} min" if kind == "soak" else f"repeat {repeat + 1}/{settings.repeat}"
+        )
+        progress.step(f"{where} ({when})")
+        record = {"kind": kind, "side": side, "processes": point[0], "threads": point[1]}
+        record["repeat"] = repeat
+        try:
+            record.update(run())
+        except (MeasurementError, ChildError, WaitTimeout) as error:
+            record["error"] = f"{type(error).__name__}: {error}"
+            log(f"{where} failed: {record['error']}")
+        return record
+
+    reference, parts = settings.reference, settings.only
+    with Bench(settings) as bench:
+        for repeat in range(settings.repeat):
+            drainers = sdk_sides(settings, repeat) if "throughput" in parts else []
+            drainers += [CEILING_SIDE] if "ceiling" in parts else []
+            for point in points(settings):
+                for side in drainers:
+                    run = partial(bench.drain, side, *point)
+                    records.append(measure("drain", side.key, point, repeat, run))
+            for side in sdk_sides(settings, repeat) if "latency" in parts else []:
+                run = partial(bench.quiet, side, repeat)
+                records.append(measure("quiet", side.key, reference, repeat, run))
+            for target in ("fake", "flask") if "capacity" in parts else ():
+                run = partial(bench.capacity, target)
+                records.append(measure("capacity", target, reference, repeat, run))
+        for side in sdk_sides(settings, 0) if settings.soak else []:
+            soak = measure("soak", side.key, reference, 0, partial(bench.soak, side))
+            soaks.append({key: soak[key] for key in soak if key not in ("kind", "repeat")})
+    progress.finish()
+    return summary.build_document(setup(settings, records), records, soaks)
+
+
+def check_python(path: str) -> str:
+    """What ``path`` runs (Python and SDK versions); a clear error when it has no SDK."""
     try:
-        server_before = procs.cpu_seconds([server_pid]) if server_pid else 0.0
-        child.send_line("go")
-        done = child.json_line('"requests"', seconds + 60)
-        server_used = (procs.cpu_seconds([server_pid]) if server_pid else 0.0) - server_before
-    finally:
-        child.stop()
-    return {
-        "requests_per_second": done["requests"] / done["seconds"],
-        "tasks_per_second": done["tasks"] / done["seconds"],
-        "server_cpu_percent": figures.cpu_percent(server_used, done["seconds"]),
-    }
-
-
-def _bare_flask(context: BenchContext) -> str:
-    if context.flask is None:
-        context.flask = procs.Child(
-            [sys.executable, "-m", "harness.bench.bare_flask", "--wsgi", context.server_wsgi],
-            log_path=context.workdir / "bare-flask.log",
-            ready_marker="listening on",
+        # Run elsewhere: from this checkout, the current folder's metadata would be found too.
+        done = subprocess.run(
+            [path, str(HERE / "worker_main.py"), "--describe"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tempfile.gettempdir(),
+            env=procs.clean_environment(),
         )
-    return context.flask.ready_line.rsplit(" ", 1)[-1]
-
-
-def _flask_pid(context: BenchContext) -> int | None:
-    return context.flask.pid if context.flask is not None else None
-
-
-def soak_run(
-    context: BenchContext,
-    side: WorkerSide,
-    processes: int,
-    threads: int,
-    *,
-    minutes: float,
-    batch: int,
-    sample_seconds: float,
-    body: TaskBody,
-    on_sample: Callable[[float], None] = lambda elapsed: None,
-) -> dict[str, Any]:
-    """Steady full load for ``minutes``: batches of ``batch`` tasks drained back to back (the
-    server is reset between batches, so its own memory stays small); the workers' resident
-    memory is sampled about every ``sample_seconds``."""
-    samples: list[dict[str, Any]] = []
-    done = 0
-    with context.workers(side, processes, threads) as running:
-        pids = running.worker_pids
-        started = time.monotonic()
-        deadline = started + minutes * 60.0
-        next_sample = started
-        while True:
-            now = time.monotonic()
-            if now >= next_sample:
-                samples.append({"seconds": round(now - started, 1), "rss_mb": procs.rss_mb(pids)})
-                on_sample(now - started)
-                next_sample = now + sample_seconds
-            if now >= deadline:
-                break
-            context.admin.reset()
-            context.admin.enqueue(TASK_TYPE, batch, input=body.task_input())
-            context.wait_drained(running)
-            done += batch
-        elapsed = time.monotonic() - started
-    per_process = {
-        str(pid): figures.flatness(
-            [(s["seconds"], s["rss_mb"][pid]) for s in samples if pid in s["rss_mb"]]
+    except OSError as error:
+        raise ValueError(f"--compare-python {path}: cannot run it: {error}") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ValueError(
+            f"--compare-python {path}: this interpreter cannot import conductor.client "
+            f"({last}); give the python of a venv where a Conductor worker SDK is installed, "
+            "e.g. python3 -m venv /work/official-venv && "
+            "/work/official-venv/bin/pip install conductor-python==2.0.0"
         )
-        for pid in pids
-    }
+    described = json.loads(done.stdout)
+    return f"Python {described['python']}, {described['sdk']}"
+
+
+def setup(settings: argparse.Namespace, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """What was measured, on what: everything a reader needs to judge the figures."""
+
+    def sdk_of(key: str) -> str | None:
+        return next((r["sdk"] for r in records if r["side"] == key and r.get("sdk")), None)
+
+    sides = {s.key: {"python": s.python, "sdk": sdk_of(s.key)} for s in sdk_sides(settings, 0)}
+    client = "http.client, batch poll + update-v2 chain"
+    sides[CEILING] = {"python": sys.executable, "client": client}
+    output_only = ("json", "plot", "report", "workdir", "no_progress", "quick", "command")
     return {
-        "minutes": minutes,
-        "tasks": done,
-        "tasks_per_second": done / elapsed if elapsed else None,
-        "samples": [
-            {"seconds": s["seconds"], "rss_mb": [s["rss_mb"].get(pid) for pid in pids]}
-            for s in samples
-        ],
-        "per_process": per_process,
-        "flat": all(p["flat"] for p in per_process.values()) if per_process else None,
-        "max_rss_mb": max(
-            (max(s["rss_mb"].values()) for s in samples if s["rss_mb"]), default=None
-        ),
-        "sdk": running.ready.get("sdk"),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "machine": platform.machine(),
+            "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        },
+        "python": platform.python_version(),
+        "server": {
+            "backend": settings.server_wsgi,
+            "threads": settings.server_threads or DEFAULT_THREADS,
+            "process": "its own (python -m fake_server), reset between runs",
+        },
+        "task": {**task_input(settings), "description": describe_task(task_input(settings))},
+        "tasks_per_drain": settings.tasks,
+        "repeat": settings.repeat,
+        "points": [list(point) for point in points(settings)],
+        "reference": {"processes": settings.reference[0], "threads": settings.reference[1]},
+        "settings": {k: v for k, v in vars(settings).items() if k not in output_only},
+        "sides": sides,
+        "passed_to_workers": PASSED_TO_WORKERS,
     }

@@ -1,59 +1,90 @@
-"""From the records of single runs to the benchmark's document: medians, ratios, targets.
+"""From the records of single runs to the benchmark's document: the arithmetic, the medians,
+the paired ratios and the targets, and the one description of each figure (``FIELDS``) that
+both the JSON's medians and the printed tables follow.
 
-Pure functions over plain dicts (the JSON that ``--json`` writes), so they are tested without
-processes. A record is one run: ``{"kind": "drain"|"quiet"|"capacity", "side", "processes",
-"threads", "repeat", ...its figures}``, or ``{..., "error": "..."}`` when it failed.
-
-Ratios are paired: within each repeat the two sides ran back to back on the same server, so
-the ratio of that repeat is taken, and the median of those ratios is reported.
+Pure functions over plain dicts (the JSON that ``--json`` writes), tested without processes.
+A record is one run: ``{"kind": "drain"|"quiet"|"capacity", "side", "processes", "threads",
+"repeat", ...its figures}``, with an ``"error"`` instead when it failed. Ratios are paired:
+within a repeat the sides ran back to back on the same server, so each repeat's ratio is
+taken and the median of those is reported. Server times are integer epoch milliseconds.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from harness.bench.figures import median, ratio
+# Percentiles are computed as the fake server computes its own (nearest rank).
+from fake_server.engine.stats import summarize
 
 OURS, OTHER = "ours", "other"
-RAW_MIN, RAW_V2, RAW_POLL_UPDATE = "raw-min", "raw-v2", "raw-pu"  # plain client loops
-RAW_SIDES = (RAW_MIN, RAW_V2, RAW_POLL_UPDATE)
-
+CEILING = "raw-min"  # the plain http.client loop (the key earlier runs' files use too)
 Record = Mapping[str, Any]
 
 
-def _max_rss(record: Record) -> float | None:
-    sizes = record.get("rss_mb") or []
-    return max(sizes) if sizes else None
+class MeasurementError(RuntimeError):
+    """A run produced data the benchmark cannot turn into a figure (says what and why)."""
 
 
-THROUGHPUT_FIELDS: dict[str, Callable[[Record], Any]] = {
-    "tasks_per_second": lambda r: r.get("tasks_per_second"),
-    "drain_seconds": lambda r: r.get("drain_seconds"),
-    "worker_cpu_ms_per_task": lambda r: r.get("worker_cpu_ms_per_task"),
-    "server_cpu_ms_per_task": lambda r: r.get("server_cpu_ms_per_task"),
-    "max_rss_mb": _max_rss,
-    "startup_seconds": lambda r: r.get("startup_seconds"),
-}
-QUIET_FIELDS: dict[str, Callable[[Record], Any]] = {
-    "pickup_p50_ms": lambda r: r["pickup_ms"]["p50"],
-    "pickup_p95_ms": lambda r: r["pickup_ms"]["p95"],
-    "pickup_p99_ms": lambda r: r["pickup_ms"]["p99"],
-    "end_to_end_p50_ms": lambda r: r["end_to_end_ms"]["p50"],
-    "end_to_end_p95_ms": lambda r: r["end_to_end_ms"]["p95"],
-    "idle_cpu_percent": lambda r: r["idle_cpu_percent"],
-    "idle_cpu_percent_all_processes": lambda r: r["idle_cpu_percent_all_processes"],
-    "idle_polls_per_second": lambda r: r["idle_polls_per_second"],
-    "max_rss_mb": _max_rss,
-}
-CAPACITY_FIELDS: dict[str, Callable[[Record], Any]] = {
-    "requests_per_second": lambda r: r["requests_per_second"],
-    "server_cpu_percent": lambda r: r["server_cpu_percent"],
+@dataclass(frozen=True)
+class Field:
+    """One figure of a kind of run: its key in the medians, its column in the tables (none if
+    empty), how it is shown, and where it is in a record (a dotted path; a list's largest)."""
+
+    key: str
+    header: str
+    shown: str = "{:,.1f}"
+    path: str = ""
+
+    def read(self, record: Record) -> Any:
+        value: Any = record
+        for name in (self.path or self.key).split("."):
+            value = value.get(name) if isinstance(value, Mapping) else None
+        return max(value, default=None) if isinstance(value, list) else value
+
+
+RSS = Field("max_rss_mb", "max RSS MB", path="rss_mb")
+# The kinds of run, and their section in the document (the soak's lists every soak run).
+SECTIONS = {"drain": "throughput", "quiet": "quiet", "capacity": "capacity", "soak": "soak"}
+FIELDS: dict[str, tuple[Field, ...]] = {
+    "drain": (
+        Field("tasks_per_second", "tasks/s", "{:,.0f}"),
+        Field("worker_cpu_ms_per_task", "worker CPU ms/task", "{:.2f}"),
+        Field("server_cpu_ms_per_task", "server CPU ms/task", "{:.2f}"),
+        RSS,
+        Field("drain_seconds", ""),
+        Field("startup_seconds", ""),
+    ),
+    "quiet": (
+        Field("pickup_p50_ms", "pick-up p50 ms", path="pickup_ms.p50"),
+        Field("pickup_p95_ms", "p95", path="pickup_ms.p95"),
+        Field("pickup_p99_ms", "p99", path="pickup_ms.p99"),
+        Field("end_to_end_p50_ms", "end-to-end p50 ms", path="end_to_end_ms.p50"),
+        Field("end_to_end_p95_ms", "", path="end_to_end_ms.p95"),
+        Field("idle_cpu_percent", "idle CPU %", "{:.2f}"),
+        Field("idle_cpu_percent_all_processes", "(all processes)", "{:.2f}"),
+        Field("idle_polls_per_second", "idle polls/s"),
+        RSS,
+    ),
+    "capacity": (
+        Field("requests_per_second", "requests/s", "{:,.0f}"),
+        Field("server_cpu_percent", "server CPU %", "{:.0f}"),
+    ),
+    "soak": (
+        Field("minutes", "minutes"),
+        Field("tasks_per_second", "tasks/s", "{:,.0f}"),
+        Field("first_rss_mb", "max RSS MB, first"),
+        Field("last_rss_mb", "last"),
+        Field("max_slope_mb_per_min", "MB/min", "{:+.3f}"),
+        Field("flat", "flat"),
+    ),
 }
 
-# name, what is compared, the bound, "min" (measured must reach it) or "max" (must not pass it)
-TARGETS = (
+# name, unit, bound, sense: "min" (must reach it), "max" (must not pass it) or "flat"
+TARGETS: tuple[tuple[str, str, float | None, str], ...] = (
     ("throughput vs the other SDK", "x", 3.0, "min"),
     ("throughput vs the plain-loop ceiling", "x", 0.80, "min"),
     ("pick-up latency p50, idle workers", "ms", 2.0, "max"),
@@ -63,150 +94,191 @@ TARGETS = (
 )
 
 
+# -- arithmetic ---------------------------------------------------------------------------------
+def median(values: Iterable[float | None]) -> float | None:
+    """The median of the values that exist (``None`` when there are none)."""
+    present = [value for value in values if value is not None]
+    return statistics.median(present) if present else None
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator``; ``None`` when either is missing or the denominator is 0."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def drain_figures(tasks: Sequence[Mapping[str, Any]], expected: int) -> dict[str, Any]:
+    """Throughput of one drain from the server's task timestamps: completed tasks per second
+    from the first hand-out (earliest ``startTime``) to the last completion (latest
+    ``endTime``). Raises ``MeasurementError`` unless all ``expected`` tasks completed."""
+    completed = [task for task in tasks if task.get("status") == "COMPLETED"]
+    if len(tasks) != expected or len(completed) != expected:
+        statuses: dict[str, int] = defaultdict(int)
+        for task in tasks:
+            statuses[str(task.get("status"))] += 1
+        raise MeasurementError(
+            f"expected {expected} completed tasks, the server has {len(tasks)}: {dict(statuses)}"
+        )
+    first_start = min(int(task["startTime"]) for task in completed)
+    last_end = max(int(task["endTime"]) for task in completed)
+    if last_end <= first_start:
+        raise MeasurementError(
+            f"{expected} tasks drained within one millisecond: too few to time; "
+            "preload more tasks (--tasks)"
+        )
+    seconds = (last_end - first_start) / 1000.0
+    return {
+        "tasks": expected,
+        "first_start_ms": first_start,
+        "last_end_ms": last_end,
+        "drain_seconds": seconds,
+        "tasks_per_second": expected / seconds,
+    }
+
+
+def latency_figures(tasks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Pick-up latency (scheduled -> started) and end to end (scheduled -> ended), in ms."""
+    done = [task for task in tasks if task.get("status") == "COMPLETED"]
+    return {
+        "pickup_ms": summarize(int(t["startTime"]) - int(t["scheduledTime"]) for t in done),
+        "end_to_end_ms": summarize(int(t["endTime"]) - int(t["scheduledTime"]) for t in done),
+    }
+
+
+def slope_per_minute(points: Sequence[tuple[float, float]]) -> float | None:
+    """Least-squares slope of ``(seconds, value)`` points, in value units per minute."""
+    if len(points) < 2 or len({x for x, _ in points}) < 2:
+        return None
+    return statistics.linear_regression(*zip(*points, strict=True)).slope * 60.0
+
+
+def flatness(points: Sequence[tuple[float, float]]) -> dict[str, Any]:
+    """Whether ``(seconds, MB)`` samples are flat after their warm-up (the first 20 % of the
+    span): the last settled value exceeds the first by at most max(2 MB, 5 %)."""
+    if len(points) < 2:
+        return {"flat": None, "growth_mb": None, "slope_mb_per_min": None, "baseline_mb": None}
+    cutoff = points[0][0] + 0.2 * (points[-1][0] - points[0][0])
+    settled = [point for point in points if point[0] >= cutoff]
+    settled = settled if len(settled) >= 2 else list(points[-2:])
+    baseline, growth = settled[0][1], settled[-1][1] - settled[0][1]
+    allowed = max(2.0, 0.05 * baseline)
+    return {
+        "flat": growth <= allowed,
+        "growth_mb": growth,
+        "allowed_growth_mb": allowed,
+        "slope_mb_per_min": slope_per_minute(settled),
+        "baseline_mb": baseline,
+    }
+
+
+def soak_figures(soak: Mapping[str, Any]) -> dict[str, Any]:
+    """A soak run with its largest RSS sampled first and last, and its steepest slope."""
+    samples, processes = soak.get("samples", []), soak.get("per_process", {}).values()
+    sizes = [max((s for s in sample["rss_mb"] if s), default=None) for sample in samples]
+    slopes = [p["slope_mb_per_min"] for p in processes if p["slope_mb_per_min"] is not None]
+    return {
+        **soak,
+        "first_rss_mb": sizes[0] if sizes else None,
+        "last_rss_mb": sizes[-1] if sizes else None,
+        "max_slope_mb_per_min": max(slopes, default=None),
+    }
+
+
+# -- the document -------------------------------------------------------------------------------
 def ok_records(records: Iterable[Record], kind: str) -> list[Record]:
     return [r for r in records if r["kind"] == kind and "error" not in r]
 
 
-def medians(
-    records: Iterable[Record], kind: str, fields: Mapping[str, Callable[[Record], Any]]
-) -> list[dict[str, Any]]:
+def medians(records: Iterable[Record], kind: str) -> list[dict[str, Any]]:
     """One row per (side, processes, threads): the median of each field over its runs."""
-    groups: dict[tuple[str, int, int], list[Record]] = defaultdict(list)
+    groups: dict[tuple[int, int, str], list[Record]] = defaultdict(list)
     for record in ok_records(records, kind):
-        groups[(record["side"], record["processes"], record["threads"])].append(record)
-    rows = []
-    for (side, processes, threads), group in sorted(groups.items(), key=_group_order):
-        row: dict[str, Any] = {"side": side, "processes": processes, "threads": threads}
-        for name, read in fields.items():
-            row[name] = median(read(record) for record in group)
-        row["runs"] = len(group)
-        rows.append(row)
-    return rows
-
-
-def _group_order(item: tuple[tuple[str, int, int], Any]) -> tuple[int, int, str]:
-    (side, processes, threads), _ = item
-    return (threads, processes, side)
-
-
-def ceiling_by_repeat(records: Iterable[Record], processes: int, threads: int) -> dict[int, float]:
-    """Per repeat, the best plain-loop throughput at a point (any client, any protocol)."""
-    best: dict[int, float] = {}
-    for record in ok_records(records, "drain"):
-        if record["side"] in RAW_SIDES and (record["processes"], record["threads"]) == (
-            processes,
-            threads,
-        ):
-            value = record["tasks_per_second"]
-            best[record["repeat"]] = max(value, best.get(record["repeat"], 0.0))
-    return best
-
-
-def by_repeat(
-    records: Iterable[Record],
-    kind: str,
-    side: str,
-    processes: int,
-    threads: int,
-    read: Callable[[Record], Any],
-) -> dict[int, Any]:
-    return {
-        r["repeat"]: read(r)
-        for r in ok_records(records, kind)
-        if r["side"] == side and (r["processes"], r["threads"]) == (processes, threads)
-    }
+        groups[(record["threads"], record["processes"], record["side"])].append(record)
+    return [
+        {
+            "side": side,
+            "processes": processes,
+            "threads": threads,
+            **{field.key: median(field.read(record) for record in group) for field in FIELDS[kind]},
+            "runs": len(group),
+        }
+        for (threads, processes, side), group in sorted(groups.items())
+    ]
 
 
 def paired_ratio(
-    numerators: Mapping[int, float], denominators: Mapping[int, float]
+    records: Sequence[Record], kind: str, sides: tuple[str, str], point: tuple[int, int], key: str
 ) -> float | None:
-    """The median, over the repeats that have both, of numerator / denominator."""
-    return median(ratio(numerators[k], denominators[k]) for k in numerators if k in denominators)
+    """The median, over the repeats where both sides ran at ``point``, of their ``key`` ratio."""
+    values: dict[str, dict[int, Any]] = {side: {} for side in sides}
+    for r in ok_records(records, kind):
+        if r["side"] in values and (r["processes"], r["threads"]) == point:
+            values[r["side"]][r["repeat"]] = r[key]
+    numerators, denominators = values[sides[0]], values[sides[1]]
+    return median(ratio(value, denominators.get(k)) for k, value in numerators.items())
 
 
 def throughput_ratios(records: Sequence[Record]) -> list[dict[str, Any]]:
     """Per sweep point: ours / other, ours / ceiling, other / ceiling (paired medians)."""
-    points = sorted(
-        {(r["processes"], r["threads"]) for r in ok_records(records, "drain")},
-        key=lambda point: (point[1], point[0]),
-    )
+    drains = ok_records(records, "drain")
     rows = []
-    for processes, threads in points:
-
-        def tps(side: str, p: int = processes, t: int = threads) -> dict[int, Any]:
-            return by_repeat(records, "drain", side, p, t, lambda r: r["tasks_per_second"])
-
-        ceiling = ceiling_by_repeat(records, processes, threads)
+    for threads, processes in sorted({(r["threads"], r["processes"]) for r in drains}):
+        point = (processes, threads)
+        pairs = ((OURS, OTHER), (OURS, CEILING), (OTHER, CEILING))
         rows.append(
             {
-                "processes": processes,
-                "threads": threads,
-                "ours_vs_other": paired_ratio(tps(OURS), tps(OTHER)),
-                "ours_vs_ceiling": paired_ratio(tps(OURS), ceiling),
-                "other_vs_ceiling": paired_ratio(tps(OTHER), ceiling),
-                "ceiling_tasks_per_second": median(ceiling.values()),
+                "processes": point[0],
+                "threads": point[1],
+                **{
+                    f"{a}_vs_{'ceiling' if b == CEILING else b}": paired_ratio(
+                        records, "drain", (a, b), point, "tasks_per_second"
+                    )
+                    for a, b in pairs
+                },
+                "ceiling_tasks_per_second": median(
+                    r["tasks_per_second"]
+                    for r in drains
+                    if (r["side"], r["processes"], r["threads"]) == (CEILING, *point)
+                ),
             }
         )
     return rows
-
-
-def capacity_ratio(records: Sequence[Record], processes: int, threads: int) -> float | None:
-    """Fake server / bare Flask, requests per second (paired by repeat)."""
-
-    def rate(side: str) -> dict[int, Any]:
-        return by_repeat(
-            records, "capacity", side, processes, threads, lambda r: r["requests_per_second"]
-        )
-
-    return paired_ratio(rate("fake"), rate("flask"))
-
-
-def _row(rows: Iterable[Mapping[str, Any]], side: str, processes: int, threads: int) -> Any:
-    return next(
-        (
-            r
-            for r in rows
-            if (r["side"], r["processes"], r["threads"]) == (side, processes, threads)
-        ),
-        None,
-    )
 
 
 def evaluate_targets(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Each target with its measured value and PASS, MISS or NOT MEASURED."""
     reference = document["setup"]["reference"]
     p, t = reference["processes"], reference["threads"]
-    ratios = next(
-        (r for r in document["ratios"]["throughput"] if (r["processes"], r["threads"]) == (p, t)),
-        {},
+
+    def ours(section: str) -> Mapping[str, Any]:
+        rows = document[section] if section != "ratios" else document["ratios"]["throughput"]
+        found = (r for r in rows if (r["processes"], r["threads"]) == (p, t))
+        return next((r for r in found if r.get("side", OURS) == OURS), {})
+
+    sizes = [ours(s).get("max_rss_mb") for s in ("throughput", "quiet")]
+    soaks = [s.get("flat") for s in document.get("soak", []) if s["side"] == OURS]
+    measured = (
+        ours("ratios").get("ours_vs_other"),
+        ours("ratios").get("ours_vs_ceiling"),
+        ours("quiet").get("pickup_p50_ms"),
+        ours("quiet").get("idle_cpu_percent"),
+        max((size for size in sizes if size is not None), default=None),
+        next((flat for flat in soaks if flat is not None), None),
     )
-    quiet = _row(document["quiet"], OURS, p, t) or {}
-    drain = _row(document["throughput"], OURS, p, t) or {}
-    rss_values = [v for v in (drain.get("max_rss_mb"), quiet.get("max_rss_mb")) if v is not None]
-    soak = next((s for s in document.get("soak", []) if s["side"] == OURS and "flat" in s), None)
-    measured = {
-        TARGETS[0][0]: ratios.get("ours_vs_other"),
-        TARGETS[1][0]: ratios.get("ours_vs_ceiling"),
-        TARGETS[2][0]: quiet.get("pickup_p50_ms"),
-        TARGETS[3][0]: quiet.get("idle_cpu_percent"),
-        TARGETS[4][0]: max(rss_values) if rss_values else None,
-        TARGETS[5][0]: soak.get("flat") if soak else None,
-    }
     results = []
-    for name, unit, bound, sense in TARGETS:
-        value = measured[name]
-        if value is None:
-            status = "NOT MEASURED"
-        elif sense == "min":
-            status = "PASS" if value >= bound else "MISS"
-        elif sense == "max":
-            status = "PASS" if value <= bound else "MISS"
+    for (name, unit, bound, sense), value in zip(TARGETS, measured, strict=True):
+        if sense == "flat":
+            goal, met = "flat", bool(value)
         else:
-            status = "PASS" if value else "MISS"
+            goal = f"{'>=' if sense == 'min' else '<='} {bound:g}"
+            goal += "x" if unit == "x" else f" {unit}"
+            met = value is not None and (value >= bound if sense == "min" else value <= bound)
+        status = "NOT MEASURED" if value is None else "PASS" if met else "MISS"
         results.append(
             {
                 "name": name,
-                "goal": _goal(unit, bound, sense),
+                "goal": goal,
                 "measured": value,
                 "unit": unit,
                 "status": status,
@@ -216,60 +288,24 @@ def evaluate_targets(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     return results
 
 
-def _goal(unit: str, bound: float | None, sense: str) -> str:
-    if sense == "flat":
-        return "flat"
-    sign = ">=" if sense == "min" else "<="
-    return f"{sign} {bound:g}{' ' + unit if unit and unit != 'x' else 'x' if unit else ''}"
-
-
-def best_versus_best(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Each SDK's best median throughput over the sweep against the best plain loop's: the
-    machine's ceiling wherever it is reached (too many connections slow the server down)."""
-
-    def best(sides: Sequence[str]) -> Mapping[str, Any] | None:
-        candidates = [r for r in rows if r["side"] in sides and r["tasks_per_second"]]
-        return max(candidates, key=lambda r: r["tasks_per_second"], default=None)
-
-    ceiling = best(RAW_SIDES)
-    result: dict[str, Any] = {"ceiling": _point(ceiling)}
-    for side in (OURS, OTHER):
-        top = best([side])
-        result[side] = {
-            **_point(top),
-            "vs_ceiling": ratio(
-                top["tasks_per_second"] if top else None,
-                ceiling["tasks_per_second"] if ceiling else None,
-            ),
-        }
-    return result
-
-
-def _point(row: Mapping[str, Any] | None) -> dict[str, Any]:
-    if row is None:
-        return {"tasks_per_second": None, "processes": None, "threads": None, "side": None}
-    keys = ("tasks_per_second", "processes", "threads", "side")
-    return {key: row[key] for key in keys}
-
-
 def build_document(
     setup: Mapping[str, Any], records: Sequence[Record], soaks: Sequence[Mapping[str, Any]] = ()
 ) -> dict[str, Any]:
     """The benchmark's whole result: setup, every run, medians, ratios, targets."""
-    p, t = setup["reference"]["processes"], setup["reference"]["threads"]
+    reference = (setup["reference"]["processes"], setup["reference"]["threads"])
     document: dict[str, Any] = {
         "setup": dict(setup),
         "runs": [dict(record) for record in records],
         "errors": [dict(record) for record in records if "error" in record],
-        "throughput": medians(records, "drain", THROUGHPUT_FIELDS),
-        "quiet": medians(records, "quiet", QUIET_FIELDS),
-        "capacity": medians(records, "capacity", CAPACITY_FIELDS),
-        "soak": [dict(soak) for soak in soaks],
+        **{section: medians(records, kind) for kind, section in SECTIONS.items() if kind != "soak"},
+        "soak": [soak_figures(soak) for soak in soaks],
     }
+    capacity = paired_ratio(
+        records, "capacity", ("fake", "flask"), reference, "requests_per_second"
+    )
     document["ratios"] = {
         "throughput": throughput_ratios(records),
-        "best_vs_best_ceiling": best_versus_best(document["throughput"]),
-        "fake_vs_flask_capacity": capacity_ratio(records, p, t),
+        "fake_vs_flask_capacity": capacity,
     }
     document["targets"] = evaluate_targets(document)
     return document

@@ -1,20 +1,19 @@
 """The worker side of every benchmark run: N worker processes x T threads of one task type.
 
     <python> worker_main.py --url URL --task TYPE --processes N --threads T [--id-prefix P]
+    <python> worker_main.py --describe
 
-This file is run *by path* with any interpreter whose environment has a Conductor worker SDK
-(this project's, or another one with the same import paths), so it imports only
-``conductor.client.*`` and the standard library, nothing of this project.
-
-It makes N ``Worker`` objects (one process each, as ``TaskHandler`` runs them) for one task
+Run *by path* with any interpreter whose environment has a Conductor worker SDK (this
+project's, or another one with the same import paths), so it imports only ``conductor.client``
+and the standard library. It makes N ``Worker`` objects (one process each) for one task
 function, with ``thread_count=T`` and a distinct ``worker_id`` per process (so the server can
 tell when every process polls), and passes nothing else: every other setting is the SDK's own
-default. It starts them, prints one JSON line on stdout (``{"ready": true, "pid", "workers":
-[pids], "sdk": "name version", "python"}``), and runs until its standard input closes (or it
-gets SIGTERM/SIGINT); then it stops the workers and exits.
+default. It starts them, prints one JSON line (``{"ready": true, "pid", "workers": [pids],
+"sdk": "name version", "python"}``), and runs until its standard input closes (or SIGTERM or
+SIGINT). ``--describe`` prints only ``{"sdk", "python"}``.
 
-The task function takes its body from the task's input: ``sleep_ms`` (wait, like I/O) and
-``cpu_ms`` (keep the CPU busy); with neither it returns at once (the trivial task).
+The task takes its body from its input: ``sleep_ms`` (wait, like I/O) and ``cpu_ms`` (keep
+the CPU busy); with neither it returns at once (the trivial task).
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker.worker import Worker
 
 
-def bench_task(sleep_ms: float = 0.0, cpu_ms: float = 0.0) -> dict:
+def bench_task(sleep_ms: float = 0.0, cpu_ms: float = 0.0) -> dict[str, bool]:
     """The benchmark's task: optionally sleep, optionally spin, then report done."""
     if sleep_ms:
         time.sleep(sleep_ms / 1000.0)
@@ -67,16 +66,21 @@ def worker_pids(handler: TaskHandler) -> list[int]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True, help="the server's API base, ending in /api")
-    parser.add_argument("--task", required=True, help="the task type to poll for")
+    parser.add_argument("--url", help="the server's API base, ending in /api")
+    parser.add_argument("--task", help="the task type to poll for")
     parser.add_argument("--processes", type=int, default=1, help="worker processes")
     parser.add_argument("--threads", type=int, default=1, help="thread_count of each worker")
     parser.add_argument("--id-prefix", default="bench", help="worker ids are PREFIX-1..N")
+    parser.add_argument("--describe", action="store_true", help="print the SDK, and exit")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    described = {"sdk": sdk_description(), "python": platform.python_version()}
+    if args.describe:
+        print(json.dumps(described), flush=True)
+        return 0
     workers = [
         Worker(
             task_definition_name=args.task,
@@ -92,14 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     handler.start_processes()
     try:
-        ready = {
-            "ready": True,
-            "pid": os.getpid(),
-            "workers": worker_pids(handler),
-            "sdk": sdk_description(),
-            "python": platform.python_version(),
-        }
-        print(json.dumps(ready), flush=True)
+        ready = {"ready": True, "pid": os.getpid(), "workers": worker_pids(handler)}
+        print(json.dumps({**ready, **described}), flush=True)
         # The benchmark closes our stdin to stop us; a dead benchmark closes it too.
         threading.Thread(target=_stop_at_eof, args=(stop,), daemon=True).start()
         stop.wait()

@@ -1,21 +1,27 @@
-"""The benchmark's command line: defaults, --quick, bad values named, the chart's file and
-its clear error without matplotlib (no benchmark runs here)."""
+"""The benchmark's command line: defaults, --quick, bad values named, --report of a saved run
+(the files docs/benchmarks.md quotes among them), the chart (no benchmark runs here)."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
 from fake_server.wsgi import CLI_BACKEND
-from harness.bench import cli, plot, summary
-from harness.bench.runs import TaskBody
+from harness.bench import cli, runs, summary
 from harness.cli import build_parser as harness_parser
 
+DOCS = Path(__file__).resolve().parents[3] / "docs"
 
-def document_for_plot() -> dict:
+
+def settings(*argv: str):
+    return cli.settings(cli.build_parser().parse_args(list(argv)))
+
+
+def saved_run() -> dict:
     setup = {
         "date": "2026-01-01T00:00:00+00:00",
         "machine": {"cpu_count": 2, "platform": "Linux-test"},
@@ -41,46 +47,37 @@ def document_for_plot() -> dict:
     return summary.build_document(setup, records)
 
 
-def config(*argv: str):
-    return cli.config_from_args(cli.build_parser().parse_args(list(argv)))
-
-
 def test_defaults_sweep_1_2_4_processes_with_10_threads_and_reference_4x10():
-    chosen = config()
-    assert chosen.points() == [(1, 10), (2, 10), (4, 10)]
-    assert chosen.reference == (4, 10)
-    assert (chosen.tasks, chosen.repeat, chosen.body) == (6000, 3, TaskBody())
+    chosen = settings()
+    assert runs.points(chosen) == [(1, 10), (2, 10), (4, 10)]
+    assert (chosen.reference, chosen.tasks, chosen.repeat) == ((4, 10), 6000, 3)
+    assert runs.task_input(chosen) == {}
+    assert chosen.only == ("throughput", "ceiling", "latency", "capacity")
+    assert chosen.server_wsgi == CLI_BACKEND  # granian on Linux: the least CPU per request
 
 
 def test_quick_is_tiny_but_explicit_values_still_win():
-    quick = config("--quick")
-    assert quick.repeat == 1 and quick.tasks < 1000
-    assert config("--quick", "--tasks", "50", "--repeat", "2").tasks == 50
+    quick = settings("--quick")
+    assert quick.repeat == 1 and quick.tasks < 1000 and quick.idle_seconds == 1.0
+    assert settings("--quick", "--tasks", "50", "--repeat", "2").tasks == 50
 
 
 def test_the_reference_point_joins_the_sweep_and_lists_are_swept():
-    chosen = config("--processes", "1,8", "--threads", "2,10", "--reference", "3x2")
-    assert chosen.points() == [(1, 2), (3, 2), (8, 2), (1, 10), (8, 10)]
+    chosen = settings("--processes", "1,8,1", "--threads", "2,10", "--reference", "3x2")
+    assert runs.points(chosen) == [(1, 2), (3, 2), (8, 2), (1, 10), (8, 10)]
 
 
-def test_only_picks_parts_and_the_steps_follow():
-    from harness.bench.suite import count_steps
-
-    assert config().parts == ("throughput", "ceiling", "latency", "capacity")
-    chosen = config("--only", "latency,throughput", "--repeat", "2", "--processes", "1,2")
-    assert chosen.parts == ("latency", "throughput")
-    assert count_steps(chosen) == 2 * (3 + 1)  # 3 points (reference 4x10 joins), 1 quiet run
-
-
-def test_the_server_runs_on_the_command_lines_default_unless_another_is_chosen():
-    assert config().server_wsgi == CLI_BACKEND  # granian on Linux: the least CPU per request
-    assert config("--server-wsgi", "waitress").server_wsgi == "waitress"
+def test_only_picks_parts_and_the_progress_steps_follow():
+    chosen = settings("--only", "latency,throughput", "--repeat", "2", "--processes", "1,2")
+    assert chosen.only == ("latency", "throughput")
+    assert runs.count_steps(chosen) == 2 * (3 + 1)  # 3 points (reference 4x10 joins), 1 quiet
+    assert runs.count_steps(settings("--processes", "4", "--soak", "1")) == 3 * (1 + 1 + 1 + 2) + 1
 
 
 def test_task_body_and_other_python_become_absolute():
-    chosen = config("--task-ms", "5", "--cpu-ms", "1.5", "--compare-python", "venv/bin/python")
-    assert chosen.body == TaskBody(sleep_ms=5.0, cpu_ms=1.5)
-    assert chosen.body.task_input() == {"sleep_ms": 5.0, "cpu_ms": 1.5}
+    chosen = settings("--task-ms", "5", "--cpu-ms", "1.5", "--compare-python", "venv/bin/python")
+    assert runs.task_input(chosen) == {"sleep_ms": 5.0, "cpu_ms": 1.5}
+    assert runs.describe_task(runs.task_input(chosen)) == "sleeps 5 ms, busy 1.5 ms CPU"
     assert chosen.compare_python == os.path.abspath("venv/bin/python")
 
 
@@ -89,10 +86,10 @@ def test_task_body_and_other_python_become_absolute():
     [
         (["--processes", "1,two"], "--processes: 'two' in '1,two' is not a whole number"),
         (["--threads", "0"], "--threads: 0 in '0' is not at least 1"),
-        (["--reference", "4by10"], "'4by10' is not PROCESSESxTHREADS"),
-        (["--tasks", "0"], "0 is not at least 1"),
-        (["--idle-seconds", "0"], "0 is not positive"),
-        (["--only", "throughput,speed"], "speed: choose among throughput, ceiling"),
+        (["--reference", "4by10"], "--reference: '4by10' is not PROCESSESxTHREADS"),
+        (["--tasks", "0"], "--tasks: 0 is not at least 1"),
+        (["--idle-seconds", "0"], "--idle-seconds: 0 is not positive"),
+        (["--only", "throughput,speed"], "--only: speed: choose among throughput, ceiling"),
         (["--server-wsgi", "gunicorn"], "--server-wsgi: invalid choice: 'gunicorn'"),
     ],
 )
@@ -109,29 +106,25 @@ def test_bench_is_a_subcommand_of_the_harness_beside_demo():
 
 
 def test_an_other_python_without_an_sdk_is_refused_with_the_fix(capsys):
-    args = cli.build_parser().parse_args(["--compare-python", sys.executable + "-missing"])
-    assert cli.run(args) == 2
+    assert cli.main(["--compare-python", sys.executable + "-missing"]) == 2
     assert "--compare-python" in capsys.readouterr().err
 
 
-def test_plot_writes_a_png(tmp_path):
+def test_a_saved_run_is_reported_again_and_charted_without_running_anything(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    written = plot.write_plot(document_for_plot(), tmp_path / "chart.png")
-    assert written.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_plot_without_matplotlib_says_how_to_install_it(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
-    with pytest.raises(plot.PlotUnavailable, match=r"pip install -e '\.\[bench\]'"):
-        plot.write_plot(document_for_plot(), tmp_path / "chart.png")
-
-
-def test_a_saved_run_is_reported_again_without_running_anything(tmp_path, capsys):
-    saved, again = tmp_path / "saved.json", tmp_path / "again.json"
-    saved.write_text(json.dumps(document_for_plot()))
-    assert cli.main(["--report", str(saved), "--json", str(again)]) == 0
+    saved, again, chart = tmp_path / "saved.json", tmp_path / "again.json", tmp_path / "c.png"
+    saved.write_text(json.dumps(saved_run()))
+    assert cli.main(["--report", str(saved), "--json", str(again), "--plot", str(chart)]) == 0
     assert "Throughput: draining a pre-loaded queue" in capsys.readouterr().out
-    assert json.loads(again.read_text())["throughput"] == document_for_plot()["throughput"]
+    assert json.loads(again.read_text())["throughput"] == saved_run()["throughput"]
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("saved", sorted(DOCS.glob("benchmark-*.json")), ids=lambda p: p.name)
+def test_the_runs_saved_in_the_docs_are_reported_again(saved, capsys):
+    assert cli.main(["--report", str(saved)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Benchmark 2026-11-2") and "Targets (measured at 4x10" in out
 
 
 def test_a_report_of_a_file_that_is_not_a_saved_run_is_refused(tmp_path, capsys):
@@ -139,3 +132,11 @@ def test_a_report_of_a_file_that_is_not_a_saved_run_is_refused(tmp_path, capsys)
     bogus.write_text("{}")
     assert cli.main(["--report", str(bogus)]) == 2
     assert f"--report {bogus}: not a saved benchmark" in capsys.readouterr().err
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
+    saved = tmp_path / "saved.json"
+    saved.write_text(json.dumps(saved_run()))
+    assert cli.main(["--report", str(saved), "--plot", str(tmp_path / "c.png")]) == 2
+    assert "--plot needs matplotlib: pip install -e '.[bench]'" in capsys.readouterr().err

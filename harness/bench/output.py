@@ -1,0 +1,190 @@
+"""What the benchmark shows: the progress line (stderr), the tables (stdout) and the chart."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from harness.bench.summary import CEILING, FIELDS, OTHER, OURS, SECTIONS
+
+INSTALL_HINT = "pip install -e '.[bench]'"
+TITLES = {
+    "throughput": "Throughput: draining a pre-loaded queue (server timestamps)",
+    "quiet": "Idle workers: pick-up latency (scheduled -> started, integer ms on the server) "
+    "and idle cost (% of one core)",
+    "capacity": "Server capacity: the plain loop's requests per second",
+    "soak": "Soak: steady load, resident memory per worker process over time",
+}
+
+
+class Progress:
+    """A bar redrawn in place on a terminal; one line per step elsewhere (logs, CI)."""
+
+    def __init__(self, total: int, *, enabled: bool = True, stream: TextIO | None = None) -> None:
+        self.total, self.done, self.enabled = max(total, 1), 0, enabled
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+        self.end = "" if self.stream.isatty() else "\n"
+
+    def _write(self, text: str, end: str) -> None:
+        if self.enabled:
+            self.stream.write(("\r\033[K" if not self.end else "") + text + end)
+            self.stream.flush()
+
+    def step(self, label: str) -> None:
+        """Announces the step about to run."""
+        filled = 24 * self.done // self.total
+        elapsed = time.monotonic() - self.started
+        bar = "#" * filled + "-" * (24 - filled)
+        self._write(f"[{bar}] {self.done + 1}/{self.total} {elapsed:5.0f}s  {label}", self.end)
+        self.done = min(self.done + 1, self.total)
+
+    def finish(self) -> None:
+        self._write(f"done: {self.done} steps in {time.monotonic() - self.started:.0f} s", "\n")
+
+
+def side_names(setup: Mapping[str, Any]) -> dict[str, str]:
+    sides = setup.get("sides", {})
+    names = {
+        OURS: f"{sides.get(OURS, {}).get('sdk') or 'this SDK'} (this project)",
+        CEILING: "plain loop: http.client, update-v2",
+        "raw-v2": "plain loop: requests, update-v2",  # in files of earlier versions
+        "raw-pu": "plain loop: requests, poll+update",
+        "fake": "fake server",
+        "flask": "bare Flask route, same HTTP server",
+    }
+    if OTHER in sides:
+        names[OTHER] = sides[OTHER].get("sdk") or sides[OTHER]["python"]
+    return names
+
+
+def _show(value: Any, shown: str = "{:,.1f}") -> str:
+    if value is None:
+        return "-"
+    return str(value) if isinstance(value, bool | str) else shown.format(value)
+
+
+def _ratio(value: float | None) -> str:
+    return _show(value, "{:.2f}x")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 2) -> str:
+    """Text columns under a rule: the first ``left`` left-aligned, the others right-aligned."""
+    cells = [list(headers), *rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = [
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(cells).rstrip()
+
+    return "\n".join([line(cells[0]), line(["-" * w for w in widths]), *map(line, cells[1:])])
+
+
+def medians_table(document: Mapping[str, Any], kind: str) -> str:
+    """A section's rows, one per side and point, one column per field that has one."""
+    section, names = SECTIONS[kind], side_names(document["setup"])
+    ratios = {(r["processes"], r["threads"]): r for r in document["ratios"]["throughput"]}
+    fields = [field for field in FIELDS[kind] if field.header]
+    headers = ["server" if kind == "capacity" else "worker side", "at"]
+    headers += [field.header for field in fields] + (["vs ceiling"] if kind == "drain" else [])
+    rows = []
+    for row in document[section]:
+        point = (row["processes"], row["threads"])
+        rows.append([names.get(row["side"], row["side"]), "{}x{}".format(*point)])
+        rows[-1] += [_show(row.get(field.key), field.shown) for field in fields]
+        if kind == "drain":
+            rows[-1].append(_ratio(ratios.get(point, {}).get(f"{row['side']}_vs_ceiling")))
+    return f"{TITLES[section]}\n{table(headers, rows)}"
+
+
+def render(document: Mapping[str, Any]) -> str:
+    """Every table of the document, the parts that did not run left out."""
+    setup, ratios = document["setup"], document["ratios"]
+    machine = setup["machine"]
+    sections = [
+        f"Benchmark {setup['date']}: {machine['cpu_count']} CPUs, {machine['platform']}, "
+        f"Python {setup['python']}; fake server on {setup['server']['backend']} in its own "
+        f"process.\nTask: {setup['task']['description']}; {setup['tasks_per_drain']} tasks per "
+        f"drain; medians of {setup['repeat']} repeat(s); ratios are paired per repeat."
+    ]
+    versus = [
+        f"\n  {r['processes']}x{r['threads']}: {_ratio(r['ours_vs_other'])}"
+        for r in ratios["throughput"]
+        if r.get("ours_vs_other") is not None
+    ]
+    notes = {
+        "drain": "\nThis project vs the other SDK (tasks/s):" + "".join(versus) if versus else "",
+        "capacity": f"\nFake server / bare Flask: {_ratio(ratios.get('fake_vs_flask_capacity'))}",
+    }
+    for kind, section in SECTIONS.items():
+        if document.get(section):
+            sections.append(medians_table(document, kind) + notes.get(kind, ""))
+    targets = [[t["name"], t["goal"], _target_value(t), t["status"]] for t in document["targets"]]
+    at = document["targets"][0]["at"] if document["targets"] else ""
+    sections.append(
+        f"Targets (measured at {at}; set for 4x10 and a trivial task)\n"
+        + table(["target", "goal", "measured", "result"], targets, left=4)
+    )
+    if document.get("errors"):
+        failed = [
+            f"  {e['kind']} {e['side']} {e['processes']}x{e['threads']} "
+            f"repeat {e['repeat'] + 1}: {e['error'].splitlines()[0]}"
+            for e in document["errors"]
+        ]
+        sections.append("Failed runs (left out of the medians):\n" + "\n".join(failed))
+    return "\n\n".join(sections)
+
+
+def _target_value(target: Mapping[str, Any]) -> str:
+    value = target["measured"]
+    if isinstance(value, bool):
+        return "flat" if value else "growing"
+    if target["unit"] == "x":
+        return _ratio(value)
+    return _show(value, "{:.2f} " + target["unit"]).strip()
+
+
+def write_plot(document: Mapping[str, Any], path: str | Path) -> Path:
+    """Throughput against worker processes as a PNG, one line per side and thread count."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise RuntimeError(
+            f"--plot needs matplotlib, which is not installed: {INSTALL_HINT}"
+        ) from None
+    matplotlib.use("Agg")  # files only, no display needed
+    import matplotlib.pyplot as plt
+
+    setup, names = document["setup"], side_names(document["setup"])
+    series: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    for row in document["throughput"]:
+        if row["tasks_per_second"] is not None:
+            point = (row["processes"], row["tasks_per_second"])
+            series.setdefault((row["side"], row["threads"]), []).append(point)
+    figure, axes = plt.subplots(figsize=(7, 4.2), dpi=100)
+    styles = {OURS: "o-", OTHER: "s-", CEILING: "^--"}
+    for (side, threads), points in sorted(series.items()):
+        xs, ys = zip(*sorted(points), strict=True)
+        label = f"{names.get(side, side)}, {threads} threads"
+        axes.plot(xs, ys, styles.get(side, "x:"), label=label)
+    axes.set_xlabel("worker processes")
+    axes.set_ylabel("tasks per second (median)")
+    axes.set_title(
+        f"Draining {setup['tasks_per_drain']} tasks: {setup['task']['description']}; "
+        f"{setup['machine']['cpu_count']} CPUs",
+        fontsize=10,
+    )
+    axes.set_xticks(sorted({row["processes"] for row in document["throughput"]}))
+    axes.set_ylim(bottom=0)
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8, loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return Path(path)
