@@ -1,13 +1,10 @@
 """Shared fixtures of the SDK's unit tests."""
 
-from unittest import mock
-
 import pytest
+import requests
 import responses
 
 CONDUCTOR_ENV = ("CONDUCTOR_SERVER_URL", "CONDUCTOR_AUTH_KEY", "CONDUCTOR_AUTH_SECRET")
-# TaskClient's own transport overrides HTTPAdapter.send, which is what responses patches.
-KEEP_ALIVE_SEND = "conductor.client.http.adapter.KeepAliveAdapter.send"
 
 
 @pytest.fixture
@@ -19,8 +16,16 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def server():
-    """A mocked Conductor server (``responses``): register the calls a test expects. It answers
-    both TaskClient's adapter and plain ``requests`` calls."""
-    mocked = responses.RequestsMock(assert_all_requests_are_fired=False, target=KEEP_ALIVE_SEND)
-    with mocked, mock.patch("requests.adapters.HTTPAdapter.send", mocked.unbound_on_send()):
+    """A mocked Conductor server (``responses``): register the calls a test expects. It
+    answers ``requests``, so a ``TaskClient`` under test sends through a session (see
+    ``session``); its own connections are tested over real sockets, in the integration tests."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
         yield mocked
+
+
+@pytest.fixture
+def session():
+    """A ``requests.Session`` for ``TaskClient(..., session=session)``."""
+    with requests.Session() as http:
+        http.trust_env = False  # nothing from the developer's environment
+        yield http

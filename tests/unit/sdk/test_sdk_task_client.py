@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
-import os
 import pickle
 import threading
 
@@ -40,10 +40,10 @@ def waits() -> list[float]:
 
 
 @pytest.fixture
-def client(waits: list[float]):
+def client(waits: list[float], session):
     # jitter 1.0: every wait is the backoff ceiling, so the doubling is visible.
     config = Configuration(server_api_url=API, connect_timeout=3, read_timeout=20)
-    task_client = TaskClient(config, sleep=waits.append, jitter=lambda: 1.0)
+    task_client = TaskClient(config, sleep=waits.append, jitter=lambda: 1.0, session=session)
     yield task_client
     task_client.close()
 
@@ -279,10 +279,13 @@ def test_deliver_retries_transient_failures_with_backoff_then_delivers(
     assert sum("works again after 5 failed attempts" in m for m in messages) == 1
 
 
-def test_backoff_is_capped_and_jittered(server, waits) -> None:
+def test_backoff_is_capped_and_jittered(server, waits, session) -> None:
     jitter = iter([1.0] * 10 + [0.5, 0.0])
     client = TaskClient(
-        Configuration(server_api_url=API), sleep=waits.append, jitter=lambda: next(jitter)
+        Configuration(server_api_url=API),
+        sleep=waits.append,
+        jitter=lambda: next(jitter),
+        session=session,
     )
     for _ in range(12):
         server.post(f"{API}/tasks/update-v2", status=503)
@@ -308,7 +311,7 @@ def test_deliver_does_not_retry_a_refused_update_and_logs_the_server_message(
     assert len(errors) == 1 and message in errors[0].getMessage()
 
 
-def test_stop_event_ends_the_retries_after_one_last_attempt(server, caplog) -> None:
+def test_stop_event_ends_the_retries_after_one_last_attempt(server, session, caplog) -> None:
     stop = threading.Event()
     waits: list[float] = []
 
@@ -317,7 +320,9 @@ def test_stop_event_ends_the_retries_after_one_last_attempt(server, caplog) -> N
         if len(waits) == 3:
             stop.set()
 
-    client = TaskClient(Configuration(server_api_url=API), sleep=wait_and_stop_on_third)
+    client = TaskClient(
+        Configuration(server_api_url=API), sleep=wait_and_stop_on_third, session=session
+    )
     server.post(f"{API}/tasks/update-v2", body=requests.ConnectionError("down"))
     with caplog.at_level(logging.ERROR, logger="conductor.client"):
         assert client.deliver(completed(), stop=stop) is None
@@ -326,19 +331,20 @@ def test_stop_event_ends_the_retries_after_one_last_attempt(server, caplog) -> N
     assert any("not delivered" in r.getMessage() for r in caplog.records)
 
 
-def test_stop_already_set_means_a_single_attempt_without_waiting(server) -> None:
+def test_stop_already_set_means_a_single_attempt_without_waiting(server, session) -> None:
     stop = threading.Event()
     stop.set()
-    client = TaskClient(Configuration(server_api_url=API))  # real waiting: on the stop event
+    # real waiting: on the stop event
+    client = TaskClient(Configuration(server_api_url=API), session=session)
     server.post(f"{API}/tasks/update-v2", status=503)
     assert client.deliver(completed(), stop=stop) is None
     assert len(server.calls) == 1
 
 
-def test_stop_event_interrupts_the_wait(server, monkeypatch) -> None:
+def test_stop_event_interrupts_the_wait(server, session, monkeypatch) -> None:
     monkeypatch.setattr(backoff, "BASE_SECONDS", 5.0)  # a long first wait
     stop = threading.Event()
-    client = TaskClient(Configuration(server_api_url=API), jitter=lambda: 1.0)
+    client = TaskClient(Configuration(server_api_url=API), jitter=lambda: 1.0, session=session)
 
     def fail_and_stop(request):
         stop.set()
@@ -352,9 +358,25 @@ def test_stop_event_interrupts_the_wait(server, monkeypatch) -> None:
     assert len(server.calls) == 2  # the attempt during which stop was set, one last attempt
 
 
-@pytest.mark.parametrize("bad_output", [object(), float("nan")], ids=["object", "nan"])
-def test_output_that_json_cannot_carry_is_reported_as_a_failure(
-    server, client, caplog, bad_output
+def circular() -> list:
+    loop: list = []
+    loop.append(loop)
+    return loop
+
+
+@pytest.mark.parametrize(
+    ("bad_output", "named"),
+    [
+        (datetime.date(2024, 1, 2), "it contains a date (datetime.date(2024, 1, 2))"),
+        ({"tags": {"a"}}, "it contains a set ({'a'})"),
+        ([{"deep": object()}], "it contains a object (<object object at"),
+        (float("nan"), "ValueError: Out of range float values are not JSON compliant"),
+        (circular(), "ValueError: Circular reference detected"),
+    ],
+    ids=["date", "set", "nested-object", "nan", "circular"],
+)
+def test_output_that_json_cannot_carry_is_reported_as_a_failure_saying_why(
+    server, client, caplog, bad_output, named
 ) -> None:
     server.post(f"{API}/tasks/update-v2", status=204)
     result = completed()
@@ -362,50 +384,32 @@ def test_output_that_json_cannot_carry_is_reported_as_a_failure(
     result.log("worked hard")
     with caplog.at_level(logging.ERROR, logger="conductor.client"):
         assert client.deliver(result) is None
-    sent = json.loads(server.calls[0].request.body)
+    [call] = server.calls  # one attempt: the FAILED result
+    sent = json.loads(call.request.body)
     assert sent["status"] == "FAILED"
     assert sent["taskId"] == "t-1" and sent["workflowInstanceId"] == "wf-1"
-    assert "cannot be sent as JSON" in sent["reasonForIncompletion"]
+    assert sent["reasonForIncompletion"].startswith("the task's output cannot be sent as JSON: ")
+    assert named in sent["reasonForIncompletion"]
+    assert sent.get("outputData", {}) == {}
     assert [entry["log"] for entry in sent["logs"]] == ["worked hard"]
-    assert "cannot be sent as JSON" in caplog.text
+    assert named in caplog.text
 
 
 # -- sessions and processes ------------------------------------------------------------------
 
 
-def test_one_session_is_reused_across_calls(server, client) -> None:
+def test_a_session_passed_in_carries_every_request_and_stays_open(server, session) -> None:
+    session.headers["X-Gateway"] = "team-a"  # e.g. what a gateway in front of the server wants
     server.get(f"{API}/tasks/poll/greet", status=204)
-    client.poll("greet", worker_id="w1")
-    session = client._process_state().session
-    client.poll("greet", worker_id="w1")
-    assert client._process_state().session is session
+    with TaskClient(Configuration(server_api_url=API), session=session) as client:
+        assert client.poll("greet", worker_id="w1") is None
+    request = server.calls[0].request
+    assert request.headers["X-Gateway"] == "team-a"
+    assert request.headers["User-Agent"] == "conductor-workers-python"
+    server.get(f"{API}/health", json={"healthy": True})
+    assert session.get(f"{API}/health", timeout=1).json() == {"healthy": True}  # still open
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_forked_child_does_not_reuse_the_parent_session() -> None:
-    client = TaskClient(Configuration(server_api_url=API))
-    parent_session = client._process_state().session
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: report, then leave without running any pytest teardown
-        try:
-            fresh = client._process_state().session is not parent_session
-            os.write(write_end, b"fresh" if fresh else b"reused")
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    try:
-        answer = os.read(read_end, 16)
-    finally:
-        os.close(read_end)
-        os.waitpid(pid, 0)
-        client.close()
-    assert answer == b"fresh"
-    assert client._state is None  # close() in the parent dropped its own session
-
-
-def test_pool_size_follows_the_argument() -> None:
-    client = TaskClient(Configuration(server_api_url=API), pool_maxsize=48)
-    adapter = client._process_state().session.get_adapter(API)
-    assert adapter._pool_maxsize == 48
-    client.close()
+def test_a_client_is_not_pickled_and_says_what_to_do_instead(client) -> None:
+    with pytest.raises(TypeError, match="make one in each process"):
+        pickle.dumps(client)

@@ -2,17 +2,17 @@
 
 Nothing a worker does here escapes as an exception: an exception becomes ``FAILED`` (reason
 ``ExcType: message``, traceback in the task's logs), ``NonRetryableException`` becomes
-``FAILED_WITH_TERMINAL_ERROR``, and output that cannot be sent as JSON becomes ``FAILED`` with
-a reason naming the offending type.
+``FAILED_WITH_TERMINAL_ERROR``, and ``output_data`` that is not a dict becomes ``FAILED``.
+Output that JSON cannot carry is found where the result is encoded, once, to be sent: the
+clients' ``deliver`` reports it ``FAILED``, naming the offending type
+(``conductor.client.http.encoding``).
 """
 
 from __future__ import annotations
 
 import inspect
-import json
 import logging
 import threading
-from typing import Any
 
 from conductor.client.context.task_context import TaskContext, running_task
 from conductor.client.http.models.task import Task
@@ -66,42 +66,16 @@ async def run_task_async(
 def _finished(
     worker: WorkerInterface, task: Task, result: TaskResult, context: TaskContext
 ) -> TaskResult:
-    """Adds the task's context logs, and fails a result whose output JSON cannot carry."""
+    """Adds the task's context logs, and fails a result whose output is not a dict."""
     if context.logs:
         result.logs[:0] = [TaskExecLog(log=line, task_id=task.task_id) for line in context.logs]
-    problem = _unsendable_output(result)
-    if problem is not None:
+    if not isinstance(result.output_data, dict):
+        problem = f"output_data must be a dict, not {type(result.output_data).__name__}"
         logger.error("Task %s (%s): %s", task.task_id, worker.get_task_definition_name(), problem)
         result.status = TaskResultStatus.FAILED
         result.reason_for_incompletion = problem
         result.output_data = {}
     return result
-
-
-def _unsendable_output(result: TaskResult) -> str | None:
-    """Why the result's output cannot be sent as JSON, or ``None`` when it can."""
-    output: Any = result.output_data
-    if not isinstance(output, dict):
-        return f"output_data must be a dict, not {type(output).__name__}"
-    try:
-        json.dumps(output, default=_refuse, allow_nan=False)
-    except _NotSerialisable as error:
-        return f"output is not JSON-serialisable: it contains a {error.type_name} ({error.value})"
-    except (TypeError, ValueError) as error:  # e.g. circular references, non-string keys
-        return f"output is not JSON-serialisable: {error}"
-    return None
-
-
-class _NotSerialisable(TypeError):
-    def __init__(self, value: Any) -> None:
-        self.type_name = type(value).__qualname__
-        text = repr(value)
-        self.value = text if len(text) <= 80 else text[:77] + "..."
-        super().__init__(self.type_name)
-
-
-def _refuse(value: Any) -> Any:
-    raise _NotSerialisable(value)
 
 
 def _is_main_thread() -> bool:

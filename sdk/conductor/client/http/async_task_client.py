@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.auth import renewal_time
 from conductor.client.http.backoff import Backoff
+from conductor.client.http.encoding import json_bytes, result_body
 from conductor.client.http.errors import ConductorApiError, ConductorAuthError, is_transient_status
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
@@ -102,7 +103,7 @@ class AsyncTaskClient:
 
     async def update_v2(self, result: TaskResult) -> Task | None:
         """Reports a result; returns the next task of the same type, if one is ready."""
-        return await self._update_v2_body(_result_body(result))
+        return await self._update_v2_body(json_bytes(result.to_dict()))
 
     async def deliver(
         self, result: TaskResult, *, stop: asyncio.Event | None = None
@@ -110,7 +111,7 @@ class AsyncTaskClient:
         """``update_v2`` until the server has the result (transient failures retried with
         backoff; once ``stop`` is set, one last attempt). A refused result is logged and
         ``None`` returned; so is a result not delivered before stopping."""
-        body = _result_body(result)
+        body = result_body(result)
         retry = 0
         while True:
             last_chance = stop is not None and stop.is_set()
@@ -232,7 +233,7 @@ class AsyncTaskClient:
                 return  # another task renewed it meanwhile
             key_id = self._auth.key_id
             request = f"POST /token (key id {key_id!r})"
-            body = json.dumps({"keyId": key_id, "keySecret": self._auth.key_secret}).encode()
+            body = json_bytes({"keyId": key_id, "keySecret": self._auth.key_secret})
             status, answer = await self._send("POST", "/token", body, {}, None, request)
             if status == 404:
                 self._auth_disabled = True
@@ -258,10 +259,6 @@ class AsyncTaskClient:
             self._renew_at = renewal_time(
                 token, time.time(), self.configuration.auth_token_ttl_min * 60.0
             )
-
-
-def _result_body(result: TaskResult) -> bytes:
-    return json.dumps(result.to_dict(), allow_nan=False).encode("utf-8")
 
 
 def _json(body: bytes) -> Any:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any
 
 import requests
+
+if TYPE_CHECKING:
+    from conductor.client.http.transport import Answer
 
 # Statuses worth retrying: the server (or a proxy in front of it) is busy or briefly down.
 TRANSIENT_STATUSES = frozenset({408, 429})
@@ -64,40 +68,39 @@ def _rebuild(
     return cls(message, status=status, transient=transient, request=request)
 
 
-def error_from_response(response: requests.Response, request: str) -> ConductorApiError:
-    """The error for a response with a 4xx/5xx status, carrying the server's message."""
-    status = response.status_code
+def error_from_response(answer: Answer, request: str) -> ConductorApiError:
+    """The error for an answer with a 4xx/5xx status, carrying the server's message."""
     return ConductorApiError(
-        server_message(response),
-        status=status,
-        transient=is_transient_status(status),
+        server_message(answer),
+        status=answer.status,
+        transient=is_transient_status(answer.status),
         request=request,
     )
 
 
 def error_from_exception(exc: requests.RequestException, request: str) -> ConductorApiError:
-    """The error for a request that got no response: always transient."""
+    """The error for a request that got no answer: always transient."""
     kind = "timed out" if isinstance(exc, requests.Timeout) else "connection error"
     return ConductorApiError(f"{kind}: {exc}", status=None, transient=True, request=request)
 
 
-def server_message(response: requests.Response) -> str:
+def server_message(answer: Answer) -> str:
     """The ``message`` of Conductor's error body, else the start of the body, else the reason."""
-    body = json_body(response)
+    body = json_body(answer)
     if isinstance(body, dict):
         for key in ("message", "error"):
             value = body.get(key)
             if isinstance(value, str) and value:
                 return value
-    text = response.text.strip() if response.content else ""
-    return text[:500] or response.reason or f"HTTP {response.status_code}"
+    text = answer.body.decode("utf-8", "replace").strip()
+    return text[:500] or answer.reason or f"HTTP {answer.status}"
 
 
-def json_body(response: requests.Response) -> Any:
+def json_body(answer: Answer) -> Any:
     """The JSON body, or ``None`` when the body is empty or not JSON."""
-    if not response.content:
+    if not answer.body:
         return None
     try:
-        return response.json()
+        return json.loads(answer.body)
     except ValueError:
         return None

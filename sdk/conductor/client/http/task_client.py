@@ -1,9 +1,12 @@
 """The compact HTTP client a worker uses: poll, update, log, fetch a task.
 
-One ``TaskClient`` serves every thread of a worker process. Its ``requests.Session`` (and so
-its pooled keep-alive connections) belongs to the process that created it: make the client in
-the process that uses it (a forked child that inherits one makes its own session on first
-use). Every request carries a
+One ``TaskClient`` serves every thread of one process: its connections, token and locks belong
+to the process that made it, so each process makes its own (``TaskHandler``'s worker processes
+do), and a client cannot be pickled. Requests go over the client's own keep-alive connections
+(``conductor.client.http.transport``), or through a ``requests.Session``: one passed in, or one
+made when the environment sets a proxy for the server (``HTTP_PROXY``, ``HTTPS_PROXY``,
+``NO_PROXY``). ``REQUESTS_CA_BUNDLE`` (or ``CURL_CA_BUNDLE``) names the CA certificates that an
+``https`` server is checked against, as with ``requests``. Every request carries a
 ``(connect, read)`` timeout, and a long poll's read timeout covers the poll's own wait.
 
 Authentication: with ``configuration.authentication_settings`` set, the client obtains a token
@@ -15,23 +18,21 @@ once). A server without ``/token`` (404) has no authentication: requests go with
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote, urlencode
 
 import requests
-from requests.structures import CaseInsensitiveDict
 
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.http.adapter import KeepAliveAdapter
 from conductor.client.http.auth import renewal_time
 from conductor.client.http.backoff import Backoff
+from conductor.client.http.encoding import json_bytes, result_body
 from conductor.client.http.errors import (
     ConductorApiError,
     ConductorAuthError,
@@ -41,9 +42,13 @@ from conductor.client.http.errors import (
     server_message,
 )
 from conductor.client.http.models.task import Task
-from conductor.client.http.models.task_exec_log import TaskExecLog
 from conductor.client.http.models.task_result import TaskResult
-from conductor.client.http.models.task_result_status import TaskResultStatus
+from conductor.client.http.transport import (
+    Answer,
+    KeepAliveTransport,
+    SessionTransport,
+    Transport,
+)
 
 __all__ = ["ConductorApiError", "ConductorAuthError", "TaskClient"]
 
@@ -52,40 +57,23 @@ logger = logging.getLogger(__name__)
 AUTH_HEADER = "X-Authorization"
 TOKEN_ERRORS = frozenset({"EXPIRED_TOKEN", "INVALID_TOKEN"})
 DEFAULT_POOL_MAXSIZE = 32
-USER_AGENT = "conductor-workers-python"
 JSON_CONTENT_TYPE = "application/json"
 
 
-class _ProcessState:
-    """What a client may only use in the process that made it: session, token, locks."""
-
-    def __init__(self, session: requests.Session, base_url: str) -> None:
-        self.pid = os.getpid()
-        self.session = session
-        # Requests go straight to the session's adapter with headers, proxies and CA bundle
-        # settled here once: Session.request would merge settings, cookies, hooks and the
-        # environment again on every call, which costs more CPU than the HTTP exchange itself.
-        self.adapter = session.get_adapter(base_url)
-        self.headers = dict(session.headers)
-        self.proxies = dict(session.proxies)
-        self.verify = session.verify
-        self.token_lock = threading.Lock()
-        self.token: str | None = None
-        self.renew_at = 0.0  # epoch seconds; 0 = fetch before the first request
-        self.auth_disabled = False
-
-
 class TaskClient:
-    """Polls tasks and delivers their results over one keep-alive ``requests.Session``.
+    """Polls tasks and delivers their results over keep-alive connections.
 
     Arguments:
         configuration: server URL, credentials and timeouts.
-        pool_maxsize: connections kept open per host; make it at least the number of threads
-            that share this client.
+        pool_maxsize: connections kept open; make it at least the number of threads that
+            share this client.
         sleep: how ``deliver`` waits between attempts when it has no ``stop`` event
             (``time.sleep``); tests pass a recorder instead.
         jitter: a source of numbers in ``[0, 1)`` for the backoff's jitter (default
             ``random.random``); see ``conductor.client.http.backoff``.
+        session: send every request through this ``requests.Session`` (its adapters, proxies
+            and TLS settings) instead of the client's own connections; ``close()`` leaves it
+            open.
     """
 
     def __init__(
@@ -95,6 +83,7 @@ class TaskClient:
         pool_maxsize: int = DEFAULT_POOL_MAXSIZE,
         sleep: Callable[[float], Any] | None = None,
         jitter: Callable[[], float] | None = None,
+        session: requests.Session | None = None,
     ) -> None:
         if pool_maxsize < 1:
             raise ValueError(f"TaskClient: pool_maxsize={pool_maxsize!r} must be at least 1")
@@ -106,15 +95,18 @@ class TaskClient:
         self._sleep = sleep
         self._delivery_backoff = Backoff("Delivering task results", logger, jitter=jitter)
         self._update_v2 = True  # False once the server showed it has no /tasks/update-v2
-        self._state: _ProcessState | None = None
+        self._transport = _transport(self._base, pool_maxsize, session)
+        self._token_lock = threading.Lock()
+        self._token: str | None = None
+        self._renew_at = 0.0  # epoch seconds; 0 = fetch before the first request
+        self._auth_disabled = False
 
     # -- the API -----------------------------------------------------------------------------
 
     def poll(self, task_type: str, *, worker_id: str, domain: str | None = None) -> Task | None:
         """One task of ``task_type`` for this worker, or ``None`` when none is ready."""
         path = "/tasks/poll/" + _task_type_segment(task_type)
-        response = self._call("GET", path, query=_poll_query(worker_id, domain))
-        data = json_body(response) if response.status_code != 204 else None
+        data = json_body(self._call("GET", path, query=_poll_query(worker_id, domain)))
         return Task.from_dict(data) if isinstance(data, dict) else None
 
     def batch_poll(
@@ -130,18 +122,19 @@ class TaskClient:
         if count < 1:
             return []
         query = f"{_poll_query(worker_id, domain)}&count={count}&timeout={int(timeout_ms)}"
-        response = self._call(
+        answer = self._call(
             "GET",
             "/tasks/poll/batch/" + _task_type_segment(task_type),
             query=query,
             read_timeout=self._timeout[1] + max(timeout_ms, 0) / 1000.0,
         )
-        data = json_body(response) if response.status_code != 204 else None
+        data = json_body(answer)
         return [Task.from_dict(item) for item in data] if isinstance(data, list) else []
 
     def update(self, result: TaskResult) -> str:
         """Reports a result with ``POST /tasks``; returns the task id the server echoes."""
-        return self._call("POST", "/tasks", data=_json_bytes(result.to_dict())).text
+        answer = self._call("POST", "/tasks", data=json_bytes(result.to_dict()))
+        return answer.body.decode("utf-8", "replace")
 
     def update_v2(self, result: TaskResult) -> Task | None:
         """Reports a result and receives the next task of the same type, if one is ready.
@@ -149,20 +142,20 @@ class TaskClient:
         A server without ``/tasks/update-v2`` (404 or 405) gets the result by ``POST /tasks``
         instead, and this client uses ``/tasks`` from then on; the answer is then ``None``.
         """
-        return self._update_v2_body(_json_bytes(result.to_dict()))
+        return self._update_v2_body(json_bytes(result.to_dict()))
 
     def deliver(self, result: TaskResult, *, stop: threading.Event | None = None) -> Task | None:
         """``update_v2`` until the server has the result; returns the next task, if any.
 
         Transient failures (no connection, timeouts, 5xx, 429) are retried with the SDK's
         backoff (``conductor.client.http.backoff``), for as long as it takes, unless ``stop``
-        is set: then one
-        last attempt is made. A refused update (other 4xx) is logged with the server's message
-        and not retried. A result whose output cannot be sent as JSON is reported as a
-        ``FAILED`` task saying why. Returns ``None`` when there is no next task or the result
-        was not delivered.
+        is set: then one last attempt is made. A refused update (other 4xx) is logged with the
+        server's message and not retried. A result whose output cannot be sent as JSON (a
+        value JSON has no form for, NaN, a circular reference) is reported as a ``FAILED`` task
+        whose reason names the offending value's type; its logs are kept. Returns ``None`` when
+        there is no next task or the result was not delivered.
         """
-        body = _sendable_body(result)
+        body = result_body(result)
         retry = 0
         while True:
             last_chance = stop is not None and stop.is_set()
@@ -201,11 +194,8 @@ class TaskClient:
         return Task.from_dict(json_body(self._call("GET", "/tasks/" + _segment(task_id))))
 
     def close(self) -> None:
-        """Closes this process's connections; the client opens new ones if used again."""
-        state = self._state
-        self._state = None
-        if state is not None and state.pid == os.getpid():
-            state.session.close()
+        """Closes the client's idle connections; it opens new ones if used again."""
+        self._transport.close()
 
     def __enter__(self) -> TaskClient:
         return self
@@ -213,44 +203,15 @@ class TaskClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # -- process-local state -----------------------------------------------------------------
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_state"] = None  # sessions and locks stay in the process that made them
-        return state
+    def __reduce__(self) -> NoReturn:
+        raise TypeError(
+            "a TaskClient belongs to the process that made it and cannot be pickled: make one "
+            "in each process (TaskHandler's worker processes make their own)"
+        )
 
     def __repr__(self) -> str:
         key = f", key_id={self._auth.key_id!r}" if self._auth is not None else ""
         return f"TaskClient(server_api_url={self._base!r}{key})"
-
-    def _process_state(self) -> _ProcessState:
-        state = self._state
-        if state is not None and state.pid == os.getpid():
-            return state
-        with _creation_lock():
-            state = self._state
-            if state is None or state.pid != os.getpid():
-                # A session inherited through fork shares its sockets with the parent: leave it.
-                state = self._state = _ProcessState(self._new_session(), self._base)
-        return state
-
-    def _new_session(self) -> requests.Session:
-        session = requests.Session()
-        # Proxies and CA bundle come from the environment once, here, not on every request.
-        session.trust_env = False
-        session.proxies.update(requests.utils.get_environ_proxies(self._base))
-        ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        if ca_bundle:
-            session.verify = ca_bundle
-        # No retries inside the adapter: callers decide what to retry (polls never are). The
-        # adapter resends only what the server cannot have seen (a kept-alive connection it
-        # closed before taking the request).
-        adapter = KeepAliveAdapter(pool_maxsize=self.pool_maxsize, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        return session
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -263,109 +224,86 @@ class TaskClient:
         data: bytes | None = None,
         content_type: str = JSON_CONTENT_TYPE,
         read_timeout: float | None = None,
-    ) -> requests.Response:
-        state = self._process_state()
+    ) -> Answer:
         if self._auth is not None:
-            self._ensure_token(state)
-        timeout = self._timeout if read_timeout is None else (self._timeout[0], read_timeout)
-        url = self._base + path
-        if query:
-            url += "?" + query
+            self._ensure_token()
+        timeouts = self._timeout if read_timeout is None else (self._timeout[0], read_timeout)
+        target = f"{path}?{query}" if query else path
         request = f"{method} {path}"
         try:
-            response = self._send(state, method, url, data, content_type, timeout)
-            if response.status_code == 401 and self._token_rejected(state, response):
-                response = self._send(state, method, url, data, content_type, timeout)
+            token = self._token
+            answer = self._send(method, target, data, content_type, timeouts, token)
+            if answer.status == 401 and self._token_rejected(answer, token):
+                answer = self._send(method, target, data, content_type, timeouts, self._token)
         except requests.RequestException as exc:
             raise error_from_exception(exc, request) from exc
-        if response.status_code >= 400:
-            raise self._error(response, request)
-        return response
+        if answer.status >= 400:
+            raise self._error(answer, request)
+        return answer
 
     def _send(
         self,
-        state: _ProcessState,
         method: str,
-        url: str,
+        target: str,
         body: bytes | None,
         content_type: str,
-        timeout: tuple[float, float],
-        headers: dict[str, str] | None = None,
-    ) -> requests.Response:
-        prepared = requests.PreparedRequest()
-        prepared.method = method
-        prepared.url = url
-        prepared.headers = CaseInsensitiveDict(state.headers if headers is None else headers)
-        if body is not None:
-            prepared.headers["Content-Type"] = content_type
-            prepared.headers["Content-Length"] = str(len(body))
-        prepared.body = body
-        prepared.hooks = {"response": []}
-        response = state.adapter.send(
-            prepared, stream=False, timeout=timeout, verify=state.verify, proxies=state.proxies
-        )
-        response.content  # noqa: B018  (reads the body now, returning the connection to the pool)
-        return response
+        timeouts: tuple[float, float],
+        token: str | None,
+    ) -> Answer:
+        headers = {"Content-Type": content_type} if body is not None else {}
+        if token is not None:
+            headers[AUTH_HEADER] = token
+        return self._transport.send(method, target, headers, body, timeouts)
 
-    def _error(self, response: requests.Response, request: str) -> ConductorApiError:
-        if response.status_code == 401 and self._auth is None:
+    def _error(self, answer: Answer, request: str) -> ConductorApiError:
+        if answer.status == 401 and self._auth is None:
             return ConductorApiError(
-                f"{server_message(response)} (the server wants authentication: set "
+                f"{server_message(answer)} (the server wants authentication: set "
                 "CONDUCTOR_AUTH_KEY and CONDUCTOR_AUTH_SECRET or pass authentication_settings)",
                 status=401,
                 request=request,
             )
-        return error_from_response(response, request)
+        return error_from_response(answer, request)
 
     # -- authentication ----------------------------------------------------------------------
 
-    def _ensure_token(self, state: _ProcessState, rejected: str | None = None) -> None:
+    def _ensure_token(self, rejected: str | None = None) -> None:
         """Fetches a token when there is none, it is due for renewal, or it was ``rejected``."""
-        if state.auth_disabled or (rejected is None and time.time() < state.renew_at):
+        if self._auth_disabled or (rejected is None and time.time() < self._renew_at):
             return
-        with state.token_lock:
-            if state.auth_disabled:
+        with self._token_lock:
+            if self._auth_disabled:
                 return
-            if rejected is None and time.time() < state.renew_at:
+            if rejected is None and time.time() < self._renew_at:
                 return  # another thread renewed it meanwhile
-            if rejected is not None and state.token != rejected:
+            if rejected is not None and self._token != rejected:
                 return  # another thread replaced the rejected token meanwhile
-            self._fetch_token(state)
+            self._fetch_token()
 
-    def _token_rejected(self, state: _ProcessState, response: requests.Response) -> bool:
+    def _token_rejected(self, answer: Answer, sent: str | None) -> bool:
         """True when a 401 says our token expired or is invalid and a new one was fetched."""
-        if self._auth is None or state.auth_disabled:
+        if self._auth is None or self._auth_disabled:
             return False
-        body = json_body(response)
+        body = json_body(answer)
         if not isinstance(body, dict) or body.get("error") not in TOKEN_ERRORS:
             return False
-        sent = response.request.headers.get(AUTH_HEADER)
         logger.info("Server answered %s: renewing the access token", body.get("error"))
-        self._ensure_token(state, rejected=sent if isinstance(sent, str) else "")
+        self._ensure_token(rejected=sent or "")
         return True
 
-    def _fetch_token(self, state: _ProcessState) -> None:
+    def _fetch_token(self) -> None:
         assert self._auth is not None
         key_id = self._auth.key_id
         request = f"POST /token (key id {key_id!r})"
-        headers = {k: v for k, v in state.headers.items() if k != AUTH_HEADER}
-        body = _json_bytes({"keyId": key_id, "keySecret": self._auth.key_secret})
+        body = json_bytes({"keyId": key_id, "keySecret": self._auth.key_secret})
         try:
-            response = self._send(
-                state,
-                "POST",
-                self._base + "/token",
-                body,
-                JSON_CONTENT_TYPE,
-                self._timeout,
-                headers,
-            )
+            answer = self._send("POST", "/token", body, JSON_CONTENT_TYPE, self._timeout, None)
         except requests.RequestException as exc:
             raise error_from_exception(exc, request) from exc
-        status = response.status_code
+        status = answer.status
         if status == 404:
-            state.auth_disabled = True
-            state.headers.pop(AUTH_HEADER, None)
+            self._auth_disabled = True
+            self._token = None
             logger.info(
                 "Server %s has no /token endpoint (404): it does not use authentication, "
                 "requests go without a token",
@@ -374,39 +312,38 @@ class TaskClient:
             return
         if status in (401, 403):
             raise ConductorAuthError(
-                f"the server refused application key id {key_id!r}: {server_message(response)}",
+                f"the server refused application key id {key_id!r}: {server_message(answer)}",
                 status=status,
                 request=request,
             )
         if status >= 400:
-            raise error_from_response(response, request)
-        body = json_body(response)
-        token = body.get("token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
+            raise error_from_response(answer, request)
+        data = json_body(answer)
+        token = data.get("token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token or not token.isprintable():
             raise ConductorApiError(
-                "the server's answer has no token", status=status, request=request
+                "the server's answer has no usable token", status=status, request=request
             )
-        state.token = token
-        state.renew_at = renewal_time(
+        self._token = token
+        self._renew_at = renewal_time(
             token, time.time(), self.configuration.auth_token_ttl_min * 60.0
         )
-        state.headers[AUTH_HEADER] = token
         logger.debug("Obtained an access token for key id %r", key_id)
 
-    # -- update fallback and retry bookkeeping -----------------------------------------------
+    # -- update fallback and waiting ---------------------------------------------------------
 
     def _update_v2_body(self, body: bytes) -> Task | None:
         if not self._update_v2:
             self._call("POST", "/tasks", data=body)
             return None
         try:
-            response = self._call("POST", "/tasks/update-v2", data=body)
+            answer = self._call("POST", "/tasks/update-v2", data=body)
         except ConductorApiError as exc:
             if exc.status not in (404, 405):
                 raise
             self._fall_back_to_update(body, exc)
             return None
-        data = json_body(response) if response.status_code != 204 else None
+        data = json_body(answer)
         return Task.from_dict(data) if isinstance(data, dict) else None
 
     def _fall_back_to_update(self, body: bytes, v2_error: ConductorApiError) -> None:
@@ -436,35 +373,24 @@ class TaskClient:
             time.sleep(seconds)
 
 
+def _transport(base_url: str, pool_maxsize: int, session: requests.Session | None) -> Transport:
+    """The client's own keep-alive connections, unless a session is given or the environment
+    sets a proxy for the server (proxies are left to ``requests``)."""
+    if session is not None:
+        return SessionTransport(session, base_url, owned=False)
+    proxies = requests.utils.get_environ_proxies(base_url)
+    if requests.utils.select_proxy(base_url, proxies):
+        return SessionTransport(requests.Session(), base_url, owned=True)
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return KeepAliveTransport(base_url, pool_maxsize=pool_maxsize, ca_bundle=ca_bundle)
+
+
 @lru_cache(maxsize=64)  # a worker polls with the same few ids and domains all the time
 def _poll_query(worker_id: str, domain: str | None) -> str:
     params = {"workerid": worker_id}
     if domain:  # never an empty domain: that would be a different queue
         params["domain"] = domain
     return urlencode(params)
-
-
-def _sendable_body(result: TaskResult) -> bytes:
-    """The JSON of ``result``; for output that JSON cannot carry, a FAILED result saying so."""
-    try:
-        return _json_bytes(result.to_dict())
-    except (TypeError, ValueError) as exc:
-        reason = f"the task's output cannot be sent as JSON: {exc}"
-        logger.error("Result of task %s: %s; reporting the task FAILED", result.task_id, reason)
-        failed = TaskResult(
-            task_id=result.task_id,
-            workflow_instance_id=result.workflow_instance_id,
-            worker_id=result.worker_id,
-            status=TaskResultStatus.FAILED,
-            reason_for_incompletion=reason,
-            logs=[TaskExecLog(log=str(entry.log), task_id=result.task_id) for entry in result.logs],
-        )
-        return _json_bytes(failed.to_dict())
-
-
-def _json_bytes(value: Any) -> bytes:
-    # Like requests' json=: no NaN or Infinity, which JSON does not have.
-    return json.dumps(value, allow_nan=False).encode("utf-8")
 
 
 def _segment(value: str) -> str:
@@ -474,22 +400,3 @@ def _segment(value: str) -> str:
 @lru_cache(maxsize=256)  # a worker polls for the same task types all the time
 def _task_type_segment(task_type: str) -> str:
     return quote(task_type, safe="")
-
-
-# Guards the creation of a process's session. Re-created in a forked child, in case the fork
-# happened while another thread held it.
-_CREATION_LOCK = threading.Lock()
-_at_fork_registered = False
-
-
-def _creation_lock() -> threading.Lock:
-    global _at_fork_registered
-    if not _at_fork_registered and hasattr(os, "register_at_fork"):
-        _at_fork_registered = True
-        os.register_at_fork(after_in_child=_renew_creation_lock)
-    return _CREATION_LOCK
-
-
-def _renew_creation_lock() -> None:
-    global _CREATION_LOCK
-    _CREATION_LOCK = threading.Lock()

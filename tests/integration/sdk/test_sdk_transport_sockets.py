@@ -1,16 +1,16 @@
-"""KeepAliveAdapter over real sockets: keep-alive reuse, connections the server closed,
-timeouts, refused connections, TLS options, and the hand-over of proxied requests.
+"""TaskClient's own connections over real sockets: keep-alive reuse, connections the server
+closed, timeouts, refused connections, TLS, and proxies from the environment.
 
 The server here is a small threaded ``http.server`` of the test's own (port 0) that can
 misbehave on request: close a connection without answering, answer half, or hold the answer.
+A client's API base URL picks the behaviour: ``{server.url}/drop`` makes every request it
+sends go to ``/drop/...``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gzip
 import json
-import pickle
 import shutil
 import socket
 import ssl
@@ -25,11 +25,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.http.adapter import KeepAliveAdapter
+from conductor.client.http.models import TaskResult, TaskResultStatus
 from conductor.client.http.task_client import ConductorApiError, TaskClient
+
+ENVIRONMENT = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE")
+RESULT = TaskResult(
+    task_id="t-1", workflow_instance_id="wf-1", worker_id="w1", status=TaskResultStatus.COMPLETED
+)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -60,7 +64,7 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        path = urlsplit(self.path).path
+        path = "/" + urlsplit(self.path).path.split("/")[1]  # the behaviour
         self.server.record(self.number, self.command, self.path, body, dict(self.headers))
         reused = self.served > 0
         self.served += 1
@@ -93,12 +97,6 @@ class Handler(BaseHTTPRequestHandler):
         ).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        if path == "/gzip":
-            content = gzip.compress(content)
-            self.send_header("Content-Encoding", "gzip")
-        if path == "/repeated":
-            self.send_header("X-Many", "one")
-            self.send_header("X-Many", "two")
         if path == "/close":
             self.send_header("Connection", "close")
             self.close_connection = True
@@ -159,10 +157,17 @@ class LocalServer(ThreadingMixIn, HTTPServer):
             return self.changed.wait_for(lambda: connection in self.finished, timeout)
 
     def record(self, connection: int, method: str, target: str, body: bytes, headers: Any) -> None:
-        with self.lock:
+        with self.changed:
             self.requests.append(
-                {"connection": connection, "method": method, "target": target, "body": body}
+                {
+                    "connection": connection,
+                    "method": method,
+                    "target": target,
+                    "body": body,
+                    "headers": headers,
+                }
             )
+            self.changed.notify_all()
 
     def stop(self) -> None:
         self.release.set()
@@ -193,149 +198,181 @@ def local() -> Iterator[LocalServer]:
     stop(server)
 
 
-@pytest.fixture
-def session() -> Iterator[requests.Session]:
-    http = requests.Session()
-    http.trust_env = False  # no proxies from the developer's environment
-    adapter = KeepAliveAdapter(pool_maxsize=4)
-    http.mount("http://", adapter)
-    http.mount("https://", adapter)
-    yield http
-    http.close()
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy or CA bundle from the developer's environment."""
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
 
 
-def adapter_of(session: requests.Session) -> KeepAliveAdapter:
-    adapter = session.get_adapter("http://x")
-    assert isinstance(adapter, KeepAliveAdapter)
-    return adapter
+def client_of(
+    server: LocalServer, behaviour: str = "echo", *, pool_maxsize: int = 4, **settings: Any
+) -> TaskClient:
+    """A client whose requests go to ``/{behaviour}/...`` on ``server``."""
+    configuration = Configuration(server_api_url=f"{server.url}/{behaviour}", **settings)
+    return TaskClient(configuration, pool_maxsize=pool_maxsize)
+
+
+def echo(client: TaskClient) -> dict[str, Any]:
+    """Sends RESULT with ``update``; what the server received, as it echoes it."""
+    return json.loads(client.update(RESULT))
 
 
 # -- keep-alive --------------------------------------------------------------------------------
 
 
-def test_many_calls_share_one_connection(local, session) -> None:
-    for n in range(10):
-        answer = session.post(f"{local.url}/echo?n={n}", data=b'{"n": %d}' % n, timeout=5)
-        assert answer.status_code == 200
-        expected = {"method": "POST", "target": f"/echo?n={n}", "body": f'{{"n": {n}}}'}
-        assert answer.json() == expected
-        assert answer.headers["content-type"] == "application/json"
-        assert answer.encoding == "utf-8"
-        assert answer.url == f"{local.url}/echo?n={n}"
-    assert session.get(f"{local.url}/echo", timeout=5).ok
+def test_many_calls_share_one_connection(local) -> None:
+    with client_of(local) as client:
+        for _ in range(10):
+            assert echo(client) == {
+                "method": "POST",
+                "target": "/echo/tasks",
+                "body": json.dumps(RESULT.to_dict()),
+            }
+        client.add_log("t-1", "a line")
     assert len(local.connections) == 1
-    assert adapter_of(session).connections_opened == 1
+    assert local.requests[-1]["target"] == "/echo/tasks/t-1/log"
 
 
-def test_threads_share_the_pool(local, session) -> None:
+def test_every_request_carries_the_fixed_headers_and_its_own(local) -> None:
+    with client_of(local) as client:
+        client.add_log("t-1", "a line")
+        client.poll("greet", worker_id="w1")
+    log, poll = local.requests
+    assert log["headers"]["Content-Type"] == "text/plain; charset=utf-8"
+    assert log["headers"]["Content-Length"] == "6"
+    assert log["headers"]["Host"] == urlsplit(local.url).netloc
+    assert poll["target"] == "/echo/tasks/poll/greet?workerid=w1"
+    for request in (log, poll):
+        assert request["headers"]["User-Agent"] == "conductor-workers-python"
+        assert request["headers"]["Accept"] == "application/json"
+        assert request["headers"]["Accept-Encoding"] == "identity"  # no compressed answers
+    assert "Content-Type" not in poll["headers"] and "Content-Length" not in poll["headers"]
+
+
+def test_threads_share_the_pool(local) -> None:
     errors: list[BaseException] = []
 
-    def calls() -> None:
+    def calls(client: TaskClient) -> None:
         try:
             for _ in range(20):
-                assert session.get(f"{local.url}/echo", timeout=5).status_code == 200
+                assert echo(client)["target"] == "/echo/tasks"
         except BaseException as exc:  # reported by the test below
             errors.append(exc)
 
-    threads = [threading.Thread(target=calls) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    with client_of(local) as client:
+        threads = [threading.Thread(target=calls, args=(client,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
     assert errors == []
     assert len(local.requests) == 80
     assert 1 <= len(local.connections) <= 4  # never more than the threads at once
 
 
-def test_connection_the_server_closed_while_idle_is_replaced(local, session) -> None:
-    assert session.get(f"{local.url}/echo", timeout=5).ok
-    with local.lock:
-        [first] = local.connections
-    first.shutdown(socket.SHUT_RDWR)  # the server's keep-alive timeout, say
-    assert session.post(f"{local.url}/echo", data=b"x", timeout=5).json()["body"] == "x"
+def test_idle_connections_beyond_the_pool_size_are_closed(local) -> None:
+    with client_of(local, "slow", pool_maxsize=1) as client:
+        threads = [threading.Thread(target=echo, args=(client,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        with local.changed:  # both requests held by the server, on two connections
+            assert local.changed.wait_for(lambda: len(local.requests) == 2, 10)
+        local.release.set()
+        for thread in threads:
+            thread.join(10)
+        assert local.wait_closed(1) or local.wait_closed(2)  # one is not kept
+        echo(client)
+    assert len(local.connections) == 2  # the other one was reused
+
+
+def test_connection_the_server_closed_while_idle_is_replaced(local) -> None:
+    with client_of(local) as client:
+        echo(client)
+        with local.lock:
+            [first] = local.connections
+        first.shutdown(socket.SHUT_RDWR)  # the server's keep-alive timeout, say
+        assert echo(client)["target"] == "/echo/tasks"
     assert len(local.connections) == 2
     assert [r["connection"] for r in local.requests] == [1, 2]  # sent once, on the new one
 
 
-def test_reused_connection_closed_without_an_answer_is_retried_once(local, session) -> None:
+def test_reused_connection_closed_without_an_answer_is_retried_once(local) -> None:
     # The keep-alive race: the server closes the idle connection as the request arrives.
-    assert session.get(f"{local.url}/echo", timeout=5).ok
-    answer = session.post(f"{local.url}/drop-if-reused", data=b"result", timeout=5)
-    assert answer.json()["body"] == "result"
-    assert [(r["connection"], r["target"]) for r in local.requests] == [
-        (1, "/echo"),
-        (1, "/drop-if-reused"),
-        (2, "/drop-if-reused"),
+    with client_of(local, "drop-if-reused") as client:
+        client.add_log("t-1", "first")
+        client.add_log("t-1", "second")
+    assert [(r["connection"], r["body"]) for r in local.requests] == [
+        (1, b"first"),
+        (1, b"second"),
+        (2, b"second"),
     ]
 
 
-def test_new_connection_closed_without_an_answer_is_not_retried(local, session) -> None:
-    with pytest.raises(requests.ConnectionError):
-        session.post(f"{local.url}/drop", data=b"result", timeout=5)
+def test_new_connection_closed_without_an_answer_is_not_retried(local) -> None:
+    with client_of(local, "drop") as client, pytest.raises(ConductorApiError) as raised:
+        echo(client)
+    assert raised.value.transient and raised.value.status is None
     assert len(local.requests) == 1
 
 
-def test_half_an_answer_is_an_error_and_the_request_is_not_resent(local, session) -> None:
-    assert session.get(f"{local.url}/echo", timeout=5).ok
-    with pytest.raises(requests.ConnectionError):
-        session.post(f"{local.url}/partial", data=b"result", timeout=5)
-    assert [r["target"] for r in local.requests] == ["/echo", "/partial"]
-    assert session.get(f"{local.url}/echo", timeout=5).ok  # on a new connection
+def test_half_an_answer_is_an_error_and_the_request_is_not_resent(local) -> None:
+    with client_of(local) as client:
+        echo(client)
+    with client_of(local, "partial") as client, pytest.raises(ConductorApiError) as raised:
+        echo(client)
+    assert raised.value.transient and raised.value.status is None
+    assert [r["target"] for r in local.requests] == ["/echo/tasks", "/partial/tasks"]
+
+
+def test_a_failed_exchange_does_not_leave_its_connection_in_the_pool(local) -> None:
+    with client_of(local, "partial") as client:
+        with pytest.raises(ConductorApiError):
+            echo(client)
+        with pytest.raises(ConductorApiError):
+            echo(client)
     assert len(local.connections) == 2
 
 
-def test_server_that_says_close_gets_a_new_connection_next_time(local, session) -> None:
-    assert session.get(f"{local.url}/close", timeout=5).ok
-    assert session.get(f"{local.url}/echo", timeout=5).ok
-    assert session.get(f"{local.url}/echo", timeout=5).ok
+def test_server_that_says_close_gets_a_new_connection_next_time(local) -> None:
+    with client_of(local, "close") as client:
+        echo(client)
+        echo(client)
     assert len(local.connections) == 2
 
 
-def test_close_closes_idle_connections(local, session) -> None:
-    assert session.get(f"{local.url}/echo", timeout=5).ok
-    assert session.get(f"{local.url}/echo", timeout=5).ok
+def test_close_closes_idle_connections_and_the_client_works_on(local) -> None:
+    client = client_of(local)
+    echo(client)
+    echo(client)
     assert len(local.connections) == 1  # kept alive...
-    session.close()
+    client.close()
     assert local.wait_closed(1)  # ...until the client closes it
+    echo(client)
+    client.close()
+    assert len(local.connections) == 2
 
 
-# -- bodies ------------------------------------------------------------------------------------
-
-
-def test_gzip_body_is_decoded(local, session) -> None:
-    answer = session.get(f"{local.url}/gzip", headers={"Accept-Encoding": "gzip"}, timeout=5)
-    assert answer.json()["target"] == "/gzip"
-
-
-def test_repeated_header_fields_are_joined(local, session) -> None:
-    assert session.get(f"{local.url}/repeated", timeout=5).headers["x-many"] == "one, two"
-
-
-def test_chunked_body_is_read_whole_and_the_connection_kept(local, session) -> None:
-    answer = session.post(f"{local.url}/chunked", data=b"third", timeout=5)
-    assert (answer.text, answer.encoding) == ("first grün third", "utf-8")
-    assert session.get(f"{local.url}/echo", timeout=5).ok
+def test_chunked_body_is_read_whole_and_the_connection_kept(local) -> None:
+    with client_of(local, "chunked") as client:
+        assert client.update(RESULT) == "first grün " + json.dumps(RESULT.to_dict())
+        assert client.update(RESULT).startswith("first grün ")
     assert len(local.connections) == 1
-
-
-def test_a_pickled_session_still_sends(local, session) -> None:
-    assert session.get(f"{local.url}/echo", timeout=5).ok
-    copy = pickle.loads(pickle.dumps(session))
-    try:
-        assert copy.get(f"{local.url}/echo", timeout=5).ok
-        assert adapter_of(copy).connections_opened == 1  # its own connection
-    finally:
-        copy.close()
 
 
 # -- failures ----------------------------------------------------------------------------------
 
 
-def test_slow_answer_is_a_read_timeout(local, session) -> None:
-    with pytest.raises(requests.ReadTimeout):
-        session.get(f"{local.url}/slow", timeout=(5, 0.2))
-    local.release.set()
-    assert session.get(f"{local.url}/echo", timeout=5).ok  # a new connection, not the late one
+def test_slow_answer_is_a_read_timeout(local) -> None:
+    with client_of(local, "slow", read_timeout=0.2) as client:
+        with pytest.raises(ConductorApiError, match="timed out") as raised:
+            echo(client)
+        assert raised.value.transient and raised.value.status is None
+        local.release.set()
+        echo(client)  # a new connection, not the late answer of the old one
+    assert len(local.connections) == 2
 
 
 @pytest.fixture
@@ -364,43 +401,32 @@ def unanswering_port() -> Iterator[int]:
         listener.close()
 
 
-def test_connection_attempt_that_hangs_is_a_connect_timeout(unanswering_port, session) -> None:
-    with pytest.raises(requests.ConnectTimeout):
-        session.get(f"http://127.0.0.1:{unanswering_port}/echo", timeout=(0.2, 5))
+def test_connection_attempt_that_hangs_is_a_connect_timeout(unanswering_port) -> None:
+    config = Configuration(
+        server_api_url=f"http://127.0.0.1:{unanswering_port}/api", connect_timeout=0.2
+    )
+    with TaskClient(config) as client, pytest.raises(ConductorApiError) as raised:
+        client.poll("double", worker_id="w1")
+    assert raised.value.transient and raised.value.status is None
+    assert "timed out" in str(raised.value)
 
 
-def test_refused_connection_is_a_connection_error(session) -> None:
+def test_refused_connection_is_a_transient_connection_error() -> None:
     with socket.socket() as probe:  # a port that nothing listens on once closed
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(requests.ConnectionError) as raised:
-        session.get(f"http://127.0.0.1:{port}/echo", timeout=5)
-    assert not isinstance(raised.value, requests.Timeout)
-
-
-def test_task_client_reports_timeouts_and_refusals_as_transient(unanswering_port) -> None:
-    config = Configuration(server_api_url=f"http://127.0.0.1:{unanswering_port}/api")
-    config.connect_timeout = 0.2
-    with TaskClient(config) as client, pytest.raises(ConductorApiError) as raised:
+    client = TaskClient(Configuration(server_api_url=f"http://127.0.0.1:{port}/api"))
+    with client, pytest.raises(ConductorApiError) as raised:
         client.poll("double", worker_id="w1")
-    assert raised.value.transient and "timed out" in str(raised.value)
+    assert raised.value.transient and raised.value.status is None
+    assert "connection error" in str(raised.value) and "timed out" not in str(raised.value)
 
 
 # -- proxies -----------------------------------------------------------------------------------
 
 
-def test_proxied_requests_take_the_standard_path(local, session, monkeypatch) -> None:
-    # The local server plays the proxy: it receives the absolute URL, as a proxy does.
-    answer = session.get(
-        "http://conductor.invalid/api/echo", proxies={"http": local.url}, timeout=5
-    )
-    assert answer.json()["target"] == "http://conductor.invalid/api/echo"
-    assert adapter_of(session).connections_opened == 0  # not one of the adapter's own
-
-
 def test_task_client_goes_through_the_proxy_from_the_environment(local, monkeypatch) -> None:
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    # The local server plays the proxy: it receives the absolute URL, as a proxy does.
     monkeypatch.setenv("HTTP_PROXY", local.url)
     with TaskClient(Configuration(server_api_url="http://conductor.invalid/api")) as client:
         client.add_log("t-1", "a line")
@@ -410,6 +436,13 @@ def test_task_client_goes_through_the_proxy_from_the_environment(local, monkeypa
         "http://conductor.invalid/api/tasks/t-1/log",
         b"a line",
     )
+
+
+def test_a_server_the_proxy_settings_exclude_is_reached_directly(local, monkeypatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing there: would fail
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with client_of(local) as client:
+        assert echo(client)["target"] == "/echo/tasks"
 
 
 # -- TLS ---------------------------------------------------------------------------------------
@@ -439,14 +472,19 @@ def tls_server(certificate) -> Iterator[LocalServer]:
     stop(server)
 
 
-def test_https_with_the_server_certificate_as_ca_bundle(tls_server, session, certificate) -> None:
-    for _ in range(3):
-        answer = session.get(f"{tls_server.url}/echo", verify=str(certificate[0]), timeout=5)
-        assert answer.json()["target"] == "/echo"
+def test_https_checked_against_the_ca_bundle_from_the_environment(
+    tls_server, certificate, monkeypatch
+) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate[0]))
+    with client_of(tls_server) as client:
+        for _ in range(3):
+            assert echo(client)["target"] == "/echo/tasks"
     assert len(tls_server.connections) == 1
 
 
-def test_https_with_a_folder_of_ca_certificates(tls_server, session, certificate, tmp_path) -> None:
+def test_https_with_a_folder_of_ca_certificates(
+    tls_server, certificate, tmp_path, monkeypatch
+) -> None:
     cert = certificate[0]
     hashed = subprocess.run(
         ["openssl", "x509", "-hash", "-noout", "-in", str(cert)],
@@ -455,47 +493,19 @@ def test_https_with_a_folder_of_ca_certificates(tls_server, session, certificate
         text=True,
     ).stdout.strip()
     shutil.copy(cert, tmp_path / f"{hashed}.0")  # the file name OpenSSL looks up in a folder
-    assert session.get(f"{tls_server.url}/echo", verify=str(tmp_path), timeout=5).ok
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(tmp_path))
+    with client_of(tls_server) as client:
+        assert echo(client)["target"] == "/echo/tasks"
 
 
-def test_task_client_verifies_with_the_ca_bundle_from_the_environment(
-    tls_server, certificate, monkeypatch
-) -> None:
-    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate[0]))
-    with TaskClient(Configuration(server_api_url=f"{tls_server.url}/api")) as client:
-        client.add_log("t-1", "over TLS")
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
-    untrusting = TaskClient(Configuration(server_api_url=f"{tls_server.url}/api"))
-    with untrusting, pytest.raises(ConductorApiError) as raised:
-        untrusting.add_log("t-1", "not sent")
+def test_https_with_an_unknown_certificate_is_refused(tls_server) -> None:
+    with client_of(tls_server) as client, pytest.raises(ConductorApiError) as raised:
+        client.add_log("t-1", "not sent")  # checked against requests' CA bundle
     assert raised.value.transient and "certificate" in str(raised.value).lower()
-    assert [r["body"] for r in tls_server.requests] == [b"over TLS"]
+    assert tls_server.requests == []
 
 
-def test_https_with_an_unknown_certificate_is_refused(tls_server, session) -> None:
-    with pytest.raises(requests.exceptions.SSLError):
-        session.get(f"{tls_server.url}/echo", timeout=5)  # verify=True: requests' CA bundle
-
-
-def test_https_without_verification(tls_server, session) -> None:
-    assert session.get(f"{tls_server.url}/echo", verify=False, timeout=5).ok
-
-
-def test_https_client_certificate_is_presented(certificate, session) -> None:
-    cert, key = certificate
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    context.verify_mode = ssl.CERT_REQUIRED  # the server wants ours: the same certificate
-    context.load_verify_locations(cert)
-    server = start(LocalServer(tls=context))
-    try:
-        answer = session.get(
-            f"{server.url}/echo", verify=str(cert), cert=(str(cert), str(key)), timeout=5
-        )
-        assert answer.ok
-        with pytest.raises((requests.exceptions.SSLError, requests.ConnectionError)):
-            session.get(f"{server.url}/echo?without", verify=str(cert), timeout=5)
-    finally:
-        stop(server)
+def test_a_missing_ca_bundle_is_an_error_naming_it(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "nowhere.pem"))
+    with pytest.raises(OSError, match="nowhere.pem"):
+        TaskClient(Configuration(server_api_url="https://conductor.invalid/api"))

@@ -1,0 +1,63 @@
+"""A task result's JSON, encoded once, on its way to the server.
+
+A worker's output may hold values that JSON has no form for (a ``date``, a ``set``, an object),
+``NaN``, or a circular reference. That shows when the result is encoded to be sent, so it is
+checked there and only there: ``result_body`` gives the JSON of a ``FAILED`` result instead,
+whose reason names the offending type and which keeps the result's logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, NoReturn
+
+from conductor.client.http.models.task_exec_log import TaskExecLog
+from conductor.client.http.models.task_result import TaskResult
+from conductor.client.http.models.task_result_status import TaskResultStatus
+
+__all__ = ["json_bytes", "result_body"]
+
+logger = logging.getLogger(__name__)
+
+
+def json_bytes(value: Any) -> bytes:
+    """UTF-8 JSON, without NaN or Infinity (which JSON does not have), like ``requests``'
+    ``json=``; raises ``TypeError`` or ``ValueError`` for what JSON cannot carry."""
+    return json.dumps(value, allow_nan=False).encode("utf-8")
+
+
+def result_body(result: TaskResult) -> bytes:
+    """The JSON of ``result``; for output that JSON cannot carry, the JSON of a ``FAILED``
+    result saying why, with the result's ids and logs (and the reason logged)."""
+    try:
+        return json.dumps(result.to_dict(), allow_nan=False, default=_refuse).encode("utf-8")
+    except (TypeError, ValueError) as error:
+        reason = f"the task's output cannot be sent as JSON: {_describe(error)}"
+    logger.error("Result of task %s: %s; reporting the task FAILED", result.task_id, reason)
+    failed = TaskResult(
+        task_id=result.task_id,
+        workflow_instance_id=result.workflow_instance_id,
+        worker_id=result.worker_id,
+        status=TaskResultStatus.FAILED,
+        reason_for_incompletion=reason,
+        logs=[TaskExecLog(log=str(entry.log), task_id=result.task_id) for entry in result.logs],
+    )
+    return json_bytes(failed.to_dict())
+
+
+class _NotJson(TypeError):
+    """A value that JSON has no form for."""
+
+    def __init__(self, value: Any) -> None:
+        text = repr(value)
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        super().__init__(f"it contains a {type(value).__qualname__} ({shown})")
+
+
+def _refuse(value: Any) -> NoReturn:
+    raise _NotJson(value)
+
+
+def _describe(error: Exception) -> str:
+    return str(error) if isinstance(error, _NotJson) else f"{type(error).__name__}: {error}"

@@ -1,0 +1,304 @@
+"""How ``TaskClient``'s requests reach the server: a request out, status and body back.
+
+Internal to ``TaskClient``, which picks one of two transports:
+
+- ``KeepAliveTransport``, the default: connections to the one server the client talks to, kept
+  open in a small pool that the process's threads share. Each request goes out in one write,
+  its head written here (a worker's requests are a few fixed headers and a small JSON body),
+  and the standard library's ``http.client.HTTPResponse`` reads the answer (status line,
+  headers, a Content-Length or chunked body). A request costs about 60 % less client CPU than
+  with ``requests`` and its keep-alive session, and at full load a worker makes one request
+  per task: see docs/benchmarks.md, "The SDK's transport".
+- ``SessionTransport``: through a ``requests.Session``, for what the first one does not do:
+  a proxy set in the environment, or a session the application passes in.
+
+Both raise ``requests``' exceptions for a request that got no answer (``ConnectionError``,
+``ConnectTimeout``, ``ReadTimeout``, ``SSLError``). A kept-alive connection that the server
+closed while it sat idle is replaced before use when the close is already visible; otherwise
+the request is sent once more, on a new connection, only when the server cannot have answered
+it: writing the request failed, or the server closed the reused connection without a byte of
+an answer (it closed the idle connection as the request arrived). A timeout, or an answer cut
+short, is never resent.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import select
+import socket
+import ssl
+import threading
+from collections.abc import Mapping
+from typing import NamedTuple, Protocol
+from urllib.parse import urlsplit
+
+import requests
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
+
+__all__ = ["Answer", "KeepAliveTransport", "SessionTransport", "Transport"]
+
+Timeouts = tuple[float, float]  # (connect, read) seconds
+
+USER_AGENT = "conductor-workers-python"
+# Headers every request carries. No compressed answers: a worker's answers are small.
+FIXED_HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept": "application/json",
+    "Accept-Encoding": "identity",
+}
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# How a reused connection shows that the server closed it before or as the request came.
+STALE_CONNECTION_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+_UNSAFE = re.compile(r"[\x00-\x20\x7f]")  # what cannot stand in a request line
+
+
+class Answer(NamedTuple):
+    """The server's answer, as much of it as ``TaskClient`` reads."""
+
+    status: int
+    reason: str
+    body: bytes
+
+
+class Transport(Protocol):
+    def send(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeouts: Timeouts,
+    ) -> Answer:
+        """Sends ``method`` to ``path`` (below the API base URL, query included)."""
+
+    def close(self) -> None:
+        """Closes idle connections; the transport opens new ones if used again."""
+
+
+class SessionTransport:
+    """Sends through a ``requests.Session``: its adapters, proxies and TLS settings.
+    ``close()`` closes the session only when it is ``owned`` (made for this transport)."""
+
+    def __init__(self, session: requests.Session, base_url: str, *, owned: bool) -> None:
+        self.session = session
+        self._base_url = base_url
+        self._owned = owned
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeouts: Timeouts,
+    ) -> Answer:
+        response = self.session.request(
+            method,
+            self._base_url + path,
+            data=body,
+            headers={**FIXED_HEADERS, **headers},
+            timeout=timeouts,
+        )
+        return Answer(response.status_code, response.reason, response.content)
+
+    def close(self) -> None:
+        if self._owned:
+            self.session.close()
+
+
+class KeepAliveTransport:
+    """Pooled keep-alive connections to the server of ``base_url``.
+
+    Arguments:
+        base_url: the API base URL; requests go to paths below it.
+        pool_maxsize: idle connections kept open; a thread that finds none idle opens one.
+        ca_bundle: for ``https``, a file or folder of CA certificates to check the server
+            against (default: ``requests``' bundle).
+    """
+
+    def __init__(self, base_url: str, *, pool_maxsize: int, ca_bundle: str | None = None) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in DEFAULT_PORTS or not parts.hostname or _UNSAFE.search(base_url):
+            raise ValueError(f"not an http:// or https:// URL with a host: {base_url!r}")
+        self._host = parts.hostname
+        self._port = parts.port or DEFAULT_PORTS[parts.scheme]
+        self._base_path = parts.path
+        host_header = parts.netloc.rpartition("@")[2]
+        fixed = "".join(f"{name}: {value}\r\n" for name, value in FIXED_HEADERS.items())
+        self._fixed_head = f"Host: {host_header}\r\n{fixed}"
+        self._tls = _tls_context(ca_bundle) if parts.scheme == "https" else None
+        self._pool_maxsize = pool_maxsize
+        self._idle: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._generation = 0  # moves on at close(): connections out at the time are not kept
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeouts: Timeouts,
+    ) -> Answer:
+        message = self._request(method, path, headers, body)
+        connection, reused = self._checkout(timeouts[0])
+        while True:
+            try:
+                return self._exchange(connection, method, message, timeouts[1])
+            except _StaleConnection as stale:
+                connection.close()
+                if not reused:  # a new connection failed: that is the answer
+                    raise requests.ConnectionError(f"Connection aborted: {stale.cause!r}") from (
+                        stale.cause
+                    )
+            # The server closed a kept-alive connection before it took the request: a new one.
+            connection, reused = self._connect(timeouts[0]), False
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+            self._generation += 1
+        for connection in idle:
+            connection.close()
+
+    # -- one exchange ------------------------------------------------------------------------
+
+    def _request(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes | None
+    ) -> bytes:
+        head = f"{method} {self._base_path}{path} HTTP/1.1\r\n{self._fixed_head}"
+        for name, value in headers.items():
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"header {name} has a line break in its value")
+            head += f"{name}: {value}\r\n"
+        if body is None:
+            return (head + "\r\n").encode("latin-1")
+        return (head + f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
+
+    def _exchange(
+        self, connection: _Connection, method: str, message: bytes, read_timeout: float
+    ) -> Answer:
+        sock = connection.sock
+        doing = "sending the request"
+        try:
+            if sock.gettimeout() != read_timeout:
+                sock.settimeout(read_timeout)
+            sock.sendall(message)
+            doing = "reading the response"
+            answer = http.client.HTTPResponse(sock, method=method)
+            answer.begin()
+            doing = "reading the response body"
+            body = answer.read()
+        except STALE_CONNECTION_ERRORS as exc:  # RemoteDisconnected is one of them
+            if doing == "reading the response body":  # the server did answer: never resent
+                connection.close()
+                raise _transfer_error(exc, doing) from exc
+            raise _StaleConnection(exc) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            connection.close()
+            raise _transfer_error(exc, doing) from exc
+        except BaseException:
+            connection.close()
+            raise
+        if answer.version < 11 or "close" in (answer.getheader("Connection") or "").lower():
+            connection.close()
+        else:
+            self._checkin(connection)
+        return Answer(answer.status, answer.reason, body)
+
+    # -- the pool ----------------------------------------------------------------------------
+
+    def _checkout(self, connect_timeout: float) -> tuple[_Connection, bool]:
+        """An idle connection that still looks open, else a new one; and which of the two."""
+        while True:
+            with self._lock:
+                sock = self._idle.pop() if self._idle else None
+                generation = self._generation
+            if sock is None:
+                return self._connect(connect_timeout), False
+            if _looks_open(sock):
+                return _Connection(sock, generation), True
+            sock.close()  # the server closed it while it sat idle
+
+    def _checkin(self, connection: _Connection) -> None:
+        with self._lock:
+            if connection.generation == self._generation and len(self._idle) < self._pool_maxsize:
+                self._idle.append(connection.sock)
+                return
+        connection.close()
+
+    def _connect(self, timeout: float) -> _Connection:
+        with self._lock:
+            generation = self._generation
+        where = f"{self._host}:{self._port}"
+        sock: socket.socket | None = None
+        try:
+            sock = socket.create_connection((self._host, self._port), timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._tls is not None:
+                sock = self._tls.wrap_socket(sock, server_hostname=self._host)
+        except BaseException as exc:
+            if sock is not None:
+                sock.close()
+            if isinstance(exc, TimeoutError):
+                message = f"connecting to {where} timed out ({timeout} s)"
+                raise requests.ConnectTimeout(message) from exc
+            if isinstance(exc, ssl.SSLError):
+                raise requests.exceptions.SSLError(f"TLS with {where} failed: {exc}") from exc
+            if isinstance(exc, OSError):
+                raise requests.ConnectionError(f"cannot connect to {where}: {exc}") from exc
+            raise
+        return _Connection(sock, generation)
+
+
+class _Connection:
+    """A socket of the pool, with the pool generation it belongs to."""
+
+    __slots__ = ("generation", "sock")
+
+    def __init__(self, sock: socket.socket, generation: int) -> None:
+        self.sock = sock
+        self.generation = generation
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class _StaleConnection(Exception):
+    """The server closed the connection before it took the request (see the module doc)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    location = ca_bundle or DEFAULT_CA_BUNDLE_PATH
+    if not os.path.exists(location):
+        raise OSError(f"cannot find the TLS CA certificate bundle {location!r}")
+    if os.path.isdir(location):
+        return ssl.create_default_context(capath=location)
+    return ssl.create_default_context(cafile=location)
+
+
+def _looks_open(sock: socket.socket) -> bool:
+    """False when the peer already closed (or wrote to) an idle connection: it is unusable."""
+    try:
+        poller = select.poll()  # select.select() cannot watch descriptors above 1023
+        poller.register(sock, select.POLLIN)
+        return not poller.poll(0)
+    except OSError:
+        return False
+
+
+def _transfer_error(exc: OSError | http.client.HTTPException, doing: str) -> Exception:
+    """The ``requests`` exception for a failure while sending or receiving."""
+    if isinstance(exc, TimeoutError):
+        if doing == "sending the request":  # as urllib3 reports it: the connection broke
+            return requests.ConnectionError(f"timed out {doing}")
+        return requests.ReadTimeout(f"read timed out {doing}")
+    if isinstance(exc, ssl.SSLError):
+        return requests.exceptions.SSLError(f"TLS failed {doing}: {exc}")
+    return requests.ConnectionError(f"Connection aborted while {doing}: {exc!r}")
