@@ -3,15 +3,17 @@
     python -m harness.bench.bare_flask [--wsgi granian]
 
 Serves ``GET /ping`` -> ``pong`` with the very ``make_wsgi_server`` the fake server uses (same
-backend, same thread pool) on 127.0.0.1 and a free port, prints ``Bare Flask app listening on
-http://127.0.0.1:PORT/ping``, and serves until SIGTERM or SIGINT. The benchmark sets its
-request rate beside the fake server's: the difference is what the fake server's own work costs.
+backend, same thread pool) on 127.0.0.1 and a free port, prints ``{"ready": true, "url":
+"http://127.0.0.1:PORT/ping"}``, and serves until its standard input closes. The benchmark
+sets its request rate beside the fake server's: the difference is what the fake server's own
+work costs.
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
+import json
+import sys
 import threading
 from collections.abc import Sequence
 
@@ -29,11 +31,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     app.add_url_rule("/ping", "ping", lambda: "pong")
     server = make_wsgi_server(app, "127.0.0.1", 0, threads=args.threads, backend=args.wsgi)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    print(f"Bare Flask app listening on http://127.0.0.1:{server.port}/ping", flush=True)
-    stop.wait()
+    print(json.dumps({"ready": True, "url": f"http://127.0.0.1:{server.port}/ping"}), flush=True)
+    sys.stdin.read()  # until the benchmark closes it (or ends)
     server.shutdown()
 
 

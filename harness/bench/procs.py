@@ -35,11 +35,10 @@ def clean_environment() -> dict[str, str]:
 
 
 class Child:
-    """A running script that printed a ready line (the first with ``ready``)."""
+    """A running script that speaks in JSON lines on stdout, the first ``{"ready": true, ...}``
+    (``ready``, with the pids of its worker processes, ``"workers"``, if it has some)."""
 
-    def __init__(
-        self, command: Sequence[str], log_path: Path, *, ready: str = '"ready"', **popen: Any
-    ) -> None:
+    def __init__(self, command: Sequence[str], log_path: Path, **popen: Any) -> None:
         self.command, self.log_path = " ".join(command), log_path
         self._log = open(log_path, "w")  # noqa: SIM115  (closed by stop())
         self.process = subprocess.Popen(
@@ -54,7 +53,7 @@ class Child:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         try:
-            self.ready_line = self.line(ready, 60.0)
+            self.ready = self.line('"ready"', 60.0)
         except BaseException:
             self.stop(timeout=5)
             raise
@@ -65,8 +64,8 @@ class Child:
             self._lines.put(line.strip())
         self._lines.put(None)  # the end of its output
 
-    def line(self, marker: str, timeout: float) -> str:
-        """The next line of output that contains ``marker``."""
+    def line(self, marker: str, timeout: float) -> dict[str, Any]:
+        """The next line of output that contains ``marker``, decoded."""
         deadline = time.monotonic() + timeout
         why = f"did not print it within {timeout:g} s"
         with contextlib.suppress(queue.Empty):
@@ -74,16 +73,13 @@ class Child:
                 line := self._lines.get(timeout=max(deadline - time.monotonic(), 0))
             ) is not None:
                 if marker in line:
-                    return line
+                    found: dict[str, Any] = json.loads(line)
+                    return found
             self._lines.put(None)  # for the next call too
             why = "ended"
         raise ChildError(
             f"{self.command}: expected a line with {marker}, but it {why}{self.log_tail()}"
         )
-
-    def json_line(self, marker: str, timeout: float) -> dict[str, Any]:
-        found: dict[str, Any] = json.loads(self.line(marker, timeout))
-        return found
 
     def log_tail(self, characters: int = 3000) -> str:
         self._log.flush()
@@ -93,6 +89,11 @@ class Child:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def pids(self) -> list[int]:
+        """Its worker processes (the whole tree when it does not say which)."""
+        return list(self.ready.get("workers") or []) or process_tree(self.pid)
 
     def send_line(self, text: str) -> None:
         assert self.process.stdin is not None

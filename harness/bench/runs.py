@@ -90,20 +90,6 @@ def describe_task(body: dict[str, float]) -> str:
     return ", ".join(parts) or "trivial (returns at once)"
 
 
-@dataclass
-class Running:
-    """A started worker side: its child process and what its ready line said."""
-
-    child: Child
-    ready: dict[str, Any]
-    startup_seconds: float = 0.0
-
-    @property
-    def pids(self) -> list[int]:
-        """The worker processes (the whole tree when the side does not say which)."""
-        return list(self.ready.get("workers") or []) or procs.process_tree(self.child.pid)
-
-
 class Bench:
     """The fake server of a benchmark (its own process), the folder for the children's logs,
     and the runs."""
@@ -127,7 +113,6 @@ class Bench:
 
     def __exit__(self, *exc_info: object) -> None:
         if self.flask is not None:
-            self.flask.process.terminate()
             self.flask.stop(timeout=10)
         self.server.stop()
         self._tempdir.cleanup()
@@ -148,8 +133,9 @@ class Bench:
         return Child(command, self.workdir / f"{prefix}.log", cwd=self.workdir, env=env), prefix
 
     @contextmanager
-    def workers(self, side: Side, processes: int, threads: int) -> Iterator[Running]:
-        """Starts the worker side and waits until every process of it has polled."""
+    def workers(self, side: Side, processes: int, threads: int) -> Iterator[Child]:
+        """Starts the worker side and waits until every process of it has polled (the time
+        that took is its ready line's ``startup_seconds``)."""
         started = time.monotonic()
         child, prefix = self.start(side, processes, threads)
         try:
@@ -160,24 +146,23 @@ class Bench:
                 seen = self.admin.stats()["workers"]
                 return all(seen.get(worker_id, {}).get("polls") for worker_id in ids)
 
-            running = Running(child, json.loads(child.ready_line))
             wait_until(all_polled, timeout=60, message=f"polls from {ids}")
-            running.startup_seconds = round(time.monotonic() - started, 3)
-            yield running
+            child.ready["startup_seconds"] = round(time.monotonic() - started, 3)
+            yield child
             child.check_alive()
         finally:
             child.stop()
 
-    def wait_drained(self, running: Running) -> None:
+    def wait_drained(self, running: Child) -> None:
         # The queue size is cheap to ask for; the stats walk every task under the engine's
         # lock (which would hold up the workers being measured), so they are asked for only
         # once the queue is empty, for the last tasks in progress.
         def queue_empty() -> bool:
-            running.child.check_alive()
+            running.check_alive()
             return not any(self.admin.queue_sizes().values())
 
         def drained() -> bool:
-            running.child.check_alive()
+            running.check_alive()
             queues = self.admin.stats()["queues"].values()
             return not any(q["scheduled"] or q["inProgress"] for q in queues)
 
@@ -205,7 +190,7 @@ class Bench:
             "server_cpu_ms_per_task": 1000.0 * server_used / tasks,
             "rss_mb": sorted(rss.values()),
             "sdk": running.ready.get("sdk"),
-            "startup_seconds": running.startup_seconds,
+            "startup_seconds": running.ready["startup_seconds"],
         }
 
     def quiet(self, side: Side, repeat: int) -> dict[str, Any]:
@@ -215,7 +200,7 @@ class Bench:
         settings = self.settings
         with self.workers(side, *settings.reference) as running:
             time.sleep(settings.settle_seconds)  # the measuring protocol: start-up work ends
-            workers, tree = running.pids, procs.process_tree(running.child.pid)
+            workers, tree = running.pids, procs.process_tree(running.pid)
             self.admin.reset()
             started = time.monotonic()
             worker_cpu, tree_cpu = procs.cpu_seconds(workers), procs.cpu_seconds(tree)
@@ -242,7 +227,7 @@ class Bench:
             "sdk": running.ready.get("sdk"),
         }
 
-    def _one_task(self, running: Running) -> None:
+    def _one_task(self, running: Child) -> None:
         (task_id,) = self.admin.enqueue(TASK_TYPE, 1, input=self.body)
 
         def completed() -> bool:
@@ -252,7 +237,7 @@ class Bench:
             return status == "COMPLETED"
 
         wait_until(completed, timeout=30, interval=0.005, message=f"task {task_id} to complete")
-        running.child.check_alive()
+        running.check_alive()
 
     def capacity(self, target: str) -> dict[str, Any]:
         """The plain loop's requests per second for ``--capacity-seconds`` at the reference
@@ -267,14 +252,14 @@ class Bench:
                 command = [sys.executable, "-m", "harness.bench.bare_flask"]
                 command += ["--wsgi", self.server.backend]
                 log = self.workdir / "bare-flask.log"
-                self.flask = Child(command, log, ready="listening on")
-            server, url = self.flask, self.flask.ready_line.rsplit(" ", 1)[-1]
+                self.flask = Child(command, log)
+            server, url = self.flask, self.flask.ready["url"]
             extra.append("--get")
         child, _ = self.start(CEILING_SIDE, *self.settings.reference, *extra, url=url)
         try:
             server_before = self.server_cpu(server)
             child.send_line("go")
-            done = child.json_line('"requests"', self.settings.capacity_seconds + 60)
+            done = child.line('"requests"', self.settings.capacity_seconds + 60)
             server_used = self.server_cpu(server) - server_before
         finally:
             child.stop()
@@ -371,8 +356,7 @@ def run_suite(
                 run = partial(bench.capacity, target)
                 records.append(measure("capacity", target, reference, repeat, run))
         for side in sdk_sides(settings, 0) if settings.soak else []:
-            soak = measure("soak", side.key, reference, 0, partial(bench.soak, side))
-            soaks.append({key: soak[key] for key in soak if key not in ("kind", "repeat")})
+            soaks.append(measure("soak", side.key, reference, 0, partial(bench.soak, side)))
     progress.finish()
     return summary.build_document(setup(settings, records), records, soaks)
 

@@ -296,7 +296,7 @@ def build_document(
     document: dict[str, Any] = {
         "setup": dict(setup),
         "runs": [dict(record) for record in records],
-        "errors": [dict(record) for record in records if "error" in record],
+        "errors": [dict(run) for run in (*records, *soaks) if "error" in run],
         **{section: medians(records, kind) for kind, section in SECTIONS.items() if kind != "soak"},
         "soak": [soak_figures(soak) for soak in soaks],
     }

@@ -140,3 +140,14 @@ def test_plot_without_matplotlib_says_how_to_install_it(tmp_path, monkeypatch, c
     saved.write_text(json.dumps(saved_run()))
     assert cli.main(["--report", str(saved), "--plot", str(tmp_path / "c.png")]) == 2
     assert "--plot needs matplotlib: pip install -e '.[bench]'" in capsys.readouterr().err
+
+
+def test_a_failed_run_is_listed_and_the_exit_code_says_so(tmp_path, capsys):
+    document = saved_run()
+    failed = {"kind": "soak", "side": "ours", "processes": 2, "threads": 4, "repeat": 0}
+    document["soak"] = [{**failed, "error": "ChildError: worker_main.py ended with code 1"}]
+    saved = tmp_path / "saved.json"
+    saved.write_text(json.dumps(document))
+    assert cli.main(["--report", str(saved)]) == 1
+    out = capsys.readouterr().out
+    assert "Failed runs (left out of the medians):\n  soak ours 2x4 repeat 1: ChildError" in out
