@@ -177,7 +177,7 @@ class WorkflowDef:
     input_parameters: tuple[str, ...] = ()
     output_parameters: dict[str, Any] = field(default_factory=dict)
     timeout_seconds: int = 0
-    timeout_policy: str = "TIME_OUT_WF"
+    timeout_policy: str = "ALERT_ONLY"  # Conductor's default for a workflow
     schema_version: int = 2
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -237,7 +237,7 @@ def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:
         input_parameters=tuple(str(p) for p in input_parameters),
         output_parameters=f.obj("outputParameters", default={}),
         timeout_seconds=f.integer("timeoutSeconds", default=0, minimum=0),
-        timeout_policy=f.choice("timeoutPolicy", WORKFLOW_TIMEOUT_POLICIES, default="TIME_OUT_WF"),
+        timeout_policy=f.choice("timeoutPolicy", WORKFLOW_TIMEOUT_POLICIES, default="ALERT_ONLY"),
         schema_version=f.integer("schemaVersion", default=2, minimum=1),
         extra={k: v for k, v in f.data.items() if k not in _WORKFLOW_KEYS and v is not None},
     )

@@ -106,7 +106,12 @@ def _diagnose_task(state: EngineState, task: Task, now: int) -> Finding | None:
 def _not_due_yet(state: EngineState, task: Task, name: str | None, now: int) -> Finding:
     due = task.ready_ms
     when = f"pollable at {_clock(due)} (in {_seconds(due - now)})"
-    if task.poll_count:
+    if task.postponed_by:
+        cause = "concurrency_limit" if task.postponed_by == "concurrentExecLimit" else "rate_limit"
+        limit = _limit(state, task, now)
+        detail = limit[1] if limit is not None else f"its {task.postponed_by} was reached"
+        message = f"{detail}; a poll put it back in its queue, as Conductor does: {when}"
+    elif task.poll_count:
         cause = "callback"
         message = (
             f"its worker {task.worker_id or '(no id)'} answered IN_PROGRESS with "
@@ -221,9 +226,7 @@ def _routing(state: EngineState, task: Task) -> str:
 
 def _limit(state: EngineState, task: Task, now: int) -> tuple[str, str, int | None] | None:
     """The definition's limit that holds a ready, polled task back, if one does."""
-    task_def = state.task_defs.get(task.task_def_name)
-    if task_def is None:
-        return None
+    task_def = task.task_def
     if task_def.concurrent_exec_limit:
         running = state.in_progress[task.task_def_name]
         if running >= task_def.concurrent_exec_limit:

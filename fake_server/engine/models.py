@@ -79,6 +79,8 @@ class Task:
     ready_ms: int = 0  # when a SCHEDULED task becomes pollable
     queued: bool = False
     alerted: set[str] = field(default_factory=set, repr=False)  # ALERT_ONLY timeouts logged
+    # Set when a poll put the task back in its queue for a definition's limit (which one).
+    postponed_by: str | None = field(default=None, repr=False)
     logs: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
@@ -117,7 +119,15 @@ class Task:
         }
 
 
-_BOOKKEEPING = {"task_def", "workflow_task_def", "ready_ms", "queued", "alerted", "logs"}
+_BOOKKEEPING = {
+    "task_def",
+    "workflow_task_def",
+    "ready_ms",
+    "queued",
+    "alerted",
+    "logs",
+    "postponed_by",
+}
 _TASK_JSON_FIELDS = tuple(
     (f.name, _camel(f.name)) for f in dataclasses.fields(Task) if f.name not in _BOOKKEEPING
 )

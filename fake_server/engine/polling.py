@@ -1,22 +1,30 @@
 """Where tasks are handed out to workers: polls, poll data, and the definitions' limits
 (``concurrentExecLimit``, ``rateLimitPerFrequency``).
 
+As Conductor's ExecutionService.poll: a poll takes the ready tasks it may hand out; one whose
+definition (the workflow task's inline ``taskDefinition``, else the registered one, as it was
+when the task was scheduled) is at its concurrency limit, or over its rate in the current
+window, stays SCHEDULED and goes back to its queue for ``limit_postpone_ms`` (60 s): it is not
+handed out the moment a slot frees.
+
 The long poll's waiting is the facade's (it holds the lock); :func:`wait_bound` tells it how
 long it may sleep before it must look again by itself.
 """
 
 from __future__ import annotations
 
+import logging
+
 from fake_server.engine.domains import queue_name
 from fake_server.engine.models import Task
 from fake_server.engine.state import EngineState
-from fake_server.engine.timeouts import watch_response_timeout
+from fake_server.engine.timeouts import task_timeout_due_ms, watch_response_timeout
+
+log = logging.getLogger(__name__)
 
 MAX_LONG_POLL_MS = 5000
 # A batch poll asking for more gets this many: bounds the work one request can cause.
 MAX_BATCH_POLL_COUNT = 1000
-# A long poll held back only by a rate limit looks again this often.
-RATE_LIMIT_RECHECK_MS = 50
 
 
 def record_poll(
@@ -32,30 +40,41 @@ def take(
     state: EngineState, task_type: str, domain: str | None, worker_id: str | None, count: int
 ) -> list[Task]:
     """Up to ``count`` ready tasks of ``task_type`` in ``domain``, now IN_PROGRESS for
-    ``worker_id``; fewer when the definition's limits say so."""
+    ``worker_id``; a task over its definition's limits is postponed instead."""
     now = state.now_ms()
     queue = queue_name(task_type, domain)
-    allowed = allowance(state, task_type, count, now)
-    tasks = [state.tasks[task_id] for task_id in state.queues.pop_ready(queue, now, allowed)]
-    for task in tasks:
+    handed_out = []
+    for task_id in state.queues.pop_ready(queue, now, count):
+        task = state.tasks[task_id]
+        task.queued = False
+        limit = limit_reached(state, task, now)
+        if limit is not None:
+            log.info("task %s: %s reached, postponed", task.task_id, limit)
+            state.enqueue(task, now + state.limit_postpone_ms)
+            task.postponed_by = limit
+            continue
         _hand_out(state, task, queue, worker_id, now)
-    return tasks
+        handed_out.append(task)
+    return handed_out
 
 
-def allowance(state: EngineState, task_type: str, wanted: int, now: int) -> int:
-    """How many tasks of this type may be handed out now under its definition's limits."""
-    task_def = state.task_defs.get(task_type)
-    if task_def is None:
-        return wanted
-    if task_def.concurrent_exec_limit:
-        wanted = min(wanted, task_def.concurrent_exec_limit - state.in_progress[task_type])
-    if task_def.rate_limit_per_frequency:
-        handouts = state.handouts[task_type]
+def limit_reached(state: EngineState, task: Task, now: int) -> str | None:
+    """The limit of ``task``'s definition that handing it out now would pass, if any:
+    ``concurrentExecLimit`` (tasks IN_PROGRESS) or ``rateLimitPerFrequency`` (hand-outs in the
+    last window), both counted per task definition name."""
+    task_def = task.task_def
+    limit = task_def.concurrent_exec_limit
+    if limit and state.in_progress[task.task_def_name] >= limit:
+        return "concurrentExecLimit"
+    per_window = task_def.rate_limit_per_frequency
+    if per_window and task_def.rate_limit_frequency_in_seconds > 0:
+        handouts = state.handouts[task.task_def_name]
         window_start = now - task_def.rate_limit_frequency_in_seconds * 1000
         while handouts and handouts[0] <= window_start:
             handouts.popleft()
-        wanted = min(wanted, task_def.rate_limit_per_frequency - len(handouts))
-    return max(0, wanted)
+        if len(handouts) >= per_window:
+            return "rateLimitPerFrequency"
+    return None
 
 
 def _hand_out(state: EngineState, task: Task, queue: str, worker_id: str | None, now: int) -> None:
@@ -70,7 +89,7 @@ def _hand_out(state: EngineState, task: Task, queue: str, worker_id: str | None,
         task.start_time = now
         task.first_start_time = now
         if task.task_def.timeout_seconds:
-            state.watch(now + task.task_def.timeout_seconds * 1000, "task", task.task_id)
+            state.watch(task_timeout_due_ms(task), "task", task.task_id)
     watch_response_timeout(state, task)
     state.handouts[task.task_def_name].append(now)
     state.workers[worker_id or ""].tasks_handed_out += 1
@@ -78,11 +97,9 @@ def _hand_out(state: EngineState, task: Task, queue: str, worker_id: str | None,
 
 def wait_bound(state: EngineState, task_type: str, domain: str | None, remaining: float) -> float:
     """Seconds a long poll with ``remaining`` seconds left may sleep before it must look
-    again by itself (when the earliest waiting task comes due, or a rate limit may allow)."""
+    again by itself (when the earliest waiting task comes due)."""
     now = state.now_ms()
     wake_ms = state.queues.next_ready_ms(queue_name(task_type, domain))
-    if wake_ms is not None and allowance(state, task_type, 1, now) == 0:
-        wake_ms = max(wake_ms, now + RATE_LIMIT_RECHECK_MS)
     if wake_ms is None:
         return remaining
     return min(remaining, max(wake_ms - now, 1) / 1000)

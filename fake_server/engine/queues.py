@@ -1,9 +1,20 @@
-"""Task queues: per queue name, the waiting tasks ordered by the time they become ready."""
+"""Task queues: per queue name, the waiting tasks, handed out by priority once ready.
+
+A task waits until its ready time (a start delay, a retry delay, a callback, a postponement);
+among the tasks that are ready, the one of the highest workflow ``priority`` goes first, then
+the one ready the longest, then the one queued first (Conductor's database queues order ready
+messages by priority and delivery time).
+"""
 
 from __future__ import annotations
 
 import heapq
 import itertools
+
+# A waiting entry: (ready ms, token, task id, priority); a ready one: (-priority, ready ms,
+# token, task id). Tokens order ties in queueing order and mark which entry is current.
+_Waiting = tuple[int, int, str, int]
+_Ready = tuple[int, int, int, str]
 
 
 class TaskQueues:
@@ -11,50 +22,63 @@ class TaskQueues:
     :meth:`remove`. Removal is lazy: stale heap entries are skipped when they surface."""
 
     def __init__(self) -> None:
-        self._heaps: dict[str, list[tuple[int, int, str]]] = {}
+        self._waiting: dict[str, list[_Waiting]] = {}
+        self._ready: dict[str, list[_Ready]] = {}
         self._members: dict[str, dict[str, int]] = {}  # queue -> task id -> entry token
         self._tokens = itertools.count()
 
-    def push(self, queue: str, task_id: str, ready_ms: int) -> None:
+    def push(self, queue: str, task_id: str, ready_ms: int, priority: int = 0) -> None:
         token = next(self._tokens)
         self._members.setdefault(queue, {})[task_id] = token
-        heapq.heappush(self._heaps.setdefault(queue, []), (ready_ms, token, task_id))
+        heapq.heappush(self._waiting.setdefault(queue, []), (ready_ms, token, task_id, priority))
 
     def remove(self, queue: str, task_id: str) -> None:
         members = self._members.get(queue)
         if members is not None:
             members.pop(task_id, None)
             if not members:
-                self._heaps[queue].clear()
+                self._waiting[queue].clear()
+                self._ready.get(queue, []).clear()
 
     def pop_ready(self, queue: str, now_ms: int, limit: int) -> list[str]:
-        """Up to ``limit`` ids of tasks ready at ``now_ms``, earliest first (FIFO on ties)."""
-        heap = self._heaps.get(queue)
+        """Up to ``limit`` ids of tasks ready at ``now_ms``, in hand-out order."""
         taken: list[str] = []
-        if not heap:
+        members = self._members.get(queue)
+        if not members:
             return taken
-        members = self._members[queue]
-        while heap and len(taken) < limit:
-            ready_ms, token, task_id = heap[0]
-            if members.get(task_id) != token:
-                heapq.heappop(heap)
-            elif ready_ms > now_ms:
-                break
-            else:
-                heapq.heappop(heap)
+        self._promote(queue, now_ms)
+        ready = self._ready.get(queue, [])
+        while ready and len(taken) < limit:
+            _, _, token, task_id = heapq.heappop(ready)
+            if members.get(task_id) == token:
                 del members[task_id]
                 taken.append(task_id)
         return taken
 
+    def _promote(self, queue: str, now_ms: int) -> None:
+        """Move the entries that became ready from the waiting heap to the ready heap."""
+        waiting = self._waiting.get(queue, [])
+        members = self._members[queue]
+        while waiting and waiting[0][0] <= now_ms:
+            ready_ms, token, task_id, priority = heapq.heappop(waiting)
+            if members.get(task_id) == token:
+                entry = (-priority, ready_ms, token, task_id)
+                heapq.heappush(self._ready.setdefault(queue, []), entry)
+
     def next_ready_ms(self, queue: str) -> int | None:
         """When the earliest task of ``queue`` becomes (or became) ready; None when empty."""
-        heap = self._heaps.get(queue)
-        if not heap:
+        members = self._members.get(queue)
+        if not members:
             return None
-        members = self._members[queue]
-        while heap and members.get(heap[0][2]) != heap[0][1]:
-            heapq.heappop(heap)
-        return heap[0][0] if heap else None
+        ready = self._ready.get(queue, [])
+        while ready and members.get(ready[0][3]) != ready[0][2]:
+            heapq.heappop(ready)
+        if ready:
+            return ready[0][1]  # ready already: any ready entry's time is in the past
+        waiting = self._waiting.get(queue, [])
+        while waiting and members.get(waiting[0][2]) != waiting[0][1]:
+            heapq.heappop(waiting)
+        return waiting[0][0] if waiting else None
 
     def size(self, queue: str) -> int:
         """Tasks waiting in ``queue``, ready or not yet (as Conductor counts them)."""
@@ -64,7 +88,8 @@ class TaskQueues:
         return {queue: len(members) for queue, members in self._members.items()}
 
     def contents(self, queue: str) -> list[str]:
-        """The waiting task ids in the order they would be handed out."""
+        """The waiting task ids in the order they would be handed out (ready ones first)."""
         members = self._members.get(queue, {})
-        entries = sorted(e for e in self._heaps.get(queue, []) if members.get(e[2]) == e[1])
-        return [task_id for _, _, task_id in entries]
+        ready = sorted(e for e in self._ready.get(queue, []) if members.get(e[3]) == e[2])
+        waiting = sorted(e for e in self._waiting.get(queue, []) if members.get(e[2]) == e[1])
+        return [e[3] for e in ready] + [e[2] for e in waiting]

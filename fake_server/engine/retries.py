@@ -60,6 +60,9 @@ def retry(state: EngineState, failed: Task) -> None:
     attempt.retried_task_id = failed.task_id
     delay = retry_delay_seconds(failed.task_def, failed.retry_count)
     attempt.callback_after_seconds = delay
+    # DeciderService.retry: the new attempt keeps the reason and shows its delay.
+    attempt.start_delay_in_seconds = delay
+    attempt.reason_for_incompletion = failed.reason_for_incompletion
     log.info("retrying task %s as %s in %ss", failed.task_id, attempt.task_id, delay)
     state.enqueue(attempt, now + delay * 1000)
 

@@ -63,6 +63,9 @@ class EngineState:
     # Task counts per queue and stats bucket, kept as statuses change: stats stay cheap.
     queue_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     deadlines: list[Deadline] = field(default_factory=list)
+    # How long a task over its definition's concurrency or rate limit is put back in its queue
+    # (Conductor's taskExecutionPostponeDuration).
+    limit_postpone_ms: int = 60_000
     _sequence: itertools.count[int] = field(default_factory=itertools.count, init=False)
 
     def now_ms(self) -> int:
@@ -141,9 +144,11 @@ class EngineState:
         """Put a SCHEDULED task in its queue, pollable from ``ready_ms`` on."""
         task.ready_ms = ready_ms
         task.queued = True
-        self.queues.push(queue_name(task.task_type, task.domain), task.task_id, ready_ms)
+        task.postponed_by = None
+        queue = queue_name(task.task_type, task.domain)
+        self.queues.push(queue, task.task_id, ready_ms, task.workflow_priority)
         if task.task_def.poll_timeout_seconds:
-            self.watch(ready_ms + task.task_def.poll_timeout_seconds * 1000, "task", task.task_id)
+            self.watch(poll_timeout_due_ms(task), "task", task.task_id)
         self.changed.notify_all()
 
     def dequeue(self, task: Task) -> None:
@@ -171,3 +176,11 @@ class EngineState:
     def watch(self, due_ms: int, kind: str, object_id: str) -> None:
         """Look at task or workflow ``object_id`` again at ``due_ms`` (see :mod:`.timeouts`)."""
         heapq.heappush(self.deadlines, (due_ms, next(self._sequence), kind, object_id))
+
+
+def poll_timeout_due_ms(task: Task) -> int:
+    """When a SCHEDULED ``task`` times out waiting for a poll: ``pollTimeoutSeconds`` after it
+    was scheduled (and its start delay), with its ``callbackAfterSeconds`` as slack; re-queueing
+    does not restart it (Conductor's DeciderService.checkTaskPollTimeout)."""
+    start = task.scheduled_time + task.start_delay_in_seconds * 1000
+    return start + (task.task_def.poll_timeout_seconds + task.callback_after_seconds) * 1000

@@ -13,8 +13,8 @@ import heapq
 import logging
 
 from fake_server.engine.models import Task, Workflow
-from fake_server.engine.retries import fail, give_up
-from fake_server.engine.state import EngineState
+from fake_server.engine.retries import fail
+from fake_server.engine.state import EngineState, poll_timeout_due_ms
 from fake_server.engine.workflows import end_workflow
 
 log = logging.getLogger(__name__)
@@ -39,43 +39,52 @@ def fire_due(state: EngineState) -> None:
             _check_workflow(state, state.workflows.get(object_id), now)
 
 
+def task_timeout_due_ms(task: Task) -> int:
+    """When a started task runs out of ``timeoutSeconds``: counted from its start plus its
+    start delay (Conductor's DeciderService.checkTaskTimeout)."""
+    started = task.start_time + task.start_delay_in_seconds * 1000
+    return started + task.task_def.timeout_seconds * 1000
+
+
 def _check_task(state: EngineState, task: Task | None, now: int) -> None:
     if task is None or task.is_terminal:
         return
     task_def = task.task_def
-    if task_def.timeout_seconds and task.start_time:
-        elapsed = (now - task.start_time) // 1000
-        if elapsed >= task_def.timeout_seconds:
-            reason = (
-                f"Task timed out after {elapsed} seconds. Timeout configured as "
-                f"{task_def.timeout_seconds} seconds. Timeout policy configured to "
-                f"{task_def.timeout_policy}"
-            )
-            _time_out(state, task, "timeoutSeconds", reason)
-            return
+    if task_def.timeout_seconds and task.start_time and now >= task_timeout_due_ms(task):
+        elapsed = (now - task.start_time - task.start_delay_in_seconds * 1000) // 1000
+        reason = (
+            f"Task timed out after {elapsed} seconds. Timeout configured as "
+            f"{task_def.timeout_seconds} seconds. Timeout policy configured to "
+            f"{task_def.timeout_policy}"
+        )
+        _time_out(state, task, "timeoutSeconds", reason)
+        return
     if task.status == "IN_PROGRESS":
         limit_seconds = task_def.response_timeout_seconds + task.callback_after_seconds
         if now - task.update_time >= limit_seconds * 1000:
             reason = (
                 f"responseTimeout: {task_def.response_timeout_seconds} exceeded for the "
-                f"taskId: {task.task_id} with Task Status: {task.status}"
+                f"taskId: {task.task_id} with Task Definition: {task.task_def_name}"
             )
             log.info("task %s: %s", task.task_id, reason)
             fail(state, task, "TIMED_OUT", reason)
         return
-    if task.status == "SCHEDULED" and task_def.poll_timeout_seconds:
-        waited = now - task.ready_ms
-        if waited >= task_def.poll_timeout_seconds * 1000:
-            reason = (
-                f"Task poll timed out after {waited // 1000} seconds. Poll timeout "
-                f"configured as {task_def.poll_timeout_seconds} seconds. Timeout policy "
-                f"configured to {task_def.timeout_policy}"
-            )
-            _time_out(state, task, "pollTimeoutSeconds", reason)
+    polled_too_late = task_def.poll_timeout_seconds and now >= poll_timeout_due_ms(task)
+    if task.status == "SCHEDULED" and polled_too_late:
+        waited = now - task.scheduled_time - task.start_delay_in_seconds * 1000
+        reason = (
+            f"Task poll timed out after {waited // 1000} seconds. Poll timeout "
+            f"configured as {task_def.poll_timeout_seconds} seconds. Timeout policy "
+            f"configured to {task_def.timeout_policy}"
+        )
+        _time_out(state, task, "pollTimeoutSeconds", reason)
 
 
 def _time_out(state: EngineState, task: Task, kind: str, reason: str) -> None:
-    """Apply the task definition's timeoutPolicy to a timeout of ``kind``."""
+    """Apply the task definition's timeoutPolicy to a timeout of ``kind``: ALERT_ONLY logs,
+    RETRY fails the attempt as TIMED_OUT (retried while retries remain), TIME_OUT_WF ends the
+    workflow TIMED_OUT at once, optional task or not (Conductor's
+    DeciderService.timeoutTaskWithTimeoutPolicy)."""
     policy = task.task_def.timeout_policy
     if policy == "ALERT_ONLY":
         if kind not in task.alerted:
@@ -85,9 +94,11 @@ def _time_out(state: EngineState, task: Task, kind: str, reason: str) -> None:
     log.info("task %s: %s", task.task_id, reason)
     if policy == "RETRY":
         fail(state, task, "TIMED_OUT", reason)
-    else:
-        state.end_task(task, "TIMED_OUT", reason)
-        give_up(state, task)
+        return
+    state.end_task(task, "TIMED_OUT", reason)
+    workflow = state.workflows.get(task.workflow_instance_id)
+    if workflow is not None:
+        end_workflow(state, workflow, "TIMED_OUT", reason)
 
 
 def _check_workflow(state: EngineState, workflow: Workflow | None, now: int) -> None:

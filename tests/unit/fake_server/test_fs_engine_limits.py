@@ -3,22 +3,29 @@
 from fs_helpers import Worker, result
 
 
-def test_concurrent_exec_limit(engine, worker):
+def test_concurrent_exec_limit(engine, worker, clock):
+    """Mirrors ExecutionService.poll with ExecutionDAOFacade.exceedsInProgressLimit: a task
+    over the limit is postponed in its queue for 60 s, not handed out when a slot frees."""
     engine.register_task_defs([{"name": "a", "concurrentExecLimit": 2}])
     engine.enqueue_tasks("a", 5)
     engine.enqueue_tasks("a", 1, domain="d")
     first = engine.batch_poll("a", "w", count=5)
     assert len(first) == 2
-    assert engine.batch_poll("a", "w", count=5) == []
     assert Worker(engine, "w", "d").poll("a") is None  # the limit spans domains
     worker.update(first[0], "COMPLETED")
-    assert len(engine.batch_poll("a", "w", count=5)) == 1
-    worker.update(first[1], "IN_PROGRESS")  # back to SCHEDULED: frees a slot
-    assert len(engine.batch_poll("a", "w", count=5)) == 1
-    assert engine.queue_sizes(["a"]) == {"a": 2}
+    assert engine.batch_poll("a", "w", count=5) == []  # the other three wait 60 s
+    assert engine.queue_sizes(["a"]) == {"a": 3}
+    clock.advance_seconds(59)
+    assert engine.batch_poll("a", "w", count=5) == []
+    clock.advance_seconds(1)
+    assert len(engine.batch_poll("a", "w", count=5)) == 1  # one slot free: one handed out
+    clock.advance_seconds(60)
+    assert engine.batch_poll("a", "w", count=5) == []  # the limit is reached again
 
 
 def test_rate_limit_per_frequency(engine, clock):
+    """Mirrors ExecutionService.poll with RateLimitingDAO.exceedsRateLimitPerFrequency: the
+    window counts hand-outs; a task over the rate waits 60 s in its queue."""
     engine.register_task_defs(
         [{"name": "a", "rateLimitPerFrequency": 3, "rateLimitFrequencyInSeconds": 10}]
     )
@@ -27,12 +34,29 @@ def test_rate_limit_per_frequency(engine, clock):
     assert len(handed) == 3
     for task in handed:  # finishing them does not matter: the window counts hand-outs
         engine.update_task(result(task, "COMPLETED"))
-    clock.advance_seconds(9)
-    assert engine.batch_poll("a", "w", count=10) == []
-    clock.advance_seconds(1)
+    clock.advance_seconds(10)
+    assert engine.batch_poll("a", "w", count=10) == []  # postponed, though the window moved
+    clock.advance_seconds(50)
     assert len(engine.batch_poll("a", "w", count=10)) == 3
-    clock.advance_seconds(5)
     assert engine.batch_poll("a", "w", count=10) == []
+
+
+def test_limits_of_an_inline_task_definition_apply(engine, clock, worker):
+    """Mirrors ExecutionService.poll: the limits come from TaskModel.getTaskDefinition(), the
+    workflow task's inline taskDefinition when it has one."""
+    engine.register_task_defs([{"name": "a"}])
+    inline = {"name": "a", "concurrentExecLimit": 1}
+    engine.register_workflow_def(
+        {
+            "name": "wf",
+            "tasks": [{"name": "a", "taskReferenceName": "a", "taskDefinition": inline}],
+        }
+    )
+    engine.start_workflow({"name": "wf"})
+    engine.start_workflow({"name": "wf"})
+    assert len(engine.batch_poll("a", "w", count=2)) == 1
+    clock.advance_seconds(60)
+    assert engine.batch_poll("a", "w", count=2) == []
 
 
 def test_a_task_held_back_by_a_limit_stays_scheduled(engine):

@@ -111,9 +111,10 @@ def test_timeout_seconds_time_out_wf_policy(engine, clock, worker):
     clock.advance_seconds(10)
     workflow = engine.get_workflow(workflow_id)
     assert workflow["status"] == "TIMED_OUT"
+    # DeciderService.timeoutTaskWithTimeoutPolicy: the timeout's own words end the workflow.
     assert workflow["reasonForIncompletion"] == (
-        f"Task {task['taskId']} failed with status: TIMED_OUT and reason: 'Task timed out after "
-        "30 seconds. Timeout configured as 30 seconds. Timeout policy configured to TIME_OUT_WF'"
+        "Task timed out after 30 seconds. Timeout configured as 30 seconds. "
+        "Timeout policy configured to TIME_OUT_WF"
     )
     assert worker.poll("a") is None  # no retry
 
@@ -166,7 +167,9 @@ def test_poll_timeout(engine, clock, worker, policy, caplog):
         assert engine.queue_sizes(["a"]) == {"a": 0}
 
 
-def test_poll_timeout_counts_from_when_a_delayed_task_is_due(engine, clock, worker):
+def test_poll_timeout_of_a_retry_counts_its_delay_twice(engine, clock, worker):
+    """Mirrors DeciderService.checkTaskPollTimeout: from scheduledTime plus startDelayInSeconds,
+    with callbackAfterSeconds as slack; a retry carries its delay in both."""
     engine.register_task_defs(
         [
             {
@@ -179,10 +182,60 @@ def test_poll_timeout_counts_from_when_a_delayed_task_is_due(engine, clock, work
     )
     workflow_id = start(engine, sequence("wf", "a"))
     worker.update(worker.take("a"), "FAILED")
-    clock.advance_seconds(49)  # due at 30 s, times out at 50 s
+    clock.advance_seconds(79)  # 30 s delay + 20 s poll timeout + 30 s callback
     assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
     clock.advance_seconds(1)
     assert engine.get_workflow(workflow_id)["status"] == "TIMED_OUT"
+
+
+def test_poll_timeout_counts_from_when_the_task_was_scheduled(engine, clock, worker):
+    """Mirrors DeciderService.checkTaskPollTimeout: calling back does not restart the count;
+    the callback only adds slack, so a task that keeps calling back poll-times-out."""
+    engine.register_task_defs(
+        [{"name": "a", "pollTimeoutSeconds": 20, "timeoutPolicy": "TIME_OUT_WF"}]
+    )
+    workflow_id = start(engine, sequence("wf", "a"))
+    for _ in range(2):
+        clock.advance_seconds(9)
+        worker.update(worker.take("a"), "IN_PROGRESS", callbackAfterSeconds=5)
+    clock.advance_seconds(5)  # polled again at 23 s: 23 < 20 + 5
+    worker.update(worker.take("a"), "IN_PROGRESS", callbackAfterSeconds=5)
+    clock.advance_seconds(1)  # 24 s: still within 20 + 5
+    assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
+    clock.advance_seconds(1)  # 25 s, never polled since 23 s: out of time
+    workflow = engine.get_workflow(workflow_id)
+    assert workflow["status"] == "TIMED_OUT"
+    assert workflow["reasonForIncompletion"].startswith("Task poll timed out after 25 seconds")
+
+
+def test_time_out_wf_ends_the_workflow_even_for_an_optional_task(engine, clock, worker):
+    """Mirrors DeciderService.timeoutTaskWithTimeoutPolicy: TIME_OUT_WF throws before the
+    optional flag is ever looked at."""
+    engine.register_task_defs([{**TIMEOUT_DEF, "timeoutPolicy": "TIME_OUT_WF"}])
+    definition = {
+        "name": "wf",
+        "tasks": [
+            {"name": "a", "taskReferenceName": "a", "optional": True},
+            {"name": "b", "taskReferenceName": "b"},
+        ],
+    }
+    workflow_id = start(engine, definition)
+    task = worker.take("a")
+    keep_alive_until_timeout(clock, worker, task, 20)
+    clock.advance_seconds(10)
+    assert engine.get_workflow(workflow_id)["status"] == "TIMED_OUT"
+    assert statuses(engine, workflow_id) == [("a", "TIMED_OUT")]
+
+
+def test_a_retry_carries_the_reason_and_its_delay(engine, worker):
+    """Mirrors DeciderService.retry: the new attempt keeps reasonForIncompletion and shows the
+    delay as startDelayInSeconds and callbackAfterSeconds."""
+    engine.register_task_defs([{"name": "a", "retryDelaySeconds": 7}])
+    start(engine, sequence("wf", "a"))
+    worker.update(worker.take("a"), "FAILED", reasonForIncompletion="disk full")
+    queued = engine.snapshot()["tasks"][-1]
+    assert (queued["reasonForIncompletion"], queued["startDelayInSeconds"]) == ("disk full", 7)
+    assert queued["callbackAfterSeconds"] == 7
 
 
 class SilentClock:

@@ -290,11 +290,8 @@ def test_start_delay_holds_the_task_back(engine, clock, worker):
     assert worker.take("a")["startDelayInSeconds"] == 5
 
 
-@pytest.mark.parametrize("policy", ["TIME_OUT_WF", None])
-def test_workflow_timeout_times_the_workflow_out(engine, clock, worker, policy):
-    definition = {**sequence("wf", "a", "b"), "timeoutSeconds": 30}
-    if policy:
-        definition["timeoutPolicy"] = policy
+def test_workflow_timeout_times_the_workflow_out(engine, clock, worker):
+    definition = {**sequence("wf", "a", "b"), "timeoutSeconds": 30, "timeoutPolicy": "TIME_OUT_WF"}
     workflow_id = start(engine, definition)
     task = worker.take("a")
     clock.advance_seconds(29)
@@ -311,8 +308,13 @@ def test_workflow_timeout_times_the_workflow_out(engine, clock, worker, policy):
     assert statuses(engine, workflow_id) == [("a", "CANCELED")]
 
 
-def test_workflow_timeout_alert_only_keeps_it_running(engine, clock, worker, caplog):
-    definition = {**sequence("wf", "a"), "timeoutSeconds": 10, "timeoutPolicy": "ALERT_ONLY"}
+@pytest.mark.parametrize("policy", ["ALERT_ONLY", None])
+def test_workflow_timeout_alert_only_keeps_it_running(engine, clock, worker, caplog, policy):
+    """Mirrors DeciderService.checkWorkflowTimeout; WorkflowDef's timeoutPolicy defaults to
+    ALERT_ONLY."""
+    definition = {**sequence("wf", "a"), "timeoutSeconds": 10}
+    if policy:
+        definition["timeoutPolicy"] = policy
     workflow_id = start(engine, definition)
     clock.advance_seconds(11)
     assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
@@ -333,3 +335,19 @@ def test_priority_and_correlation_reach_the_task(engine):
     start(engine, sequence("wf", "a"), priority=7, correlationId="c-9")
     task = Worker(engine).take("a")
     assert (task["workflowPriority"], task["correlationId"]) == (7, "c-9")
+
+
+def test_workflow_priority_orders_the_queue(engine, worker, clock):
+    """Mirrors the database QueueDAOs: among ready tasks, a higher workflow priority goes
+    first; a task not yet due waits whatever its priority."""
+    low = start(engine, sequence("wf", "a"), priority=1)
+    high = start(engine, sequence("wf", "a"), priority=50)
+    late = start(
+        engine,
+        {"name": "delayed", "tasks": [{"name": "a", "taskReferenceName": "a", "startDelay": 5}]},
+        priority=99,
+    )
+    assert [worker.take("a")["workflowInstanceId"] for _ in range(2)] == [high, low]
+    assert worker.poll("a") is None
+    clock.advance_seconds(5)
+    assert worker.take("a")["workflowInstanceId"] == late
