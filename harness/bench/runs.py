@@ -263,6 +263,7 @@ class Bench:
             server_used = self.server_cpu(server) - server_before
         finally:
             child.stop()
+            self.admin.reset()  # no queued task is left for the next run's workers to take
         return {
             "requests_per_second": done["requests"] / done["seconds"],
             "tasks_per_second": done["tasks"] / done["seconds"],

@@ -225,22 +225,21 @@ def throughput_ratios(records: Sequence[Record]) -> list[dict[str, Any]]:
     rows = []
     for threads, processes in sorted({(r["threads"], r["processes"]) for r in drains}):
         point = (processes, threads)
-        pairs = ((OURS, OTHER), (OURS, CEILING), (OTHER, CEILING))
+
+        def versus(sides: tuple[str, str], point: tuple[int, int] = point) -> float | None:
+            return paired_ratio(records, "drain", sides, point, "tasks_per_second")
+
+        ceiling = [
+            r for r in drains if (r["side"], r["processes"], r["threads"]) == (CEILING, *point)
+        ]
         rows.append(
             {
-                "processes": point[0],
-                "threads": point[1],
-                **{
-                    f"{a}_vs_{'ceiling' if b == CEILING else b}": paired_ratio(
-                        records, "drain", (a, b), point, "tasks_per_second"
-                    )
-                    for a, b in pairs
-                },
-                "ceiling_tasks_per_second": median(
-                    r["tasks_per_second"]
-                    for r in drains
-                    if (r["side"], r["processes"], r["threads"]) == (CEILING, *point)
-                ),
+                "processes": processes,
+                "threads": threads,
+                "ours_vs_other": versus((OURS, OTHER)),
+                "ours_vs_ceiling": versus((OURS, CEILING)),
+                "other_vs_ceiling": versus((OTHER, CEILING)),
+                "ceiling_tasks_per_second": median(r["tasks_per_second"] for r in ceiling),
             }
         )
     return rows
