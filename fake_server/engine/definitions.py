@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from fake_server.engine.errors import invalid
-from fake_server.engine.validation import Fields
+from fake_server.engine.validation import Fields, require_list
 
 RETRY_LOGICS = ("FIXED", "LINEAR_BACKOFF", "EXPONENTIAL_BACKOFF")
 TIMEOUT_POLICIES = ("RETRY", "TIME_OUT_WF", "ALERT_ONLY")
 WORKFLOW_TIMEOUT_POLICIES = ("TIME_OUT_WF", "ALERT_ONLY")
-# The engine runs sequences of worker tasks; system task types need a real server.
-TASK_TYPES = ("SIMPLE",)
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,9 @@ def default_task_def(name: str) -> TaskDef:
 
 @dataclass(frozen=True)
 class WorkflowTaskDef:
+    """One task of a workflow definition; system task types carry their own fields (the
+    ``type`` decides which are read: see :mod:`fake_server.engine.task_types`)."""
+
     name: str
     task_reference_name: str
     type: str = "SIMPLE"
@@ -120,7 +123,49 @@ class WorkflowTaskDef:
     retry_count: int | None = None  # None: the TaskDef's retryCount
     start_delay: int = 0
     task_definition: TaskDef | None = None  # an inline definition wins over the registered one
+    # SWITCH / DECISION
+    decision_cases: dict[str, tuple[WorkflowTaskDef, ...]] = field(default_factory=dict)
+    default_case: tuple[WorkflowTaskDef, ...] = ()
+    evaluator_type: str | None = None
+    expression: str | None = None
+    case_value_param: str | None = None
+    case_expression: str | None = None
+    # FORK_JOIN / JOIN / EXCLUSIVE_JOIN / FORK_JOIN_DYNAMIC
+    fork_tasks: tuple[tuple[WorkflowTaskDef, ...], ...] = ()
+    join_on: tuple[str, ...] = ()
+    default_exclusive_join_task: tuple[str, ...] = ()
+    dynamic_fork_tasks_param: str | None = None
+    dynamic_fork_tasks_input_param_name: str | None = None
+    # DO_WHILE
+    loop_condition: str | None = None
+    loop_over: tuple[WorkflowTaskDef, ...] = ()
+    items: str | None = None
+    # DYNAMIC, SUB_WORKFLOW, EVENT, HTTP
+    dynamic_task_name_param: str | None = None
+    sub_workflow_param: dict[str, Any] | None = None
+    sink: str | None = None
+    async_complete: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def children(self) -> tuple[tuple[WorkflowTaskDef, ...], ...]:
+        """The task lists nested in this one (cases, fork branches, loop body), in order."""
+        if self.type in ("SWITCH", "DECISION"):
+            return (*self.decision_cases.values(), self.default_case)
+        if self.type == "FORK_JOIN":
+            return self.fork_tasks
+        if self.type == "DO_WHILE":
+            return (self.loop_over,)
+        return ()
+
+    def walk(self) -> Iterator[WorkflowTaskDef]:
+        """This task and every task nested in it, depth first."""
+        yield self
+        for branch in self.children():
+            for task in branch:
+                yield from task.walk()
+
+    def with_changes(self, **changes: Any) -> WorkflowTaskDef:
+        return dataclasses.replace(self, **changes)
 
     def to_json(self) -> dict[str, Any]:
         body = dict(self.extra)
@@ -131,11 +176,41 @@ class WorkflowTaskDef:
             inputParameters=copy.deepcopy(self.input_parameters),
             optional=self.optional,
             startDelay=self.start_delay,
+            asyncComplete=self.async_complete,
         )
         if self.retry_count is not None:
             body["retryCount"] = self.retry_count
         if self.task_definition is not None:
             body["taskDefinition"] = self.task_definition.to_json()
+        if self.type in ("SWITCH", "DECISION"):
+            body["decisionCases"] = {
+                case: [t.to_json() for t in tasks] for case, tasks in self.decision_cases.items()
+            }
+            body["defaultCase"] = [t.to_json() for t in self.default_case]
+        if self.fork_tasks:
+            body["forkTasks"] = [[t.to_json() for t in branch] for branch in self.fork_tasks]
+        if self.join_on:
+            body["joinOn"] = list(self.join_on)
+        if self.default_exclusive_join_task:
+            body["defaultExclusiveJoinTask"] = list(self.default_exclusive_join_task)
+        if self.loop_over:
+            body["loopOver"] = [t.to_json() for t in self.loop_over]
+        if self.sub_workflow_param is not None:
+            body["subWorkflowParam"] = copy.deepcopy(self.sub_workflow_param)
+        for key, value in (
+            ("evaluatorType", self.evaluator_type),
+            ("expression", self.expression),
+            ("caseValueParam", self.case_value_param),
+            ("caseExpression", self.case_expression),
+            ("dynamicForkTasksParam", self.dynamic_fork_tasks_param),
+            ("dynamicForkTasksInputParamName", self.dynamic_fork_tasks_input_param_name),
+            ("loopCondition", self.loop_condition),
+            ("items", self.items),
+            ("dynamicTaskNameParam", self.dynamic_task_name_param),
+            ("sink", self.sink),
+        ):
+            if value is not None:
+                body[key] = value
         return body
 
 
@@ -148,16 +223,42 @@ _WORKFLOW_TASK_KEYS = {
     "retryCount",
     "startDelay",
     "taskDefinition",
+    "decisionCases",
+    "defaultCase",
+    "evaluatorType",
+    "expression",
+    "caseValueParam",
+    "caseExpression",
+    "forkTasks",
+    "joinOn",
+    "defaultExclusiveJoinTask",
+    "dynamicForkTasksParam",
+    "dynamicForkTasksInputParamName",
+    "loopCondition",
+    "loopOver",
+    "items",
+    "dynamicTaskNameParam",
+    "subWorkflowParam",
+    "sink",
+    "asyncComplete",
 }
 
 
 def parse_workflow_task(data: Any, path: str) -> WorkflowTaskDef:
+    """One workflow task, its nested tasks included; type-specific rules are checked by
+    :func:`fake_server.engine.task_types.check_workflow_task`."""
+    from fake_server.engine.task_types import SUPPORTED_TYPES, check_workflow_task
+
     f = Fields(data, path)
     inline = f.data.get("taskDefinition")
+    task_type = f.string("type", default="SIMPLE")
+    check_workflow_task(f, task_type)
+    task_type = f.choice("type", SUPPORTED_TYPES, default="SIMPLE")
+    cases = f.obj("decisionCases", default={})
     return WorkflowTaskDef(
         name=f.string("name", required=True),
         task_reference_name=f.string("taskReferenceName", required=True),
-        type=f.choice("type", TASK_TYPES, default="SIMPLE"),
+        type=task_type,
         input_parameters=f.obj("inputParameters", default={}),
         optional=f.boolean("optional"),
         retry_count=f.integer("retryCount", minimum=0),
@@ -165,8 +266,47 @@ def parse_workflow_task(data: Any, path: str) -> WorkflowTaskDef:
         task_definition=None
         if inline is None
         else parse_task_def(inline, f.where("taskDefinition")),
+        decision_cases={
+            str(case): _task_list(tasks, f"{f.where('decisionCases')}.{case}")
+            for case, tasks in cases.items()
+        },
+        default_case=_task_list(f.items("defaultCase"), f.where("defaultCase")),
+        evaluator_type=f.string("evaluatorType"),
+        expression=f.string("expression"),
+        case_value_param=f.string("caseValueParam"),
+        case_expression=f.string("caseExpression"),
+        fork_tasks=tuple(
+            _task_list(branch, f"{f.where('forkTasks')}[{i}]")
+            for i, branch in enumerate(f.items("forkTasks"))
+        ),
+        join_on=_strings(f, "joinOn"),
+        default_exclusive_join_task=_strings(f, "defaultExclusiveJoinTask"),
+        dynamic_fork_tasks_param=f.string("dynamicForkTasksParam"),
+        dynamic_fork_tasks_input_param_name=f.string("dynamicForkTasksInputParamName"),
+        loop_condition=f.string("loopCondition"),
+        loop_over=_task_list(f.items("loopOver"), f.where("loopOver")),
+        items=f.string("items"),
+        dynamic_task_name_param=f.string("dynamicTaskNameParam"),
+        sub_workflow_param=f.obj("subWorkflowParam"),
+        sink=f.string("sink"),
+        async_complete=f.boolean("asyncComplete"),
         extra={k: v for k, v in f.data.items() if k not in _WORKFLOW_TASK_KEYS and v is not None},
     )
+
+
+def _task_list(items: Any, path: str) -> tuple[WorkflowTaskDef, ...]:
+    return tuple(
+        parse_workflow_task(task, f"{path}[{i}]")
+        for i, task in enumerate(require_list(items, path))
+    )
+
+
+def _strings(f: Fields, key: str) -> tuple[str, ...]:
+    values = f.items(key)
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            raise invalid(f"{f.where(key)}[{i}]", "must be a string", value)
+    return tuple(values)
 
 
 @dataclass(frozen=True)
@@ -184,6 +324,14 @@ class WorkflowDef:
     @property
     def key(self) -> tuple[str, int]:
         return (self.name, self.version)
+
+    def walk(self) -> Iterator[WorkflowTaskDef]:
+        """Every task of the definition, nested ones included, depth first."""
+        for task in self.tasks:
+            yield from task.walk()
+
+    def find(self, reference_name: str) -> WorkflowTaskDef | None:
+        return next((t for t in self.walk() if t.task_reference_name == reference_name), None)
 
     def to_json(self) -> dict[str, Any]:
         body = dict(self.extra)
@@ -221,11 +369,11 @@ def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:
         parse_workflow_task(task, f"{f.where('tasks')}[{i}]") for i, task in enumerate(raw_tasks)
     )
     seen: set[str] = set()
-    for i, task in enumerate(tasks):
+    for where, task in _with_paths(tasks, f.where("tasks")):
         if task.task_reference_name in seen:
             raise invalid(
-                f"{f.where('tasks')}[{i}].taskReferenceName",
-                "must be unique within the workflow",
+                f"{where}.taskReferenceName",
+                "must be unique within the workflow (nested tasks included)",
                 task.task_reference_name,
             )
         seen.add(task.task_reference_name)
@@ -241,6 +389,26 @@ def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:
         schema_version=f.integer("schemaVersion", default=2, minimum=1),
         extra={k: v for k, v in f.data.items() if k not in _WORKFLOW_KEYS and v is not None},
     )
+
+
+def _with_paths(
+    tasks: tuple[WorkflowTaskDef, ...], path: str
+) -> Iterator[tuple[str, WorkflowTaskDef]]:
+    """Every task with the path that names it in errors, nested tasks included."""
+    for i, task in enumerate(tasks):
+        where = f"{path}[{i}]"
+        yield where, task
+        for key, branch in _branches(task, where):
+            yield from _with_paths(branch, key)
+
+
+def _branches(task: WorkflowTaskDef, where: str) -> Iterator[tuple[str, tuple[WorkflowTaskDef, ...]]]:
+    for case, branch in task.decision_cases.items():
+        yield f"{where}.decisionCases.{case}", branch
+    yield f"{where}.defaultCase", task.default_case
+    for i, branch in enumerate(task.fork_tasks):
+        yield f"{where}.forkTasks[{i}]", branch
+    yield f"{where}.loopOver", task.loop_over
 
 
 def is_workflow_def(data: Any) -> bool:

@@ -34,6 +34,7 @@ from fake_server.engine.clock import Clock, SystemClock
 from fake_server.engine.definitions import WorkflowDef, parse_task_def, parse_workflow_def
 from fake_server.engine.errors import ConflictError, NotFoundError, invalid
 from fake_server.engine.state import EngineState
+from fake_server.engine.tasks.http import Http
 from fake_server.engine.validation import Fields, check_range, require_list
 
 log = logging.getLogger(__name__)
@@ -45,13 +46,17 @@ _T = TypeVar("_T")
 def _synchronized(
     method: Callable[Concatenate[Engine, _P], _T],
 ) -> Callable[Concatenate[Engine, _P], _T]:
-    """Run a public method under the engine lock, after firing what is due."""
+    """Run a public method under the engine lock, after firing what is due; then make the
+    HTTP calls it scheduled, outside the lock."""
 
     @functools.wraps(method)
     def wrapper(self: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         with self._lock:
             timeouts.fire_due(self._state)
-            return method(self, *args, **kwargs)
+            answer = method(self, *args, **kwargs)
+        if self._state.outside_calls:
+            self._make_outside_calls()
+        return answer
 
     return wrapper
 
@@ -86,6 +91,20 @@ class Engine:
         with self._lock:
             timeouts.fire_due(self._state)
             self._changed.notify_all()
+        self._make_outside_calls()
+
+    def _make_outside_calls(self) -> None:
+        """Make the HTTP calls of HTTP tasks, one at a time, without holding the lock (the
+        server may be calling itself); each outcome is applied under the lock."""
+        while True:
+            with self._lock:
+                pending = workflows.next_outside_call(self._state)
+            if pending is None:
+                return
+            task, call = pending
+            outcome = Http.perform(call)
+            with self._lock:
+                workflows.finish_outside_call(self._state, task, outcome)
 
     @_synchronized
     def reset(self) -> None:
@@ -98,6 +117,7 @@ class Engine:
         """Fire every timeout that is due (the background timer and each request call it)."""
         with self._lock:
             timeouts.fire_due(self._state)
+        self._make_outside_calls()
 
     def now_ms(self) -> int:
         return self.clock.now_ms()

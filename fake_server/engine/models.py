@@ -24,6 +24,11 @@ TASK_STATUSES = (
     "SKIPPED",
 )
 TERMINAL_TASK_STATUSES = frozenset(TASK_STATUSES[2:])
+UNSUCCESSFUL_TASK_STATUSES = frozenset(
+    {"CANCELED", "FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT"}
+)
+# A DO_WHILE iteration's tasks are named ``<reference name>__<iteration>``.
+LOOP_DELIMITER = "__"
 # What a worker may report in a TaskResult.
 RESULT_STATUSES = ("IN_PROGRESS", "COMPLETED", "FAILED", "FAILED_WITH_TERMINAL_ERROR")
 WORKFLOW_STATUSES = ("RUNNING", "COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED", "PAUSED")
@@ -82,10 +87,26 @@ class Task:
     # Set when a poll put the task back in its queue for a definition's limit (which one).
     postponed_by: str | None = field(default=None, repr=False)
     logs: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    wait_until_ms: int = 0  # a WAIT task with a duration or an until: when it completes
+    http_pending: bool = False  # an HTTP task whose call is still to be made
 
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_TASK_STATUSES
+
+    @property
+    def is_successful(self) -> bool:
+        return self.status not in UNSUCCESSFUL_TASK_STATUSES
+
+    @property
+    def loop_over_task(self) -> bool:
+        """A task of a DO_WHILE iteration (the DO_WHILE itself counts once it looped)."""
+        return self.iteration > 0
+
+    @property
+    def base_reference_name(self) -> str:
+        """The reference name without a loop iteration's ``__N`` suffix."""
+        return self.reference_task_name.split(LOOP_DELIMITER)[0]
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {}
@@ -93,6 +114,7 @@ class Task:
             value = getattr(self, name)
             if value is not None:
                 body[key] = value
+        body["loopOverTask"] = self.iteration > 0
         return body
 
     def expression_view(self) -> dict[str, Any]:
@@ -127,6 +149,8 @@ _BOOKKEEPING = {
     "alerted",
     "logs",
     "postponed_by",
+    "wait_until_ms",
+    "http_pending",
 }
 _TASK_JSON_FIELDS = tuple(
     (f.name, _camel(f.name)) for f in dataclasses.fields(Task) if f.name not in _BOOKKEEPING
@@ -149,6 +173,13 @@ class Workflow:
     end_time: int = 0
     task_ids: list[str] = field(default_factory=list)  # in scheduling order
     timeout_alerted: bool = False
+    variables: dict[str, Any] = field(default_factory=dict)  # set by SET_VARIABLE tasks
+    # A sub-workflow knows the workflow and the SUB_WORKFLOW task that started it.
+    parent_workflow_id: str | None = None
+    parent_workflow_task_id: str | None = None
+    # The decider's bookkeeping (not JSON): a decide in progress, and a request for one more pass.
+    deciding: bool = False
+    decide_again: bool = False
 
     @property
     def start_time(self) -> int:
@@ -177,6 +208,9 @@ class Workflow:
             "updateTime": self.update_time,
             "endTime": self.end_time,
             "schemaVersion": self.definition.schema_version,
+            "variables": self.variables,
+            "parentWorkflowId": self.parent_workflow_id,
+            "parentWorkflowTaskId": self.parent_workflow_task_id,
         }
         if tasks is not None:
             body["tasks"] = [task.to_json() for task in tasks]
@@ -194,5 +228,7 @@ class Workflow:
             "correlationId": self.correlation_id,
             "reasonForIncompletion": self.reason_for_incompletion,
             "schemaVersion": self.definition.schema_version,
-            "variables": {},
+            "variables": self.variables,
+            "parentWorkflowId": self.parent_workflow_id,
+            "parentWorkflowTaskId": self.parent_workflow_task_id,
         }

@@ -14,6 +14,7 @@ from fake_server.engine.errors import NotFoundError, invalid
 from fake_server.engine.models import RESULT_STATUSES, Task
 from fake_server.engine.retries import fail
 from fake_server.engine.state import EngineState
+from fake_server.engine.tasks import SYSTEM_TASKS
 from fake_server.engine.timeouts import watch_response_timeout
 from fake_server.engine.validation import Fields
 from fake_server.engine.workflows import complete_task
@@ -54,7 +55,11 @@ def apply_result(state: EngineState, result: Any) -> Task:
         task.reason_for_incompletion = reason[:MAX_REASON_LENGTH]
     if status == "IN_PROGRESS":
         task.callback_after_seconds = callback_seconds
-        state.requeue(task, now + callback_seconds * 1000)
+        if task.task_type in SYSTEM_TASKS:
+            # A system task (WAIT, HUMAN, ...) updated from outside stays where it is.
+            state.set_status(task, "IN_PROGRESS")
+        else:
+            state.requeue(task, now + callback_seconds * 1000)
     elif status == "COMPLETED":
         complete_task(state, task)
     else:

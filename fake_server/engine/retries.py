@@ -1,9 +1,11 @@
-"""What follows when a task fails or times out: a retry while retries remain, else giving up.
+"""What follows when a task fails or times out: a retry while retries remain.
 
 The number of retries is the workflow task's ``retryCount`` when it sets one, else the task
-definition's; the delay comes from the definition's ``retryLogic`` (see
-:func:`~fake_server.engine.definitions.retry_delay_seconds`). A task given up on lets its
-workflow go on when it is optional, and fails (or times out) the workflow otherwise.
+definition's (system tasks without a registered definition have none); the delay comes from the
+definition's ``retryLogic`` (see :func:`~fake_server.engine.definitions.retry_delay_seconds`).
+FAILED_WITH_TERMINAL_ERROR and CANCELED are never retried, nor are the built-in flow types
+(SWITCH, DECISION, FORK, JOIN, EXCLUSIVE_JOIN, DO_WHILE). What happens when no retry is left
+is the decider's (:mod:`.workflows`).
 """
 
 from __future__ import annotations
@@ -15,18 +17,30 @@ from fake_server.engine.domains import resolve_domain
 from fake_server.engine.models import Task
 from fake_server.engine.scheduling import new_task
 from fake_server.engine.state import EngineState
-from fake_server.engine.workflows import advance, end_workflow
+from fake_server.engine.tasks import SYSTEM_TASKS
 
 log = logging.getLogger(__name__)
 
+RETRIABLE_STATUSES = ("FAILED", "TIMED_OUT")
+
 
 def fail(state: EngineState, task: Task, status: str, reason: str | None = None) -> None:
-    """FAILED or TIMED_OUT: retried while retries remain; FAILED_WITH_TERMINAL_ERROR: never."""
+    """``task`` ended FAILED, FAILED_WITH_TERMINAL_ERROR or TIMED_OUT: its workflow decides
+    whether to retry it."""
+    from fake_server.engine.workflows import task_ended
+
     state.end_task(task, status, reason)
-    if status != "FAILED_WITH_TERMINAL_ERROR" and task.retry_count < retry_limit(task):
+    if task.workflow_instance_id in state.workflows:
+        task_ended(state, task)
+    elif may_retry(task):  # a task of no workflow (the admin API's) is retried here
         retry(state, task)
-    else:
-        give_up(state, task)
+
+
+def may_retry(task: Task) -> bool:
+    handler = SYSTEM_TASKS.get(task.task_type)
+    if handler is not None and handler.built_in:
+        return False
+    return task.status in RETRIABLE_STATUSES and task.retry_count < retry_limit(task)
 
 
 def retry_limit(task: Task) -> int:
@@ -36,13 +50,16 @@ def retry_limit(task: Task) -> int:
     return task.task_def.retry_count
 
 
-def retry(state: EngineState, failed: Task) -> None:
-    """Queue a new attempt of ``failed``, pollable after the definition's retry delay."""
+def retry(state: EngineState, failed: Task) -> Task:
+    """A new attempt of ``failed``: a worker task is queued after the definition's retry
+    delay; a system task is returned for the caller to start."""
     failed.retried = True
+    failed.executed = True
     now = state.now_ms()
     workflow = state.workflows.get(failed.workflow_instance_id)
+    is_system = failed.task_type in SYSTEM_TASKS
     domain = failed.domain
-    if workflow is not None:
+    if workflow is not None and not is_system:
         domain = resolve_domain(workflow.task_to_domain, failed.task_type, state.has_active_worker)
     attempt = new_task(
         state,
@@ -52,10 +69,12 @@ def retry(state: EngineState, failed: Task) -> None:
         workflow=workflow,
         workflow_task=failed.workflow_task_def,
         reference_task_name=failed.reference_task_name,
-        input_data=failed.input_data,
+        input_data=dict(failed.input_data),
         domain=domain,
         now=now,
     )
+    attempt.task_def_name = failed.task_def_name
+    attempt.iteration = failed.iteration
     attempt.retry_count = failed.retry_count + 1
     attempt.retried_task_id = failed.task_id
     delay = retry_delay_seconds(failed.task_def, failed.retry_count)
@@ -64,20 +83,6 @@ def retry(state: EngineState, failed: Task) -> None:
     attempt.start_delay_in_seconds = delay
     attempt.reason_for_incompletion = failed.reason_for_incompletion
     log.info("retrying task %s as %s in %ss", failed.task_id, attempt.task_id, delay)
-    state.enqueue(attempt, now + delay * 1000)
-
-
-def give_up(state: EngineState, task: Task) -> None:
-    """A task that will not be retried: an optional one lets its workflow go on."""
-    workflow = state.workflows.get(task.workflow_instance_id)
-    if workflow is None:
-        return
-    if task.workflow_task_def is not None and task.workflow_task_def.optional:
-        state.set_status(task, "COMPLETED_WITH_ERRORS")
-        advance(state, workflow, task)
-        return
-    reason = (
-        f"Task {task.task_id} failed with status: {task.status} and reason: "
-        f"'{task.reason_for_incompletion}'"
-    )
-    end_workflow(state, workflow, "TIMED_OUT" if task.status == "TIMED_OUT" else "FAILED", reason)
+    if not is_system:
+        state.enqueue(attempt, now + delay * 1000)
+    return attempt

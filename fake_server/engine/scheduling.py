@@ -1,8 +1,8 @@
 """Where a task is scheduled: created from its definitions, given its input and domain, queued.
 
-A workflow's next task comes through :func:`schedule`; a retry through :func:`new_task` (see
-:mod:`.retries`); tasks that belong to no workflow (the admin API's) through
-:func:`enqueue_adhoc_tasks`.
+The decider (:mod:`.workflows`) builds a workflow's tasks with :func:`build_task` and records
+them with :func:`record_task`; a retry comes through :func:`new_task` (see :mod:`.retries`);
+tasks that belong to no workflow (the admin API's) through :func:`enqueue_adhoc_tasks`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import uuid
 from typing import Any
 
 from fake_server.engine.definitions import TaskDef, WorkflowTaskDef
-from fake_server.engine.domains import resolve_domain
 from fake_server.engine.expressions import evaluate
 from fake_server.engine.models import Task, Workflow
 from fake_server.engine.state import EngineState
@@ -22,28 +21,89 @@ MAX_ADHOC_TASKS = 100_000
 ADHOC_PREFIX = "adhoc-"
 
 
-def schedule(state: EngineState, workflow: Workflow, workflow_task: WorkflowTaskDef) -> Task:
-    """Queue the task of ``workflow_task`` in ``workflow``: its input evaluated now, its
-    domain resolved now, pollable after the task's start delay."""
-    task_def = workflow_task.task_definition or state.task_def(workflow_task.name)
-    task_id = str(uuid.uuid4())
-    now = state.now_ms()
-    task = new_task(
-        state,
-        workflow_task.name,
-        task_def,
-        workflow_instance_id=workflow.workflow_id,
-        workflow=workflow,
-        workflow_task=workflow_task,
-        reference_task_name=workflow_task.task_reference_name,
-        input_data=task_input(state, workflow, workflow_task.input_parameters, task_def, task_id),
-        domain=resolve_domain(workflow.task_to_domain, workflow_task.name, state.has_active_worker),
-        now=now,
-        task_id=task_id,
+def worker_task_def(state: EngineState, workflow_task: WorkflowTaskDef) -> TaskDef:
+    """The definition a worker task of ``workflow_task`` runs with: inline, else registered,
+    else Conductor's defaults."""
+    return workflow_task.task_definition or state.task_def(workflow_task.name)
+
+
+def system_task_def(state: EngineState, workflow_task: WorkflowTaskDef) -> TaskDef:
+    """The definition a system task runs with: inline, else one registered under its name,
+    else one without retries or response timeout (as Conductor makes for system tasks)."""
+    return (
+        workflow_task.task_definition
+        or state.task_defs.get(workflow_task.name)
+        or TaskDef(name=workflow_task.name, retry_count=0, response_timeout_seconds=0)
     )
-    task.start_delay_in_seconds = workflow_task.start_delay
-    state.enqueue(task, now + workflow_task.start_delay * 1000)
-    return task
+
+
+def task_input(
+    state: EngineState,
+    workflow: Workflow,
+    input_parameters: dict[str, Any],
+    task_def: TaskDef | None,
+    task_id: str | None,
+) -> dict[str, Any]:
+    """A task's input as Conductor computes it when scheduling: the definition's
+    ``inputTemplate`` fills keys the parameters lack, every expression is evaluated
+    (``${CPEWF_TASK_ID}`` is ``task_id``), and a key that comes out null takes the template's
+    value as written."""
+    template = task_def.input_template if task_def is not None else {}
+    parameters = {**template, **input_parameters}
+    resolved: dict[str, Any] = evaluate(parameters, expression_context(state, workflow), task_id)
+    for key, value in resolved.items():
+        if value is None and key in template:
+            resolved[key] = copy.deepcopy(template[key])
+    return resolved
+
+
+def build_task(
+    state: EngineState,
+    task_type: str,
+    task_def: TaskDef,
+    *,
+    workflow_instance_id: str,
+    workflow: Workflow | None,
+    workflow_task: WorkflowTaskDef | None,
+    reference_task_name: str,
+    input_data: dict[str, Any],
+    domain: str | None,
+    now: int,
+    status: str = "SCHEDULED",
+    task_def_name: str | None = None,
+    task_id: str | None = None,
+) -> Task:
+    """A task record, neither recorded nor queued yet (see :func:`record_task`)."""
+    return Task(
+        task_id=task_id or str(uuid.uuid4()),
+        task_type=task_type,
+        status=status,
+        reference_task_name=reference_task_name,
+        workflow_instance_id=workflow_instance_id,
+        workflow_type=workflow.definition.name if workflow else None,
+        scheduled_time=now,
+        update_time=now,
+        input_data=input_data,
+        task_def_name=task_def_name or task_type,
+        correlation_id=workflow.correlation_id if workflow else None,
+        response_timeout_seconds=task_def.response_timeout_seconds,
+        domain=domain,
+        workflow_task=workflow_task.to_json() if workflow_task else None,
+        rate_limit_per_frequency=task_def.rate_limit_per_frequency,
+        rate_limit_frequency_in_seconds=task_def.rate_limit_frequency_in_seconds,
+        workflow_priority=workflow.priority if workflow else 0,
+        task_def=task_def,
+        workflow_task_def=workflow_task,
+    )
+
+
+def record_task(state: EngineState, workflow: Workflow | None, task: Task) -> None:
+    """Add ``task`` to the engine (and to the end of ``workflow``'s tasks, numbered)."""
+    if workflow is not None:
+        workflow.task_ids.append(task.task_id)
+        workflow.update_time = task.scheduled_time
+        task.seq = len(workflow.task_ids)
+    state.add_task(task)
 
 
 def new_task(
@@ -61,32 +121,20 @@ def new_task(
     task_id: str | None = None,
 ) -> Task:
     """A SCHEDULED task, recorded (and appended to its workflow) but not queued yet."""
-    task = Task(
-        task_id=task_id or str(uuid.uuid4()),
-        task_type=task_type,
-        status="SCHEDULED",
-        reference_task_name=reference_task_name,
+    task = build_task(
+        state,
+        task_type,
+        task_def,
         workflow_instance_id=workflow_instance_id,
-        workflow_type=workflow.definition.name if workflow else None,
-        scheduled_time=now,
-        update_time=now,
+        workflow=workflow,
+        workflow_task=workflow_task,
+        reference_task_name=reference_task_name,
         input_data=input_data,
-        task_def_name=task_type,
-        correlation_id=workflow.correlation_id if workflow else None,
-        response_timeout_seconds=task_def.response_timeout_seconds,
         domain=domain,
-        workflow_task=workflow_task.to_json() if workflow_task else None,
-        rate_limit_per_frequency=task_def.rate_limit_per_frequency,
-        rate_limit_frequency_in_seconds=task_def.rate_limit_frequency_in_seconds,
-        workflow_priority=workflow.priority if workflow else 0,
-        task_def=task_def,
-        workflow_task_def=workflow_task,
+        now=now,
+        task_id=task_id,
     )
-    if workflow is not None:
-        workflow.task_ids.append(task.task_id)
-        workflow.update_time = now
-        task.seq = len(workflow.task_ids)
-    state.add_task(task)
+    record_task(state, workflow, task)
     return task
 
 
@@ -120,26 +168,6 @@ def enqueue_adhoc_tasks(
         state.enqueue(task, now)
         ids.append(task.task_id)
     return ids
-
-
-def task_input(
-    state: EngineState,
-    workflow: Workflow,
-    input_parameters: dict[str, Any],
-    task_def: TaskDef | None,
-    task_id: str | None,
-) -> dict[str, Any]:
-    """A task's input as Conductor computes it when scheduling: the definition's
-    ``inputTemplate`` fills keys the parameters lack, every expression is evaluated
-    (``${CPEWF_TASK_ID}`` is ``task_id``), and a key that comes out null takes the template's
-    value as written."""
-    template = task_def.input_template if task_def is not None else {}
-    parameters = {**template, **input_parameters}
-    resolved: dict[str, Any] = evaluate(parameters, expression_context(state, workflow), task_id)
-    for key, value in resolved.items():
-        if value is None and key in template:
-            resolved[key] = copy.deepcopy(template[key])
-    return resolved
 
 
 def expression_context(state: EngineState, workflow: Workflow) -> dict[str, Any]:

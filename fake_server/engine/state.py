@@ -38,7 +38,7 @@ STATS_BUCKETS = {
 }
 STATS_BUCKET_NAMES = ("scheduled", "inProgress", "completed", "failed", "timedOut", "canceled")
 
-# A deadline: (due ms, sequence, kind "task" or "workflow", id). See :mod:`.timeouts`.
+# A deadline: (due ms, sequence, kind "task", "workflow" or "decide", id). See :mod:`.timeouts`.
 Deadline = tuple[int, int, str, str]
 
 
@@ -66,6 +66,10 @@ class EngineState:
     # How long a task over its definition's concurrency or rate limit is put back in its queue
     # (Conductor's taskExecutionPostponeDuration).
     limit_postpone_ms: int = 60_000
+    # Tasks whose call to the outside (HTTP) waits for the engine's lock to be released.
+    outside_calls: list[str] = field(default_factory=list)
+    # Events published by EVENT tasks (no real sink): what the admin API shows.
+    events: list[dict[str, Any]] = field(default_factory=list)
     _sequence: itertools.count[int] = field(default_factory=itertools.count, init=False)
 
     def now_ms(self) -> int:
@@ -171,7 +175,6 @@ class EngineState:
             task.reason_for_incompletion = reason
         task.end_time = self.now_ms()
         task.update_time = task.end_time
-        task.executed = True
 
     def watch(self, due_ms: int, kind: str, object_id: str) -> None:
         """Look at task or workflow ``object_id`` again at ``due_ms`` (see :mod:`.timeouts`)."""

@@ -15,7 +15,7 @@ import logging
 from fake_server.engine.models import Task, Workflow
 from fake_server.engine.retries import fail
 from fake_server.engine.state import EngineState, poll_timeout_due_ms
-from fake_server.engine.workflows import end_workflow
+from fake_server.engine.workflows import decide, end_workflow
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,10 @@ def fire_due(state: EngineState) -> None:
         _, _, kind, object_id = heapq.heappop(deadlines)
         if kind == "task":
             _check_task(state, state.tasks.get(object_id), now)
+        elif kind == "decide":
+            workflow = state.workflows.get(object_id)
+            if workflow is not None:
+                decide(state, workflow)
         else:
             _check_workflow(state, state.workflows.get(object_id), now)
 

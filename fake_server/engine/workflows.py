@@ -1,29 +1,57 @@
-"""The decider: how a workflow starts, moves on after each task, and ends.
+"""The decider: how a workflow starts, moves on after each task, and ends (Conductor's
+``DeciderService`` and the decide loop of ``WorkflowExecutor``).
 
-A workflow runs its definition's tasks in order: when one ends for good (completed, or given up
-on while optional), the next is scheduled; after the last, the workflow completes with its
-``outputParameters`` evaluated (or the last task's output).
+:func:`decide` looks at a workflow in passes until nothing changes:
+
+1. each task that ended and was not looked at yet: a failure is retried while retries remain,
+   else an optional task lets the workflow go on and any other ends it; a task that is done
+   has its successors scheduled (:mod:`.blueprint` says which; inside a DO_WHILE they carry
+   the iteration in their reference name, ``ref__N``);
+2. each open system task is executed (:mod:`.tasks`): a JOIN looks at its branches, a
+   DO_WHILE at its iteration, a WAIT at the clock...
+
+A successful TERMINATE task ends the workflow as it says; when every task has ended and
+nothing is left to schedule, the workflow completes with its ``outputParameters`` evaluated
+(or the last task's output). A sub-workflow that ends hands its result to its SUB_WORKFLOW
+task, and its parent is decided again.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import uuid
 from typing import Any
 
-from fake_server.engine.definitions import parse_workflow_def
+from fake_server.engine import blueprint, retries
+from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef, parse_workflow_def
+from fake_server.engine.domains import resolve_domain
 from fake_server.engine.errors import invalid
 from fake_server.engine.expressions import evaluate
-from fake_server.engine.models import Task, Workflow
-from fake_server.engine.scheduling import expression_context, schedule
+from fake_server.engine.models import LOOP_DELIMITER, Task, Workflow
+from fake_server.engine.scheduling import (
+    build_task,
+    expression_context,
+    record_task,
+    system_task_def,
+    task_input,
+    worker_task_def,
+)
 from fake_server.engine.state import EngineState
+from fake_server.engine.tasks import SYSTEM_TASKS
+from fake_server.engine.tasks.base import TerminateWorkflow
+from fake_server.engine.tasks.http import Http, HttpCall, HttpOutcome
 from fake_server.engine.validation import Fields
 
 log = logging.getLogger(__name__)
 
+# Passes one call may make before it lets other requests in (a loop of system tasks only
+# could otherwise hold the engine for ever); the rest runs on the next tick.
+MAX_PASSES = 1000
+
 
 def start_workflow(state: EngineState, request: Any) -> Workflow:
-    """Start a workflow from a StartWorkflowRequest; its first task is queued on return."""
+    """Start a workflow from a StartWorkflowRequest; its first tasks are scheduled on return."""
     f = Fields(request, "StartWorkflowRequest")
     inline = f.data.get("workflowDef")
     if inline is not None:
@@ -36,61 +64,441 @@ def start_workflow(state: EngineState, request: Any) -> Workflow:
     for task_type, domain in task_to_domain.items():
         if not isinstance(domain, str):
             raise invalid(f"{f.where('taskToDomain')}.{task_type}", "must be a string", domain)
-    now = state.now_ms()
-    workflow = Workflow(
-        workflow_id=str(uuid.uuid4()),
-        definition=definition,
-        status="RUNNING",
-        input=f.obj("input", default={}),
-        create_time=now,
-        update_time=now,
+    return Decider(state).start_workflow(
+        definition,
+        f.obj("input", default={}),
         correlation_id=f.string("correlationId"),
         task_to_domain=dict(task_to_domain),
         priority=f.integer("priority", default=0, minimum=0, maximum=99),
     )
-    state.workflows[workflow.workflow_id] = workflow
-    if definition.timeout_seconds:
-        state.watch(now + definition.timeout_seconds * 1000, "workflow", workflow.workflow_id)
-    log.info(
-        "started workflow %s (%s v%s)", workflow.workflow_id, definition.name, definition.version
-    )
-    schedule(state, workflow, definition.tasks[0])
-    return workflow
 
 
-def advance(state: EngineState, workflow: Workflow, done: Task) -> None:
-    """After ``done`` ended for good: schedule the next task or complete the workflow."""
-    if workflow.is_terminal:
-        return
-    refs = [t.task_reference_name for t in workflow.definition.tasks]
-    position = refs.index(done.reference_task_name) + 1
-    if position < len(refs):
-        schedule(state, workflow, workflow.definition.tasks[position])
-        return
-    if workflow.definition.output_parameters:
-        workflow.output = evaluate(
-            workflow.definition.output_parameters, expression_context(state, workflow)
-        )
-    else:
-        workflow.output = done.output_data
-    end_workflow(state, workflow, "COMPLETED", None)
+def decide(state: EngineState, workflow: Workflow) -> None:
+    """Move ``workflow`` on as far as it can go now (see the module docstring)."""
+    Decider(state).decide(workflow)
 
 
-def end_workflow(state: EngineState, workflow: Workflow, status: str, reason: str | None) -> None:
-    """Give ``workflow`` its final status; its tasks still open are canceled."""
-    workflow.status = status
-    workflow.reason_for_incompletion = reason
-    workflow.end_time = workflow.update_time = state.now_ms()
-    for task_id in workflow.task_ids:
-        task = state.tasks[task_id]
-        if not task.is_terminal:
-            state.end_task(task, "CANCELED")
-    log.info("workflow %s %s%s", workflow.workflow_id, status, f": {reason}" if reason else "")
+def task_ended(state: EngineState, task: Task) -> None:
+    """``task`` got a final status (from a worker, a timeout, an update from outside): its
+    workflow, if it has one, is decided again."""
+    workflow = state.workflows.get(task.workflow_instance_id)
+    if workflow is not None:
+        decide(state, workflow)
 
 
 def complete_task(state: EngineState, task: Task) -> None:
     """``task`` completed: its workflow (if it has one) goes on."""
     state.end_task(task, "COMPLETED")
+    task_ended(state, task)
+
+
+def end_workflow(state: EngineState, workflow: Workflow, status: str, reason: str | None) -> None:
+    """Give ``workflow`` its final status; its open tasks are canceled (a sub-workflow is
+    terminated with its SUB_WORKFLOW task), and a parent workflow hears of it."""
+    Decider(state).end_workflow(workflow, status, reason)
+
+
+class Decider:
+    """The decider over one engine state; also what system tasks reach the engine through
+    (:class:`~fake_server.engine.tasks.base.Runtime`)."""
+
+    def __init__(self, state: EngineState) -> None:
+        self.state = state
+
+    def now_ms(self) -> int:
+        return self.state.now_ms()
+
+    # ---------------------------------------------------------------- starting
+    def start_workflow(
+        self,
+        definition: WorkflowDef,
+        workflow_input: dict[str, Any],
+        *,
+        correlation_id: str | None,
+        task_to_domain: dict[str, str],
+        priority: int,
+        parent: tuple[Workflow, Task] | None = None,
+    ) -> Workflow:
+        now = self.now_ms()
+        workflow = Workflow(
+            workflow_id=str(uuid.uuid4()),
+            definition=definition,
+            status="RUNNING",
+            input=workflow_input,
+            create_time=now,
+            update_time=now,
+            correlation_id=correlation_id,
+            task_to_domain=task_to_domain,
+            priority=priority,
+        )
+        if parent is not None:
+            workflow.parent_workflow_id = parent[0].workflow_id
+            workflow.parent_workflow_task_id = parent[1].task_id
+        self.state.workflows[workflow.workflow_id] = workflow
+        if definition.timeout_seconds:
+            self.state.watch(
+                now + definition.timeout_seconds * 1000, "workflow", workflow.workflow_id
+            )
+        log.info(
+            "started workflow %s (%s v%s)",
+            workflow.workflow_id,
+            definition.name,
+            definition.version,
+        )
+        try:
+            self.schedule(workflow, self.map_tasks(workflow, definition.tasks[0]))
+        except TerminateWorkflow as stop:
+            self.end_workflow(workflow, stop.status, stop.reason)
+            return workflow
+        self.decide(workflow)
+        return workflow
+
+    # ---------------------------------------------------------------- deciding
+    def decide(self, workflow: Workflow) -> None:
+        if workflow.deciding:
+            workflow.decide_again = True  # the decide already running makes another pass
+            return
+        workflow.deciding = True
+        try:
+            for _ in range(MAX_PASSES):
+                workflow.decide_again = False
+                if workflow.is_terminal or workflow.status == "PAUSED":
+                    return
+                try:
+                    changed = self._pass(workflow)
+                except TerminateWorkflow as stop:
+                    self.end_workflow(workflow, stop.status, stop.reason)
+                    return
+                if workflow.is_terminal:
+                    return
+                if not (changed or workflow.decide_again):
+                    self._complete_if_done(workflow)
+                    return
+            # Still moving: let other requests in and go on at the next tick.
+            self.decide_at(workflow, self.now_ms())
+        finally:
+            workflow.deciding = False
+
+    def _pass(self, workflow: Workflow) -> bool:
+        changed = False
+        for task in self.tasks_of(workflow):
+            if task.retried or task.executed or task.status == "SKIPPED" or not task.is_terminal:
+                continue
+            if not task.is_successful and not self._after_failure(workflow, task):
+                return True
+            task.executed = True
+            changed = True
+            if task.task_type == "TERMINATE" and task.status == "COMPLETED":
+                self._terminate_by_task(workflow, task)
+                return True
+            self.schedule(workflow, self._successors(workflow, task))
+        for task in self.tasks_of(workflow):
+            handler = SYSTEM_TASKS.get(task.task_type)
+            if handler is not None and not task.is_terminal and not task.retried:
+                changed = handler.execute(self, workflow, task) or changed
+                if workflow.is_terminal:
+                    return True
+        return changed
+
+    def _after_failure(self, workflow: Workflow, task: Task) -> bool:
+        """A task ended without success: retried, or given up on. False when that ended the
+        workflow."""
+        if retries.may_retry(task):
+            attempt = retries.retry(self.state, task)
+            handler = SYSTEM_TASKS.get(attempt.task_type)
+            if handler is not None:
+                handler.start(self, workflow, attempt)
+            return False if workflow.is_terminal else True
+        return self.give_up(workflow, task)
+
+    def give_up(self, workflow: Workflow, task: Task) -> bool:
+        """An optional task ends COMPLETED_WITH_ERRORS and the workflow goes on (True); any
+        other task ends the workflow (False)."""
+        if task.workflow_task_def is not None and task.workflow_task_def.optional:
+            self.state.set_status(task, "COMPLETED_WITH_ERRORS")
+            return True
+        status = {"TIMED_OUT": "TIMED_OUT", "CANCELED": "TERMINATED"}.get(task.status, "FAILED")
+        reason = (
+            f"Task {task.task_id} failed with status: {task.status} and reason: "
+            f"'{task.reason_for_incompletion}'"
+        )
+        self.end_workflow(workflow, status, reason)
+        return False
+
+    def _successors(self, workflow: Workflow, task: Task) -> list[Task]:
+        """The tasks that follow ``task`` (Conductor's ``getNextTask``)."""
+        if task.task_type in ("SWITCH", "DECISION") and task.input_data.get("hasChildren"):
+            return []  # the chosen case's tasks lead on from its last one
+        in_loop = task.loop_over_task and task.task_type != "DO_WHILE"
+        reference_name = task.base_reference_name if in_loop else task.reference_task_name
+        following = blueprint.next_task(workflow.definition, reference_name)
+        while following is not None and self._is_skipped(workflow, following):
+            following = blueprint.next_task(workflow.definition, following.task_reference_name)
+        if following is None:
+            return []
+        if following.type == "DO_WHILE" and self.latest(workflow, following.task_reference_name):
+            return []  # the end of a loop's body: the DO_WHILE decides what comes next
+        tasks = self.map_tasks(workflow, following)
+        if in_loop:
+            tasks = self.in_iteration(workflow, tasks, task.iteration)
+        return tasks
+
+    def in_iteration(self, workflow: Workflow, tasks: list[Task], iteration: int) -> list[Task]:
+        """``tasks`` renamed ``ref__N`` for iteration N of a loop (those already there left
+        out)."""
+        for task in tasks:
+            task.reference_task_name = f"{task.reference_task_name}{LOOP_DELIMITER}{iteration}"
+            task.iteration = iteration
+        return [t for t in tasks if not self._has_started(workflow, t.reference_task_name)]
+
+    def _is_skipped(self, workflow: Workflow, workflow_task: WorkflowTaskDef) -> bool:
+        task = self.latest(workflow, workflow_task.task_reference_name)
+        return task is not None and task.status == "SKIPPED"
+
+    def _terminate_by_task(self, workflow: Workflow, task: Task) -> None:
+        status = task.input_data.get("terminationStatus")
+        reason = task.input_data.get("terminationReason") or (
+            f"Workflow is {status} by TERMINATE task: {task.task_id}"
+        )
+        if status in ("FAILED", "TERMINATED"):
+            self.end_workflow(workflow, status, reason)
+        else:
+            self.end_workflow(workflow, "COMPLETED", reason)
+
+    def _complete_if_done(self, workflow: Workflow) -> None:
+        """Conductor's ``checkForWorkflowCompletion``: every task ended and every task of the
+        workflow's own list has run."""
+        tasks = [t for t in self.tasks_of(workflow) if not t.retried]
+        if not tasks or any(not t.is_terminal or not t.executed for t in tasks):
+            return
+        seen = {t.reference_task_name for t in tasks}
+        if all(wt.task_reference_name in seen for wt in workflow.definition.tasks):
+            self.end_workflow(workflow, "COMPLETED", None)
+
+    # ---------------------------------------------------------------- mapping
+    def map_tasks(
+        self,
+        workflow: Workflow,
+        workflow_task: WorkflowTaskDef,
+        retry_count: int = 0,
+        task_input: dict[str, Any] | None = None,
+    ) -> list[Task]:
+        handler = SYSTEM_TASKS.get(workflow_task.type)
+        if handler is None:
+            tasks = [self._worker_task(workflow, workflow_task, task_input)]
+        else:
+            task_def = system_task_def(self.state, workflow_task)
+            if task_input is None:
+                task_input = self.evaluate(workflow_task.input_parameters, workflow, task_def)
+            tasks = handler.map(self, workflow, workflow_task, task_input, retry_count)
+        for task in tasks:
+            task.retry_count = retry_count
+        # Conductor's getTasksToBeScheduled: a reference name already running or ended is
+        # not scheduled again (a fork's JOIN reached from the end of each branch).
+        return [t for t in tasks if not self._has_started(workflow, t.reference_task_name)]
+
+    def _worker_task(
+        self,
+        workflow: Workflow,
+        workflow_task: WorkflowTaskDef,
+        values: dict[str, Any] | None,
+        task_def: TaskDef | None = None,
+    ) -> Task:
+        task_def = task_def or worker_task_def(self.state, workflow_task)
+        if values is None:
+            values = self.evaluate(workflow_task.input_parameters, workflow, task_def)
+        task = self.new_task(
+            workflow,
+            workflow_task,
+            task_type=workflow_task.name,
+            status="SCHEDULED",
+            input_data=values,
+        )
+        task.task_def = task_def
+        task.response_timeout_seconds = task_def.response_timeout_seconds
+        task.rate_limit_per_frequency = task_def.rate_limit_per_frequency
+        task.rate_limit_frequency_in_seconds = task_def.rate_limit_frequency_in_seconds
+        task.start_delay_in_seconds = workflow_task.start_delay
+        task.domain = resolve_domain(
+            workflow.task_to_domain, workflow_task.name, self.state.has_active_worker
+        )
+        return task
+
+    def worker_task(
+        self, workflow: Workflow, workflow_task: WorkflowTaskDef, task_def: TaskDef
+    ) -> Task:
+        """A task for workers of ``workflow_task.name`` (DYNAMIC resolves the name first)."""
+        return self._worker_task(workflow, workflow_task, None, task_def)
+
+    def new_task(
+        self,
+        workflow: Workflow,
+        workflow_task: WorkflowTaskDef,
+        *,
+        task_type: str,
+        status: str,
+        input_data: dict[str, Any],
+        reference_name: str | None = None,
+    ) -> Task:
+        now = self.now_ms()
+        is_system = task_type in SYSTEM_TASKS
+        task = build_task(
+            self.state,
+            task_type,
+            system_task_def(self.state, workflow_task)
+            if is_system
+            else worker_task_def(self.state, workflow_task),
+            workflow_instance_id=workflow.workflow_id,
+            workflow=workflow,
+            workflow_task=workflow_task,
+            reference_task_name=reference_name or workflow_task.task_reference_name,
+            input_data=input_data,
+            domain=None,
+            now=now,
+            status=status,
+            task_def_name=workflow_task.name,
+        )
+        if status == "IN_PROGRESS":
+            task.start_time = now
+        return task
+
+    def evaluate(
+        self, template: dict[str, Any], workflow: Workflow, task_def: TaskDef | None = None
+    ) -> dict[str, Any]:
+        return task_input(self.state, workflow, template, task_def, None)
+
+    # ---------------------------------------------------------------- scheduling
+    def schedule(self, workflow: Workflow, tasks: list[Task]) -> None:
+        """Add ``tasks`` to ``workflow``: worker tasks are queued, system tasks started."""
+        tasks = self._new_attempts(workflow, tasks)
+        for task in tasks:
+            record_task(self.state, workflow, task)
+            if task.task_type not in SYSTEM_TASKS:
+                delay_ms = task.start_delay_in_seconds * 1000
+                self.state.enqueue(task, task.scheduled_time + delay_ms)
+        for task in tasks:
+            handler = SYSTEM_TASKS.get(task.task_type)
+            if handler is not None and not task.is_terminal:
+                handler.start(self, workflow, task)
+            if workflow.is_terminal:
+                return
+
+    def _new_attempts(self, workflow: Workflow, tasks: list[Task]) -> list[Task]:
+        """Conductor's ``dedupAndAddTasks``: the same reference name and retry count twice is
+        one task."""
+        present = {
+            (t.reference_task_name, t.retry_count) for t in self.tasks_of(workflow)
+        }
+        unique = []
+        for task in tasks:
+            key = (task.reference_task_name, task.retry_count)
+            if key not in present:
+                present.add(key)
+                unique.append(task)
+        return unique
+
+    # ---------------------------------------------------------------- lookups
+    def tasks_of(self, workflow: Workflow) -> list[Task]:
+        return [self.state.tasks[task_id] for task_id in workflow.task_ids]
+
+    def latest(self, workflow: Workflow, reference_name: str) -> Task | None:
+        for task_id in reversed(workflow.task_ids):
+            task = self.state.tasks[task_id]
+            if task.reference_task_name == reference_name:
+                return task
+        return None
+
+    def _has_started(self, workflow: Workflow, reference_name: str) -> bool:
+        return any(
+            t.reference_task_name == reference_name
+            and (t.status == "IN_PROGRESS" or t.is_terminal)
+            for t in self.tasks_of(workflow)
+        )
+
+    def workflow_def(self, name: str, version: int | None) -> WorkflowDef:
+        return self.state.workflow_def(name, version)
+
+    # ---------------------------------------------------------------- ending
+    def end_workflow(self, workflow: Workflow, status: str, reason: str | None) -> None:
+        if workflow.is_terminal:
+            return
+        workflow.status = status
+        workflow.reason_for_incompletion = reason
+        workflow.end_time = workflow.update_time = self.now_ms()
+        workflow.output = self._output(workflow)
+        for task in self.tasks_of(workflow):
+            if not task.is_terminal:
+                self.state.end_task(task, "CANCELED")
+                handler = SYSTEM_TASKS.get(task.task_type)
+                if handler is not None:
+                    handler.cancel(self, workflow, task)
+        log.info("workflow %s %s%s", workflow.workflow_id, status, f": {reason}" if reason else "")
+        if workflow.parent_workflow_id:
+            self._tell_parent(workflow)
+
+    def terminate_workflow(self, workflow: Workflow, reason: str) -> None:
+        self.end_workflow(workflow, "TERMINATED", reason)
+
+    def _output(self, workflow: Workflow) -> dict[str, Any]:
+        """Conductor's ``updateWorkflowOutput``: a successful TERMINATE's output, else the
+        definition's outputParameters, else the last task's output."""
+        tasks = self.tasks_of(workflow)
+        for task in tasks:
+            if task.task_type == "TERMINATE" and task.status == "COMPLETED":
+                return dict(task.output_data)
+        if workflow.definition.output_parameters:
+            return evaluate(
+                workflow.definition.output_parameters, expression_context(self.state, workflow)
+            )
+        return copy.deepcopy(tasks[-1].output_data) if tasks else {}
+
+    def _tell_parent(self, child: Workflow) -> None:
+        parent = self.state.workflows.get(child.parent_workflow_id or "")
+        task = self.state.tasks.get(child.parent_workflow_task_id or "")
+        if parent is None or task is None or task.is_terminal or task.retried:
+            return
+        SYSTEM_TASKS["SUB_WORKFLOW"].execute(self, parent, task)
+        self.decide(parent)
+
+    # ---------------------------------------------------------------- time and calls
+    def decide_at(self, workflow: Workflow, due_ms: int) -> None:
+        self.state.watch(due_ms, "decide", workflow.workflow_id)
+
+    def call_later(self, task: Task) -> None:
+        task.http_pending = True
+        self.state.outside_calls.append(task.task_id)
+
+
+# ---------------------------------------------------------------- calls to the outside
+def next_outside_call(state: EngineState) -> tuple[Task, HttpCall] | None:
+    """The next HTTP call waiting for the lock to be released, ready to make (under the
+    lock); None when there is none."""
+    http = SYSTEM_TASKS["HTTP"]
+    assert isinstance(http, Http)
+    while state.outside_calls:
+        task = state.tasks.get(state.outside_calls.pop(0))
+        if task is None or not task.http_pending or task.is_terminal:
+            continue
+        task.http_pending = False
+        workflow = state.workflows.get(task.workflow_instance_id)
+        if workflow is None or workflow.is_terminal:
+            continue
+        decider = Decider(state)
+        call = http.prepare(decider, task)
+        if call is None:
+            decider.decide(workflow)
+            continue
+        return task, call
+    return None
+
+
+def finish_outside_call(state: EngineState, task: Task, outcome: HttpOutcome) -> None:
+    """Give ``task`` the outcome of its call (under the lock) and move its workflow on."""
     workflow = state.workflows.get(task.workflow_instance_id)
-    if workflow is not None:
-        advance(state, workflow, task)
+    if task.is_terminal or workflow is None or workflow.is_terminal:
+        return
+    http = SYSTEM_TASKS["HTTP"]
+    assert isinstance(http, Http)
+    decider = Decider(state)
+    http.apply(decider, task, outcome)
+    decider.decide(workflow)
