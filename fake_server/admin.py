@@ -32,7 +32,11 @@ it. It needs no token, even when authentication is on. Errors use Conductor's er
 ``GET /fake/state``
     Everything: ``{"now", "clock": "manual"|"system", "taskDefs", "workflowDefs", "workflows"
     (each with "taskIds"), "tasks" (each with "logs", and "readyTime" while queued),
-    "queues": {queue: [task ids in hand-out order]}, "pollData"}``.
+    "queues": {queue: [task ids in hand-out order]}, "pollData", "events"}``.
+
+``GET /fake/events``
+    The messages EVENT tasks published (the fake server has no broker), oldest first:
+    ``[{"queue", "messageId", "payload", "publishedTime"}]``.
 """
 
 from __future__ import annotations
@@ -89,3 +93,8 @@ def stats() -> Response:
 @admin.get("/state")
 def state() -> Response:
     return json_response(engine().snapshot())
+
+
+@admin.get("/events")
+def events() -> Response:
+    return json_response(engine().published_events())

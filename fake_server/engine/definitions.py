@@ -402,7 +402,9 @@ def _with_paths(
             yield from _with_paths(branch, key)
 
 
-def _branches(task: WorkflowTaskDef, where: str) -> Iterator[tuple[str, tuple[WorkflowTaskDef, ...]]]:
+def _branches(
+    task: WorkflowTaskDef, where: str
+) -> Iterator[tuple[str, tuple[WorkflowTaskDef, ...]]]:
     for case, branch in task.decision_cases.items():
         yield f"{where}.decisionCases.{case}", branch
     yield f"{where}.defaultCase", task.default_case

@@ -357,6 +357,11 @@ class Engine:
         return inspection.stats(self._state)
 
     @_synchronized
+    def published_events(self) -> list[dict[str, Any]]:
+        """The messages EVENT tasks published, oldest first (there is no real broker)."""
+        return list(self._state.events)
+
+    @_synchronized
     def snapshot(self) -> dict[str, Any]:
         """Everything the engine holds, as JSON."""
         return inspection.snapshot(self._state)

@@ -63,4 +63,5 @@ def snapshot(state: EngineState) -> dict[str, Any]:
         "tasks": tasks,
         "queues": {name: state.queues.contents(name) for name in state.queues.sizes()},
         "pollData": poll_data(state),
+        "events": list(state.events),
     }

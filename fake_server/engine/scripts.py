@@ -75,8 +75,11 @@ def as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else ("NaN" if math.isnan(value) else
-                                                         ("Infinity" if value > 0 else "-Infinity"))
+        return (
+            repr(value)
+            if math.isfinite(value)
+            else ("NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity"))
+        )
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)

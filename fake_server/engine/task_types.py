@@ -100,8 +100,7 @@ def _cases(task_type: str, data: dict[str, Any], name: Any) -> str | None:
         return _required("decisionCases", task_type, name)
     if not cases:
         return (
-            f"decisionCases should have atleast one task for taskType: {task_type} "
-            f"taskName: {name}"
+            f"decisionCases should have atleast one task for taskType: {task_type} taskName: {name}"
         )
     return None
 

@@ -184,10 +184,13 @@ class Decider:
         for task in self.tasks_of(workflow):
             if task.retried or task.executed or task.status == "SKIPPED" or not task.is_terminal:
                 continue
-            if not task.is_successful and not self._after_failure(workflow, task):
-                return True
-            task.executed = True
             changed = True
+            if not task.is_successful:
+                if not self._after_failure(workflow, task):
+                    return True  # the workflow ended
+                if task.retried:
+                    continue  # the new attempt leads on, not this one
+            task.executed = True
             if task.task_type == "TERMINATE" and task.status == "COMPLETED":
                 self._terminate_by_task(workflow, task)
                 return True
@@ -208,7 +211,7 @@ class Decider:
             handler = SYSTEM_TASKS.get(attempt.task_type)
             if handler is not None:
                 handler.start(self, workflow, attempt)
-            return False if workflow.is_terminal else True
+            return not workflow.is_terminal
         return self.give_up(workflow, task)
 
     def give_up(self, workflow: Workflow, task: Task) -> bool:
@@ -386,9 +389,7 @@ class Decider:
     def _new_attempts(self, workflow: Workflow, tasks: list[Task]) -> list[Task]:
         """Conductor's ``dedupAndAddTasks``: the same reference name and retry count twice is
         one task."""
-        present = {
-            (t.reference_task_name, t.retry_count) for t in self.tasks_of(workflow)
-        }
+        present = {(t.reference_task_name, t.retry_count) for t in self.tasks_of(workflow)}
         unique = []
         for task in tasks:
             key = (task.reference_task_name, task.retry_count)
@@ -410,8 +411,7 @@ class Decider:
 
     def _has_started(self, workflow: Workflow, reference_name: str) -> bool:
         return any(
-            t.reference_task_name == reference_name
-            and (t.status == "IN_PROGRESS" or t.is_terminal)
+            t.reference_task_name == reference_name and (t.status == "IN_PROGRESS" or t.is_terminal)
             for t in self.tasks_of(workflow)
         )
 
@@ -447,9 +447,10 @@ class Decider:
             if task.task_type == "TERMINATE" and task.status == "COMPLETED":
                 return dict(task.output_data)
         if workflow.definition.output_parameters:
-            return evaluate(
+            output: dict[str, Any] = evaluate(
                 workflow.definition.output_parameters, expression_context(self.state, workflow)
             )
+            return output
         return copy.deepcopy(tasks[-1].output_data) if tasks else {}
 
     def _tell_parent(self, child: Workflow) -> None:

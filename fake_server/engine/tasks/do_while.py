@@ -113,9 +113,9 @@ class DoWhile(SystemTask):
             return False
         for body_task in current:
             following = _next_in_loop(workflow, loop, body_task.base_reference_name)
-            if following is not None and following.task_reference_name + suffix not in by_ref:
-                if not _skipped_case(body_task):
-                    return False
+            missing = following is not None and following.task_reference_name + suffix not in by_ref
+            if missing and not _skipped_case(body_task):
+                return False
         return True
 
     def _condition_holds(
@@ -196,7 +196,11 @@ def _next_in_loop(
 ) -> WorkflowTaskDef | None:
     """The task after ``reference_name`` inside the loop's body (None at the body's end)."""
     following = blueprint.next_task(workflow.definition, reference_name)
-    if following is None or following is loop or not blueprint.contains(loop, following.task_reference_name):
+    if (
+        following is None
+        or following is loop
+        or not blueprint.contains(loop, following.task_reference_name)
+    ):
         return None
     return following
 

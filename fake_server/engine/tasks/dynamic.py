@@ -37,8 +37,7 @@ class Dynamic(SystemTask):
         task_def = workflow_task.task_definition or rt.state.task_defs.get(str(name))
         if task_def is None:
             raise TerminateWorkflow(
-                "Invalid task specified.  Cannot find task by name "
-                f"{name} in the task definitions"
+                f"Invalid task specified.  Cannot find task by name {name} in the task definitions"
             )
         resolved = workflow_task.with_changes(name=str(name), task_definition=task_def)
         return [rt.worker_task(workflow, resolved, task_def)]

@@ -1,5 +1,5 @@
 """EVENT: publish a message to ``sink``; the fake server has no broker, so the message is
-recorded (``GET /api/admin/events``, and the admin state) and the task completes.
+recorded (the admin API's ``GET /fake/events``) and the task completes.
 
 The task's output is Conductor's message: its input plus ``workflowInstanceId``,
 ``workflowType``, ``workflowVersion``, ``correlationId``, ``taskToDomain``, and

@@ -98,7 +98,7 @@ class Join(SystemTask):
         all_ended = all(t is not None and t.is_terminal for t in joined)
         output = dict(task.output_data)
         optional_failures = []
-        for ref, branch_task in zip(join_on, joined):
+        for ref, branch_task in zip(join_on, joined, strict=True):
             if branch_task is None:
                 continue
             if branch_task.output_data:

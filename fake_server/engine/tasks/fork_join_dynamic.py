@@ -109,10 +109,10 @@ def _from_fork_task_inputs(
             "optional": workflow_task.optional,
         }
         if sub_workflow:
-            version = task_input.get("forkTaskWorkflowVersion")
+            version = str(task_input.get("forkTaskWorkflowVersion") or "")
             raw["subWorkflowParam"] = {
                 "name": sub_workflow,
-                "version": int(version) if str(version or "").isdigit() else None,
+                "version": int(version) if version.isdigit() else None,
             }
         forked.append(_parse(raw, "forkTaskInputs"))
     return forked

@@ -86,7 +86,9 @@ class Http(SystemTask):
         method = values.get("method")
         task.worker_id = socket.gethostname()
         if not uri:
-            reason = "Missing HTTP URI.  See documentation for HttpTask for required input parameters"
+            reason = (
+                "Missing HTTP URI.  See documentation for HttpTask for required input parameters"
+            )
             self.finish(rt, task, "FAILED", reason)
             return None
         if not method:

@@ -29,13 +29,21 @@ class Inline(SystemTask):
         evaluator = values.get("evaluatorType") or "javascript"
         expression = values.get("expression")
         if not isinstance(evaluator, str) or not evaluator.strip():
-            return self._fail(rt, task, "Empty 'evaluatorType' in INLINE task's input "
-                              "parameters. A non-empty String value must be provided.")
+            return self._fail(
+                rt,
+                task,
+                "Empty 'evaluatorType' in INLINE task's input "
+                "parameters. A non-empty String value must be provided.",
+            )
         if evaluator not in EVALUATORS:
             return self._fail(rt, task, f"Unknown evaluator '{evaluator}' in INLINE task.")
         if not isinstance(expression, str) or not expression.strip():
-            return self._fail(rt, task, "Empty 'expression' in Inline task's input parameters. "
-                              "A non-empty String value must be provided.")
+            return self._fail(
+                rt,
+                task,
+                "Empty 'expression' in Inline task's input parameters. "
+                "A non-empty String value must be provided.",
+            )
         try:
             result: Any = (
                 values.get(expression)

@@ -1,0 +1,241 @@
+"""INLINE, LAMBDA, SET_VARIABLE, JSON_JQ_TRANSFORM, TERMINATE, NOOP, DYNAMIC (Conductor's
+Inline, Lambda, SetVariable, JsonJqTransform, Terminate, Noop, DynamicTaskMapper)."""
+
+import pytest
+from fs_helpers import start, statuses
+from systask_helpers import by_ref, simple, system, workflow
+
+from fake_server.engine.errors import BadRequestError
+
+
+def inline(ref, expression, evaluator="javascript", **inputs):
+    params = {"evaluatorType": evaluator, "expression": expression, **inputs}
+    return system("INLINE", ref, inputParameters=params)
+
+
+def test_inline_returns_the_value_of_its_script(engine):
+    definition = workflow(
+        "w",
+        inline(
+            "calc",
+            "(function () { return {total: $.items.reduce((a, b) => a + b, 0), n: $.n}; })()",
+            items="${workflow.input.items}",
+            n=2.5,
+        ),
+    )
+    workflow_id = start(engine, definition, input={"items": [1, 2, 3]})
+    calc = by_ref(engine, workflow_id)["calc"]
+    assert (calc["taskType"], calc["status"]) == ("INLINE", "COMPLETED")
+    assert calc["outputData"] == {"result": {"total": 6, "n": 2.5}}
+    assert engine.get_workflow(workflow_id)["output"] == {"result": {"total": 6, "n": 2.5}}
+
+
+def test_inline_whole_numbers_come_back_as_integers(engine):
+    workflow_id = start(engine, workflow("w", inline("calc", "2 ** 40")))
+    assert by_ref(engine, workflow_id)["calc"]["outputData"]["result"] == 2**40
+
+
+def test_inline_value_param_evaluator(engine):
+    workflow_id = start(engine, workflow("w", inline("calc", "x", "value-param", x=[1])))
+    assert by_ref(engine, workflow_id)["calc"]["outputData"] == {"result": [1]}
+
+
+def test_an_inline_script_that_throws_fails_for_good_with_the_line(engine):
+    workflow_id = start(engine, workflow("w", inline("calc", "1;\nthrow new Error('nope')")))
+    calc = by_ref(engine, workflow_id)["calc"]
+    assert calc["status"] == "FAILED_WITH_TERMINAL_ERROR"
+    assert calc["reasonForIncompletion"] == "Error evaluating the script `Error: nope` at line 2"
+    assert calc["outputData"]["error"] == calc["reasonForIncompletion"]
+    assert engine.get_workflow(workflow_id)["status"] == "FAILED"
+
+
+def test_inline_has_no_console_as_on_the_real_server(engine):
+    workflow_id = start(engine, workflow("w", inline("calc", "console.log('x')")))
+    assert "console is not defined" in by_ref(engine, workflow_id)["calc"]["reasonForIncompletion"]
+
+
+def test_inline_with_an_unknown_evaluator_fails(engine):
+    workflow_id = start(engine, workflow("w", inline("calc", "1", "python")))
+    calc = by_ref(engine, workflow_id)["calc"]
+    assert calc["reasonForIncompletion"] == "Unknown evaluator 'python' in INLINE task."
+
+
+def test_lambda_runs_its_script_as_a_function_body(engine):
+    definition = workflow(
+        "w",
+        system("LAMBDA", "l", inputParameters={"x": 2, "scriptExpression": "return $.x + 1;"}),
+    )
+    workflow_id = start(engine, definition)
+    assert by_ref(engine, workflow_id)["l"]["outputData"] == {"result": 3}
+
+
+def test_set_variable_sets_workflow_variables_that_expressions_read(engine, worker):
+    definition = workflow(
+        "w",
+        system("SET_VARIABLE", "set", inputParameters={"user": "${workflow.input.user}", "n": 1}),
+        system("SET_VARIABLE", "set2", inputParameters={"n": 2}),
+        simple(
+            "use",
+            inputParameters={"who": "${workflow.variables.user}", "n": "${workflow.variables.n}"},
+        ),
+    )
+    workflow_id = start(engine, definition, input={"user": "ada"})
+    assert engine.get_workflow(workflow_id)["variables"] == {"user": "ada", "n": 2}
+    assert worker.take("use")["inputData"] == {"who": "ada", "n": 2}
+
+
+def test_set_variable_over_the_size_limit_fails_and_keeps_the_variables(engine):
+    definition = workflow(
+        "w",
+        system("SET_VARIABLE", "small", inputParameters={"a": 1}),
+        system("SET_VARIABLE", "big", inputParameters={"a": "x" * 300_000}),
+    )
+    workflow_id = start(engine, definition)
+    assert by_ref(engine, workflow_id)["big"]["status"] == "FAILED_WITH_TERMINAL_ERROR"
+    assert engine.get_workflow(workflow_id)["variables"] == {"a": 1}
+
+
+def test_jq_transform_gives_result_and_result_list(engine):
+    definition = workflow(
+        "w",
+        system(
+            "JSON_JQ_TRANSFORM",
+            "jq",
+            inputParameters={
+                "people": "${workflow.input.people}",
+                "queryExpression": ".people[] | {name, adult: (.age >= 18)}",
+            },
+        ),
+    )
+    people = [{"name": "a", "age": 30}, {"name": "b", "age": 9}]
+    workflow_id = start(engine, definition, input={"people": people})
+    jq = by_ref(engine, workflow_id)["jq"]
+    assert jq["status"] == "COMPLETED"
+    assert jq["outputData"] == {
+        "result": {"name": "a", "adult": True},
+        "resultList": [{"name": "a", "adult": True}, {"name": "b", "adult": False}],
+    }
+
+
+def test_jq_with_no_value_gives_null_and_an_empty_list(engine):
+    definition = workflow(
+        "w", system("JSON_JQ_TRANSFORM", "jq", inputParameters={"queryExpression": "empty"})
+    )
+    workflow_id = start(engine, definition)
+    assert by_ref(engine, workflow_id)["jq"]["outputData"] == {"result": None, "resultList": []}
+
+
+def test_a_jq_query_that_does_not_compile_fails_the_task(engine):
+    definition = workflow(
+        "w", system("JSON_JQ_TRANSFORM", "jq", inputParameters={"queryExpression": ".a |"})
+    )
+    workflow_id = start(engine, definition)
+    jq = by_ref(engine, workflow_id)["jq"]
+    assert jq["status"] == "FAILED"
+    assert "syntax error" in jq["reasonForIncompletion"]
+    assert jq["outputData"]["error"] == jq["reasonForIncompletion"]
+
+
+def test_jq_needs_a_query_expression(engine):
+    with pytest.raises(BadRequestError, match="inputParameters.queryExpression field is required"):
+        engine.register_workflow_def(workflow("w", system("JSON_JQ_TRANSFORM", "jq")))
+
+
+@pytest.mark.parametrize(
+    ("status", "workflow_status", "reason"),
+    [
+        ("COMPLETED", "COMPLETED", "all done"),
+        ("FAILED", "FAILED", "all done"),
+        ("TERMINATED", "TERMINATED", None),
+    ],
+)
+def test_terminate_ends_the_workflow_with_its_status_output_and_reason(
+    engine, status, workflow_status, reason
+):
+    params = {"terminationStatus": status, "workflowOutput": {"code": 7}}
+    if reason:
+        params["terminationReason"] = reason
+    definition = workflow("w", system("TERMINATE", "stop", inputParameters=params), simple("never"))
+    workflow_id = start(engine, definition)
+    done = engine.get_workflow(workflow_id)
+    stop = by_ref(engine, workflow_id)["stop"]
+    assert done["status"] == workflow_status
+    assert done["output"] == {"code": 7}
+    assert stop["status"] == "COMPLETED"
+    assert stop["outputData"] == {"code": 7}
+    expected = reason or f"Workflow is {status} by TERMINATE task: {stop['taskId']}"
+    assert done["reasonForIncompletion"] == expected
+    assert [ref for ref, _ in statuses(engine, workflow_id)] == ["stop"]
+
+
+def test_terminate_with_a_plain_value_as_output(engine):
+    params = {"terminationStatus": "COMPLETED", "workflowOutput": "fine"}
+    workflow_id = start(engine, workflow("w", system("TERMINATE", "stop", inputParameters=params)))
+    assert engine.get_workflow(workflow_id)["output"] == {"output": "fine"}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"inputParameters": {"terminationStatus": "DONE"}},
+        {"inputParameters": {}},
+        {"inputParameters": {"terminationStatus": "COMPLETED"}, "optional": True},
+    ],
+)
+def test_terminate_registration_checks(engine, fields):
+    with pytest.raises(BadRequestError, match="terminate task"):
+        engine.register_workflow_def(workflow("w", system("TERMINATE", "stop", **fields)))
+
+
+def test_noop_completes_at_once(engine):
+    workflow_id = start(engine, workflow("w", system("NOOP", "nothing"), simple("after")))
+    assert statuses(engine, workflow_id) == [("nothing", "COMPLETED"), ("after", "SCHEDULED")]
+
+
+def test_dynamic_runs_the_task_type_named_by_its_input(engine, worker):
+    engine.register_task_defs([{"name": "send_email"}])
+    definition = workflow(
+        "w",
+        system(
+            "DYNAMIC",
+            "notify",
+            dynamicTaskNameParam="taskToRun",
+            inputParameters={"taskToRun": "${workflow.input.channel}", "to": "x"},
+        ),
+    )
+    workflow_id = start(engine, definition, input={"channel": "send_email"})
+    task = worker.take("send_email")
+    assert (task["referenceTaskName"], task["taskDefName"]) == ("notify", "send_email")
+    assert task["workflowTask"]["name"] == "send_email"
+    worker.update(task, "COMPLETED")
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_dynamic_needs_a_registered_task_definition(engine):
+    definition = workflow(
+        "w",
+        system("DYNAMIC", "notify", dynamicTaskNameParam="t", inputParameters={"t": "unknown"}),
+    )
+    done = engine.get_workflow(start(engine, definition))
+    assert done["status"] == "FAILED"
+    assert "Cannot find task by name unknown" in done["reasonForIncompletion"]
+
+
+def test_a_system_task_with_a_registered_definition_is_retried(engine):
+    engine.register_task_defs([{"name": "flaky_jq", "retryCount": 1, "retryDelaySeconds": 0}])
+    definition = workflow(
+        "w",
+        {
+            "name": "flaky_jq",
+            "taskReferenceName": "jq",
+            "type": "JSON_JQ_TRANSFORM",
+            "inputParameters": {"queryExpression": 'error("always")'},
+        },
+    )
+    workflow_id = start(engine, definition)
+    attempts = [
+        t for t in engine.get_workflow(workflow_id)["tasks"] if t["referenceTaskName"] == "jq"
+    ]
+    assert [(t["retryCount"], t["status"]) for t in attempts] == [(0, "FAILED"), (1, "FAILED")]
+    assert attempts[0]["retried"] is True
+    assert engine.get_workflow(workflow_id)["status"] == "FAILED"

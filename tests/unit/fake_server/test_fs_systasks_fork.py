@@ -1,0 +1,252 @@
+"""FORK_JOIN, JOIN, FORK_JOIN_DYNAMIC, EXCLUSIVE_JOIN (Conductor's ForkJoinTaskMapper, Join,
+ForkJoinDynamicTaskMapper, ExclusiveJoin; the test harness's ForkJoinSpec and
+DynamicForkJoinSpec)."""
+
+import pytest
+from fs_helpers import start, statuses
+from systask_helpers import by_ref, simple, system, types_and_statuses, workflow
+
+from fake_server.engine.errors import BadRequestError
+
+
+def fan_out(*branches, join_on=None, **join_fields):
+    join_on = (
+        join_on if join_on is not None else [branch[-1]["taskReferenceName"] for branch in branches]
+    )
+    return [
+        system("FORK_JOIN", "fork", forkTasks=[list(b) for b in branches]),
+        system("JOIN", "join", joinOn=join_on, **join_fields),
+    ]
+
+
+def test_fork_schedules_every_branch_and_its_join(engine):
+    """ForkJoinSpec: FORK COMPLETED, the first task of each branch SCHEDULED, JOIN IN_PROGRESS."""
+    definition = workflow(
+        "fan", *fan_out([simple("t1"), simple("t3")], [simple("t2")]), simple("t4")
+    )
+    workflow_id = start(engine, definition)
+    assert types_and_statuses(engine, workflow_id) == [
+        ("fork", "FORK", "COMPLETED"),
+        ("t1", "t1", "SCHEDULED"),
+        ("t2", "t2", "SCHEDULED"),
+        ("join", "JOIN", "IN_PROGRESS"),
+    ]
+    seqs = [t["seq"] for t in engine.get_workflow(workflow_id)["tasks"]]
+    assert seqs == [1, 2, 3, 4]
+
+
+def test_join_waits_for_every_branch_and_keys_outputs_by_reference_name(engine, worker):
+    definition = workflow(
+        "fan", *fan_out([simple("t1"), simple("t3")], [simple("t2")]), simple("t4")
+    )
+    workflow_id = start(engine, definition)
+    worker.update(worker.take("t1"), "COMPLETED", outputData={"one": 1})
+    assert statuses(engine, workflow_id)[-1] == ("t3", "SCHEDULED")
+    worker.update(worker.take("t3"), "COMPLETED", outputData={"three": 3})
+    assert by_ref(engine, workflow_id)["join"]["status"] == "IN_PROGRESS"
+    worker.update(worker.take("t2"), "COMPLETED")  # empty output: left out of the JOIN's
+    join = by_ref(engine, workflow_id)["join"]
+    assert join["status"] == "COMPLETED"
+    assert join["outputData"] == {"t3": {"three": 3}}
+    assert join["inputData"] == {"joinOn": ["t3", "t2"]}
+    worker.update(worker.take("t4"), "COMPLETED")
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_a_failed_branch_fails_the_workflow_and_cancels_the_join(engine, worker):
+    """ForkJoinSpec failure flow: no retries left -> workflow FAILED, JOIN and the rest
+    CANCELED."""
+    engine.register_task_defs([{"name": "t2", "retryCount": 0}])
+    definition = workflow("fan", *fan_out([simple("t1"), simple("t3")], [simple("t2")]))
+    workflow_id = start(engine, definition)
+    worker.update(worker.take("t1"), "COMPLETED")
+    worker.update(worker.take("t2"), "FAILED", reasonForIncompletion="boom")
+    assert statuses(engine, workflow_id) == [
+        ("fork", "COMPLETED"),
+        ("t1", "COMPLETED"),
+        ("t2", "FAILED"),
+        ("join", "CANCELED"),
+        ("t3", "CANCELED"),
+    ]
+    done = engine.get_workflow(workflow_id)
+    assert done["status"] == "FAILED"
+    assert "'boom'" in done["reasonForIncompletion"]
+
+
+def test_an_optional_branch_that_fails_lets_the_join_complete_with_errors(engine, worker):
+    engine.register_task_defs([{"name": "t2", "retryCount": 0}])
+    definition = workflow("fan", *fan_out([simple("t1")], [simple("t2", optional=True)]))
+    workflow_id = start(engine, definition)
+    worker.update(worker.take("t2"), "FAILED", reasonForIncompletion="no sms today")
+    worker.update(worker.take("t1"), "COMPLETED", outputData={"ok": True})
+    join = by_ref(engine, workflow_id)["join"]
+    assert join["status"] == "COMPLETED_WITH_ERRORS"
+    assert by_ref(engine, workflow_id)["t2"]["status"] == "COMPLETED_WITH_ERRORS"
+    assert join["reasonForIncompletion"].endswith("completed with errors")
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_a_retried_branch_task_is_what_the_join_waits_for(engine, worker, clock):
+    engine.register_task_defs([{"name": "t1", "retryCount": 1, "retryDelaySeconds": 0}])
+    workflow_id = start(engine, workflow("fan", *fan_out([simple("t1")], [simple("t2")])))
+    worker.update(worker.take("t2"), "COMPLETED")
+    worker.update(worker.take("t1"), "FAILED")
+    assert by_ref(engine, workflow_id)["join"]["status"] == "IN_PROGRESS"
+    worker.update(worker.take("t1"), "COMPLETED", outputData={"second": "try"})
+    assert by_ref(engine, workflow_id)["join"]["outputData"] == {"t1": {"second": "try"}}
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_nested_forks(engine, worker):
+    inner = [
+        system("FORK_JOIN", "inner_fork", forkTasks=[[simple("a")], [simple("b")]]),
+        system("JOIN", "inner_join", joinOn=["a", "b"]),
+    ]
+    definition = workflow("nested", *fan_out([*inner, simple("c")], [simple("d")]))
+    workflow_id = start(engine, definition)
+    for ref in ("a", "b", "c", "d"):
+        worker.update(worker.take(ref), "COMPLETED", outputData={ref: True})
+    done = engine.get_workflow(workflow_id)
+    assert done["status"] == "COMPLETED"
+    assert by_ref(engine, workflow_id)["join"]["outputData"] == {"c": {"c": True}, "d": {"d": True}}
+
+
+def test_terminate_inside_a_fork_cancels_the_other_branch(engine, worker):
+    terminate = system(
+        "TERMINATE",
+        "stop",
+        inputParameters={"terminationStatus": "COMPLETED", "workflowOutput": {"why": "done"}},
+    )
+    definition = workflow("fan", *fan_out([simple("t1"), terminate], [simple("t2")]))
+    workflow_id = start(engine, definition)
+    worker.update(worker.take("t1"), "COMPLETED")
+    done = engine.get_workflow(workflow_id)
+    assert done["status"] == "COMPLETED"
+    assert done["output"] == {"why": "done"}
+    refs = by_ref(engine, workflow_id)
+    assert refs["t2"]["status"] == "CANCELED"
+    assert refs["join"]["status"] == "CANCELED"
+    assert engine.poll("t2") is None
+
+
+def test_a_fork_must_be_followed_by_a_join(engine):
+    definition = workflow(
+        "w", system("FORK_JOIN", "fork", forkTasks=[[simple("a")]]), simple("not_a_join")
+    )
+    workflow_id = start(engine, definition)
+    done = engine.get_workflow(workflow_id)
+    assert done["status"] == "FAILED"
+    assert "not followed by a join task" in done["reasonForIncompletion"]
+
+
+@pytest.mark.parametrize(
+    ("fork_tasks", "words"),
+    [([], "forkTasks should have atleast one task"), ([[]], "every branch of forkTasks")],
+)
+def test_an_empty_fork_is_refused_at_registration(engine, fork_tasks, words):
+    definition = workflow(
+        "w", system("FORK_JOIN", "fork", forkTasks=fork_tasks), system("JOIN", "join")
+    )
+    with pytest.raises(BadRequestError, match=words):
+        engine.register_workflow_def(definition)
+
+
+def dynamic_fork(**fields):
+    return [
+        system("FORK_JOIN_DYNAMIC", "dyn", **fields),
+        system("JOIN", "dyn_join"),
+    ]
+
+
+def test_dynamic_fork_from_a_list_of_workflow_tasks(engine, worker):
+    definition = workflow(
+        "dyn",
+        *dynamic_fork(
+            dynamicForkTasksParam="tasks",
+            dynamicForkTasksInputParamName="inputs",
+            inputParameters={
+                "tasks": "${workflow.input.tasks}",
+                "inputs": "${workflow.input.inputs}",
+            },
+        ),
+    )
+    tasks = [simple("mail_a", name="mail"), simple("mail_b", name="mail")]
+    inputs = {"mail_a": {"to": "a"}, "mail_b": {"to": "b"}}
+    workflow_id = start(engine, definition, input={"tasks": tasks, "inputs": inputs})
+    refs = by_ref(engine, workflow_id)
+    assert refs["dyn"]["taskType"] == "FORK"
+    assert refs["dyn"]["inputData"]["forkedTasks"] == ["mail_a", "mail_b"]
+    assert refs["dyn_join"]["inputData"]["joinOn"] == ["mail_a", "mail_b"]
+    first, second = worker.take("mail"), worker.take("mail")
+    assert {first["inputData"]["to"], second["inputData"]["to"]} == {"a", "b"}
+    worker.update(first, "COMPLETED", outputData={"sent": first["inputData"]["to"]})
+    worker.update(second, "COMPLETED", outputData={"sent": second["inputData"]["to"]})
+    join = by_ref(engine, workflow_id)["dyn_join"]
+    assert join["outputData"] == {"mail_a": {"sent": "a"}, "mail_b": {"sent": "b"}}
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_dynamic_fork_from_fork_task_inputs(engine, worker):
+    definition = workflow(
+        "dyn",
+        *dynamic_fork(
+            inputParameters={"forkTaskName": "resize", "forkTaskInputs": "${workflow.input.images}"}
+        ),
+    )
+    workflow_id = start(engine, definition, input={"images": [{"url": "x"}, "y"]})
+    polled = [worker.take("resize"), worker.take("resize")]
+    assert sorted(t["referenceTaskName"] for t in polled) == ["_resize_0", "_resize_1"]
+    inputs = {t["referenceTaskName"]: t["inputData"] for t in polled}
+    assert inputs["_resize_0"] == {"url": "x", "__index": 0}
+    assert inputs["_resize_1"] == {"input": "y", "__index": 1}
+    for task in polled:
+        worker.update(task, "COMPLETED")
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_an_empty_dynamic_fork_joins_at_once(engine, worker):
+    definition = workflow(
+        "dyn",
+        *dynamic_fork(inputParameters={"forkTaskName": "x", "forkTaskInputs": []}),
+        simple("after"),
+    )
+    workflow_id = start(engine, definition)
+    assert statuses(engine, workflow_id) == [
+        ("dyn", "COMPLETED"),
+        ("dyn_join", "COMPLETED"),
+        ("after", "SCHEDULED"),
+    ]
+
+
+def test_dynamic_fork_input_that_is_not_a_map_fails_the_workflow(engine):
+    definition = workflow(
+        "dyn",
+        *dynamic_fork(
+            dynamicForkTasksParam="tasks",
+            dynamicForkTasksInputParamName="inputs",
+            inputParameters={"tasks": [], "inputs": "nope"},
+        ),
+    )
+    done = engine.get_workflow(start(engine, definition))
+    assert done["status"] == "FAILED"
+    assert "not a map" in done["reasonForIncompletion"]
+
+
+def test_exclusive_join_takes_the_output_of_the_case_that_ran(engine, worker):
+    definition = workflow(
+        "ex",
+        system(
+            "SWITCH",
+            "route",
+            evaluatorType="value-param",
+            expression="k",
+            inputParameters={"k": "${workflow.input.k}"},
+            decisionCases={"a": [simple("a")], "b": [simple("b")]},
+        ),
+        system("EXCLUSIVE_JOIN", "ex_join", joinOn=["a", "b"]),
+    )
+    workflow_id = start(engine, definition, input={"k": "b"})
+    worker.update(worker.take("b"), "COMPLETED", outputData={"from": "b"})
+    ex_join = by_ref(engine, workflow_id)["ex_join"]
+    assert (ex_join["status"], ex_join["outputData"]) == ("COMPLETED", {"from": "b"})
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"

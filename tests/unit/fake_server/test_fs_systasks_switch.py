@@ -1,0 +1,230 @@
+"""SWITCH and DECISION: where a workflow picks its case (Conductor's SwitchTaskMapper,
+DecisionTaskMapper, WorkflowTaskTypeConstraint)."""
+
+import pytest
+from fs_helpers import Worker, start, statuses
+from systask_helpers import by_ref, simple, system, types_and_statuses, workflow
+
+from fake_server.engine.errors import BadRequestError
+
+
+def route(evaluator, expression, cases, default=(), **fields):
+    return system(
+        "SWITCH",
+        "route",
+        evaluatorType=evaluator,
+        expression=expression,
+        inputParameters={"kind": "${workflow.input.kind}"},
+        decisionCases=cases,
+        defaultCase=list(default),
+        **fields,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "chosen"), [("express", "ship_fast"), ("standard", "ship_slow"), (None, "ship_slow")]
+)
+def test_value_param_picks_the_case_named_by_the_input(engine, worker, kind, chosen):
+    """SwitchTaskMapper: the value, turned into text, names the case; else defaultCase."""
+    definition = workflow(
+        "orders",
+        route("value-param", "kind", {"express": [simple("ship_fast")]}, [simple("ship_slow")]),
+        simple("invoice"),
+    )
+    workflow_id = start(engine, definition, input={"kind": kind})
+    switch = by_ref(engine, workflow_id)["route"]
+    expected_case = "null" if kind is None else kind
+    assert switch["taskType"] == "SWITCH"
+    assert switch["status"] == "COMPLETED"
+    assert switch["outputData"] == {
+        "evaluationResult": [expected_case],
+        "selectedCase": expected_case,
+    }
+    assert switch["inputData"]["case"] == expected_case
+    worker.update(worker.take(chosen), "COMPLETED")
+    worker.update(worker.take("invoice"), "COMPLETED")
+    assert statuses(engine, workflow_id) == [
+        ("route", "COMPLETED"),
+        (chosen, "COMPLETED"),
+        ("invoice", "COMPLETED"),
+    ]
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_javascript_evaluator_sees_the_input_as_dollar(engine, worker):
+    definition = workflow(
+        "orders",
+        route(
+            "javascript",
+            "$.kind == 'express' ? 'fast' : ($.kind.length > 3 ? 'long' : 'short')",
+            {"fast": [simple("fast")], "long": [simple("long")], "short": [simple("short")]},
+        ),
+    )
+    workflow_id = start(engine, definition, input={"kind": "standard"})
+    assert by_ref(engine, workflow_id)["route"]["outputData"]["selectedCase"] == "long"
+    worker.update(worker.take("long"), "COMPLETED", outputData={"shipped": True})
+    done = engine.get_workflow(workflow_id)
+    assert done["status"] == "COMPLETED"
+    assert done["output"] == {"shipped": True}
+
+
+def test_graaljs_is_the_same_evaluator(engine, worker):
+    definition = workflow("w", route("graaljs", "1 + 1", {"2": [simple("two")]}))
+    workflow_id = start(engine, definition)
+    assert by_ref(engine, workflow_id)["route"]["outputData"]["selectedCase"] == "2"
+
+
+def test_no_matching_case_and_no_default_goes_on_after_the_switch(engine, worker):
+    definition = workflow("w", route("value-param", "kind", {"a": [simple("a")]}), simple("after"))
+    workflow_id = start(engine, definition, input={"kind": "zzz"})
+    assert statuses(engine, workflow_id) == [("route", "COMPLETED"), ("after", "SCHEDULED")]
+    assert "hasChildren" not in by_ref(engine, workflow_id)["route"]["inputData"]
+
+
+def test_switch_as_last_task_with_nothing_to_run_completes_the_workflow(engine):
+    workflow_id = start(engine, workflow("w", route("value-param", "kind", {"a": [simple("a")]})))
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_an_empty_case_runs_nothing_and_does_not_fall_to_the_default(engine):
+    definition = workflow(
+        "w",
+        route("value-param", "kind", {"skip": []}, [simple("default")]),
+        simple("after"),
+    )
+    workflow_id = start(engine, definition, input={"kind": "skip"})
+    assert statuses(engine, workflow_id) == [("route", "COMPLETED"), ("after", "SCHEDULED")]
+
+
+def test_nested_switches_lead_on_after_the_outer_one(engine, worker):
+    inner = system(
+        "SWITCH",
+        "inner",
+        evaluatorType="value-param",
+        expression="size",
+        inputParameters={"size": "${workflow.input.size}"},
+        decisionCases={"big": [simple("crate"), simple("truck")]},
+    )
+    definition = workflow(
+        "w", route("value-param", "kind", {"goods": [inner, simple("label")]}), simple("bill")
+    )
+    workflow_id = start(engine, definition, input={"kind": "goods", "size": "big"})
+    for ref in ("crate", "truck", "label", "bill"):
+        worker.update(worker.take(ref), "COMPLETED")
+    assert [ref for ref, _ in statuses(engine, workflow_id)] == [
+        "route",
+        "inner",
+        "crate",
+        "truck",
+        "label",
+        "bill",
+    ]
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_a_script_that_throws_fails_the_switch_and_the_workflow(engine):
+    definition = workflow("w", route("javascript", "$.missing.field", {"a": [simple("a")]}))
+    workflow_id = start(engine, definition)
+    switch = by_ref(engine, workflow_id)["route"]
+    assert switch["status"] == "FAILED"
+    assert "Error evaluating the script `TypeError" in switch["reasonForIncompletion"]
+    done = engine.get_workflow(workflow_id)
+    assert done["status"] == "FAILED"
+    assert switch["taskId"] in done["reasonForIncompletion"]
+
+
+def test_decision_reads_case_value_param_and_falls_to_default_for_an_empty_case(engine, worker):
+    definition = workflow(
+        "w",
+        system(
+            "DECISION",
+            "decide",
+            caseValueParam="kind",
+            inputParameters={"kind": "${workflow.input.kind}"},
+            decisionCases={"a": [simple("a")], "empty": []},
+            defaultCase=[simple("other")],
+        ),
+    )
+    first = start(engine, definition, input={"kind": "a"})
+    decision = by_ref(engine, first)["decide"]
+    assert (decision["taskType"], decision["outputData"]) == ("DECISION", {"caseOutput": ["a"]})
+    second = engine.start_workflow({"name": "w", "input": {"kind": "empty"}})
+    assert types_and_statuses(engine, second)[1] == ("other", "other", "SCHEDULED")
+
+
+def test_decision_case_expression_is_javascript(engine):
+    definition = workflow(
+        "w",
+        system(
+            "DECISION",
+            "decide",
+            caseExpression="$.n > 10 ? 'big' : 'small'",
+            inputParameters={"n": "${workflow.input.n}"},
+            decisionCases={"big": [simple("big")], "small": [simple("small")]},
+        ),
+    )
+    workflow_id = start(engine, definition, input={"n": 11})
+    assert statuses(engine, workflow_id)[1] == ("big", "SCHEDULED")
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"expression": "x", "decisionCases": {"a": []}}, "evaluatorType field is required"),
+        ({"evaluatorType": "value-param", "decisionCases": {"a": []}}, "expression field"),
+        ({"evaluatorType": "value-param", "expression": "x"}, "decisionCases field"),
+        (
+            {"evaluatorType": "value-param", "expression": "x", "decisionCases": {}},
+            "decisionCases should have atleast one task",
+        ),
+        (
+            {"evaluatorType": "python", "expression": "x", "decisionCases": {"a": []}},
+            "not supported by the fake server: SWITCH evaluatorType python",
+        ),
+    ],
+)
+def test_switch_registration_says_what_is_missing(engine, fields, words):
+    with pytest.raises(BadRequestError, match=words):
+        engine.register_workflow_def(workflow("w", system("SWITCH", "s", **fields)))
+
+
+def test_reference_names_are_unique_across_nested_tasks(engine):
+    definition = workflow("w", route("value-param", "kind", {"a": [simple("dup")]}), simple("dup"))
+    with pytest.raises(BadRequestError) as raised:
+        engine.register_workflow_def(definition)
+    assert raised.value.errors[0].path == "workflowDef.tasks[1].taskReferenceName"
+
+
+@pytest.mark.parametrize("task_type", ["KAFKA_PUBLISH", "LLM_CHAT_COMPLETE", "CALL_MCP_TOOL"])
+def test_unsupported_types_are_refused_by_name(engine, task_type):
+    definition = workflow("w", simple("a"), system(task_type, "x"))
+    with pytest.raises(BadRequestError) as raised:
+        engine.register_workflow_def(definition)
+    assert raised.value.message == f"not supported by the fake server: {task_type}"
+    assert raised.value.errors[0].path == "workflowDef.tasks[1].type"
+
+
+def test_unsupported_type_nested_in_a_case_is_refused_too(engine):
+    definition = workflow("w", route("value-param", "k", {"a": [system("KAFKA_PUBLISH", "k")]}))
+    with pytest.raises(BadRequestError, match="not supported by the fake server: KAFKA_PUBLISH"):
+        engine.upsert_workflow_defs([definition])
+
+
+def test_registered_definition_keeps_its_cases(engine):
+    definition = workflow("w", route("value-param", "kind", {"a": [simple("a")]}, [simple("b")]))
+    engine.register_workflow_def(definition)
+    stored = engine.get_workflow_def("w")["tasks"][0]
+    assert stored["decisionCases"]["a"][0]["taskReferenceName"] == "a"
+    assert stored["defaultCase"][0]["taskReferenceName"] == "b"
+    assert stored["evaluatorType"] == "value-param"
+
+
+def test_worker_sees_the_workflow_task_of_a_case(engine):
+    workflow_id = start(
+        engine,
+        workflow("w", route("value-param", "kind", {"a": [simple("a")]})),
+        input={"kind": "a"},
+    )
+    task = Worker(engine).take("a")
+    assert task["workflowInstanceId"] == workflow_id
+    assert task["workflowTask"]["taskReferenceName"] == "a"
