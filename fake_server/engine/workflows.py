@@ -308,8 +308,11 @@ class Decider:
         task_def: TaskDef | None = None,
     ) -> Task:
         task_def = task_def or worker_task_def(self.state, workflow_task)
+        task_id = str(uuid.uuid4())  # ${CPEWF_TASK_ID} in the input is this task's id
         if values is None:
-            values = self.evaluate(workflow_task.input_parameters, workflow, task_def)
+            values = task_input(
+                self.state, workflow, workflow_task.input_parameters, task_def, task_id
+            )
         task = self.new_task(
             workflow,
             workflow_task,
@@ -317,6 +320,7 @@ class Decider:
             status="SCHEDULED",
             input_data=values,
         )
+        task.task_id = task_id
         task.task_def = task_def
         task.response_timeout_seconds = task_def.response_timeout_seconds
         task.rate_limit_per_frequency = task_def.rate_limit_per_frequency

@@ -239,3 +239,20 @@ def test_a_system_task_with_a_registered_definition_is_retried(engine):
     assert [(t["retryCount"], t["status"]) for t in attempts] == [(0, "FAILED"), (1, "FAILED")]
     assert attempts[0]["retried"] is True
     assert engine.get_workflow(workflow_id)["status"] == "FAILED"
+
+
+def test_a_worker_task_in_a_case_sees_its_own_id_as_cpewf_task_id(engine, worker):
+    definition = workflow(
+        "w",
+        system(
+            "SWITCH",
+            "s",
+            evaluatorType="value-param",
+            expression="k",
+            inputParameters={"k": "a"},
+            decisionCases={"a": [simple("a", inputParameters={"me": "${CPEWF_TASK_ID}"})]},
+        ),
+    )
+    start(engine, definition)
+    task = worker.take("a")
+    assert task["inputData"] == {"me": task["taskId"]}
