@@ -18,6 +18,7 @@ from typing import Any
 from fake_server.engine.domains import ACTIVE_WORKER_WINDOW_MS, queue_name
 from fake_server.engine.models import Task
 from fake_server.engine.state import EngineState
+from fake_server.engine.tasks import SYSTEM_TASKS
 
 # A task handed out this long ago without an update, or a queue last polled this long ago,
 # is worth a line; a worker that long-polls polls at least every few seconds.
@@ -33,7 +34,11 @@ CAUSES = {
     "rate_limit": "the task definition's rate limit is used up",
     "concurrency_limit": "the task definition's concurrency limit is reached",
     "long_running": "a task in progress without an update for a while",
+    "wait": "a WAIT task waiting for its time",
+    "external_update": "a WAIT or HUMAN task waiting for an update from outside",
 }
+# System tasks that wait for something other than other tasks (those are diagnosed in turn).
+_WAITING_SYSTEM_TASKS = ("WAIT", "HUMAN")
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,7 @@ def _not_due_yet(state: EngineState, task: Task, name: str | None, now: int) -> 
     problem = _polling_problem(state, task, now)
     if problem is not None:
         message += f"; then: {problem[1]}"
-    return Finding(cause, message, task, name, due_time=due)
+    return Finding(cause, message + _manual_clock_hint(state), task, name, due_time=due)
 
 
 # -- ready tasks that no worker takes -------------------------------------------------------------
@@ -253,6 +258,8 @@ def _limit(state: EngineState, task: Task, now: int) -> tuple[str, str, int | No
 
 # -- tasks in progress ----------------------------------------------------------------------------
 def _in_progress(state: EngineState, task: Task, name: str | None, now: int) -> Finding | None:
+    if task.task_type in SYSTEM_TASKS:
+        return _waiting_system_task(state, task, name, now)
     quiet = now - task.update_time
     if quiet < QUIET_MS:
         return None
@@ -287,6 +294,30 @@ def _in_progress(state: EngineState, task: Task, name: str | None, now: int) -> 
         name,
         due_time=timeout_at,
     )
+
+
+def _waiting_system_task(
+    state: EngineState, task: Task, name: str | None, now: int
+) -> Finding | None:
+    if task.task_type not in _WAITING_SYSTEM_TASKS:
+        return None  # a fork, a loop, a sub-workflow: the tasks it waits for speak for it
+    if task.wait_until_ms:
+        due = task.wait_until_ms
+        message = f"waits until {_clock(due)} (in {_seconds(due - now)})"
+        return Finding("wait", message + _manual_clock_hint(state), task, name, due_time=due)
+    return Finding(
+        "external_update",
+        f"a {task.task_type} task ends only by an update from outside: POST /api/tasks with "
+        f"taskId {task.task_id}, workflowInstanceId {task.workflow_instance_id} and a status",
+        task,
+        name,
+    )
+
+
+def _manual_clock_hint(state: EngineState) -> str:
+    if not state.clock.is_manual:
+        return ""
+    return "; the server's clock is manual: move it with POST /fake/clock/advance"
 
 
 def _seconds(ms: float) -> str:

@@ -188,3 +188,53 @@ def test_the_queues_polled_are_listed_with_their_last_poll(engine, clock):
     Worker(engine, "w", domain="eu").poll("add")
 
     assert engine.diagnose()["polledQueues"] == {"eu:add": clock.now_ms()}
+
+
+def test_a_wait_task_says_until_when_and_that_the_clock_is_manual(engine, clock):
+    wait = {"name": "pause", "taskReferenceName": "pause", "type": "WAIT"}
+    wait["inputParameters"] = {"duration": "2 minutes"}
+    start(engine, {"name": "patience", "tasks": [wait]})
+
+    finding = only(engine)
+
+    assert finding["cause"] == "wait"
+    assert finding["dueTime"] == clock.now_ms() + 120_000
+    assert "waits until" in finding["message"] and "(in 120 s)" in finding["message"]
+    assert "move it with POST /fake/clock/advance" in finding["message"]
+
+
+def test_a_human_task_says_how_to_end_it(engine):
+    human = {"name": "approve", "taskReferenceName": "approve", "type": "HUMAN"}
+    workflow_id = start(engine, {"name": "approval", "tasks": [human]})
+
+    finding = only(engine)
+
+    assert finding["cause"] == "external_update"
+    assert (
+        f"POST /api/tasks with taskId {finding['taskId']}, workflowInstanceId {workflow_id}"
+        in (finding["message"])
+    )
+
+
+def test_a_fork_is_diagnosed_through_its_branches(engine):
+    fork = {
+        "name": "fork",
+        "taskReferenceName": "fork",
+        "type": "FORK_JOIN",
+        "forkTasks": [
+            [{"name": "left", "taskReferenceName": "left"}],
+            [{"name": "right", "taskReferenceName": "right"}],
+        ],
+    }
+    join = {
+        "name": "join",
+        "taskReferenceName": "join",
+        "type": "JOIN",
+        "joinOn": ["left", "right"],
+    }
+    start(engine, {"name": "both", "tasks": [fork, join]})
+    Worker(engine).poll("left")
+
+    [finding] = findings(engine)
+
+    assert (finding["taskType"], finding["cause"]) == ("right", "not_polled")
