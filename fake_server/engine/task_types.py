@@ -61,10 +61,9 @@ TERMINATION_STATUSES = ("COMPLETED", "FAILED", "TERMINATED")
 def check_workflow_task(f: Fields, task_type: str) -> None:
     """Refuse an unsupported type by name, and a task that lacks what its type requires."""
     if task_type in UNSUPPORTED_TYPES:
-        raise BadRequestError(
-            f"not supported by the fake server: {task_type}",
-            [ValidationError(f.where("type"), f"not supported by the fake server: {task_type}")],
-        )
+        raise _unsupported(f.where("type"), task_type)
+    if f.data.get("permissive") is True:
+        raise _unsupported(f.where("permissive"), "permissive")
     check = _CHECKS.get(task_type)
     if check is None:
         return
@@ -72,6 +71,11 @@ def check_workflow_task(f: Fields, task_type: str) -> None:
     problem = check(f.data, f.data.get("inputParameters") or {}, name)
     if problem:
         raise invalid(f.where("type"), problem, task_type)
+
+
+def _unsupported(path: str, what: str) -> BadRequestError:
+    message = f"not supported by the fake server: {what}"
+    return BadRequestError(message, [ValidationError(path, message, what)])
 
 
 def _required(field: str, task_type: str, name: Any) -> str:
@@ -174,6 +178,13 @@ def _terminate(data: dict[str, Any], params: dict[str, Any], name: Any) -> str |
     return None
 
 
+def _inline(data: dict[str, Any], params: dict[str, Any], name: Any) -> str | None:
+    evaluator = params.get("evaluatorType")
+    if isinstance(evaluator, str) and evaluator == "python":
+        return "not supported by the fake server: INLINE evaluatorType python"
+    return None
+
+
 def _json_jq(data: dict[str, Any], params: dict[str, Any], name: Any) -> str | None:
     if "queryExpression" not in params:
         return _required("inputParameters.queryExpression", "JSON_JQ_TRANSFORM", name)
@@ -212,6 +223,7 @@ _CHECKS = {
     "HTTP": _http,
     "TERMINATE": _terminate,
     "JSON_JQ_TRANSFORM": _json_jq,
+    "INLINE": _inline,
     "EVENT": _event,
     "WAIT": _wait,
 }

@@ -55,9 +55,10 @@ def test_inline_has_no_console_as_on_the_real_server(engine):
 
 
 def test_inline_with_an_unknown_evaluator_fails(engine):
-    workflow_id = start(engine, workflow("w", inline("calc", "1", "python")))
+    definition = workflow("w", inline("calc", "1", "${workflow.input.evaluator}"))
+    workflow_id = start(engine, definition, input={"evaluator": "rhino"})
     calc = by_ref(engine, workflow_id)["calc"]
-    assert calc["reasonForIncompletion"] == "Unknown evaluator 'python' in INLINE task."
+    assert calc["reasonForIncompletion"] == "Unknown evaluator 'rhino' in INLINE task."
 
 
 def test_lambda_runs_its_script_as_a_function_body(engine):
@@ -256,3 +257,22 @@ def test_a_worker_task_in_a_case_sees_its_own_id_as_cpewf_task_id(engine, worker
     start(engine, definition)
     task = worker.take("a")
     assert task["inputData"] == {"me": task["taskId"]}
+
+
+@pytest.mark.parametrize(
+    ("task", "what"),
+    [
+        (simple("a", permissive=True), "permissive"),
+        (
+            system("INLINE", "i", inputParameters={"evaluatorType": "python", "expression": "1"}),
+            "INLINE evaluatorType python",
+        ),
+    ],
+)
+def test_what_the_fake_does_not_honour_is_refused_at_registration(engine, task, what):
+    with pytest.raises(BadRequestError, match=f"not supported by the fake server: {what}"):
+        engine.register_workflow_def(workflow("w", task))
+
+
+def test_permissive_false_is_accepted(engine):
+    engine.register_workflow_def(workflow("w", simple("a", permissive=False)))
