@@ -1,12 +1,16 @@
-"""Task-to-domain routing: which domain (queue) a newly scheduled task goes to.
+"""Task-to-domain routing: which domain (queue) a newly scheduled task goes to, as Conductor's
+``WorkflowExecutorOps.setTaskDomains`` and ``getActiveDomain`` decide it.
 
-- ``taskToDomain`` maps task types to domains; ``"*"`` applies to every task, an entry for the
-  task's own type overrides it.
-- A value may be a comma-separated fallback list such as ``"gpu,cpu,NO_DOMAIN"``: entries are
-  trimmed, ``NO_DOMAIN`` is skipped, and the first domain with an active worker wins (a poll for
-  that task type and domain within the last 10 seconds).
-- When no listed domain has an active worker: if the last entry is ``NO_DOMAIN`` the task gets
-  no domain, otherwise it gets the last entry anyway.
+- ``taskToDomain`` maps task types to domains. A ``"*"`` entry that is not blank applies to
+  every task; an entry for the task's own type, when present (even empty), overrides it.
+- A value is a comma-separated fallback list such as ``"gpu,cpu,NO_DOMAIN"``: the first entry
+  (trimmed) with an active worker wins (a poll for that task type and domain within the last
+  10 seconds); entries that are ``NO_DOMAIN`` in any case are skipped.
+- When no entry has an active worker: if the last one is ``NO_DOMAIN`` the task gets no domain,
+  otherwise it gets the last entry anyway, even an empty one.
+- A domain is part of the queue's name (``domain:type``); an empty domain is a domain too, so a
+  task with domain ``""`` sits in the queue ``":type"``, which only a poll with a blank
+  ``domain=`` reaches (as on Conductor, where such a worker starves for plain tasks).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ ACTIVE_WORKER_WINDOW_MS = 10_000
 
 def queue_name(task_type: str, domain: str | None) -> str:
     """Conductor's queue name: the task type, prefixed by ``domain:`` when there is one."""
-    return f"{domain}:{task_type}" if domain else task_type
+    return task_type if domain is None else f"{domain}:{task_type}"
 
 
 def resolve_domain(
@@ -31,16 +35,14 @@ def resolve_domain(
     whether a worker polled that domain recently."""
     if not task_to_domain:
         return None
-    mapping = task_to_domain.get(task_type) or task_to_domain.get("*")
-    if not mapping:
-        return None
-    entries = [entry.strip() for entry in mapping.split(",") if entry.strip()]
-    if not entries:
-        return None
-    candidates = [entry for entry in entries if entry != NO_DOMAIN]
-    for domain in candidates:
-        if has_active_worker(task_type, domain):
-            return domain
-    if entries[-1] == NO_DOMAIN:
-        return None
-    return entries[-1]
+    mapping = task_to_domain.get(task_type)
+    if mapping is None:
+        mapping = task_to_domain.get("*")
+        if mapping is None or not mapping.strip():
+            return None
+    entries = mapping.split(",")
+    for entry in entries:
+        if entry.upper() != NO_DOMAIN and has_active_worker(task_type, entry.strip()):
+            return entry.strip()
+    last = entries[-1].strip()
+    return None if last.upper() == NO_DOMAIN else last

@@ -105,7 +105,7 @@ class EngineState:
     def has_active_worker(self, task_type: str, domain: str) -> bool:
         """Whether a worker polled ``task_type`` in ``domain`` within the last 10 seconds."""
         data = self.poll_data.get((task_type, domain))
-        return data is not None and self.now_ms() - data["lastPollTime"] <= ACTIVE_WORKER_WINDOW_MS
+        return data is not None and self.now_ms() - data["lastPollTime"] < ACTIVE_WORKER_WINDOW_MS
 
     # ------------------------------------------------------------------ definitions
     def store_task_def(self, task_def: TaskDef) -> None:

@@ -26,10 +26,12 @@ def test_fallback_prefers_a_domain_with_a_recent_poll(engine, clock):
 
 
 def test_fallback_forgets_workers_after_ten_seconds(engine, clock):
+    """Mirrors WorkflowExecutorOps.getActiveDomain: a poll counts while it is less than
+    activeWorkerLastPollTimeout (10 s) old."""
     Worker(engine, "cpu-worker", "cpu").poll("a")
-    clock.advance_seconds(10)
+    clock.advance(9_999)
     start(engine, sequence("wf", "a"), taskToDomain={"a": "gpu,cpu,NO_DOMAIN"})
-    assert engine.all_queue_sizes()["cpu:a"] == 1  # 10 s ago still counts
+    assert engine.all_queue_sizes()["cpu:a"] == 1  # 9.999 s ago still counts
     clock.advance(1)
     engine.start_workflow({"name": "wf", "taskToDomain": {"a": "gpu,cpu,NO_DOMAIN"}})
     assert engine.all_queue_sizes()["a"] == 1  # nobody active: NO_DOMAIN at the end
@@ -60,3 +62,36 @@ def test_poll_data_records_every_poll(engine, clock):
         {"queueName": "a", "domain": "d", "workerId": "w2", "lastPollTime": clock.now_ms()},
     ]
     assert len(engine.all_poll_data()) == 3
+
+
+def test_no_domain_is_matched_in_any_case(engine):
+    """Mirrors WorkflowExecutorOps.getActiveDomain (equalsIgnoreCase)."""
+    start(engine, sequence("wf", "a"), taskToDomain={"a": "gpu, no_domain"})
+    assert engine.all_queue_sizes()["a"] == 1
+
+
+def test_an_explicit_empty_mapping_is_used_as_is(engine):
+    """Mirrors WorkflowExecutorOps.setTaskDomains: a task's own entry, even empty, overrides
+    "*", and an empty domain is a domain: the queue ":a", which a blank domain= polls."""
+    start(engine, sequence("wf", "a", "b"), taskToDomain={"*": "star", "a": ""})
+    assert engine.all_queue_sizes() == {":a": 1}
+    assert Worker(engine, "plain").poll("a") is None
+    task = Worker(engine, "blank", "").take("a")
+    assert task["domain"] == ""
+    engine.update_task(result(task, "COMPLETED"))
+    assert engine.all_queue_sizes()["star:b"] == 1
+
+
+def test_a_blank_star_mapping_is_ignored(engine):
+    start(engine, sequence("wf", "a"), taskToDomain={"*": "  "})
+    assert engine.all_queue_sizes() == {"a": 1}
+
+
+def test_a_blank_domain_polls_its_own_queue(engine):
+    """Mirrors QueueUtils.getQueueName: a blank domain makes the queue ":type", so a worker
+    polling with domain= never sees the plain tasks."""
+    engine.enqueue_tasks("a", 1)
+    assert Worker(engine, "blank", "").poll("a") is None
+    assert engine.poll_data("a") == [
+        {"queueName": "a", "domain": "", "workerId": "blank", "lastPollTime": engine.now_ms()}
+    ]
