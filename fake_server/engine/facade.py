@@ -226,8 +226,11 @@ class Engine:
     @_synchronized
     def terminate_workflow(self, workflow_id: str, reason: str | None = None) -> None:
         workflow = self._state.workflow(workflow_id)
-        if not workflow.is_terminal:
-            reason = reason or "terminated by request"
+        # WorkflowExecutorOps.terminateWorkflow: a COMPLETED workflow cannot be terminated, a
+        # TERMINATED one stays as it is, any other (FAILED and TIMED_OUT too) becomes TERMINATED.
+        if workflow.status == "COMPLETED":
+            raise ConflictError("Cannot terminate a COMPLETED workflow.")
+        if workflow.status != "TERMINATED":
             workflows.end_workflow(self._state, workflow, "TERMINATED", reason)
 
     # ------------------------------------------------------------------- polling
@@ -279,16 +282,17 @@ class Engine:
     @_synchronized
     def update_task(self, result: Any) -> str:
         """Apply a TaskResult (``POST /tasks``); returns the task id."""
-        return results.apply_result(self._state, result).task_id
+        results.apply_result(self._state, result)
+        return str(Fields(result, "TaskResult").string("taskId"))
 
     @_synchronized
     def update_task_v2(self, result: Any) -> dict[str, Any] | None:
         """Apply a TaskResult, then, if the task is now terminal, hand the same worker the
         next task of the same type and domain (``POST /tasks/update-v2``)."""
         task = results.apply_result(self._state, result)
-        if not task.is_terminal:
+        if task is None or not task.is_terminal:
             return None
-        worker_id = Fields(result, "TaskResult").string("workerId") or task.worker_id
+        worker_id = Fields(result, "TaskResult").string("workerId")
         polling.record_poll(self._state, task.task_type, task.domain, worker_id)
         tasks = polling.take(self._state, task.task_type, task.domain, worker_id, 1)
         return tasks[0].to_json() if tasks else None
@@ -300,13 +304,21 @@ class Engine:
 
     @_synchronized
     def add_task_log(self, task_id: str, line: str) -> None:
-        task = self._state.task(task_id)
+        """Conductor indexes a log line whether or not the task exists."""
         entry = {"log": line, "taskId": task_id, "createdTime": self.clock.now_ms()}
-        task.logs = [*task.logs, entry]
+        task = self._state.tasks.get(task_id)
+        if task is None:
+            self._state.stray_logs.setdefault(task_id, []).append(entry)
+        else:
+            task.logs = [*task.logs, entry]
 
     @_synchronized
     def get_task_logs(self, task_id: str) -> list[dict[str, Any]]:
-        return list(self._state.task(task_id).logs)
+        """The task's logs; empty (the HTTP layer answers 204) for none or an unknown task."""
+        task = self._state.tasks.get(task_id)
+        return (
+            list(task.logs) if task is not None else list(self._state.stray_logs.get(task_id, []))
+        )
 
     # ------------------------------------------------------- queues and poll data
     @_synchronized

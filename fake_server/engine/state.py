@@ -63,6 +63,8 @@ class EngineState:
     # Task counts per queue and stats bucket, kept as statuses change: stats stay cheap.
     queue_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     deadlines: list[Deadline] = field(default_factory=list)
+    # Log lines sent for task ids the engine does not know (Conductor keeps them too).
+    stray_logs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # How long a task over its definition's concurrency or rate limit is put back in its queue
     # (Conductor's taskExecutionPostponeDuration).
     limit_postpone_ms: int = 60_000

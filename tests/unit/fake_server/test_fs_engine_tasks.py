@@ -356,8 +356,7 @@ def test_task_logs_and_lookup(engine, clock, worker):
     assert engine.get_task(task_id)["status"] == "SCHEDULED"
     with pytest.raises(NotFoundError, match="No such task found by id: zzz"):
         engine.get_task("zzz")
-    with pytest.raises(NotFoundError):
-        engine.add_task_log("zzz", "x")
+    engine.add_task_log("zzz", "x")  # as Conductor: logs are kept by id, task or not
 
 
 def test_adhoc_tasks_share_a_synthetic_workflow_id_that_updates_carry(engine, worker):
