@@ -319,6 +319,12 @@ class WorkflowDef:
     timeout_seconds: int = 0
     timeout_policy: str = "ALERT_ONLY"  # Conductor's default for a workflow
     schema_version: int = 2
+    # Started when the decider ends a workflow of this definition without success.
+    failure_workflow: str | None = None
+    failure_workflow_version: int | None = None
+    restartable: bool = True  # False: a COMPLETED workflow cannot be restarted
+    # Fills the keys a workflow's input lacks, when it starts.
+    input_template: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -344,11 +350,21 @@ class WorkflowDef:
             timeoutSeconds=self.timeout_seconds,
             timeoutPolicy=self.timeout_policy,
             schemaVersion=self.schema_version,
+            restartable=self.restartable,
+            inputTemplate=copy.deepcopy(self.input_template),
         )
+        if self.failure_workflow is not None:
+            body["failureWorkflow"] = self.failure_workflow
+        if self.failure_workflow_version is not None:
+            body["failureWorkflowVersion"] = self.failure_workflow_version
         return body
 
 
 _WORKFLOW_KEYS = {
+    "failureWorkflow",
+    "failureWorkflowVersion",
+    "restartable",
+    "inputTemplate",
     "name",
     "version",
     "tasks",
@@ -387,6 +403,10 @@ def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:
         timeout_seconds=f.integer("timeoutSeconds", default=0, minimum=0),
         timeout_policy=f.choice("timeoutPolicy", WORKFLOW_TIMEOUT_POLICIES, default="ALERT_ONLY"),
         schema_version=f.integer("schemaVersion", default=2, minimum=1),
+        failure_workflow=f.string("failureWorkflow") or None,
+        failure_workflow_version=f.integer("failureWorkflowVersion", minimum=1),
+        restartable=f.boolean("restartable", default=True),
+        input_template=f.obj("inputTemplate", default={}),
         extra={k: v for k, v in f.data.items() if k not in _WORKFLOW_KEYS and v is not None},
     )
 

@@ -231,7 +231,7 @@ class Engine:
         if workflow.status == "COMPLETED":
             raise ConflictError("Cannot terminate a COMPLETED workflow.")
         if workflow.status != "TERMINATED":
-            workflows.end_workflow(self._state, workflow, "TERMINATED", reason)
+            workflows.terminate(self._state, workflow, reason)
 
     # ------------------------------------------------------------------- polling
     @_synchronized

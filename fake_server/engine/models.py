@@ -173,6 +173,10 @@ class Workflow:
     end_time: int = 0
     task_ids: list[str] = field(default_factory=list)  # in scheduling order
     timeout_alerted: bool = False
+    # Not in Conductor's Workflow JSON: the task that ended the workflow (a failure workflow's
+    # failureTaskId), and when it was last retried (its timeout counts from then).
+    failed_task_id: str | None = None
+    last_retried_time: int = 0
     variables: dict[str, Any] = field(default_factory=dict)  # set by SET_VARIABLE tasks
     # A sub-workflow knows the workflow and the SUB_WORKFLOW task that started it.
     parent_workflow_id: str | None = None

@@ -102,14 +102,15 @@ def _time_out(state: EngineState, task: Task, kind: str, reason: str) -> None:
     state.end_task(task, "TIMED_OUT", reason)
     workflow = state.workflows.get(task.workflow_instance_id)
     if workflow is not None:
-        end_workflow(state, workflow, "TIMED_OUT", reason)
+        end_workflow(state, workflow, "TIMED_OUT", reason, failed_task=task)
 
 
 def _check_workflow(state: EngineState, workflow: Workflow | None, now: int) -> None:
     if workflow is None or workflow.is_terminal:
         return
     timeout_seconds = workflow.definition.timeout_seconds
-    elapsed = (now - workflow.start_time) // 1000
+    # DeciderService.checkWorkflowTimeout: from the last retry, if any, else from the start.
+    elapsed = (now - (workflow.last_retried_time or workflow.start_time)) // 1000
     if elapsed < timeout_seconds:
         return
     policy = workflow.definition.timeout_policy

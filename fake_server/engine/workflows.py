@@ -26,7 +26,7 @@ from typing import Any
 from fake_server.engine import blueprint, retries
 from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef, parse_workflow_def
 from fake_server.engine.domains import resolve_domain
-from fake_server.engine.errors import invalid
+from fake_server.engine.errors import ConductorError, invalid
 from fake_server.engine.expressions import evaluate
 from fake_server.engine.models import LOOP_DELIMITER, Task, Workflow
 from fake_server.engine.scheduling import (
@@ -92,10 +92,29 @@ def complete_task(state: EngineState, task: Task) -> None:
     task_ended(state, task)
 
 
-def end_workflow(state: EngineState, workflow: Workflow, status: str, reason: str | None) -> None:
-    """Give ``workflow`` its final status; its open tasks are canceled (a sub-workflow is
-    terminated with its SUB_WORKFLOW task), and a parent workflow hears of it."""
-    Decider(state).end_workflow(workflow, status, reason)
+def end_workflow(
+    state: EngineState,
+    workflow: Workflow,
+    status: str,
+    reason: str | None,
+    *,
+    failed_task: Task | None = None,
+) -> None:
+    """The decider ends ``workflow`` (see :meth:`Decider.end_workflow`)."""
+    Decider(state).end_workflow(workflow, status, reason, failed_task=failed_task)
+
+
+def terminate(state: EngineState, workflow: Workflow, reason: str | None) -> None:
+    """A terminate request (WorkflowExecutorOps.terminateWorkflow): a running or paused
+    workflow ends TERMINATED with its open tasks canceled; a FAILED or TIMED_OUT one becomes
+    TERMINATED with the new reason. No failure workflow is started."""
+    if not workflow.is_terminal:
+        Decider(state).end_workflow(workflow, "TERMINATED", reason, by_request=True)
+        return
+    workflow.status = "TERMINATED"
+    workflow.reason_for_incompletion = reason
+    workflow.end_time = workflow.update_time = state.now_ms()
+    workflow.output = Decider(state).workflow_output(workflow)
 
 
 class Decider:
@@ -120,6 +139,12 @@ class Decider:
         parent: tuple[Workflow, Task] | None = None,
     ) -> Workflow:
         now = self.now_ms()
+        # ParametersUtils.getWorkflowInput: the definition's inputTemplate fills the keys the
+        # input lacks (or holds null for).
+        workflow_input = dict(workflow_input)
+        for key, value in definition.input_template.items():
+            if workflow_input.get(key) is None:
+                workflow_input[key] = copy.deepcopy(value)
         workflow = Workflow(
             workflow_id=str(uuid.uuid4()),
             definition=definition,
@@ -221,11 +246,12 @@ class Decider:
             self.state.set_status(task, "COMPLETED_WITH_ERRORS")
             return True
         status = {"TIMED_OUT": "TIMED_OUT", "CANCELED": "TERMINATED"}.get(task.status, "FAILED")
+        # DeciderService.retry names the workflow's status here, not the task's.
         reason = (
-            f"Task {task.task_id} failed with status: {task.status} and reason: "
+            f"Task {task.task_id} failed with status: {status} and reason: "
             f"'{task.reason_for_incompletion}'"
         )
-        self.end_workflow(workflow, status, reason)
+        self.end_workflow(workflow, status, reason, failed_task=task)
         return False
 
     def _successors(self, workflow: Workflow, task: Task) -> list[Task]:
@@ -264,7 +290,7 @@ class Decider:
             f"Workflow is {status} by TERMINATE task: {task.task_id}"
         )
         if status in ("FAILED", "TERMINATED"):
-            self.end_workflow(workflow, status, reason)
+            self.end_workflow(workflow, status, reason, failed_task=task)
         else:
             self.end_workflow(workflow, "COMPLETED", reason)
 
@@ -423,13 +449,26 @@ class Decider:
         return self.state.workflow_def(name, version)
 
     # ---------------------------------------------------------------- ending
-    def end_workflow(self, workflow: Workflow, status: str, reason: str | None) -> None:
+    def end_workflow(
+        self,
+        workflow: Workflow,
+        status: str,
+        reason: str | None,
+        *,
+        failed_task: Task | None = None,
+        by_request: bool = False,
+    ) -> None:
+        """Give ``workflow`` its final status and output, cancel its open tasks; when the
+        decider (not a terminate request) ends it without success, start its definition's
+        ``failureWorkflow`` (WorkflowExecutorOps.terminateWorkflow)."""
         if workflow.is_terminal:
             return
         workflow.status = status
         workflow.reason_for_incompletion = reason
         workflow.end_time = workflow.update_time = self.now_ms()
         workflow.output = self._output(workflow)
+        if failed_task is not None:
+            workflow.failed_task_id = failed_task.task_id
         for task in self.tasks_of(workflow):
             if not task.is_terminal:
                 self.state.end_task(task, "CANCELED")
@@ -437,11 +476,50 @@ class Decider:
                 if handler is not None:
                     handler.cancel(self, workflow, task)
         log.info("workflow %s %s%s", workflow.workflow_id, status, f": {reason}" if reason else "")
+        failure_workflow = workflow.definition.failure_workflow
+        if status != "COMPLETED" and not by_request and failure_workflow:
+            self._start_failure_workflow(workflow, failure_workflow)
         if workflow.parent_workflow_id:
             self._tell_parent(workflow)
 
     def terminate_workflow(self, workflow: Workflow, reason: str) -> None:
-        self.end_workflow(workflow, "TERMINATED", reason)
+        self.end_workflow(workflow, "TERMINATED", reason, by_request=True)
+
+    def _start_failure_workflow(self, workflow: Workflow, name: str) -> None:
+        """Start ``name`` with Conductor's input: the failed workflow's input plus
+        ``workflowId``, ``reason``, ``failureStatus``, ``failureTaskId`` and ``failedWorkflow``;
+        its id, or why it did not start, goes to the output as ``conductor.failure_workflow``."""
+        if name.startswith("$"):
+            # "${workflow.input.x}": the name is that input value (the third dotted part).
+            parts = name.split(".")
+            name = str(workflow.input.get(parts[2].rstrip("}"))) if len(parts) > 2 else ""
+        failure_input = {
+            **workflow.input,
+            "workflowId": workflow.workflow_id,
+            "reason": workflow.reason_for_incompletion,
+            "failureStatus": workflow.status,
+            "failedWorkflow": workflow.to_json(self.tasks_of(workflow)),
+        }
+        if workflow.failed_task_id is not None:
+            failure_input["failureTaskId"] = workflow.failed_task_id
+        try:
+            definition = self.workflow_def(name, workflow.definition.failure_workflow_version)
+            started = self.start_workflow(
+                definition,
+                failure_input,
+                correlation_id=workflow.correlation_id,
+                task_to_domain=dict(workflow.task_to_domain),
+                priority=0,
+            )
+        except ConductorError as error:
+            outcome = f"Error workflow {name} failed to start.  reason: {error.message}"
+            log.warning("workflow %s: %s", workflow.workflow_id, outcome)
+        else:
+            outcome = started.workflow_id
+        workflow.output = {**workflow.output, "conductor.failure_workflow": outcome}
+
+    def workflow_output(self, workflow: Workflow) -> dict[str, Any]:
+        return self._output(workflow)
 
     def _output(self, workflow: Workflow) -> dict[str, Any]:
         """Conductor's ``updateWorkflowOutput``: a successful TERMINATE's output, else the
