@@ -193,3 +193,34 @@ def test_a_loop_of_system_tasks_only_runs_to_its_end(engine):
 def test_do_while_registration_says_what_is_missing(engine, fields, words):
     with pytest.raises(BadRequestError, match=words):
         engine.register_workflow_def(workflow("w", system("DO_WHILE", "loop", **fields)))
+
+
+def test_a_fork_inside_the_loop_joins_each_iteration(engine, worker):
+    body = [
+        system("FORK_JOIN", "fork", forkTasks=[[simple("left")], [simple("right")]]),
+        system("JOIN", "join", joinOn=["left", "right"]),
+    ]
+    workflow_id = start(engine, workflow("w", loop("$.loop.iteration < 2", *body)))
+    for n in (1, 2):
+        worker.update(worker.take("left"), "COMPLETED", outputData={"l": n})
+        worker.update(worker.take("right"), "COMPLETED", outputData={"r": n})
+        join = by_ref(engine, workflow_id)[f"join__{n}"]
+        assert join["status"] == "COMPLETED"
+        assert join["outputData"] == {f"left__{n}": {"l": n}, f"right__{n}": {"r": n}}
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+    assert by_ref(engine, workflow_id)["loop"]["outputData"]["2"]["join"] == {
+        "left__2": {"l": 2},
+        "right__2": {"r": 2},
+    }
+
+
+def test_a_sub_workflow_inside_the_loop_runs_once_per_iteration(engine, worker):
+    engine.upsert_workflow_defs([workflow("child", simple("step"))])
+    sub = system("SUB_WORKFLOW", "sub", subWorkflowParam={"name": "child"})
+    workflow_id = start(engine, workflow("w", loop("$.loop.iteration < 3", sub)))
+    for _ in range(3):
+        worker.update(worker.take("step"), "COMPLETED")
+    done = engine.get_workflow(workflow_id)
+    assert done["status"] == "COMPLETED"
+    children = {t["subWorkflowId"] for t in done["tasks"] if t["taskType"] == "SUB_WORKFLOW"}
+    assert len(children) == 3
