@@ -148,8 +148,8 @@ def test_a_marked_test_gets_a_server_with_authentication(author_folder: Path):
             import requests
             from conductor.client.worker.worker import Worker
 
-            def shout(task_input):
-                return {"loud": task_input["word"].upper()}
+            def shout(word: str):
+                return {"loud": word.upper()}
 
             @pytest.mark.conductor_server(auth_key="key-1", auth_secret="s3cret")
             def test_workers_log_in(conductor_server, conductor_workers):

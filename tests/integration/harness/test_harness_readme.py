@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conductor.client.worker import worker_task
+from conductor.client.worker.worker_task import isolated_worker_registry
 from harness.workers import run_workers
 
 REPO = Path(__file__).resolve().parents[3]
@@ -28,11 +28,13 @@ def test_the_readme_shows_the_test_file_that_ci_runs() -> None:
     assert test_file in python_blocks()
 
 
-def test_the_readme_workers_run_against_the_fake_server(
-    tmp_path: Path, conductor_server, monkeypatch
-) -> None:
+def test_the_readme_workers_run_against_the_fake_server(tmp_path: Path, conductor_server) -> None:
     # The decorator registers process-wide: keep this test's registration to itself.
-    monkeypatch.setattr(worker_task, "_registry", dict(worker_task._registry))
+    with isolated_worker_registry():
+        run_readme_workers(tmp_path, conductor_server)
+
+
+def run_readme_workers(tmp_path: Path, conductor_server) -> None:
     [workers_block] = [block for block in python_blocks() if "class SimplePythonWorker" in block]
     (tmp_path / "readme_workers.py").write_text(workers_block)
     sys.path.insert(0, str(tmp_path))

@@ -11,8 +11,8 @@ from conftest import wait_until
 
 from conductor.client.automator.task_handler import TaskHandler, WorkerProcessError
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.worker import worker_task
 from conductor.client.worker.worker import Worker
+from conductor.client.worker.worker_task import isolated_worker_registry
 
 
 @pytest.fixture
@@ -20,8 +20,12 @@ def start_workers(server, monkeypatch) -> Iterator:
     """Starts a TaskHandler's processes for the test; always stops them."""
     handlers: list[TaskHandler] = []
     # only the decorated functions this test imports are registered
-    monkeypatch.setattr(worker_task, "_registry", {})
-    monkeypatch.delitem(sys.modules, "sdk_it_annotated", raising=False)
+    with isolated_worker_registry(keep=False):
+        monkeypatch.delitem(sys.modules, "sdk_it_annotated", raising=False)
+        yield from _start_workers(server, handlers)
+
+
+def _start_workers(server, handlers: list[TaskHandler]) -> Iterator:
 
     def start(workers, **options) -> TaskHandler:
         handler = TaskHandler(workers, Configuration(server_api_url=server.url), **options)

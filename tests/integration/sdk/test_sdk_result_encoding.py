@@ -3,7 +3,7 @@ reported FAILED with a reason naming the offending type, and its log lines still
 
 from __future__ import annotations
 
-import datetime
+import decimal
 
 import pytest
 
@@ -13,17 +13,17 @@ from conductor.client.context.task_context import get_task_context
 from conductor.client.http.models.task import Task
 from conductor.client.worker.worker import Worker
 
-REASON = "the task's output cannot be sent as JSON: it contains a date (datetime.date(2024, 1, 2))"
+REASON = "the task's output cannot be sent as JSON: it contains a Decimal (Decimal('1.5'))"
 
 
-def dated(task: Task) -> dict[str, object]:
+def priced(task: Task) -> dict[str, object]:
     n = task.input_data["n"]
     get_task_context().add_log(f"working on {n}")
-    return {"n": n, "when": datetime.date(2024, 1, 2)}
+    return {"n": n, "amount": decimal.Decimal("1.5")}
 
 
 async def dated_async(task: Task) -> dict[str, object]:
-    return dated(task)
+    return priced(task)
 
 
 def assert_failed_saying_why(server, task_ids: list[str]) -> None:
@@ -39,7 +39,7 @@ def assert_failed_saying_why(server, task_ids: list[str]) -> None:
 
 def test_threaded_runner(server) -> None:
     ids = [server.enqueue("dated", input={"n": n})[0] for n in range(3)]
-    worker = Worker("dated", dated)
+    worker = Worker("dated", priced)
     TaskRunner(worker, Configuration(server_api_url=server.url)).run(burst=True)
     assert_failed_saying_why(server, ids)
 

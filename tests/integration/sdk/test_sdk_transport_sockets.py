@@ -229,7 +229,7 @@ def test_many_calls_share_one_connection(local) -> None:
             assert echo(client) == {
                 "method": "POST",
                 "target": "/echo/tasks",
-                "body": json.dumps(RESULT.to_dict()),
+                "body": json.dumps(RESULT.to_json()),
             }
         client.add_log("t-1", "a line")
     assert len(local.connections) == 1
@@ -357,7 +357,7 @@ def test_close_closes_idle_connections_and_the_client_works_on(local) -> None:
 
 def test_chunked_body_is_read_whole_and_the_connection_kept(local) -> None:
     with client_of(local, "chunked") as client:
-        assert client.update(RESULT) == "first grün " + json.dumps(RESULT.to_dict())
+        assert client.update(RESULT) == "first grün " + json.dumps(RESULT.to_json())
         assert client.update(RESULT).startswith("first grün ")
     assert len(local.connections) == 1
 

@@ -27,8 +27,8 @@ def isolated_imports(monkeypatch):
     """Modules, sys.path entries and registrations made by a test do not outlive it."""
     modules = set(sys.modules)
     monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setattr(worker_task, "_registry", dict(worker_task._registry))
-    yield
+    with worker_task.isolated_worker_registry():
+        yield
     for name in set(sys.modules) - modules:
         del sys.modules[name]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
+import decimal
 import json
 import logging
 import pickle
@@ -367,13 +367,13 @@ def circular() -> list:
 @pytest.mark.parametrize(
     ("bad_output", "named"),
     [
-        (datetime.date(2024, 1, 2), "it contains a date (datetime.date(2024, 1, 2))"),
+        (decimal.Decimal("1.5"), "it contains a Decimal (Decimal('1.5'))"),
         ({"tags": {"a"}}, "it contains a set ({'a'})"),
         ([{"deep": object()}], "it contains a object (<object object at"),
         (float("nan"), "ValueError: Out of range float values are not JSON compliant"),
         (circular(), "ValueError: Circular reference detected"),
     ],
-    ids=["date", "set", "nested-object", "nan", "circular"],
+    ids=["decimal", "set", "nested-object", "nan", "circular"],
 )
 def test_output_that_json_cannot_carry_is_reported_as_a_failure_saying_why(
     server, client, caplog, bad_output, named

@@ -341,8 +341,8 @@ def test_unreadable_ini_names_the_file(tmp_path: Path) -> None:
 
 def test_unknown_ini_setting_is_reported_with_a_hint(tmp_path: Path, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="conductor.client"):
-        resolve(tmp_path, ini_text="[greet]\npoll_interval = 5\n")
-    assert "unknown setting 'poll_interval'" in caplog.text
+        resolve(tmp_path, ini_text="[greet]\npolling_intervall = 5\n")
+    assert "unknown setting 'polling_intervall'" in caplog.text
     assert "did you mean polling_interval?" in caplog.text
 
 
@@ -415,7 +415,10 @@ def test_describe_lists_every_value_with_its_source(tmp_path: Path) -> None:
     assert settings.describe() == (
         "worker greet: domain=cool (env conductor_worker_greet_domain), "
         f"polling_interval=500ms (worker.ini [greet] ({path})), "
-        "thread_count=1 (default), worker_id=w-1 (argument), paused=False (default)"
+        "thread_count=1 (default), worker_id=w-1 (argument), paused=False (default), "
+        "poll_timeout=1000ms (default), register_task_def=False (default), "
+        "overwrite_task_def=True (default), strict_schema=False (default), "
+        "register_schema=False (default), lease_extend_enabled=False (default)"
     )
 
 

@@ -28,7 +28,7 @@ def make_task() -> Task:
 
 
 def run(function) -> TaskResult:
-    return execute_task(Worker("charge", function), make_task(), "w-1")
+    return execute_task(Worker("charge", function, worker_id="w-1"), make_task(), "w-1")
 
 
 def charge_card(input) -> dict:
@@ -102,7 +102,7 @@ def test_the_task_context_describes_the_running_task_and_collects_log_lines():
         "type": "charge",
     }
     assert [log.log for log in result.logs] == ["starting", "done"]
-    assert result.to_dict()["logs"][0]["taskId"] == "t-7"
+    assert result.to_json()["logs"][0]["taskId"] == "t-7"
 
 
 def test_context_log_lines_come_before_the_traceback_of_a_failure():

@@ -11,7 +11,12 @@ from conductor.client.http.models import Task
 from conductor.client.worker import worker_task as worker_task_module
 from conductor.client.worker.worker import Worker
 from conductor.client.worker.worker_interface import WorkerInterface
-from conductor.client.worker.worker_task import WorkerTask, registered_workers, worker_task
+from conductor.client.worker.worker_task import (
+    WorkerTask,
+    isolated_worker_registry,
+    registered_workers,
+    worker_task,
+)
 
 
 class Plain(WorkerInterface):
@@ -28,13 +33,14 @@ class SlowPoller(Plain):
 
 
 @pytest.fixture(autouse=True)
-def isolated_registry(monkeypatch):
+def isolated_registry():
     """Functions decorated here are not left registered for other tests' TaskHandlers."""
-    monkeypatch.setattr(worker_task_module, "_registry", dict(worker_task_module._registry))
+    with isolated_worker_registry():
+        yield
 
 
-def shout(input) -> dict:
-    return {"text": str(input.get("text", "")).upper()}
+def shout(text: str = "") -> dict:
+    return {"text": text.upper()}
 
 
 def test_defaults_leave_every_setting_to_the_configuration():
@@ -81,10 +87,13 @@ def test_task_result_from_task_carries_ids_and_identity():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"poll_interval": 0}, "poll_interval=0 must be a positive number of milliseconds"),
-        ({"poll_interval": "fast"}, "poll_interval='fast'"),
-        ({"thread_count": 0}, "thread_count=0"),
-        ({"thread_count": 2.5}, "thread_count=2.5"),
+        (
+            {"poll_interval": 0},
+            "argument poll_interval=0 of worker 'resize' is not a positive number of milliseconds",
+        ),
+        ({"poll_interval": "fast"}, "argument poll_interval='fast' of worker 'resize'"),
+        ({"thread_count": 0}, "argument thread_count=0 of worker 'resize'"),
+        ({"thread_count": 2.5}, "argument thread_count=2.5 of worker 'resize'"),
     ],
 )
 def test_bad_values_are_refused_naming_the_worker_and_value(kwargs, message):
@@ -139,6 +148,32 @@ def test_decorating_the_same_function_again_replaces_its_registration():
 def test_the_decorator_checks_values_when_applied():
     with pytest.raises(ValueError, match="thread_count"):
         WorkerTask("decorated_bad", thread_count=0)(shout)
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="pass one of poll_interval, poll_interval_millis"):
         WorkerTask("decorated_bad", poll_interval=1, poll_interval_millis=1)
     assert not [r for r in registered_workers() if r.task_definition_name == "decorated_bad"]
+
+
+def test_the_registry_can_be_cleared_restored_and_isolated():
+    @worker_task("registry_kept")
+    def kept(text: str) -> dict:
+        return {}
+
+    before = worker_task_module.get_registered_worker_names()
+    with isolated_worker_registry(keep=False):
+        assert registered_workers() == []
+
+        @WorkerTask("registry_inner")
+        def inner(text: str) -> dict:
+            return {}
+
+        [worker] = worker_task_module.get_registered_workers()
+        assert (worker.get_task_definition_name(), worker.execute_function) == (
+            "registry_inner",
+            inner,
+        )
+    assert worker_task_module.get_registered_worker_names() == before
+    removed = worker_task_module.clear_registered_workers()
+    assert "registry_kept" in [r.task_definition_name for r in removed]
+    assert registered_workers() == []
+    worker_task_module.restore_registered_workers(removed)
+    assert worker_task_module.get_registered_worker_names() == before

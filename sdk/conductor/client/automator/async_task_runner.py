@@ -26,6 +26,7 @@ from typing import Any
 
 from conductor.client.automator.held_tasks import HeldTasks
 from conductor.client.automator.task_execution import run_task_async
+from conductor.client.automator.worker_startup import start_worker
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.event.publisher import EventPublisher, publisher_for
 from conductor.client.event.task_runner_events import (
@@ -43,12 +44,16 @@ from conductor.client.http.errors import ConductorApiError
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
-from conductor.client.worker.worker_config import WorkerSettings, resolve_worker_settings
-from conductor.client.worker.worker_interface import WorkerInterface
+from conductor.client.worker.worker_config import (
+    DEFAULT_POLL_TIMEOUT_MS,
+    WorkerSettings,
+    resolve_worker_settings,
+)
+from conductor.client.worker.worker_interface import WorkerInterface, is_paused
 
 logger = logging.getLogger(__name__)
 
-LONG_POLL_MS = 1000
+LONG_POLL_MS = DEFAULT_POLL_TIMEOUT_MS
 DRAIN_TIMEOUT_SECONDS = 20.0
 
 
@@ -75,7 +80,7 @@ class AsyncTaskRunner:
         configuration: Configuration | None = None,
         *,
         settings: WorkerSettings | None = None,
-        long_poll_ms: int = LONG_POLL_MS,
+        long_poll_ms: int | None = None,
         drain_timeout: float = DRAIN_TIMEOUT_SECONDS,
         held: HeldTasks | None = None,
         event_listeners: list[Any] | None = None,
@@ -88,7 +93,7 @@ class AsyncTaskRunner:
         )
         worker.apply_settings(self.settings)
         self.capacity = self.settings.thread_count
-        self.long_poll_ms = long_poll_ms
+        self.long_poll_ms = self.settings.poll_timeout_ms if long_poll_ms is None else long_poll_ms
         self.drain_timeout = drain_timeout
         self.held = held or HeldTasks(self.capacity, shared=False)
         self.events: EventPublisher | None = publisher_for(event_listeners)
@@ -131,6 +136,7 @@ class AsyncTaskRunner:
         logger.info(
             "Started %s (async, up to %d tasks at once)", self.settings.describe(), self.capacity
         )
+        await asyncio.to_thread(start_worker, self.worker, self.settings, self.configuration)
         try:
             poller = asyncio.create_task(self._poll_loop(burst))
             await self._stop.wait()
@@ -352,7 +358,7 @@ class AsyncTaskRunner:
     def _is_paused(self) -> bool:
         if self.settings.sources.get("paused") not in ("argument", "default"):
             return self.settings.paused
-        return bool(self.worker.paused())
+        return is_paused(self.worker)
 
     async def _sleep(self, seconds: float) -> None:
         await self._first(asyncio.sleep(seconds))

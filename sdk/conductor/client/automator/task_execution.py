@@ -3,8 +3,9 @@
 Nothing a worker does here escapes as an exception: an exception becomes ``FAILED`` (reason
 ``ExcType: message``, traceback in the task's logs), ``NonRetryableException`` becomes
 ``FAILED_WITH_TERMINAL_ERROR``, and ``output_data`` that is not a dict becomes ``FAILED``.
-Output that JSON cannot carry is found where the result is encoded, once, to be sent: the
-clients' ``deliver`` reports it ``FAILED``, naming the offending type
+What the worker added through its task context (log lines, output, callback) is added to the
+result. Output that JSON cannot carry is found where the result is encoded, once, to be sent:
+the clients' ``deliver`` reports it ``FAILED``, naming the offending type
 (``conductor.client.http.encoding``).
 """
 
@@ -16,11 +17,11 @@ import threading
 
 from conductor.client.context.task_context import TaskContext, running_task
 from conductor.client.http.models.task import Task
-from conductor.client.http.models.task_exec_log import TaskExecLog
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
 from conductor.client.worker.failure import failed_result
-from conductor.client.worker.worker import Worker, as_task_result
+from conductor.client.worker.results import as_task_result
+from conductor.client.worker.worker import Worker
 from conductor.client.worker.worker_interface import WorkerInterface
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def run_task(
             if isinstance(error, (KeyboardInterrupt, SystemExit)) and _is_main_thread():
                 raise
             result = failed_result(task, worker_id, error)
-    return _finished(worker, task, result, context), context.error
+        return _finished(worker, task, result, context), context.error
 
 
 async def run_task_async(
@@ -60,15 +61,15 @@ async def run_task_async(
             result = as_task_result(task, returned, worker_id)
         except Exception as error:  # a worker must never take its process down
             result = failed_result(task, worker_id, error)
-    return _finished(worker, task, result, context), context.error
+        return _finished(worker, task, result, context), context.error
 
 
 def _finished(
     worker: WorkerInterface, task: Task, result: TaskResult, context: TaskContext
 ) -> TaskResult:
-    """Adds the task's context logs, and fails a result whose output is not a dict."""
-    if context.logs:
-        result.logs[:0] = [TaskExecLog(log=line, task_id=task.task_id) for line in context.logs]
+    """Adds what the worker put in the task's context, and fails a result whose output is not
+    a dict."""
+    context.apply_to(result)
     if not isinstance(result.output_data, dict):
         problem = f"output_data must be a dict, not {type(result.output_data).__name__}"
         logger.error("Task %s (%s): %s", task.task_id, worker.get_task_definition_name(), problem)

@@ -34,6 +34,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from conductor.client.automator import worker_discovery
+from conductor.client.automator.accepted_arguments import warn_runtime_arguments
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS
 from conductor.client.automator.worker_discovery import WorkerDiscoveryError
 from conductor.client.automator.worker_process import configure_logging, run_worker_process
@@ -41,9 +42,19 @@ from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.worker.worker_config import WorkerSettings, resolve_worker_settings
 from conductor.client.worker.worker_interface import WorkerInterface
-from conductor.client.worker.worker_task import registered_workers
+from conductor.client.worker.worker_task import (
+    get_registered_worker_names,
+    get_registered_workers,
+)
 
-__all__ = ["TaskHandler", "WorkerDiscoveryError", "WorkerProcessError", "WorkerStartError"]
+__all__ = [
+    "TaskHandler",
+    "WorkerDiscoveryError",
+    "WorkerProcessError",
+    "WorkerStartError",
+    "get_registered_worker_names",
+    "get_registered_workers",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -65,14 +76,21 @@ class TaskHandler:
     """Starts one OS process per worker, and stops them.
 
     Arguments:
-        workers: worker instances; several instances of one worker mean several processes.
+        workers: worker instances; several instances of one worker mean several processes,
+            and a worker for several task types runs once per task type.
         configuration: the server and credentials (default: ``Configuration()``, from the
             environment).
-        metrics_settings: accepted for compatibility; no metrics are collected yet.
+        metrics_settings: accepted (``self.metrics_settings``); no metrics are collected yet.
         scan_for_annotated_workers: also run the ``@WorkerTask`` functions of the application:
             every file under the main script's folder that uses the decorator is imported (see
-            ``worker_discovery``). A folder path scans that folder instead.
+            ``worker_discovery``). A folder path scans that folder instead. Not given, and
+            without ``workers``, the functions decorated so far (in modules already imported)
+            are run, as conductor-python does.
         import_modules: modules to import for their ``@WorkerTask`` functions (also runs them).
+        event_listeners, monitor_processes, restart_on_failure, monitor_interval_seconds,
+        restart_backoff_seconds, restart_backoff_max_seconds, restart_max_attempts:
+            conductor-python's arguments, accepted and kept under their names; not acted upon
+            yet, which is logged as a warning when one asks for something.
 
     Raises ``WorkerDiscoveryError`` when a module that declares workers cannot be imported.
     """
@@ -82,11 +100,36 @@ class TaskHandler:
         workers: Iterable[WorkerInterface] | WorkerInterface | None = None,
         configuration: Configuration | None = None,
         metrics_settings: MetricsSettings | None = None,
-        scan_for_annotated_workers: bool | str | os.PathLike[str] = False,
+        scan_for_annotated_workers: bool | str | os.PathLike[str] | None = None,
         import_modules: Sequence[str] | None = None,
+        event_listeners: Sequence[Any] | None = None,
+        monitor_processes: bool | None = None,
+        restart_on_failure: bool | None = None,
+        monitor_interval_seconds: float | None = None,
+        restart_backoff_seconds: float | None = None,
+        restart_backoff_max_seconds: float | None = None,
+        restart_max_attempts: int | None = None,
     ) -> None:
         self.configuration = configuration if configuration is not None else Configuration()
         self.metrics_settings = metrics_settings
+        self.event_listeners = list(event_listeners or [])
+        self.monitor_processes = True if monitor_processes is None else monitor_processes
+        self.restart_on_failure = True if restart_on_failure is None else restart_on_failure
+        self.monitor_interval_seconds = _or(monitor_interval_seconds, 5.0)
+        self.restart_backoff_seconds = _or(restart_backoff_seconds, 1.0)
+        self.restart_backoff_max_seconds = _or(restart_backoff_max_seconds, 60.0)
+        self.restart_max_attempts = _or(restart_max_attempts, 0)
+        warn_runtime_arguments(
+            "TaskHandler",
+            metrics_settings=metrics_settings,
+            event_listeners=self.event_listeners,
+            monitor_processes=monitor_processes,
+            restart_on_failure=restart_on_failure,
+            monitor_interval_seconds=monitor_interval_seconds,
+            restart_backoff_seconds=restart_backoff_seconds,
+            restart_backoff_max_seconds=restart_backoff_max_seconds,
+            restart_max_attempts=restart_max_attempts,
+        )
         self.workers = _checked_workers(workers)
         if isinstance(import_modules, str):
             import_modules = [import_modules]
@@ -95,8 +138,13 @@ class TaskHandler:
         if scan_for_annotated_workers:
             root = None if scan_for_annotated_workers is True else scan_for_annotated_workers
             worker_discovery.scan_for_annotated_workers(root)
-        if scan_for_annotated_workers or import_modules:
-            self.workers.extend(registration.to_worker() for registration in registered_workers())
+        decorated_too = (
+            scan_for_annotated_workers
+            or import_modules
+            or (workers is None and scan_for_annotated_workers is None)
+        )
+        if decorated_too:
+            self.workers.extend(_checked_workers(get_registered_workers()))
         self.processes: list[BaseProcess] = []
         self.stop_timeout = STOP_TIMEOUT_SECONDS
         self._stopped = False
@@ -133,7 +181,7 @@ class TaskHandler:
                 _check_sendable(worker, self.configuration, settings, method)
         self._stopped = False
         for worker, settings in plans:
-            process = context.Process(
+            process = context.Process(  # type: ignore[attr-defined]
                 target=run_worker_process,
                 args=(worker, self.configuration, settings),
                 name=f"worker-{worker.get_task_definition_name()}",
@@ -299,12 +347,13 @@ def _may_handle_signals() -> bool:
 
 
 def _checked_workers(workers: Iterable[WorkerInterface] | WorkerInterface | None) -> list[Any]:
+    """One worker per process to start: a worker for several task types becomes one copy
+    per task type."""
     if workers is None:
         return []
-    if isinstance(workers, WorkerInterface):
-        return [workers]
+    given: Iterable[Any] = [workers] if isinstance(workers, WorkerInterface) else workers
     checked = []
-    for index, worker in enumerate(workers):
+    for index, worker in enumerate(given):
         if worker is Ellipsis:  # the guide writes "and more of the same" as a literal `...`
             continue
         if not isinstance(worker, WorkerInterface):
@@ -312,8 +361,12 @@ def _checked_workers(workers: Iterable[WorkerInterface] | WorkerInterface | None
                 f"TaskHandler: workers[{index}] is a {type(worker).__name__}, not a worker: "
                 "pass Worker(...) or an instance of a WorkerInterface subclass"
             )
-        checked.append(worker)
+        checked.extend(worker.one_per_task())
     return checked
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
 
 
 def _resolved_settings(worker: WorkerInterface) -> WorkerSettings:

@@ -31,22 +31,32 @@ import selectors
 import socket
 import threading
 import time
+from collections.abc import Sequence
+from typing import Any
 
+from conductor.client.automator.accepted_arguments import warn_runtime_arguments
 from conductor.client.automator.task_execution import execute_task
+from conductor.client.automator.worker_startup import start_worker
 from conductor.client.configuration.configuration import Configuration
+from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.http.backoff import Backoff
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
 from conductor.client.http.task_client import TaskClient
-from conductor.client.worker.worker_config import WorkerSettings, resolve_worker_settings
-from conductor.client.worker.worker_interface import WorkerInterface
+from conductor.client.worker.worker_config import (
+    DEFAULT_POLL_TIMEOUT_MS,
+    WorkerSettings,
+    resolve_worker_settings,
+)
+from conductor.client.worker.worker_interface import WorkerInterface, is_paused
 
 logger = logging.getLogger(__name__)
 
-# How long the server may hold an idle poll (it allows up to 5000 ms). One request per second
-# keeps an idle worker nearly free, and bounds how long stopping waits for a poll in flight.
-LONG_POLL_MS = 1000
+# How long the server may hold an idle poll unless the worker's poll_timeout says otherwise
+# (it allows up to 5000 ms). One request per second keeps an idle worker nearly free, and
+# bounds how long stopping waits for a poll in flight.
+LONG_POLL_MS = DEFAULT_POLL_TIMEOUT_MS
 DRAIN_TIMEOUT_SECONDS = 20.0
 PAUSE_CHECK_SECONDS = (0.05, 1.0)  # how often a paused worker looks again: bounds
 _CONFIGURED_ELSEWHERE = ("argument", "default")
@@ -59,12 +69,16 @@ class TaskRunner:
         worker: the worker.
         configuration: the server to talk to (default: ``Configuration()``, from the
             environment).
+        metrics_settings, event_listeners: conductor-python's arguments, accepted and kept
+            (``self.metrics_settings``, ``self.event_listeners``); not acted upon yet, which
+            is logged as a warning.
         settings: the worker's resolved settings (default: resolved here from environment,
             ``worker.ini`` and the worker's own arguments).
         client: the ``TaskClient`` to use (default: one made here for ``configuration``; a
             client serves the process that made it, so make the runner in the process that
             runs it).
-        long_poll_ms: how long the server may hold an idle poll (0 = no long poll).
+        long_poll_ms: how long the server may hold an idle poll (0 = no long poll); default:
+            the worker's ``poll_timeout`` setting.
         drain_timeout: seconds that running tasks get to finish after ``stop()``.
     """
 
@@ -72,14 +86,21 @@ class TaskRunner:
         self,
         worker: WorkerInterface,
         configuration: Configuration | None = None,
+        metrics_settings: MetricsSettings | None = None,
+        event_listeners: Sequence[Any] | None = None,
         *,
         settings: WorkerSettings | None = None,
         client: TaskClient | None = None,
-        long_poll_ms: int = LONG_POLL_MS,
+        long_poll_ms: int | None = None,
         drain_timeout: float = DRAIN_TIMEOUT_SECONDS,
     ) -> None:
         self.worker = worker
         self.configuration = configuration
+        self.metrics_settings = metrics_settings
+        self.event_listeners = list(event_listeners or [])
+        warn_runtime_arguments(
+            "TaskRunner", metrics_settings=metrics_settings, event_listeners=self.event_listeners
+        )
         self.settings = settings or resolve_worker_settings(
             worker.get_task_definition_name(), worker.get_arguments()
         )
@@ -92,7 +113,7 @@ class TaskRunner:
                 configuration or Configuration(), pool_maxsize=self.settings.thread_count + 1
             )
         )
-        self.long_poll_ms = long_poll_ms
+        self.long_poll_ms = self.settings.poll_timeout_ms if long_poll_ms is None else long_poll_ms
         self.drain_timeout = drain_timeout
         self._paused_by_configuration = self.settings.sources.get("paused") not in (
             _CONFIGURED_ELSEWHERE
@@ -133,6 +154,7 @@ class TaskRunner:
             end.setblocking(False)
         try:
             logger.info("Started %s", self.settings.describe())
+            start_worker(self.worker, self.settings, self.configuration, self.client)
             poller = threading.Thread(
                 target=self._poll_loop,
                 args=(burst,),
@@ -237,7 +259,7 @@ class TaskRunner:
     def _is_paused(self) -> bool:
         if self._paused_by_configuration:
             return self.settings.paused
-        return bool(self.worker.paused())
+        return is_paused(self.worker)
 
     # -- execution threads -------------------------------------------------------------------
 

@@ -1,8 +1,17 @@
 """The task a worker is running right now, and how a worker reports long-running work.
 
 Inside a worker's ``execute`` (or a decorated function), ``get_task_context()`` gives the task
-being executed in this thread: its ids, poll and retry counts, and ``add_log(line)`` to attach
-lines to the task's execution log (they are sent with the result).
+being executed: its ids, input, poll and retry counts, and ways to shape the result:
+
+- ``add_log(line)``: a line for the task's execution log (sent with the result);
+- ``set_output(dict)``: output to report; what the function returns is added on top of it
+  (a returned key wins);
+- ``set_callback_after(seconds)``: the ``callbackAfterSeconds`` of the result. Alone it does not
+  keep the task running: return ``TaskInProgress`` for that.
+
+The context follows the running task into ``async def`` workers (it is a ``contextvars``
+variable), and belongs to the thread that runs the task: a thread the worker starts itself has
+none.
 
 A worker whose work takes longer than one execution returns ``TaskInProgress``: the task goes
 back to the server as ``IN_PROGRESS`` and is handed out again after ``callback_after_seconds``,
@@ -19,44 +28,69 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
 from conductor.client.http.models.task import Task
+from conductor.client.http.models.task_exec_log import TaskExecLog
+from conductor.client.http.models.task_result import TaskResult
 
 
-@dataclass(frozen=True)
 class TaskInProgress:
     """Returned by a worker: not done yet, hand the task out again in a while.
 
     Arguments:
         callback_after_seconds: when the server may hand the task out again (0 = at once).
         output: output to record meanwhile (it replaces the task's previous output).
+
+    Both stay modifiable after construction (``in_progress.output["step"] = 2``).
     """
 
-    callback_after_seconds: int = 60
-    output: dict[str, Any] | None = None
-
-    def __post_init__(self) -> None:
-        seconds = self.callback_after_seconds
-        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+    def __init__(self, callback_after_seconds: int = 60, output: dict[str, Any] | None = None):
+        if (
+            isinstance(callback_after_seconds, bool)
+            or not isinstance(callback_after_seconds, int)
+            or callback_after_seconds < 0
+        ):
             raise ValueError(
-                f"TaskInProgress: callback_after_seconds={seconds!r} must be a whole number "
-                "of seconds, 0 or more"
+                f"TaskInProgress: callback_after_seconds={callback_after_seconds!r} must be a "
+                "whole number of seconds, 0 or more"
             )
-        if self.output is not None and not isinstance(self.output, dict):
+        if output is not None and not isinstance(output, dict):
             raise ValueError(
-                f"TaskInProgress: output must be a dict or None, not {type(self.output).__name__}"
+                f"TaskInProgress: output must be a dict or None, not {type(output).__name__}"
             )
+        self.callback_after_seconds = callback_after_seconds
+        self.output: dict[str, Any] = output if output is not None else {}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TaskInProgress):
+            return NotImplemented
+        return (self.callback_after_seconds, self.output) == (
+            other.callback_after_seconds,
+            other.output,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"TaskInProgress(callback_after_seconds={self.callback_after_seconds}, "
+            f"output={self.output!r})"
+        )
 
 
-@dataclass
 class TaskContext:
-    """The task being executed in the current thread (see ``get_task_context``)."""
+    """The task being executed (see ``get_task_context``), and what the worker added to its
+    result so far (``task_result``: logs, output, callback)."""
 
-    task: Task
-    logs: list[str] = field(default_factory=list)
-    error: BaseException | None = None  # what failed the task, once it has
+    def __init__(self, task: Task, task_result: TaskResult | None = None) -> None:
+        self.task = task
+        self.task_result = task_result or TaskResult(
+            task_id=task.task_id, workflow_instance_id=task.workflow_instance_id
+        )
+        self._output_set = False
+        self._nesting = 0
+        self.error: BaseException | None = None  # what failed the task, once it has
+
+    # -- what the task is --------------------------------------------------------------------
 
     @property
     def task_id(self) -> str | None:
@@ -80,9 +114,80 @@ class TaskContext:
     def input_data(self) -> dict[str, Any]:
         return self.task.input_data
 
+    @property
+    def logs(self) -> list[str]:
+        """The lines added with ``add_log`` so far."""
+        return [str(entry.log) for entry in self.task_result.logs]
+
+    # conductor-python's getters
+    def get_task_id(self) -> str | None:
+        return self.task_id
+
+    def get_workflow_instance_id(self) -> str | None:
+        return self.workflow_instance_id
+
+    def get_retry_count(self) -> int:
+        return self.retry_count
+
+    def get_poll_count(self) -> int:
+        return self.poll_count
+
+    def get_input(self) -> dict[str, Any]:
+        return self.task.input_data or {}
+
+    def get_task_def_name(self) -> str | None:
+        return self.task.task_def_name
+
+    def get_workflow_task_type(self) -> str:
+        workflow_task = self.task.workflow_task
+        return str(workflow_task.get("type", "")) if isinstance(workflow_task, dict) else ""
+
+    def get_callback_after_seconds(self) -> int:
+        return self.task_result.callback_after_seconds or 0
+
+    # -- shaping the result ------------------------------------------------------------------
+
     def add_log(self, line: str) -> None:
         """Adds a line to the task's execution log; it is sent with the task's result."""
-        self.logs.append(str(line))
+        self.task_result.logs.append(TaskExecLog(log=str(line), task_id=self.task.task_id))
+
+    def set_output(self, output_data: dict[str, Any]) -> None:
+        """Output to report; keys the function returns are added on top (and win)."""
+        if not isinstance(output_data, dict):
+            raise ValueError(f"set_output() takes a dict, not {type(output_data).__name__}")
+        self.task_result.output_data = output_data
+        self._output_set = True
+
+    def set_callback_after(self, seconds: int) -> None:
+        """The result's ``callbackAfterSeconds`` (when an ``IN_PROGRESS`` task comes back)."""
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+            raise ValueError(
+                f"set_callback_after({seconds!r}): give a whole number of seconds, 0 or more"
+            )
+        self.task_result.callback_after_seconds = seconds
+
+    def apply_to(self, result: TaskResult) -> None:
+        """Adds what the worker put in the context to ``result``: log lines first (they were
+        written before the result existed), the output set, the callback if the result has
+        none. Done once, by whoever opened the context."""
+        if self._nesting:
+            return
+        if self.task_result.logs:
+            result.logs[:0] = self.task_result.logs
+            self.task_result.logs = []
+        if self._output_set and isinstance(result.output_data, dict):
+            result.output_data = {**self.task_result.output_data, **result.output_data}
+            self._output_set = False
+        if self.task_result.callback_after_seconds and not result.callback_after_seconds:
+            result.callback_after_seconds = self.task_result.callback_after_seconds
+
+    def __repr__(self) -> str:
+        return (
+            f"TaskContext(task_id={self.task_id}, workflow_id={self.workflow_instance_id}, "
+            f"retry_count={self.retry_count})"
+        )
+
+    get = staticmethod(lambda: get_task_context())  # conductor-python: TaskContext.get()
 
 
 # A context variable, not a thread-local: the tasks of an async worker share one thread, and
@@ -91,7 +196,7 @@ _current: ContextVar[TaskContext | None] = ContextVar("conductor_task_context", 
 
 
 def get_task_context() -> TaskContext:
-    """The task being executed in this thread.
+    """The task being executed in this thread (or ``async`` task).
 
     Raises ``RuntimeError`` outside a running task (for example, at import time or in a
     thread the worker started itself).
@@ -112,7 +217,19 @@ def current_context() -> TaskContext | None:
 
 @contextmanager
 def running_task(task: Task) -> Iterator[TaskContext]:
-    """Makes ``task`` the current task of this thread for the duration of the block."""
+    """Makes ``task`` the current task for the duration of the block.
+
+    Opened again for the same task inside the block (the runner around ``Worker.execute``),
+    it yields the same context, and only the outermost block's ``apply_to`` acts.
+    """
+    current = _current.get()
+    if current is not None and current.task is task:
+        current._nesting += 1
+        try:
+            yield current
+        finally:
+            current._nesting -= 1
+        return
     context = TaskContext(task)
     token = _current.set(context)
     try:

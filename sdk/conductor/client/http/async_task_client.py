@@ -103,7 +103,7 @@ class AsyncTaskClient:
 
     async def update_v2(self, result: TaskResult) -> Task | None:
         """Reports a result; returns the next task of the same type, if one is ready."""
-        return await self._update_v2_body(json_bytes(result.to_dict()))
+        return await self._update_v2_body(json_bytes(result.to_json()))
 
     async def deliver(
         self, result: TaskResult, *, stop: asyncio.Event | None = None

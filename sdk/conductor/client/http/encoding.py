@@ -1,8 +1,10 @@
 """A task result's JSON, encoded once, on its way to the server.
 
-A worker's output may hold values that JSON has no form for (a ``date``, a ``set``, an object),
-``NaN``, or a circular reference. That shows when the result is encoded to be sent, so it is
-checked there and only there: ``result_body`` gives the JSON of a ``FAILED`` result instead,
+A worker's output may hold values that JSON has no type for. Those conductor-python 2.0.0
+sends in a form of their own (dates as ISO text, dataclasses as their fields, ...) are sent the
+same way (``conductor.client.http.json_values``). Others (a ``set``, a ``Decimal``, a
+function), ``NaN``, or a circular reference show when the result is encoded to be sent, so it
+is checked there and only there: ``result_body`` gives the JSON of a ``FAILED`` result instead,
 whose reason names the offending type and which keeps the result's logs.
 """
 
@@ -10,8 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, NoReturn
+from typing import Any
 
+from conductor.client.http.json_values import json_default
 from conductor.client.http.models.task_exec_log import TaskExecLog
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
@@ -24,14 +27,14 @@ logger = logging.getLogger(__name__)
 def json_bytes(value: Any) -> bytes:
     """UTF-8 JSON, without NaN or Infinity (which JSON does not have), like ``requests``'
     ``json=``; raises ``TypeError`` or ``ValueError`` for what JSON cannot carry."""
-    return json.dumps(value, allow_nan=False).encode("utf-8")
+    return json.dumps(value, allow_nan=False, default=json_default).encode("utf-8")
 
 
 def result_body(result: TaskResult) -> bytes:
     """The JSON of ``result``; for output that JSON cannot carry, the JSON of a ``FAILED``
     result saying why, with the result's ids and logs (and the reason logged)."""
     try:
-        return json.dumps(result.to_dict(), allow_nan=False, default=_refuse).encode("utf-8")
+        return json.dumps(result.to_json(), allow_nan=False, default=_convert).encode("utf-8")
     except (TypeError, ValueError) as error:
         reason = f"the task's output cannot be sent as JSON: {_describe(error)}"
     logger.error("Result of task %s: %s; reporting the task FAILED", result.task_id, reason)
@@ -43,7 +46,7 @@ def result_body(result: TaskResult) -> bytes:
         reason_for_incompletion=reason,
         logs=[TaskExecLog(log=str(entry.log), task_id=result.task_id) for entry in result.logs],
     )
-    return json_bytes(failed.to_dict())
+    return json_bytes(failed.to_json())
 
 
 class _NotJson(TypeError):
@@ -55,8 +58,11 @@ class _NotJson(TypeError):
         super().__init__(f"it contains a {type(value).__qualname__} ({shown})")
 
 
-def _refuse(value: Any) -> NoReturn:
-    raise _NotJson(value)
+def _convert(value: Any) -> Any:
+    try:
+        return json_default(value)
+    except TypeError:
+        raise _NotJson(value) from None
 
 
 def _describe(error: Exception) -> str:

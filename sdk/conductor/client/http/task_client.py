@@ -133,7 +133,7 @@ class TaskClient:
 
     def update(self, result: TaskResult) -> str:
         """Reports a result with ``POST /tasks``; returns the task id the server echoes."""
-        answer = self._call("POST", "/tasks", data=json_bytes(result.to_dict()))
+        answer = self._call("POST", "/tasks", data=json_bytes(result.to_json()))
         return answer.body.decode("utf-8", "replace")
 
     def update_v2(self, result: TaskResult) -> Task | None:
@@ -142,7 +142,7 @@ class TaskClient:
         A server without ``/tasks/update-v2`` (404 or 405) gets the result by ``POST /tasks``
         instead, and this client uses ``/tasks`` from then on; the answer is then ``None``.
         """
-        return self._update_v2_body(json_bytes(result.to_dict()))
+        return self._update_v2_body(json_bytes(result.to_json()))
 
     def deliver(self, result: TaskResult, *, stop: threading.Event | None = None) -> Task | None:
         """``update_v2`` until the server has the result; returns the next task, if any.

@@ -1,19 +1,16 @@
 """A worker made of a plain function: ``Worker(task_definition_name, execute_function)``.
 
-What the function receives:
+What the function receives is decided once from its signature (``calling``): the ``Task`` for
+a lone parameter annotated ``Task`` or ``object`` or not annotated; otherwise each parameter
+gets the input of its name, converted to its annotation (dataclasses included); a lone
+parameter annotated ``dict`` whose name is not an input key gets the whole ``input_data``.
 
-- a single parameter annotated ``Task``: the ``Task`` itself;
-- a single other parameter: the task's ``input_data`` (a dict);
-- several parameters, or keyword-only ones: the input values of the same names, as keyword
-  arguments (defaults apply to missing inputs; a parameter annotated ``Task`` gets the Task;
-  ``**kwargs`` gets the remaining inputs). A missing input without a default fails the task
-  with a reason that names it;
-- no parameter: nothing.
+What it returns becomes the result as ``results`` describes: a ``TaskResult`` as it is, a
+``TaskInProgress`` as ``IN_PROGRESS``, a dict or a dataclass as the output, anything else as
+``{"result": value}``. ``async def`` functions are run to completion in the worker's thread.
 
-What it returns: a ``TaskResult`` is reported as it is (missing ids are filled in); a
-``TaskInProgress`` reports ``IN_PROGRESS``; a dict becomes the output; ``None`` an empty
-output; any other value the output ``{"result": value}``. ``async def`` functions are run to
-completion in the worker's thread.
+``execute`` never raises: an exception becomes a ``FAILED`` result (``NonRetryableException``:
+``FAILED_WITH_TERMINAL_ERROR``), so a unit test can call ``worker.execute(task)`` directly.
 """
 
 from __future__ import annotations
@@ -21,42 +18,54 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from conductor.client.context.task_context import TaskInProgress
+from conductor.client.context.task_context import running_task
 from conductor.client.http.models.task import Task
+from conductor.client.http.models.task_def import TaskDef
 from conductor.client.http.models.task_result import TaskResult
-from conductor.client.http.models.task_result_status import TaskResultStatus
+from conductor.client.worker.calling import CallPlan, plan_call
+from conductor.client.worker.failure import failed_result
+from conductor.client.worker.results import as_task_result
 from conductor.client.worker.worker_interface import WorkerInterface
 
 ExecuteTaskFunction = Callable[..., Any]
 
 
-class MissingInputError(ValueError):
-    """A function worker's required parameter has no input of that name."""
-
-
 class Worker(WorkerInterface):
-    """A worker that runs ``execute_function`` for each task (see the module doc for the rules).
+    """A worker that runs ``execute_function`` for each task (see the module doc).
 
-    Arguments:
-        task_definition_name: the task type to poll for.
+    Arguments (in conductor-python's order, so positional calls work as there):
+        task_definition_name: the task type to poll for (or a list of task types).
         execute_function: the function; it must be defined at module top level to run under
             the ``spawn`` and ``forkserver`` start methods (it is sent by reference).
         poll_interval: milliseconds between polls that come back empty at once.
         domain, worker_id, thread_count: as for ``WorkerInterface``.
+        register_task_def: register the task definition when the worker starts
+            (``task_def_template`` for its settings, ``register_schema`` to include JSON
+            schemas of the function's input and output, ``strict_schema`` to refuse other
+            keys, ``overwrite_task_def`` to replace an existing definition).
+        poll_timeout: how long the server may hold an idle poll, in milliseconds.
+        lease_extend_enabled, paused: see ``worker_config``.
     """
 
     def __init__(
         self,
-        task_definition_name: str,
+        task_definition_name: str | Sequence[str],
         execute_function: ExecuteTaskFunction,
         poll_interval: float | None = None,
         domain: str | None = None,
         worker_id: str | None = None,
-        thread_count: int = 1,
+        thread_count: int | None = None,
+        register_task_def: bool | None = None,
+        poll_timeout: int | None = None,
+        lease_extend_enabled: bool | None = None,
+        paused: bool | None = None,
+        task_def_template: TaskDef | None = None,
+        overwrite_task_def: bool | None = None,
+        strict_schema: bool | None = None,
+        register_schema: bool | None = None,
     ) -> None:
         super().__init__(
             task_definition_name,
@@ -64,22 +73,54 @@ class Worker(WorkerInterface):
             domain=domain,
             worker_id=worker_id,
             thread_count=thread_count,
+            paused=paused,
+            poll_timeout=poll_timeout,
+            register_task_def=register_task_def,
+            overwrite_task_def=overwrite_task_def,
+            strict_schema=strict_schema,
+            register_schema=register_schema,
+            lease_extend_enabled=lease_extend_enabled,
         )
         if not callable(execute_function):
             raise TypeError(
-                f"Worker({task_definition_name!r}): execute_function must be callable, "
+                f"Worker({self.describe_name()}): execute_function must be callable, "
                 f"not {type(execute_function).__name__}"
             )
+        if task_def_template is not None and not isinstance(task_def_template, TaskDef):
+            raise TypeError(
+                f"Worker({self.describe_name()}): task_def_template must be a TaskDef, "
+                f"not {type(task_def_template).__name__}"
+            )
+        self._calling: CallPlan | None = None
         self.execute_function = execute_function
-        self._calling: _CallingConvention | None = None
+        self.task_def_template = task_def_template
+
+    @property
+    def execute_function(self) -> ExecuteTaskFunction:
+        return self._execute_function
+
+    @execute_function.setter
+    def execute_function(self, function: ExecuteTaskFunction) -> None:
+        self._execute_function = function
+        self._calling = None  # worked out again for the new function
 
     def execute(self, task: Task) -> TaskResult:
-        returned = self.call_function(task)
-        return as_task_result(task, returned, self.get_identity())
+        """Runs the function for ``task`` and returns the result to report; never raises
+        (``KeyboardInterrupt`` and ``SystemExit`` in the main thread aside)."""
+        worker_id = self.get_identity()
+        with running_task(task) as context:
+            try:
+                result = as_task_result(task, self.call_function(task), worker_id)
+            except BaseException as error:  # a worker must never take its process down
+                if isinstance(error, (KeyboardInterrupt, SystemExit)) and _in_main_thread():
+                    raise
+                result = failed_result(task, worker_id, error)
+            context.apply_to(result)
+        return result
 
     def call_function(self, task: Task) -> Any:
         """Calls the function with what its signature asks for; awaits a coroutine's result."""
-        returned = self._call(task)
+        returned = self.calling.call(self.execute_function, task)
         if inspect.isawaitable(returned):
             returned = run_awaitable(returned)
         return returned
@@ -87,15 +128,21 @@ class Worker(WorkerInterface):
     async def call_function_async(self, task: Task) -> Any:
         """``call_function`` for the event loop of an async worker: a coroutine is awaited on
         the running loop."""
-        returned = self._call(task)
+        returned = self.calling.call(self.execute_function, task)
         if inspect.isawaitable(returned):
             returned = await returned
         return returned
 
-    def _call(self, task: Task) -> Any:
+    @property
+    def calling(self) -> CallPlan:
+        """How the function is called (``calling.describe()`` says it in one line)."""
         if self._calling is None:
-            self._calling = _CallingConvention.of(self.execute_function)
-        return self._calling.call(self.execute_function, task)
+            self._calling = plan_call(self.execute_function)
+        return self._calling
+
+    def describe_call(self) -> str:
+        """How the function is called, e.g. ``greet(name) <- input["name"]``."""
+        return self.calling.describe()
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -106,107 +153,6 @@ class Worker(WorkerInterface):
         name = getattr(self.execute_function, "__qualname__", repr(self.execute_function))
         domain = f", domain={self.domain!r}" if self.domain else ""
         return f"Worker({self.task_definition_name!r}, {name}{domain})"
-
-
-def as_task_result(task: Task, returned: Any, worker_id: str | None) -> TaskResult:
-    """The result a worker's return value stands for (see the module doc)."""
-    if isinstance(returned, TaskResult):
-        result = returned
-        if result.task_id is None:
-            result.task_id = task.task_id
-        if result.workflow_instance_id is None:
-            result.workflow_instance_id = task.workflow_instance_id
-        if result.worker_id is None:
-            result.worker_id = worker_id
-        if result.status is None:
-            result.status = TaskResultStatus.COMPLETED
-        if result.output_data is None:
-            result.output_data = {}
-        return result
-    result = TaskResult(
-        task_id=task.task_id,
-        workflow_instance_id=task.workflow_instance_id,
-        worker_id=worker_id,
-        status=TaskResultStatus.COMPLETED,
-    )
-    if isinstance(returned, TaskInProgress):
-        result.status = TaskResultStatus.IN_PROGRESS
-        result.callback_after_seconds = returned.callback_after_seconds
-        result.output_data = dict(returned.output or {})
-    elif isinstance(returned, dict):
-        result.output_data = returned
-    elif returned is not None:
-        result.output_data = {"result": returned}
-    return result
-
-
-# -- calling the function ----------------------------------------------------------------------
-
-_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-
-
-@dataclass(frozen=True)
-class _CallingConvention:
-    """How a function wants its task: ``task``, ``input``, ``keywords`` or ``nothing``."""
-
-    style: str
-    parameters: tuple[inspect.Parameter, ...] = ()
-
-    @classmethod
-    def of(cls, function: Callable[..., Any]) -> _CallingConvention:
-        try:
-            signature = inspect.signature(function)
-        except (TypeError, ValueError):  # some builtins have no signature: pass the input
-            return cls("input")
-        parameters = tuple(
-            p
-            for p in signature.parameters.values()
-            if p.kind is not inspect.Parameter.VAR_POSITIONAL
-        )
-        if not parameters:
-            return cls("nothing")
-        if len(parameters) == 1 and parameters[0].kind in _POSITIONAL:
-            return cls("task" if _wants_task(parameters[0]) else "input")
-        return cls("keywords", parameters)
-
-    def call(self, function: Callable[..., Any], task: Task) -> Any:
-        if self.style == "task":
-            return function(task)
-        if self.style == "input":
-            return function(task.input_data)
-        if self.style == "nothing":
-            return function()
-        return function(**self._keywords(function, task))
-
-    def _keywords(self, function: Callable[..., Any], task: Task) -> dict[str, Any]:
-        inputs = task.input_data or {}
-        keywords: dict[str, Any] = {}
-        named: set[str] = set()
-        for parameter in self.parameters:
-            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
-                continue
-            named.add(parameter.name)
-            if _wants_task(parameter):
-                keywords[parameter.name] = task
-            elif parameter.name in inputs:
-                keywords[parameter.name] = inputs[parameter.name]
-            elif parameter.default is inspect.Parameter.empty:
-                raise MissingInputError(
-                    f"task input has no {parameter.name!r}, which "
-                    f"{getattr(function, '__qualname__', 'the worker function')}() requires "
-                    f"(inputs: {', '.join(sorted(map(str, inputs))) or 'none'})"
-                )
-        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in self.parameters):
-            keywords.update((k, v) for k, v in inputs.items() if k not in named)
-        return keywords
-
-
-def _wants_task(parameter: inspect.Parameter) -> bool:
-    annotation = parameter.annotation
-    if annotation is Task:
-        return True
-    # ``from __future__ import annotations`` leaves the annotation as text.
-    return isinstance(annotation, str) and annotation.rsplit(".", 1)[-1] == "Task"
 
 
 # -- async functions ---------------------------------------------------------------------------
@@ -220,3 +166,7 @@ def run_awaitable(awaitable: Any) -> Any:
     if loop is None or loop.is_closed():
         loop = _loops.loop = asyncio.new_event_loop()
     return loop.run_until_complete(awaitable)
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()

@@ -2,23 +2,40 @@
 
 Properties and their built-in defaults:
 
-==================  ==========================================  ==========================
-property            allowed values                              default
-==================  ==========================================  ==========================
-domain              any text; empty means "no domain"           ``None`` (no domain)
-polling_interval    a positive number of milliseconds           100 ms
-thread_count        a whole number, 1 or more                   1
-worker_id           non-empty text                              this machine's host name
-paused              true/false, yes/no, on/off, 1/0             false
-==================  ==========================================  ==========================
+====================  ========================================  ==============================
+property              allowed values                            default
+====================  ========================================  ==============================
+domain                any text; empty means "no domain"         ``None`` (no domain)
+polling_interval      a positive number of milliseconds         100 ms
+thread_count          a whole number, 1 or more                 1
+worker_id             non-empty text                            this machine's host name
+paused                a yes/no value (see below)                no
+poll_timeout          whole milliseconds, 0 to 5000             1000 ms
+register_task_def     yes/no                                    no
+overwrite_task_def    yes/no                                    yes
+strict_schema         yes/no                                    no
+register_schema       yes/no                                    no
+lease_extend_enabled  yes/no                                    no
+====================  ========================================  ==============================
+
+``polling_interval`` may also be spelled ``poll_interval`` (conductor-python 2.0.0's name), in
+variables and in ``worker.ini``. Yes/no values are ``true``/``false``, ``yes``/``no``,
+``on``/``off`` or ``1``/``0`` in any case; anything else is an error.
 
 Precedence, highest first; the first level that sets a property decides it:
 
-1. the task's own environment variable ``conductor_worker_<task>_<property>``, or the same name
-   in upper case (``CONDUCTOR_WORKER_<TASK>_<PROPERTY>``); the lower-case form wins if both
-   are set. In ``<task>`` every character outside ``[A-Za-z0-9_]`` is read as ``_``, so task
-   ``send-email.v2`` is configured by ``conductor_worker_send_email_v2_domain``;
-2. the global environment variable ``conductor_worker_<property>`` (or upper case);
+1. the task's own environment variable, in any of these forms (first found wins)::
+
+       conductor.worker.<task>.<property>         <task> exactly as named
+       conductor_worker_<task>_<property>
+       CONDUCTOR_WORKER_<TASK>_<PROPERTY>
+       CONDUCTOR_WORKER_<task>_<PROPERTY>         <task> in its own case
+
+   In the last three, every character of the task name outside ``[A-Za-z0-9_]`` is read as
+   ``_``: task ``send-email.v2`` is configured by ``conductor_worker_send_email_v2_domain``;
+2. a variable for every worker: ``conductor.worker.all.<property>``,
+   ``CONDUCTOR_WORKER_ALL_<PROPERTY>``, ``conductor_worker_<property>``,
+   ``CONDUCTOR_WORKER_<PROPERTY>`` (first found wins);
 3. the ``[<task>]`` section of ``worker.ini`` (the section name is the exact task name);
 4. the ``[DEFAULT]`` section of ``worker.ini``;
 5. the constructor or decorator argument (``poll_interval`` for ``polling_interval``);
@@ -35,7 +52,8 @@ literal; property names are case-insensitive; unknown names are reported as warn
 
 A bad value raises ``WorkerConfigError`` naming where it came from: the variable, the file and
 section, or the argument. Every value that is set is checked, also one that a higher level
-overrides, so that a typo cannot wait unnoticed until the override is removed.
+overrides, so that a typo cannot wait unnoticed until the override is removed. Arguments are
+checked with the same rules and messages when they are given (``check_argument``).
 """
 
 from __future__ import annotations
@@ -59,6 +77,10 @@ INI_FILE_NAME = "worker.ini"
 ENV_PREFIX = "conductor_worker_"
 DEFAULT_POLLING_INTERVAL_MS = 100.0
 DEFAULT_THREAD_COUNT = 1
+# How long the server may hold an idle poll: one request per second keeps an idle worker
+# nearly free. The server accepts at most 5000 ms.
+DEFAULT_POLL_TIMEOUT_MS = 1000
+MAX_POLL_TIMEOUT_MS = 5000
 # ConfigParser treats its default section specially; naming it something no file contains
 # turns [DEFAULT] into an ordinary section, so each value can be credited to its own section.
 _NO_DEFAULT_SECTION = "\0none"
@@ -82,24 +104,27 @@ class WorkerSettings:
     worker_id: str
     paused: bool
     sources: Mapping[str, str] = field(default_factory=dict)
+    poll_timeout_ms: int = DEFAULT_POLL_TIMEOUT_MS
+    register_task_def: bool = False
+    overwrite_task_def: bool = True
+    strict_schema: bool = False
+    register_schema: bool = False
+    lease_extend_enabled: bool = False
 
     @property
     def polling_interval_seconds(self) -> float:
         return self.polling_interval_ms / 1000.0
 
+    def value(self, prop: str) -> Any:
+        """The value of a property by its name (``polling_interval``, ``poll_timeout``, ...)."""
+        return getattr(self, _SETTINGS_FIELDS.get(prop, prop))
+
     def describe(self) -> str:
         """One log line: every value with its source."""
-        values = {
-            "domain": self.domain,
-            "polling_interval": f"{_number(self.polling_interval_ms)}ms",
-            "thread_count": self.thread_count,
-            "worker_id": self.worker_id,
-            "paused": self.paused,
-        }
-        parts = [
-            f"{name}={value} ({self.sources.get(name, 'unknown')})"
-            for name, value in values.items()
-        ]
+        parts = []
+        for name, prop in PROPERTIES.items():
+            shown = prop.show(self.value(name))
+            parts.append(f"{name}={shown} ({self.sources.get(name, 'unknown')})")
         return f"worker {self.task_name}: " + ", ".join(parts)
 
 
@@ -116,8 +141,7 @@ def resolve_worker_settings(
     Arguments:
         task_name: the task type the worker polls.
         arguments: values given in code, keyed by property name (``domain``,
-            ``polling_interval`` in ms, ``thread_count``, ``worker_id``, ``paused``); ``None``
-            means "not given".
+            ``polling_interval`` in ms, ``thread_count``, ...); ``None`` means "not given".
         environ: the environment to read (default ``os.environ``).
         ini_path: a ``worker.ini`` to read instead of looking for one; it must exist.
         search_dirs: folders to look for ``worker.ini`` in, first found wins (default: the
@@ -130,19 +154,25 @@ def resolve_worker_settings(
     sources: dict[str, str] = {}
     for prop in PROPERTIES.values():
         value, source = _resolve(prop, task_name, given, environ, ini)
-        values[prop.name] = value
+        values[_SETTINGS_FIELDS.get(prop.name, prop.name)] = value
         sources[prop.name] = source
     if ini is not None:
         ini.warn_unknown_keys(task_name)
-    return WorkerSettings(
-        task_name=task_name,
-        domain=values["domain"],
-        polling_interval_ms=values["polling_interval"],
-        thread_count=values["thread_count"],
-        worker_id=values["worker_id"],
-        paused=values["paused"],
-        sources=sources,  # a plain dict: settings are pickled into spawned worker processes
-    )
+    # sources is a plain dict: settings are pickled into spawned worker processes
+    return WorkerSettings(task_name=task_name, sources=sources, **values)
+
+
+def check_argument(prop_name: str, value: Any, worker: str) -> Any:
+    """``value`` given in code for property ``prop_name``, checked (and normalised: a number
+    of milliseconds as a float, ...). Raises ``WorkerConfigError`` naming the argument and
+    ``worker`` (e.g. ``"'greet'"``)."""
+    prop = PROPERTIES[prop_name]
+    try:
+        return prop.check_argument(value)
+    except ValueError as exc:
+        raise WorkerConfigError(
+            f"argument {prop.argument_name}={value!r} of worker {worker} {exc}"
+        ) from None
 
 
 def env_task_name(task_name: str) -> str:
@@ -152,10 +182,32 @@ def env_task_name(task_name: str) -> str:
 
 def env_variable_names(task_name: str, prop: str) -> list[str]:
     """The variables that may set ``prop`` for ``task_name``, highest precedence first."""
+    return _task_variables(task_name, prop) + _global_variables(prop)
+
+
+def _task_variables(task_name: str, prop: str) -> list[str]:
     task = env_task_name(task_name)
-    specific = f"{ENV_PREFIX}{task}_{prop}"
-    general = f"{ENV_PREFIX}{prop}"
-    return [specific, specific.upper(), general, general.upper()]
+    names: list[str] = []
+    for name in PROPERTIES[prop].names if prop in PROPERTIES else (prop,):
+        names += [
+            f"conductor.worker.{task_name}.{name}",
+            f"{ENV_PREFIX}{task}_{name}",
+            f"{ENV_PREFIX}{task}_{name}".upper(),
+            f"{ENV_PREFIX.upper()}{task}_{name.upper()}",
+        ]
+    return list(dict.fromkeys(names))  # a task name in upper case gives one name twice
+
+
+def _global_variables(prop: str) -> list[str]:
+    names: list[str] = []
+    for name in PROPERTIES[prop].names if prop in PROPERTIES else (prop,):
+        names += [
+            f"conductor.worker.all.{name}",
+            f"{ENV_PREFIX}all_{name}".upper(),
+            f"{ENV_PREFIX}{name}",
+            f"{ENV_PREFIX}{name}".upper(),
+        ]
+    return names
 
 
 def default_search_dirs() -> list[Path]:
@@ -189,6 +241,17 @@ class _Property:
     parse_text: Callable[[str], Any]  # raises ValueError with "is not ..." text
     check_argument: Callable[[Any], Any]
     default: Callable[[], Any]
+    aliases: tuple[str, ...] = ()  # other names in variables and worker.ini
+    unit: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    def show(self, value: Any) -> str:
+        if isinstance(value, float):
+            value = _number(value)
+        return f"{value}{self.unit}"
 
 
 def _parse_domain(text: str) -> str | None:
@@ -216,19 +279,27 @@ def _check_interval(value: Any) -> float:
     return float(value)
 
 
-def _parse_thread_count(text: str) -> int:
-    try:
-        return _check_thread_count(int(text.strip()))
-    except ValueError:
-        raise ValueError("is not a whole number of threads, 1 or more") from None
+def _whole_number(problem: str, low: int, high: float = math.inf) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise ValueError(problem) from None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(problem)
+        return value
+
+    return check
 
 
-def _check_thread_count(value: Any) -> int:
-    if isinstance(value, str):
-        return _parse_thread_count(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("is not a whole number of threads, 1 or more")
-    return value
+_check_thread_count = _whole_number("is not a whole number of threads, 1 or more", 1)
+_check_poll_timeout = _whole_number(
+    f"is not a whole number of milliseconds from 0 to {MAX_POLL_TIMEOUT_MS} (the longest "
+    "poll the server allows)",
+    0,
+    MAX_POLL_TIMEOUT_MS,
+)
 
 
 def _parse_worker_id(text: str) -> str:
@@ -244,7 +315,7 @@ def _check_worker_id(value: Any) -> str:
     return _parse_worker_id(value)
 
 
-def _parse_paused(text: str) -> bool:
+def _parse_yes_no(text: str) -> bool:
     word = text.strip().lower()
     if word in _TRUE:
         return True
@@ -253,12 +324,16 @@ def _parse_paused(text: str) -> bool:
     raise ValueError("is not a yes/no value (true/false, yes/no, on/off, 1/0)")
 
 
-def _check_paused(value: Any) -> bool:
+def _check_yes_no(value: Any) -> bool:
     if isinstance(value, str):
-        return _parse_paused(value)
+        return _parse_yes_no(value)
     if not isinstance(value, bool):
         raise ValueError("is not a yes/no value (True or False)")
     return value
+
+
+def _yes_no(name: str, default: bool) -> _Property:
+    return _Property(name, name, _parse_yes_no, _check_yes_no, lambda: default)
 
 
 PROPERTIES: Mapping[str, _Property] = MappingProxyType(
@@ -272,21 +347,39 @@ PROPERTIES: Mapping[str, _Property] = MappingProxyType(
                 _parse_interval,
                 _check_interval,
                 lambda: DEFAULT_POLLING_INTERVAL_MS,
+                aliases=("poll_interval",),
+                unit="ms",
             ),
             _Property(
                 "thread_count",
                 "thread_count",
-                _parse_thread_count,
+                _check_thread_count,
                 _check_thread_count,
                 lambda: DEFAULT_THREAD_COUNT,
             ),
             _Property(
                 "worker_id", "worker_id", _parse_worker_id, _check_worker_id, socket.gethostname
             ),
-            _Property("paused", "paused", _parse_paused, _check_paused, lambda: False),
+            _Property("paused", "paused", _parse_yes_no, _check_yes_no, lambda: False),
+            _Property(
+                "poll_timeout",
+                "poll_timeout",
+                _check_poll_timeout,
+                _check_poll_timeout,
+                lambda: DEFAULT_POLL_TIMEOUT_MS,
+                unit="ms",
+            ),
+            _yes_no("register_task_def", False),
+            _yes_no("overwrite_task_def", True),
+            _yes_no("strict_schema", False),
+            _yes_no("register_schema", False),
+            _yes_no("lease_extend_enabled", False),
         )
     }
 )
+# WorkerSettings field of a property, where the names differ.
+_SETTINGS_FIELDS = {"polling_interval": "polling_interval_ms", "poll_timeout": "poll_timeout_ms"}
+_INI_NAMES = {name: prop for prop in PROPERTIES.values() for name in prop.names}
 
 
 # -- resolution -----------------------------------------------------------------------------
@@ -311,10 +404,11 @@ def _resolve(
             found.append((_parse(prop, raw, f"{variable}={raw!r}"), f"env {variable}"))
     if ini is not None:
         for section in (task_name, _DEFAULT_SECTION):
-            raw = ini.value(section, prop.name)
-            if raw is not None:
-                value = _parse(prop, raw, ini.where(section, prop.name, raw))
-                found.append((value, ini.source(section)))
+            for key in prop.names:
+                raw = ini.value(section, key)
+                if raw is not None:
+                    value = _parse(prop, raw, ini.where(section, key, raw))
+                    found.append((value, ini.source(section)))
     if prop.name in given:
         found.append((given[prop.name], "argument"))
     return found[0] if found else (prop.default(), "default")
@@ -330,20 +424,13 @@ def _parse(prop: _Property, raw: str, where: str) -> Any:
 def _checked_arguments(task_name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
     checked: dict[str, Any] = {}
     for name, value in arguments.items():
-        prop = PROPERTIES.get(name)
-        if prop is None:
+        if name not in PROPERTIES:
             raise WorkerConfigError(
                 f"unknown setting {name!r} for worker {task_name!r}; known settings: "
                 + ", ".join(PROPERTIES)
             )
-        if value is None:
-            continue
-        try:
-            checked[name] = prop.check_argument(value)
-        except ValueError as exc:
-            raise WorkerConfigError(
-                f"argument {prop.argument_name}={value!r} of worker {task_name!r} {exc}"
-            ) from None
+        if value is not None:
+            checked[name] = check_argument(name, value, repr(task_name))
     return checked
 
 
@@ -392,9 +479,9 @@ class _IniFile:
             if not self.parser.has_section(section):
                 continue
             for key in self.parser.options(section):
-                if key in PROPERTIES:
+                if key in _INI_NAMES:
                     continue
-                close = difflib.get_close_matches(key, PROPERTIES, n=1)
+                close = difflib.get_close_matches(key, _INI_NAMES, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 logger.warning(
                     "%s: unknown setting %r ignored%s; known settings: %s",

@@ -1,13 +1,23 @@
-"""camelCase JSON <-> snake_case dataclass conversion shared by the wire models."""
+"""The two dict forms of a model: Conductor's JSON (camelCase) and ``to_dict()`` (snake_case).
+
+- ``to_json`` / ``from_json``: what goes over the wire. camelCase keys, ``None`` fields left
+  out, enums as their text, nested models as their JSON. Keys the model does not name are kept
+  in the model's ``extra`` and sent back as they came.
+- ``to_dict``: what conductor-python's generated models return from ``to_dict()``: every
+  attribute by its Python name, ``None`` included, nested models as their own ``to_dict()``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from enum import Enum
-from functools import cache
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+# Worked out once per model class (a race only computes the same value twice).
+_NAMES: dict[type, dict[str, str]] = {}
+_KEYS: dict[type, tuple[tuple[str, str], ...]] = {}
 
 
 def to_camel(name: str) -> str:
@@ -15,19 +25,26 @@ def to_camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-@cache
-def _json_names(cls: type) -> dict[str, str]:
-    """Maps each JSON (camelCase) key of a wire dataclass to its attribute name."""
-    return {to_camel(f.name): f.name for f in dataclasses.fields(cls) if f.name != "extra"}
+def _attribute_names(cls: type) -> dict[str, str]:
+    """Maps each key a model may be built from (camelCase and snake_case) to its attribute."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = {}
+        for f in dataclasses.fields(cls):
+            if f.name != "extra" and f.init:
+                names[f.name] = f.name
+                names[to_camel(f.name)] = f.name
+        _NAMES[cls] = names
+    return names
 
 
 def from_json(cls: type[T], data: dict[str, Any] | None) -> T:
-    """Builds a wire dataclass from Conductor JSON; unknown keys are kept in ``extra``."""
-    data = data or {}
-    names = _json_names(cls)
+    """Builds a model from Conductor JSON (snake_case keys are accepted too); keys the model
+    does not name are kept in ``extra``."""
+    names = _attribute_names(cls)
     known: dict[str, Any] = {}
     extra: dict[str, Any] = {}
-    for key, value in data.items():
+    for key, value in (data or {}).items():
         attr = names.get(key)
         if attr is None:
             extra[key] = value
@@ -39,16 +56,20 @@ def from_json(cls: type[T], data: dict[str, Any] | None) -> T:
     return obj
 
 
-@cache
 def _attribute_keys(cls: type) -> tuple[tuple[str, str], ...]:
-    """``(attribute, JSON key)`` of each field of a wire dataclass, worked out once per class:
-    results are converted once per task, on the path every task takes."""
-    return tuple((f.name, to_camel(f.name)) for f in dataclasses.fields(cls) if f.name != "extra")
+    """``(attribute, JSON key)`` of each field of a model, worked out once per class: results
+    are converted once per task, on the path every task takes."""
+    keys = _KEYS.get(cls)
+    if keys is None:
+        fields = dataclasses.fields(cls)
+        keys = _KEYS[cls] = tuple((f.name, to_camel(f.name)) for f in fields if f.name != "extra")
+    return keys
 
 
 def to_json(obj: Any) -> dict[str, Any]:
-    """Conductor JSON of a wire dataclass: camelCase keys, ``None`` fields left out."""
-    out: dict[str, Any] = {}
+    """Conductor JSON of a model: camelCase keys, ``None`` fields left out."""
+    extra = getattr(obj, "extra", None)
+    out: dict[str, Any] = dict(extra) if extra else {}
     for attr, key in _attribute_keys(type(obj)):
         value = getattr(obj, attr)
         if value is None:
@@ -57,6 +78,14 @@ def to_json(obj: Any) -> dict[str, Any]:
             value = _plain(value)
         out[key] = value
     return out
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """Every attribute of a model by its Python name, ``None`` included (as conductor-python's
+    models do); nested models become their own ``to_dict()``."""
+    return {
+        f.name: _snake(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "extra"
+    }
 
 
 # Values sent as they are; anything else goes through _plain (enums, nested models, lists).
@@ -70,4 +99,12 @@ def _plain(value: Any) -> Any:
         return to_json(value)
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    return value
+
+
+def _snake(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_dict(value)
+    if isinstance(value, list):
+        return [_snake(v) for v in value]
     return value

@@ -1,19 +1,26 @@
+"""A task as the server hands it to a worker."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from conductor.client.http.models._wire import from_json, to_json
+from conductor.client.http.models._wire import from_json, to_dict, to_json
+from conductor.client.http.models.task_result import TaskResult, as_status
+from conductor.client.http.models.task_result_status import TaskResultStatus
 
 
-@dataclass(kw_only=True)
+@dataclass
 class Task:
-    """A task as the server hands it to a worker. Unknown JSON fields land in ``extra``."""
+    """A task handed to a worker. Fields are in conductor-python's order (positional
+    construction works as there); JSON fields the model does not name land in ``extra``.
+
+    ``input_data`` is an empty dict when the server sends none.
+    """
 
     task_type: str | None = None
     status: str | None = None
     input_data: dict[str, Any] = field(default_factory=dict)
-    output_data: dict[str, Any] | None = None
     reference_task_name: str | None = None
     retry_count: int | None = None
     seq: int | None = None
@@ -36,23 +43,53 @@ class Task:
     reason_for_incompletion: str | None = None
     callback_after_seconds: int | None = None
     worker_id: str | None = None
-    domain: str | None = None
+    output_data: dict[str, Any] | None = None
     workflow_task: dict[str, Any] | None = None
+    domain: str | None = None
     rate_limit_per_frequency: int | None = None
     rate_limit_frequency_in_seconds: int | None = None
+    external_input_payload_storage_path: str | None = None
+    external_output_payload_storage_path: str | None = None
     workflow_priority: int | None = None
+    execution_name_space: str | None = None
+    isolation_group_id: str | None = None
     iteration: int | None = None
     sub_workflow_id: str | None = None
+    subworkflow_changed: bool | None = None
+    loop_over_task: bool | None = None
+    task_definition: dict[str, Any] | None = None
+    queue_wait_time: int | None = None
     parent_task_id: str | None = None
     first_start_time: int | None = None
+    runtime_metadata: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.input_data is None:
+            self.input_data = {}
+
+    def to_task_result(
+        self, status: TaskResultStatus | str = TaskResultStatus.COMPLETED
+    ) -> TaskResult:
+        """A result for this task (its ids, this worker id) with ``status``."""
+        return TaskResult(
+            task_id=self.task_id,
+            workflow_instance_id=self.workflow_instance_id,
+            worker_id=self.worker_id,
+            status=as_status(status),
+        )
+
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> Task:
-        task = from_json(cls, data)
-        if task.input_data is None:
-            task.input_data = {}
-        return task
+    def from_json(cls, data: dict[str, Any] | None) -> Task:
+        """A task from Conductor's JSON (camelCase keys; snake_case keys are read too)."""
+        return from_json(cls, data)
+
+    from_dict = from_json  # conductor-python's name
+
+    def to_json(self) -> dict[str, Any]:
+        """Conductor's JSON of this task: camelCase keys, unset fields left out."""
+        return to_json(self)
 
     def to_dict(self) -> dict[str, Any]:
-        return to_json(self)
+        """Every field by its Python name, ``None`` included (as conductor-python's models)."""
+        return to_dict(self)

@@ -1,56 +1,109 @@
+"""What a worker reports for a task."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from conductor.client.http.models._wire import from_json, to_json
+from conductor.client.http.models._wire import from_json, to_dict, to_json
 from conductor.client.http.models.task_exec_log import TaskExecLog
 from conductor.client.http.models.task_result_status import TaskResultStatus
 
 REASON_LIMIT = 500  # the server keeps at most this many characters of a reason
 
 
-@dataclass(kw_only=True)
+@dataclass
 class TaskResult:
-    """What a worker reports for a task: status, output, logs."""
+    """What a worker reports for a task: status, output, logs.
+
+    Fields are in conductor-python's order. ``status`` may be given as a ``TaskResultStatus``
+    or its name (``"COMPLETED"``); it is kept as the enum, and any other value is refused.
+    """
 
     workflow_instance_id: str | None = None
     task_id: str | None = None
     reason_for_incompletion: str | None = None
     callback_after_seconds: int | None = None
     worker_id: str | None = None
-    status: TaskResultStatus | str | None = None
+    status: TaskResultStatus | None = None
     output_data: dict[str, Any] = field(default_factory=dict)
     logs: list[TaskExecLog] = field(default_factory=list)
     external_output_payload_storage_path: str | None = None
     sub_workflow_id: str | None = None
-    extend_lease: bool | None = None
+    extend_lease: bool = False
 
-    def add_output_data(self, key: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "status" and value is not None and type(value) is not TaskResultStatus:
+            value = as_status(value)
+        object.__setattr__(self, name, value)
+
+    def add_output_data(self, key: str, value: Any) -> TaskResult:
         if self.output_data is None:
             self.output_data = {}
         self.output_data[key] = value
+        return self
 
-    def log(self, line: str) -> None:
+    def log(self, line: str) -> TaskResult:
         """Appends a line to the task's execution log (sent with the update)."""
+        if self.logs is None:
+            self.logs = []
         self.logs.append(TaskExecLog(log=str(line), task_id=self.task_id))
+        return self
+
+    # -- conductor-python's constructors -----------------------------------------------------
+
+    @staticmethod
+    def new_task_result(status: TaskResultStatus | str) -> TaskResult:
+        return TaskResult(status=as_status(status))
+
+    @staticmethod
+    def complete() -> TaskResult:
+        return TaskResult(status=TaskResultStatus.COMPLETED)
+
+    @staticmethod
+    def failed(failure_reason: str | None = None) -> TaskResult:
+        return TaskResult(status=TaskResultStatus.FAILED, reason_for_incompletion=failure_reason)
+
+    @staticmethod
+    def in_progress() -> TaskResult:
+        return TaskResult(status=TaskResultStatus.IN_PROGRESS)
+
+    # -- dict forms --------------------------------------------------------------------------
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> TaskResult:
+    def from_json(cls, data: dict[str, Any] | None) -> TaskResult:
         result = from_json(cls, data)
         result.logs = [
-            log if isinstance(log, TaskExecLog) else TaskExecLog.from_dict(log)
+            log if isinstance(log, TaskExecLog) else TaskExecLog.from_json(log)
             for log in result.logs or []
         ]
-        if isinstance(result.status, str) and result.status in TaskResultStatus.__members__:
-            result.status = TaskResultStatus(result.status)
         return result
 
-    def to_dict(self) -> dict[str, Any]:
+    from_dict = from_json
+
+    def to_json(self) -> dict[str, Any]:
+        """Conductor's JSON of this result: what the update request carries."""
         body = to_json(self)
+        if body.get("extendLease") is False:  # the server's default: no need to say it
+            del body["extendLease"]
         reason = body.get("reasonForIncompletion")
         if reason is not None and len(reason) > REASON_LIMIT:
             body["reasonForIncompletion"] = reason[:REASON_LIMIT]
-        for log in body.get("logs", []):
+        for log in body.get("logs", ()):
             log.setdefault("taskId", self.task_id)
         return body
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field by its Python name, ``None`` included (as conductor-python's models)."""
+        return to_dict(self)
+
+
+def as_status(value: Any) -> TaskResultStatus:
+    """``value`` (a ``TaskResultStatus`` or its name) as the enum; ``ValueError`` otherwise."""
+    if isinstance(value, TaskResultStatus):
+        return value
+    if isinstance(value, str) and value in TaskResultStatus.__members__:
+        return TaskResultStatus[value]
+    raise ValueError(
+        f"TaskResult: status={value!r} is not one of " + ", ".join(TaskResultStatus.__members__)
+    )
