@@ -45,12 +45,18 @@ def _after(places: dict[str, _Place], reference_name: str) -> WorkflowTaskDef | 
 
 def contains(holder: WorkflowTaskDef, reference_name: str) -> bool:
     """Whether ``reference_name`` is ``holder`` or nested in it."""
-    return any(task.task_reference_name == reference_name for task in holder.walk())
+    cached = _NESTED.get(id(holder))
+    if cached is None or cached[0] is not holder:
+        if len(_NESTED) >= _CACHE_SIZE:
+            _NESTED.clear()
+        cached = _NESTED[id(holder)] = (holder, {t.task_reference_name for t in holder.walk()})
+    return reference_name in cached[1]
 
 
 # Definitions are immutable, so their places are worked out once (by identity: a definition
 # holds dicts and cannot be hashed). The definition is kept with them so its id stays its own.
 _CACHE: dict[int, tuple[WorkflowDef, dict[str, _Place]]] = {}
+_NESTED: dict[int, tuple[WorkflowTaskDef, set[str]]] = {}
 _CACHE_SIZE = 256
 
 
