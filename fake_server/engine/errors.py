@@ -29,6 +29,12 @@ class ConductorError(Exception):
         self.message = message
 
 
+class IllegalStateError(ConductorError):
+    """Conductor's IllegalStateException: not mapped by its exception mapper, so a 500."""
+
+    status = 500
+
+
 class NotFoundError(ConductorError):
     status = 404
 

@@ -28,6 +28,7 @@ from fake_server.engine import (
     results,
     scheduling,
     timeouts,
+    workflow_ops,
     workflows,
 )
 from fake_server.engine.clock import Clock, SystemClock
@@ -232,6 +233,44 @@ class Engine:
             raise ConflictError("Cannot terminate a COMPLETED workflow.")
         if workflow.status != "TERMINATED":
             workflows.terminate(self._state, workflow, reason)
+
+    # ------------------------------------------------------- workflow operations
+    @_synchronized
+    def retry_workflow(self, workflow_id: str) -> None:
+        """``POST /workflow/{id}/retry``: see :func:`.workflow_ops.retry`."""
+        workflow_ops.retry(self._state, workflow_id)
+
+    @_synchronized
+    def restart_workflow(self, workflow_id: str, use_latest_definitions: bool = False) -> None:
+        """``POST /workflow/{id}/restart``: see :func:`.workflow_ops.restart`."""
+        workflow_ops.restart(self._state, workflow_id, use_latest_definitions)
+
+    @_synchronized
+    def rerun_workflow(self, workflow_id: str, request: Any) -> str:
+        """``POST /workflow/{id}/rerun`` with a RerunWorkflowRequest; returns the id."""
+        return workflow_ops.rerun(self._state, workflow_id, request)
+
+    @_synchronized
+    def pause_workflow(self, workflow_id: str) -> None:
+        workflow_ops.pause(self._state, workflow_id)
+
+    @_synchronized
+    def resume_workflow(self, workflow_id: str) -> None:
+        workflow_ops.resume(self._state, workflow_id)
+
+    @_synchronized
+    def skip_task(self, workflow_id: str, reference_name: str, request: Any = None) -> None:
+        """``PUT /workflow/{id}/skiptask/{ref}`` with an optional SkipTaskRequest."""
+        workflow_ops.skip_task(self._state, workflow_id, reference_name, request)
+
+    @_synchronized
+    def reset_callbacks(self, workflow_id: str) -> None:
+        workflow_ops.reset_callbacks(self._state, workflow_id)
+
+    @_synchronized
+    def remove_workflow(self, workflow_id: str) -> None:
+        """``DELETE /workflow/{id}/remove``: the workflow and its tasks are forgotten."""
+        workflow_ops.remove(self._state, workflow_id)
 
     # ------------------------------------------------------------------- polling
     @_synchronized

@@ -126,6 +126,15 @@ class EngineState:
         self.tasks[task.task_id] = task
         self._count(task, task.status, +1)
 
+    def forget_task(self, task: Task) -> None:
+        """Remove a task from the engine (a restart or rerun drops it, a workflow is removed);
+        the caller takes it out of its workflow's list."""
+        self.dequeue(task)
+        if task.status == "IN_PROGRESS":
+            self.in_progress[task.task_def_name] -= 1
+        self._count(task, task.status, -1)
+        del self.tasks[task.task_id]
+
     def set_status(self, task: Task, status: str) -> None:
         """The one place a task's status changes: keeps the IN_PROGRESS count per definition
         and the per-queue counts right."""

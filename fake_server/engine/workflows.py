@@ -170,13 +170,18 @@ class Decider:
             definition.name,
             definition.version,
         )
+        self.begin(workflow)
+        return workflow
+
+    def begin(self, workflow: Workflow) -> None:
+        """Schedule the first task of a workflow that has none (a start, a restart, a rerun
+        from the beginning) and decide it."""
         try:
-            self.schedule(workflow, self.map_tasks(workflow, definition.tasks[0]))
+            self.schedule(workflow, self.map_tasks(workflow, workflow.definition.tasks[0]))
         except TerminateWorkflow as stop:
             self.end_workflow(workflow, stop.status, stop.reason)
-            return workflow
+            return
         self.decide(workflow)
-        return workflow
 
     # ---------------------------------------------------------------- deciding
     def decide(self, workflow: Workflow) -> None:

@@ -1,0 +1,194 @@
+"""Re-driving a workflow: retry, restart, rerun, pause/resume, skip, reset callbacks, remove.
+Each test cites the part of Conductor's WorkflowExecutorOps it mirrors."""
+
+import pytest
+from fs_helpers import Worker, sequence, start, statuses
+
+from fake_server.engine.errors import (
+    BadRequestError,
+    ConflictError,
+    IllegalStateError,
+    NotFoundError,
+)
+
+
+def failed_workflow(engine, worker, *task_types):
+    engine.register_task_defs([{"name": t, "retryCount": 0} for t in task_types])
+    workflow_id = start(engine, sequence("wf", *task_types), input={"n": 1})
+    first = worker.take(task_types[0])
+    worker.update(first, "COMPLETED", outputData={"done": 1})
+    failing = worker.take(task_types[1])
+    worker.update(failing, "FAILED", reasonForIncompletion="boom")
+    assert engine.get_workflow(workflow_id)["status"] == "FAILED"
+    return workflow_id, first, failing
+
+
+def test_retry_gives_the_failed_task_a_new_attempt(engine, worker, clock):
+    """Mirrors WorkflowExecutorOps.retry and taskToBeRescheduled: a new task with
+    retryCount + 1 and no reason; the workflow runs again and completes."""
+    workflow_id, _, failing = failed_workflow(engine, worker, "a", "b", "c")
+    clock.advance_seconds(3)
+    engine.retry_workflow(workflow_id)
+    workflow = engine.get_workflow(workflow_id)
+    assert workflow["status"] == "RUNNING"
+    assert "reasonForIncompletion" not in workflow
+    attempt = worker.take("b")
+    assert (attempt["retriedTaskId"], attempt["retryCount"]) == (failing["taskId"], 1)
+    assert "reasonForIncompletion" not in attempt
+    worker.update(attempt, "COMPLETED")
+    worker.update(worker.take("c"), "COMPLETED")
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+    assert statuses(engine, workflow_id) == [
+        ("a", "COMPLETED"),
+        ("b", "FAILED"),
+        ("b", "COMPLETED"),
+        ("c", "COMPLETED"),
+    ]
+
+
+def test_retry_needs_an_ended_workflow_with_something_to_retry(engine, worker):
+    """Mirrors WorkflowExecutorOps.retry's checks: a running workflow is a 404 there, one
+    with nothing unsuccessful a 409."""
+    running = start(engine, sequence("wf", "a"))
+    with pytest.raises(NotFoundError, match="Workflow is still running.  status=RUNNING"):
+        engine.retry_workflow(running)
+    worker.update(worker.take("a"), "COMPLETED")
+    with pytest.raises(ConflictError, match="There are no retryable tasks!"):
+        engine.retry_workflow(running)
+
+
+def test_a_retried_workflow_times_out_from_the_retry(engine, worker, clock):
+    """Mirrors DeciderService.checkWorkflowTimeout with lastRetriedTime."""
+    engine.register_task_defs([{"name": "a", "retryCount": 0}])
+    definition = {**sequence("wf", "a"), "timeoutSeconds": 100, "timeoutPolicy": "TIME_OUT_WF"}
+    workflow_id = start(engine, definition)
+    clock.advance_seconds(90)
+    worker.update(worker.take("a"), "FAILED")
+    engine.retry_workflow(workflow_id)
+    clock.advance_seconds(99)
+    assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
+    clock.advance_seconds(1)
+    assert engine.get_workflow(workflow_id)["status"] == "TIMED_OUT"
+
+
+def test_restart_runs_the_workflow_again_from_the_start(engine, worker):
+    """Mirrors WorkflowExecutorOps.restart: same id and input, tasks dropped, the first task
+    scheduled again."""
+    workflow_id, first, _ = failed_workflow(engine, worker, "a", "b")
+    engine.restart_workflow(workflow_id)
+    assert statuses(engine, workflow_id) == [("a", "SCHEDULED")]
+    again = worker.take("a")
+    assert again["taskId"] != first["taskId"]
+    assert engine.get_workflow(workflow_id)["input"] == {"n": 1}
+    with pytest.raises(ConflictError, match="is not in terminal state, unable to restart."):
+        engine.restart_workflow(workflow_id)
+
+
+def test_restart_with_the_latest_definition(engine, worker):
+    workflow_id, _, _ = failed_workflow(engine, worker, "a", "b")
+    engine.upsert_workflow_defs([{**sequence("wf", "z"), "version": 2}])
+    engine.restart_workflow(workflow_id, use_latest_definitions=True)
+    assert engine.get_workflow(workflow_id)["workflowVersion"] == 2
+    assert statuses(engine, workflow_id) == [("z", "SCHEDULED")]
+
+
+def test_a_non_restartable_completed_workflow(engine, worker):
+    """Mirrors WorkflowExecutorOps.restart: restartable false forbids restarting a COMPLETED
+    workflow (Conductor answers 404)."""
+    workflow_id = start(engine, {**sequence("wf", "a"), "restartable": False})
+    worker.update(worker.take("a"), "COMPLETED")
+    with pytest.raises(NotFoundError, match="is non-restartable"):
+        engine.restart_workflow(workflow_id)
+
+
+def test_rerun_from_a_task_drops_the_later_ones(engine, worker):
+    """Mirrors WorkflowExecutorOps.rerunWF: the task runs again (same id, new input if given),
+    later tasks are removed, the workflow input may be replaced."""
+    workflow_id, first, _ = failed_workflow(engine, worker, "a", "b")
+    engine.rerun_workflow(
+        workflow_id,
+        {"reRunFromTaskId": first["taskId"], "taskInput": {"x": 2}, "workflowInput": {"n": 9}},
+    )
+    assert statuses(engine, workflow_id) == [("a", "SCHEDULED")]
+    again = worker.take("a")
+    assert (again["taskId"], again["inputData"]) == (first["taskId"], {"x": 2})
+    assert engine.get_workflow(workflow_id)["input"] == {"n": 9}
+    worker.update(again, "COMPLETED")
+    assert worker.take("b")["retryCount"] == 0
+
+
+def test_rerun_of_an_unknown_task_and_of_a_running_workflow(engine, worker):
+    workflow_id, _, _ = failed_workflow(engine, worker, "a", "b")
+    with pytest.raises(BadRequestError, match="Task nope not found"):
+        engine.rerun_workflow(workflow_id, {"reRunFromTaskId": "nope"})
+    engine.rerun_workflow(workflow_id, {})  # from the beginning
+    assert statuses(engine, workflow_id) == [("a", "SCHEDULED")]
+    with pytest.raises(ConflictError, match="unable to rerun"):
+        engine.rerun_workflow(workflow_id, {})
+
+
+def test_pause_holds_the_next_task_and_resume_lets_it_go(engine, worker):
+    """Mirrors WorkflowExecutorOps.pauseWorkflow/resumeWorkflow: a paused workflow's running
+    task may finish, but nothing further is scheduled until it is resumed."""
+    workflow_id = start(engine, sequence("wf", "a", "b"))
+    task = worker.take("a")
+    engine.pause_workflow(workflow_id)
+    engine.pause_workflow(workflow_id)  # already paused: nothing happens
+    worker.update(task, "COMPLETED")
+    assert worker.poll("b") is None
+    assert engine.get_workflow(workflow_id)["status"] == "PAUSED"
+    engine.resume_workflow(workflow_id)
+    assert worker.take("b")
+    with pytest.raises(IllegalStateError, match="is not PAUSED so cannot resume"):
+        engine.resume_workflow(workflow_id)
+
+
+def test_pause_of_an_ended_workflow(engine, worker):
+    workflow_id = start(engine, sequence("wf", "a"))
+    worker.update(worker.take("a"), "COMPLETED")
+    with pytest.raises(ConflictError, match="has ended, status cannot be updated."):
+        engine.pause_workflow(workflow_id)
+
+
+def test_skip_a_task_that_has_not_run(engine, worker):
+    """Mirrors WorkflowExecutorOps.skipTaskFromWorkflow: a SKIPPED task with the request's
+    input and output; the workflow passes over it."""
+    workflow_id = start(engine, sequence("wf", "a", "b", "c"))
+    engine.skip_task(workflow_id, "b", {"taskOutput": {"skipped": True}})
+    worker.update(worker.take("a"), "COMPLETED")
+    assert worker.poll("b") is None
+    worker.update(worker.take("c"), "COMPLETED")
+    workflow = engine.get_workflow(workflow_id)
+    assert workflow["status"] == "COMPLETED"
+    skipped = [t for t in workflow["tasks"] if t["referenceTaskName"] == "b"]
+    assert [(t["status"], t["outputData"]) for t in skipped] == [("SKIPPED", {"skipped": True})]
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("a", "The task referenced a has already been processed, cannot be skipped"),
+        ("zz", "The task referenced by zz does not exist in the WorkflowDefinition wf"),
+    ],
+)
+def test_skip_refusals(engine, reference, message):
+    workflow_id = start(engine, sequence("wf", "a", "b"))
+    with pytest.raises(IllegalStateError, match=message):
+        engine.skip_task(workflow_id, reference)
+
+
+def test_reset_callbacks_makes_waiting_tasks_pollable(engine, worker):
+    workflow_id = start(engine, sequence("wf", "a"))
+    worker.update(worker.take("a"), "IN_PROGRESS", callbackAfterSeconds=600)
+    assert worker.poll("a") is None
+    engine.reset_callbacks(workflow_id)
+    assert worker.take("a")["callbackAfterSeconds"] == 0
+
+
+def test_remove_forgets_the_workflow_and_its_queued_tasks(engine, worker):
+    workflow_id = start(engine, sequence("wf", "a"))
+    engine.remove_workflow(workflow_id)
+    with pytest.raises(NotFoundError):
+        engine.get_workflow(workflow_id)
+    assert engine.queue_sizes(["a"]) == {"a": 0}
+    assert Worker(engine).poll("a") is None
