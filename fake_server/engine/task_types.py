@@ -62,8 +62,9 @@ def check_workflow_task(f: Fields, task_type: str) -> None:
     """Refuse an unsupported type by name, and a task that lacks what its type requires."""
     if task_type in UNSUPPORTED_TYPES:
         raise _unsupported(f.where("type"), task_type)
-    if f.data.get("permissive") is True:
-        raise _unsupported(f.where("permissive"), "permissive")
+    for key in ("permissive", "cacheConfig", "onStateChange"):
+        if f.data.get(key):  # false, null and {} are the defaults official clients send
+            raise _unsupported(f.where(key), key)
     check = _CHECKS.get(task_type)
     if check is None:
         return

@@ -263,6 +263,8 @@ def test_a_worker_task_in_a_case_sees_its_own_id_as_cpewf_task_id(engine, worker
     ("task", "what"),
     [
         (simple("a", permissive=True), "permissive"),
+        (simple("a", cacheConfig={"key": "k", "ttlInSecond": 60}), "cacheConfig"),
+        (simple("a", onStateChange={"onFailed": [{"type": "q"}]}), "onStateChange"),
         (
             system("INLINE", "i", inputParameters={"evaluatorType": "python", "expression": "1"}),
             "INLINE evaluatorType python",
@@ -274,5 +276,6 @@ def test_what_the_fake_does_not_honour_is_refused_at_registration(engine, task, 
         engine.register_workflow_def(workflow("w", task))
 
 
-def test_permissive_false_is_accepted(engine):
-    engine.register_workflow_def(workflow("w", simple("a", permissive=False)))
+def test_default_values_of_fields_the_fake_does_not_use_are_accepted(engine):
+    task = simple("a", permissive=False, cacheConfig=None, onStateChange={})
+    engine.register_workflow_def(workflow("w", task))
