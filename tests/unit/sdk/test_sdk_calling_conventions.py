@@ -117,6 +117,13 @@ def test_missing_inputs_get_their_default_else_none():
     assert execute(add, a=1, d=4) == {"a": 1, "b": 5, "c": None, "d": 4}
 
 
+def test_unannotated_parameters_among_several_receive_inputs_by_name():
+    def pair(a, b=2, c=None) -> dict:
+        return {"a": a, "b": b, "c": c}
+
+    assert execute(pair, a=1, c=[3]) == {"a": 1, "b": 2, "c": [3]}
+
+
 def test_simple_types_are_passed_as_they_are():
     def typed(n: int, ratio: float) -> dict:
         return {"n": n, "type": type(n).__name__, "ratio": ratio}

@@ -177,7 +177,7 @@ def plan_call(function: Callable[..., Any]) -> CallPlan:
         return CallPlan(name, "nothing")
     if len(parameters) == 1 and parameters[0].kind in _POSITIONAL:
         (parameter,) = parameters
-        if parameter.wants_task:
+        if _takes_task_alone(parameter.annotation):
             return CallPlan(name, "task", parameters)
         if _is_mapping_annotation(parameter.annotation):
             return CallPlan(name, "mapping", parameters)
@@ -323,12 +323,19 @@ def _class_hints(target: Any) -> dict[str, Any]:
 
 
 def _is_task_annotation(annotation: Any) -> bool:
-    if annotation in (_EMPTY, object):
-        return True
+    """Annotated ``Task`` (or a subclass, or the text ``Task`` that could not be resolved)."""
     if isinstance(annotation, type):
         return issubclass(annotation, Task)
-    # an annotation left as text that could not be resolved
-    return isinstance(annotation, str) and annotation.rsplit(".", 1)[-1] in ("Task", "object")
+    return isinstance(annotation, str) and annotation.rsplit(".", 1)[-1] == "Task"
+
+
+def _takes_task_alone(annotation: Any) -> bool:
+    """A lone parameter gets the Task when annotated ``Task`` or ``object``, or not at all."""
+    return (
+        annotation in (_EMPTY, object)
+        or _is_task_annotation(annotation)
+        or (isinstance(annotation, str) and annotation.rsplit(".", 1)[-1] == "object")
+    )
 
 
 def _is_mapping_annotation(annotation: Any) -> bool:
