@@ -133,3 +133,89 @@ def test_metrics_settings_keep_the_guide_signature() -> None:
         "metrics.log",
         1.0,
     )
+
+
+# -- conductor-python's arguments and attributes -------------------------------------------
+
+
+def test_the_first_positional_argument_is_the_servers_root() -> None:
+    assert Configuration("http://server:8080").server_api_url == "http://server:8080/api"
+    config = Configuration(None, True, None, "http://other:9090/api")
+    assert (config.server_api_url, config.debug) == ("http://other:9090/api", True)
+
+
+def test_a_base_url_ending_in_api_gets_api_appended_all_the_same_with_a_warning(caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="conductor.client"):
+        config = Configuration(base_url="http://server:8080/api")
+    assert config.server_api_url == "http://server:8080/api/api"
+    assert "already ends in /api" in caplog.text and "server_api_url=" in caplog.text
+
+
+def test_host_is_settable_and_checked() -> None:
+    config = Configuration()
+    config.host = "https://conductor.example/api/"
+    assert config.server_api_url == "https://conductor.example/api"
+    with pytest.raises(ValueError, match="from host"):
+        config.host = "conductor.example/api"
+    with pytest.raises(ValueError, match="host=''"):
+        config.host = ""
+
+
+def test_ui_host_is_the_servers_root_unless_the_environment_says(monkeypatch) -> None:
+    config = Configuration(server_api_url="http://server:8080/api")
+    assert config.ui_host == "http://server:8080"
+    config.host = "http://moved:8080/api"
+    assert config.ui_host == "http://moved:8080"
+    monkeypatch.setenv("CONDUCTOR_UI_SERVER_URL", "http://ui:5000")
+    assert Configuration().ui_host == "http://ui:5000"
+
+
+def test_log_level_from_argument_environment_or_debug(sdk_logger_level, monkeypatch) -> None:
+    assert Configuration().log_level == logging.INFO
+    assert Configuration(debug=True).log_level == logging.DEBUG
+    assert Configuration(log_level="warning").log_level == logging.WARNING
+    assert sdk_logger_level.level == logging.WARNING
+    assert Configuration(debug=True, log_level=logging.ERROR).log_level == logging.ERROR
+    monkeypatch.setenv("CONDUCTOR_LOG_LEVEL", "DEBUG")
+    assert Configuration().log_level == logging.DEBUG
+    config = Configuration(log_level="INFO")
+    assert config.log_level == logging.INFO
+    monkeypatch.delenv("CONDUCTOR_LOG_LEVEL")
+    config = Configuration()
+    config.debug = True
+    assert config.log_level == logging.DEBUG and sdk_logger_level.level == logging.DEBUG
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [("argument", "log_level='LOUD' is not a log level"), ("env", "env CONDUCTOR_LOG_LEVEL")],
+)
+def test_a_bad_log_level_is_refused_naming_its_source(monkeypatch, source, message) -> None:
+    if source == "env":
+        monkeypatch.setenv("CONDUCTOR_LOG_LEVEL", "LOUD")
+    with pytest.raises(ValueError, match=message):
+        Configuration(log_level="LOUD" if source == "argument" else None)
+
+
+def test_register_schema_from_argument_or_environment(monkeypatch) -> None:
+    assert Configuration().register_schema is None  # workers decide
+    assert Configuration(register_schema=True).register_schema is True
+    monkeypatch.setenv("CONDUCTOR_REGISTER_SCHEMAS", "yes")
+    assert Configuration().register_schema is True
+    assert Configuration(register_schema=False).register_schema is False
+    monkeypatch.setenv("CONDUCTOR_REGISTER_SCHEMAS", "sometimes")
+    with pytest.raises(ValueError, match="CONDUCTOR_REGISTER_SCHEMAS='sometimes'"):
+        Configuration()
+
+
+def test_apply_logging_config_configures_logging_when_the_application_asks() -> None:
+    code = (
+        "import logging\n"
+        "from conductor.client.configuration.configuration import Configuration\n"
+        "config = Configuration(log_level='WARNING')\n"
+        "assert not logging.getLogger().handlers\n"
+        "config.apply_logging_config()\n"
+        "assert logging.getLogger().handlers and logging.getLogger().level == logging.WARNING\n"
+        "assert Configuration.get_logging_formatted_name('x').endswith('] x')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
