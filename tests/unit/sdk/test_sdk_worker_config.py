@@ -425,3 +425,134 @@ def test_describe_lists_every_value_with_its_source(tmp_path: Path) -> None:
 def test_describe_shows_fractional_intervals_and_no_domain(tmp_path: Path) -> None:
     line = resolve(tmp_path, arguments={"polling_interval": 250.5}).describe()
     assert "domain=None (default)" in line and "polling_interval=250.5ms (argument)" in line
+
+
+# -- every form of variable, in the whole precedence matrix ---------------------------------
+
+# The task's own variable, in each form (conductor-python 2.0.0's and the guide's), then the
+# variable for every worker in each form. {task} is the task name, {prop} the property name.
+TASK_FORMS = (
+    "conductor.worker.{task}.{prop}",
+    "conductor_worker_{task}_{prop}",
+    "CONDUCTOR_WORKER_{TASK}_{PROP}",
+    "CONDUCTOR_WORKER_{task}_{PROP}",
+)
+GLOBAL_FORMS = (
+    "conductor.worker.all.{prop}",
+    "CONDUCTOR_WORKER_ALL_{PROP}",
+    "conductor_worker_{prop}",
+    "CONDUCTOR_WORKER_{PROP}",
+)
+MIXED_CASE_TASK = "sendMail"  # own case and upper case differ
+
+
+def variable(form: str, prop: str) -> str:
+    return form.format(
+        task=MIXED_CASE_TASK, TASK=MIXED_CASE_TASK.upper(), prop=prop, PROP=prop.upper()
+    )
+
+
+@pytest.mark.parametrize("prop_name", ["domain", "polling_interval", "poll_interval"])
+@pytest.mark.parametrize("global_form", GLOBAL_FORMS)
+@pytest.mark.parametrize("task_form", TASK_FORMS)
+def test_every_form_takes_its_level_in_the_whole_matrix(
+    tmp_path: Path, task_form: str, global_form: str, prop_name: str
+) -> None:
+    prop = "domain" if prop_name == "domain" else "polling_interval"
+    values = VALUES[prop]
+    ini_key = prop_name  # worker.ini takes the 2.0.0 name too
+    for present in ALL_COMBINATIONS:
+        environ: dict[str, str] = {}
+        sections: dict[str, str] = {}
+        arguments: dict[str, object] = {}
+        if "task_env" in present:
+            environ[variable(task_form, prop_name)] = values["task_env"]
+        if "global_env" in present:
+            environ[variable(global_form, prop_name)] = values["global_env"]
+        if "ini_task" in present:
+            sections[MIXED_CASE_TASK] = f"{ini_key} = {values['ini_task']}"
+        if "ini_default" in present:
+            sections["DEFAULT"] = f"{ini_key} = {values['ini_default']}"
+        if "argument" in present:
+            arguments[prop] = values["argument"]
+        ini = "".join(f"[{name}]\n{body}\n\n" for name, body in sections.items())
+        (tmp_path / "worker.ini").write_text(ini, encoding="utf-8")
+        settings = resolve_worker_settings(
+            MIXED_CASE_TASK, arguments, environ=environ, search_dirs=[tmp_path]
+        )
+        winner = next((level for level in LEVELS if level in present), None)
+        expected = DEFAULTS[prop] if winner is None else VALUES[prop][winner]
+        if prop == "polling_interval" and winner is not None:
+            expected = float(expected)
+        actual = settings.domain if prop == "domain" else settings.polling_interval_ms
+        assert actual == expected, f"levels {present}: {settings.sources[prop]}"
+        if winner in ("task_env", "global_env"):
+            assert settings.sources[prop] == "env " + next(iter(environ_for(winner, environ)))
+
+
+def environ_for(level: str, environ: dict[str, str]) -> list[str]:
+    forms = TASK_FORMS if level == "task_env" else GLOBAL_FORMS
+    names = {variable(form, p) for form in forms for p in ("domain", "polling_interval")}
+    names |= {variable(form, "poll_interval") for form in forms}
+    return [name for name in environ if name in names]
+
+
+def test_within_a_level_the_first_form_found_wins(tmp_path: Path) -> None:
+    task_level = [variable(form, "domain") for form in TASK_FORMS]
+    for n, winner in enumerate(task_level):
+        environ = {name: f"d{i}" for i, name in enumerate(task_level) if i >= n}
+        environ["conductor.worker.all.domain"] = "global"
+        settings = resolve(tmp_path, environ, task=MIXED_CASE_TASK)
+        assert (settings.domain, settings.sources["domain"]) == (f"d{n}", f"env {winner}")
+    global_level = [variable(form, "domain") for form in GLOBAL_FORMS]
+    for n, winner in enumerate(global_level):
+        environ = {name: f"g{i}" for i, name in enumerate(global_level) if i >= n}
+        assert resolve(tmp_path, environ).sources["domain"] == f"env {winner}"
+
+
+def test_the_dotted_form_takes_the_task_name_exactly(tmp_path: Path) -> None:
+    environ = {"conductor.worker.send-email.v2.thread_count": "3"}
+    assert resolve(tmp_path, environ, task="send-email.v2").thread_count == 3
+    assert resolve(tmp_path, environ, task="send_email_v2").thread_count == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("conductor.worker.greet.poll_timeout", "250", 250),
+        ("CONDUCTOR_WORKER_ALL_REGISTER_TASK_DEF", "true", True),
+        ("conductor.worker.all.overwrite_task_def", "false", False),
+        ("conductor_worker_greet_strict_schema", "yes", True),
+        ("conductor.worker.greet.register_schema", "1", True),
+        ("CONDUCTOR_WORKER_GREET_LEASE_EXTEND_ENABLED", "on", True),
+        ("conductor.worker.all.paused", "TRUE", True),
+    ],
+)
+def test_conductor_pythons_properties_come_from_the_environment_too(
+    tmp_path: Path, name: str, value: str, expected: object
+) -> None:
+    prop = name.lower().split(".")[-1]
+    for prefix in ("conductor_worker_greet_", "conductor_worker_all_"):
+        prop = prop.removeprefix(prefix)
+    settings = resolve(tmp_path, {name: value})
+    assert settings.value(prop) == expected
+    assert settings.sources[prop] == f"env {name}"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        # conductor-python warns and ignores a bad number: here the worker does not start
+        ("conductor.worker.greet.thread_count", "many", "whole number of threads"),
+        ("CONDUCTOR_WORKER_ALL_POLL_INTERVAL", "fast", "positive number of milliseconds"),
+        ("conductor.worker.greet.poll_timeout", "9000", "from 0 to 5000"),
+        # ... and reads any text other than true as False: here it is an error
+        ("conductor.worker.all.register_task_def", "ja", "yes/no value"),
+    ],
+)
+def test_bad_values_in_any_form_stop_the_worker_naming_the_variable(
+    tmp_path: Path, name: str, value: str, problem: str
+) -> None:
+    with pytest.raises(WorkerConfigError, match=problem) as raised:
+        resolve(tmp_path, {name: value})
+    assert str(raised.value).startswith(f"{name}={value!r} ")
