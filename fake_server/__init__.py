@@ -2,7 +2,8 @@
 
 - :class:`FakeServer` runs it in this process (port 0 = a free port).
 - :class:`Engine` is the engine alone (no HTTP, no Flask): see :mod:`fake_server.engine`.
-- :class:`ManualClock` lets tests move time; :class:`SystemClock` is the wall clock.
+- :class:`ManualClock` lets tests move time; :class:`SystemClock` is the wall clock;
+  :class:`SkippingClock` runs as the wall clock until a time-skipping engine jumps it forward.
 - :mod:`fake_server.admin` documents the test-only ``/fake`` admin API.
 - ``python -m fake_server --help`` (or ``conductor-fake-server``) runs it from a shell.
 """
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fake_server.engine import Engine, ManualClock, SystemClock
+from fake_server.engine import Engine, ManualClock, SkippingClock, SystemClock
 
 if TYPE_CHECKING:
     from fake_server.server import FakeServer
 
-__all__ = ["Engine", "FakeServer", "ManualClock", "SystemClock"]
+__all__ = ["Engine", "FakeServer", "ManualClock", "SkippingClock", "SystemClock"]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,17 +13,27 @@ it. It needs no token, even when authentication is on. Errors use Conductor's er
     ``workflowInstanceId``; the task you poll carries it, and updates send it back as usual.
     The task definition of ``t`` (if registered) applies: retries, timeouts, limits.
 
-``GET /fake/clock`` -> ``{"now": ms, "manual": bool}``.
+``GET /fake/clock`` -> ``{"now": ms, "manual": bool}``, and on a server started with time
+    skipping ``"timeSkipping": {"enabled", "skips",
+    "skippedMs", "lastSkip": null | {"from", "to", "reason"}, "underWay": null | "what keeps
+    real time running", "nextTimer": null | {"dueTime", "what"}}``.
 
 ``POST /fake/clock/advance`` with ``{"ms": N}`` or ``{"seconds": S}``
-    Move a manual clock forward and fire what comes due -> ``{"now": ms}``. A server on the
-    system clock answers 409 (its time cannot be moved).
+    Move a manual or time-skipping clock forward and fire what comes due -> ``{"now": ms}``.
+    A server on the system clock answers 409 (its time cannot be moved).
+
+``POST /fake/clock/time-skipping`` with ``{"enabled": bool}``
+    Switch time skipping on or off -> ``{"enabled": bool, "wasEnabled": bool}``. With it on,
+    whenever nothing is under way (no task held by a worker, none ready to hand out) the clock
+    jumps to the next timer (a retry delay, a callback, a start delay, a limit's push-back, a
+    WAIT, a timeout). A server started without time skipping answers 409.
 
 ``GET /fake/stats``
     ``{"now", "tasks": n, "workflows": {status: n},
     "queues": {queue: {"scheduled", "inProgress", "completed", "failed", "timedOut", "canceled"}},
     "workers": {workerId: {"polls", "tasksHandedOut", "lastPollTime", "pollsByQueue"}},
-    "pickupLatencyMs": {"all": summary, "byQueue": {queue: summary}}}`` where a summary is
+    "pickupLatencyMs": {"all": summary, "byQueue": {queue: summary}}}`` (and ``"timeSkipping"``
+    as in ``/fake/clock`` on a server started with time skipping) where a summary is
     ``{"count", "p50", "p95", "p99", "max", "mean"}`` (ms, ``null`` without samples) of the time
     from a task becoming ready (scheduled, or due after a delay or callback) to its hand-out.
     A queue is ``taskType`` or ``domain:taskType``; ``failed`` counts FAILED,
@@ -40,6 +50,8 @@ it. It needs no token, even when authentication is on. Errors use Conductor's er
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, Response
 
@@ -71,7 +83,11 @@ def enqueue_tasks() -> Response:
 
 @admin.get("/clock")
 def clock() -> Response:
-    return json_response({"now": engine().now_ms(), "manual": engine().clock.is_manual})
+    body: dict[str, Any] = {"now": engine().now_ms(), "manual": engine().clock.is_manual}
+    skipping = engine().time_skipping()
+    if skipping is not None:
+        body["timeSkipping"] = skipping
+    return json_response(body)
 
 
 @admin.post("/clock/advance")
@@ -83,6 +99,13 @@ def advance_clock() -> Response:
         raise invalid("body", "give exactly one of 'ms' or 'seconds' (a number >= 0)")
     now = engine().advance_clock(ms if ms >= 0 else seconds * 1000)
     return json_response({"now": now})
+
+
+@admin.post("/clock/time-skipping")
+def time_skipping() -> Response:
+    enabled = Fields(json_body(), "body").boolean("enabled", required=True)
+    was_enabled = engine().set_time_skipping(enabled)
+    return json_response({"enabled": enabled, "wasEnabled": was_enabled})
 
 
 @admin.get("/stats")

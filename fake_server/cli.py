@@ -73,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         "polling interval then shows in how often it polls)",
     )
     parser.add_argument(
+        "--time-skipping",
+        action="store_true",
+        help="skip time: whenever no task is in progress or ready to hand out, jump the clock "
+        "to the next timer (a retry delay, a callback, a start delay, a WAIT, a timeout), so "
+        "that tests of them finish in seconds; switch it off and on with POST "
+        "/fake/clock/time-skipping",
+    )
+    parser.add_argument(
         "--log-level",
         type=str.upper,
         choices=LOG_LEVELS,
@@ -106,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_level=args.log_level,
         backend=args.wsgi,
         long_poll=args.long_poll,
+        time_skipping=args.time_skipping,
     )
     if args.definitions:
         try:
@@ -133,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: server.request_stop())
     print(f"Fake Conductor server listening on {server.url}", flush=True)
+    if args.time_skipping:
+        print(
+            "Time skipping is on: with no task in progress or ready, the clock jumps to the "
+            "next timer",
+            flush=True,
+        )
     server.serve_forever()
     print("Fake Conductor server stopped", flush=True)
     return 0

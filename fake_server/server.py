@@ -7,6 +7,10 @@
 The server answers HTTP from a background thread and runs the engine's timeouts on a short
 background tick. :meth:`FakeServer.stop` (or leaving the ``with`` block) ends long polls in
 progress, closes every connection, joins its threads and frees the port.
+
+``FakeServer(time_skipping=True)`` runs on a :class:`~fake_server.engine.clock.SkippingClock`:
+whenever nothing is under way, its clock jumps to the next timer (see
+:mod:`fake_server.engine.skipping`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from types import TracebackType
 from fake_server.app import create_app
 from fake_server.auth import DEFAULT_TOKEN_TTL_SECONDS, TokenAuthority
 from fake_server.engine import Engine
-from fake_server.engine.clock import Clock
+from fake_server.engine.clock import Clock, SkippingClock
 from fake_server.wsgi import DEFAULT_BACKEND, DEFAULT_THREADS, WsgiServer, make_wsgi_server
 
 log = logging.getLogger(__name__)
@@ -44,9 +48,17 @@ class FakeServer:
         backend: str = DEFAULT_BACKEND,
         tick_seconds: float = DEFAULT_TICK_SECONDS,
         long_poll: bool = True,
+        time_skipping: bool = False,
     ) -> None:
         if engine is not None and clock is not None and engine.clock is not clock:
             raise ValueError("give either an engine or a clock, not an engine with another clock")
+        if time_skipping:
+            if engine is not None or clock is not None:
+                raise ValueError(
+                    "time_skipping=True makes the server's own clock; give no engine or clock "
+                    "(or give an Engine on a SkippingClock, without time_skipping)"
+                )
+            clock = SkippingClock()
         if bool(auth_key) != bool(auth_secret):
             raise ValueError("authentication needs both auth_key and auth_secret")
         if threads < 1:

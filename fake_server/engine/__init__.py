@@ -10,6 +10,8 @@ Where to look:
 - :mod:`.results`: applying a worker's TaskResult.
 - :mod:`.retries`: what follows a failure: a retry, or giving up.
 - :mod:`.timeouts`: deadlines, and the checks that time tasks and workflows out.
+- :mod:`.timers`: what the engine waits for (work under way, the next timer of each kind);
+  :mod:`.skipping`: time skipping, which jumps the clock to that timer when nothing is under way.
 - :mod:`.inspection`: queue sizes, poll data, the admin API's stats and state.
 - :mod:`.definitions`, :mod:`.models`: task and workflow definitions, task and workflow records.
 - :mod:`.expressions` (``${...}`` inputs), :mod:`.domains` (task-to-domain routing),
@@ -17,7 +19,7 @@ Where to look:
 - :mod:`.tasks`: system task types, one module each.
 """
 
-from fake_server.engine.clock import ManualClock, SystemClock
+from fake_server.engine.clock import ManualClock, SkippingClock, SystemClock
 from fake_server.engine.facade import Engine
 
-__all__ = ["Engine", "ManualClock", "SystemClock"]
+__all__ = ["Engine", "ManualClock", "SkippingClock", "SystemClock"]

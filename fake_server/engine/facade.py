@@ -4,7 +4,8 @@ All state sits in one :class:`~fake_server.engine.state.EngineState` behind one 
 poll waits on a condition of that lock. Time comes only from the injected clock. Timeouts fire
 in :meth:`Engine.tick`, which every public method runs first and which a server calls on a short
 background timer; an engine alone starts no thread, so tests with a :class:`ManualClock` stay
-deterministic.
+deterministic. On a :class:`SkippingClock`, every public method and tick end by jumping the
+clock to the next timer when nothing is under way (:mod:`.skipping`).
 
 Public methods take and return plain JSON-like values (camelCase keys, as on the wire); the
 returned objects share data with the engine and must be treated as read-only. The rules behind
@@ -31,9 +32,10 @@ from fake_server.engine import (
     workflow_ops,
     workflows,
 )
-from fake_server.engine.clock import Clock, SystemClock
+from fake_server.engine.clock import Clock, MovableClock, SkippingClock, SystemClock
 from fake_server.engine.definitions import WorkflowDef, parse_task_def, parse_workflow_def
 from fake_server.engine.errors import ConflictError, NotFoundError, invalid
+from fake_server.engine.skipping import TimeSkipper
 from fake_server.engine.state import EngineState
 from fake_server.engine.tasks.http import Http
 from fake_server.engine.validation import Fields, check_range, require_list
@@ -43,18 +45,23 @@ log = logging.getLogger(__name__)
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
+# Jumps one call may make before it lets other requests in (a loop of WAITs could go on for
+# ever); the rest happen on the next call or tick.
+MAX_SKIPS_PER_CALL = 100
+
 
 def _synchronized(
     method: Callable[Concatenate[Engine, _P], _T],
 ) -> Callable[Concatenate[Engine, _P], _T]:
-    """Run a public method under the engine lock, after firing what is due; then make the
-    HTTP calls it scheduled, outside the lock."""
+    """Run a public method under the engine lock, after firing what is due, and skip time if
+    it left nothing under way; then make the HTTP calls it scheduled, outside the lock."""
 
     @functools.wraps(method)
     def wrapper(self: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         with self._lock:
             timeouts.fire_due(self._state)
             answer = method(self, *args, **kwargs)
+            self._skip_time_if_idle()
         if self._state.outside_calls:
             self._make_outside_calls()
         return answer
@@ -74,6 +81,7 @@ class Engine:
         self._changed = threading.Condition(self._lock)
         self._wake_generation = 0
         self._state = EngineState(self.clock, self._changed)
+        self._skipper = TimeSkipper(self.clock) if isinstance(self.clock, SkippingClock) else None
         self.clock.subscribe(self._on_clock_moved)
 
     # ----------------------------------------------------------------- lifecycle
@@ -92,25 +100,46 @@ class Engine:
         with self._lock:
             timeouts.fire_due(self._state)
             self._changed.notify_all()
+            self._skip_time_if_idle()
         self._make_outside_calls()
+
+    def _skip_time_if_idle(self) -> None:
+        """Under the lock, on a skipping clock: while nothing is under way, jump to the next
+        timer, fire what came due and wake the long polls (they take what became ready)."""
+        if self._skipper is None:
+            return
+        for _ in range(MAX_SKIPS_PER_CALL):
+            if self._skipper.skip_if_idle(self._state) is None:
+                return
+            timeouts.fire_due(self._state)
+            self._changed.notify_all()
 
     def _make_outside_calls(self) -> None:
         """Make the HTTP calls of HTTP tasks, one at a time, without holding the lock (the
         server may be calling itself); each outcome is applied under the lock."""
         while True:
             with self._lock:
-                pending = workflows.next_outside_call(self._state)
-            if pending is None:
-                return
+                state = self._state
+                pending = workflows.next_outside_call(state)
+                if pending is None:
+                    return
+                state.outside_calls_in_flight += 1
             task, call = pending
-            outcome = Http.perform(call)
+            try:
+                outcome = Http.perform(call)
+            finally:
+                with self._lock:
+                    state.outside_calls_in_flight -= 1
             with self._lock:
                 workflows.finish_outside_call(self._state, task, outcome)
+                self._skip_time_if_idle()
 
     @_synchronized
     def reset(self) -> None:
         """Drop all state: definitions, workflows, tasks, queues, poll data, stats."""
         self._state = EngineState(self.clock, self._changed)
+        if self._skipper is not None:
+            self._skipper.reset_counts()
         self._changed.notify_all()
         log.info("state reset")
 
@@ -118,6 +147,7 @@ class Engine:
         """Fire every timeout that is due (the background timer and each request call it)."""
         with self._lock:
             timeouts.fire_due(self._state)
+            self._skip_time_if_idle()
         self._make_outside_calls()
 
     def now_ms(self) -> int:
@@ -393,19 +423,49 @@ class Engine:
         return scheduling.enqueue_adhoc_tasks(self._state, task_type, count, domain, task_input)
 
     def advance_clock(self, ms: float) -> int:
-        """Move a manual clock forward (firing what comes due); returns the new time."""
+        """Move a manual or skipping clock forward (firing what comes due); returns the new
+        time. On a skipping clock this is how a test skips what automatic skipping does not
+        (a running task's response timeout)."""
         check_range("ms", ms, 0, None)
-        if not self.clock.is_manual:
+        if not isinstance(self.clock, MovableClock):
             raise ConflictError(
                 "The server runs on the system clock, which cannot be moved; "
-                "start it with a ManualClock to control time"
+                "start it with a ManualClock or with time skipping to control time"
             )
-        return int(self.clock.advance(ms))  # type: ignore[attr-defined]
+        if self._skipper is not None:
+            with self._lock:
+                before = self.clock.now_ms()
+                self._skipper.record_requested(before, before + int(ms))
+        return int(self.clock.advance(ms))
+
+    @_synchronized
+    def set_time_skipping(self, enabled: bool) -> bool:
+        """Switch time skipping on or off; returns whether it was on. 409 on a server
+        without time skipping (its clock cannot jump)."""
+        if self._skipper is None:
+            raise ConflictError(
+                "The server was started without time skipping, so its clock cannot jump; "
+                "start it with time skipping (--time-skipping, FakeServer(time_skipping=True), "
+                "@pytest.mark.conductor_server(time_skipping=True))"
+            )
+        was_enabled = self._skipper.enabled
+        self._skipper.enabled = bool(enabled)
+        log.info("time skipping %s", "on" if enabled else "off")
+        return was_enabled
+
+    @_synchronized
+    def time_skipping(self) -> dict[str, Any] | None:
+        """Time skipping's state (see :meth:`TimeSkipper.to_json`); None without it."""
+        return self._skipper.to_json(self._state) if self._skipper is not None else None
 
     @_synchronized
     def stats(self) -> dict[str, Any]:
-        """The admin API's counters (see :mod:`fake_server.admin`)."""
-        return inspection.stats(self._state)
+        """The admin API's counters (see :mod:`fake_server.admin`), and time skipping's state
+        on a skipping clock."""
+        stats = inspection.stats(self._state)
+        if self._skipper is not None:
+            stats["timeSkipping"] = self._skipper.to_json(self._state)
+        return stats
 
     @_synchronized
     def published_events(self) -> list[dict[str, Any]]:

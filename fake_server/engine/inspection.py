@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from fake_server.engine.clock import Clock, SkippingClock
 from fake_server.engine.state import EngineState
 
 
@@ -38,6 +39,13 @@ def stats(state: EngineState) -> dict[str, Any]:
     }
 
 
+def clock_kind(clock: Clock) -> str:
+    """``"manual"``, ``"time-skipping"`` or ``"system"``."""
+    if clock.is_manual:
+        return "manual"
+    return "time-skipping" if isinstance(clock, SkippingClock) else "system"
+
+
 def snapshot(state: EngineState) -> dict[str, Any]:
     """Everything the engine holds, as JSON."""
     tasks = []
@@ -54,7 +62,7 @@ def snapshot(state: EngineState) -> dict[str, Any]:
         workflows.append(body)
     return {
         "now": state.now_ms(),
-        "clock": "manual" if state.clock.is_manual else "system",
+        "clock": clock_kind(state.clock),
         "taskDefs": [task_def.to_json() for task_def in state.task_defs.values()],
         "workflowDefs": [
             d.to_json() for versions in state.workflow_defs.values() for d in versions.values()

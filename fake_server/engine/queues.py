@@ -67,6 +67,12 @@ class TaskQueues:
 
     def next_ready_ms(self, queue: str) -> int | None:
         """When the earliest task of ``queue`` becomes (or became) ready; None when empty."""
+        earliest = self.earliest(queue)
+        return earliest[0] if earliest is not None else None
+
+    def earliest(self, queue: str) -> tuple[int, str] | None:
+        """The ready time and id of the task of ``queue`` that is ready first (a ready one if
+        any: its time is in the past); None when the queue is empty."""
         members = self._members.get(queue)
         if not members:
             return None
@@ -74,11 +80,15 @@ class TaskQueues:
         while ready and members.get(ready[0][3]) != ready[0][2]:
             heapq.heappop(ready)
         if ready:
-            return ready[0][1]  # ready already: any ready entry's time is in the past
+            return ready[0][1], ready[0][3]
         waiting = self._waiting.get(queue, [])
         while waiting and members.get(waiting[0][2]) != waiting[0][1]:
             heapq.heappop(waiting)
-        return waiting[0][0] if waiting else None
+        return (waiting[0][0], waiting[0][2]) if waiting else None
+
+    def names(self) -> list[str]:
+        """The queues that hold a task now."""
+        return [queue for queue, members in self._members.items() if members]
 
     def size(self, queue: str) -> int:
         """Tasks waiting in ``queue``, ready or not yet (as Conductor counts them)."""

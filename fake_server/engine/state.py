@@ -70,6 +70,8 @@ class EngineState:
     limit_postpone_ms: int = 60_000
     # Tasks whose call to the outside (HTTP) waits for the engine's lock to be released.
     outside_calls: list[str] = field(default_factory=list)
+    # Calls taken from that list and being made now, outside the lock (the facade counts them).
+    outside_calls_in_flight: int = 0
     # Events published by EVENT tasks (no real sink): what the admin API shows.
     events: list[dict[str, Any]] = field(default_factory=list)
     _sequence: itertools.count[int] = field(default_factory=itertools.count, init=False)

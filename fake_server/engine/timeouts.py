@@ -4,7 +4,9 @@
 Whatever may time out is watched (:meth:`EngineState.watch`): a deadline goes on a heap, and
 :func:`fire_due` (run before every engine call and on the server's background tick) looks at
 each object whose deadline has passed. A deadline is a hint: the check reads the object's state
-now, so a task that moved on in the meantime is left alone.
+now, so a task that moved on in the meantime is left alone. The same heap holds the decider's
+appointments with the clock (a WAIT's end); :func:`next_deadline` tells a time-skipping engine
+which deadline will really change something next.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 from fake_server.engine.models import Task, Workflow
 from fake_server.engine.retries import fail
 from fake_server.engine.state import EngineState, poll_timeout_due_ms
-from fake_server.engine.workflows import decide, end_workflow
+from fake_server.engine.workflows import decide, end_workflow, next_wake
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,47 @@ def fire_due(state: EngineState) -> None:
             _check_workflow(state, state.workflows.get(object_id), now)
 
 
+def next_deadline(state: EngineState) -> tuple[int, str] | None:
+    """The earliest deadline that will still change something when it comes, with what it is
+    (due now or in the past: the decider has more to do). Deadlines that would change nothing
+    (the task or workflow moved on) are dropped on the way, as :func:`fire_due` would drop
+    them."""
+    deadlines = state.deadlines
+    while deadlines:
+        due, _, kind, object_id = deadlines[0]
+        what = _what_comes_due(state, kind, object_id, due)
+        if what is not None:
+            return due, what
+        heapq.heappop(deadlines)
+    return None
+
+
+def _what_comes_due(state: EngineState, kind: str, object_id: str, due: int) -> str | None:
+    """What the deadline ``(due, kind, object_id)`` will do when it comes: the same checks as
+    :func:`fire_due`'s, made at ``due`` (an idle engine changes nothing until then)."""
+    if kind == "task":
+        task = state.tasks.get(object_id)
+        timeout = _task_timeout_at(task, due) if task is not None else None
+        if task is None or timeout is None or _alerted_already(task, timeout):
+            return None
+        return f"{timeout} of task {task.reference_task_name} ({task.task_id})"
+    workflow = state.workflows.get(object_id)
+    if workflow is None or workflow.is_terminal:
+        return None
+    name = f"workflow {workflow.definition.name} ({workflow.workflow_id})"
+    if kind == "decide":
+        if due <= state.now_ms():
+            return f"the decider's next pass over {name}"
+        wake = next_wake(state, workflow)
+        if wake is None or wake[0] > due:
+            return None
+        task = wake[1]
+        return f"{task.task_type} task {task.reference_task_name} of {name}"
+    if not _workflow_timed_out_at(workflow, due) or workflow.timeout_alerted:
+        return None
+    return f"timeoutSeconds of {name}"
+
+
 def task_timeout_due_ms(task: Task) -> int:
     """When a started task runs out of ``timeoutSeconds``: counted from its start plus its
     start delay (Conductor's DeciderService.checkTaskTimeout)."""
@@ -50,38 +93,57 @@ def task_timeout_due_ms(task: Task) -> int:
     return started + task.task_def.timeout_seconds * 1000
 
 
-def _check_task(state: EngineState, task: Task | None, now: int) -> None:
-    if task is None or task.is_terminal:
-        return
+def _task_timeout_at(task: Task, now: int) -> str | None:
+    """The timeout a check of ``task`` at ``now`` applies, in Conductor's order:
+    ``timeoutSeconds`` (once started), else ``responseTimeoutSeconds`` (in progress), else
+    ``pollTimeoutSeconds`` (scheduled); None when none has run out."""
+    if task.is_terminal:
+        return None
     task_def = task.task_def
     if task_def.timeout_seconds and task.start_time and now >= task_timeout_due_ms(task):
+        return "timeoutSeconds"
+    if task.status == "IN_PROGRESS":
+        limit_seconds = task_def.response_timeout_seconds + task.callback_after_seconds
+        return "responseTimeoutSeconds" if now - task.update_time >= limit_seconds * 1000 else None
+    polled_too_late = task_def.poll_timeout_seconds and now >= poll_timeout_due_ms(task)
+    if task.status == "SCHEDULED" and polled_too_late:
+        return "pollTimeoutSeconds"
+    return None
+
+
+def _alerted_already(task: Task, timeout: str) -> bool:
+    """An ALERT_ONLY timeout is logged once; after that, checking it changes nothing."""
+    return timeout in task.alerted and task.task_def.timeout_policy == "ALERT_ONLY"
+
+
+def _check_task(state: EngineState, task: Task | None, now: int) -> None:
+    timeout = _task_timeout_at(task, now) if task is not None else None
+    if task is None or timeout is None:
+        return
+    task_def = task.task_def
+    if timeout == "timeoutSeconds":
         elapsed = (now - task.start_time - task.start_delay_in_seconds * 1000) // 1000
         reason = (
             f"Task timed out after {elapsed} seconds. Timeout configured as "
             f"{task_def.timeout_seconds} seconds. Timeout policy configured to "
             f"{task_def.timeout_policy}"
         )
-        _time_out(state, task, "timeoutSeconds", reason)
-        return
-    if task.status == "IN_PROGRESS":
-        limit_seconds = task_def.response_timeout_seconds + task.callback_after_seconds
-        if now - task.update_time >= limit_seconds * 1000:
-            reason = (
-                f"responseTimeout: {task_def.response_timeout_seconds} exceeded for the "
-                f"taskId: {task.task_id} with Task Definition: {task.task_def_name}"
-            )
-            log.info("task %s: %s", task.task_id, reason)
-            fail(state, task, "TIMED_OUT", reason)
-        return
-    polled_too_late = task_def.poll_timeout_seconds and now >= poll_timeout_due_ms(task)
-    if task.status == "SCHEDULED" and polled_too_late:
+        _time_out(state, task, timeout, reason)
+    elif timeout == "responseTimeoutSeconds":
+        reason = (
+            f"responseTimeout: {task_def.response_timeout_seconds} exceeded for the "
+            f"taskId: {task.task_id} with Task Definition: {task.task_def_name}"
+        )
+        log.info("task %s: %s", task.task_id, reason)
+        fail(state, task, "TIMED_OUT", reason)
+    else:
         waited = now - task.scheduled_time - task.start_delay_in_seconds * 1000
         reason = (
             f"Task poll timed out after {waited // 1000} seconds. Poll timeout "
             f"configured as {task_def.poll_timeout_seconds} seconds. Timeout policy "
             f"configured to {task_def.timeout_policy}"
         )
-        _time_out(state, task, "pollTimeoutSeconds", reason)
+        _time_out(state, task, timeout, reason)
 
 
 def _time_out(state: EngineState, task: Task, kind: str, reason: str) -> None:
@@ -105,14 +167,21 @@ def _time_out(state: EngineState, task: Task, kind: str, reason: str) -> None:
         end_workflow(state, workflow, "TIMED_OUT", reason, failed_task=task)
 
 
+def _timeout_start(workflow: Workflow) -> int:
+    return workflow.last_retried_time or workflow.start_time
+
+
+def _workflow_timed_out_at(workflow: Workflow, now: int) -> bool:
+    timeout_seconds = workflow.definition.timeout_seconds
+    return bool(timeout_seconds) and (now - _timeout_start(workflow)) // 1000 >= timeout_seconds
+
+
 def _check_workflow(state: EngineState, workflow: Workflow | None, now: int) -> None:
-    if workflow is None or workflow.is_terminal:
+    if workflow is None or workflow.is_terminal or not _workflow_timed_out_at(workflow, now):
         return
     timeout_seconds = workflow.definition.timeout_seconds
     # DeciderService.checkWorkflowTimeout: from the last retry, if any, else from the start.
-    elapsed = (now - (workflow.last_retried_time or workflow.start_time)) // 1000
-    if elapsed < timeout_seconds:
-        return
+    elapsed = (now - _timeout_start(workflow)) // 1000
     policy = workflow.definition.timeout_policy
     reason = (
         f"Workflow timed out after {elapsed} seconds. Timeout configured as "

@@ -51,8 +51,8 @@ class Fields:
             raise invalid(self.where(key), "must not be blank", value)
         return default if value is None else value
 
-    def boolean(self, key: str, *, default: bool = False) -> bool:
-        value = self._get(key, bool, False)
+    def boolean(self, key: str, *, default: bool = False, required: bool = False) -> bool:
+        value = self._get(key, bool, required)
         return default if value is None else value
 
     def obj(self, key: str, *, default: dict[str, Any] | None = None) -> Any:

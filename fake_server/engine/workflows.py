@@ -557,6 +557,21 @@ class Decider:
         self.state.outside_calls.append(task.task_id)
 
 
+def next_wake(state: EngineState, workflow: Workflow) -> tuple[int, Task] | None:
+    """The earliest time an open system task of ``workflow`` waits for on the clock alone (a
+    WAIT's end, an HTTP retry's delay), with that task; None when none does."""
+    earliest: tuple[int, Task] | None = None
+    for task_id in workflow.task_ids:
+        task = state.tasks[task_id]
+        handler = SYSTEM_TASKS.get(task.task_type)
+        if handler is None or task.is_terminal or task.retried:
+            continue
+        due = handler.wakes_at_ms(task)
+        if due is not None and (earliest is None or due < earliest[0]):
+            earliest = (due, task)
+    return earliest
+
+
 # ---------------------------------------------------------------- calls to the outside
 def next_outside_call(state: EngineState) -> tuple[Task, HttpCall] | None:
     """The next HTTP call waiting for the lock to be released, ready to make (under the

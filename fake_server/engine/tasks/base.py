@@ -11,6 +11,9 @@ A type's hooks mirror Conductor's mappers and ``WorkflowSystemTask``:
   returns True when it changed something.
 - ``cancel``: called when the workflow ends before the task does, to undo what ``start`` set
   going (a sub-workflow is terminated).
+- ``wakes_at_ms``: when an open task needs the decider again because of the clock alone (a
+  WAIT's end); a type that calls ``rt.decide_at`` says when here, so that a time-skipping
+  engine can jump there.
 
 Hooks run under the engine's lock and reach the engine only through :class:`Runtime`.
 """
@@ -139,6 +142,11 @@ class SystemTask:
 
     def cancel(self, rt: Runtime, workflow: Workflow, task: Task) -> None:
         """Called when the workflow ends while the task is open (it is CANCELED already)."""
+
+    def wakes_at_ms(self, task: Task) -> int | None:
+        """When the open ``task`` moves on by the clock alone; None when only something else
+        (an update, another task) moves it."""
+        return None
 
     @staticmethod
     def finish(

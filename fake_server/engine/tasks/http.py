@@ -78,6 +78,10 @@ class Http(SystemTask):
             rt.call_later(task)
         return False
 
+    def wakes_at_ms(self, task: Task) -> int | None:
+        waiting_for_retry = task.status == "SCHEDULED" and not task.http_pending
+        return task.ready_ms if waiting_for_retry else None
+
     def prepare(self, rt: Runtime, task: Task) -> HttpCall | None:
         """The call to make, read from the task's input (None: the task failed instead)."""
         request = task.input_data.get("http_request")

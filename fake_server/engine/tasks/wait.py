@@ -53,3 +53,6 @@ class Wait(SystemTask):
         if task.wait_until_ms and rt.now_ms() >= task.wait_until_ms:
             return self.finish(rt, task, "COMPLETED")
         return False
+
+    def wakes_at_ms(self, task: Task) -> int | None:
+        return task.wait_until_ms or None

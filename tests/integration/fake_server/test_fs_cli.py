@@ -57,6 +57,23 @@ def test_serves_on_a_free_port_and_stops_cleanly_on_a_signal(signum):
         assert "stopped" in server.process.stdout.read()
 
 
+def test_time_skipping_jumps_to_a_retry_delay():
+    with Running("--port", "0", "--time-skipping") as server:
+        url = server.url()
+        root = url.removesuffix("/api")
+        task_def = {"name": "a", "retryCount": 1, "retryDelaySeconds": 86400}
+        requests.post(f"{url}/metadata/taskdefs", json=[task_def], timeout=5)
+        queued = requests.post(f"{root}/fake/tasks", json={"taskType": "a"}, timeout=5).json()
+        task = requests.get(f"{url}/tasks/poll/a?workerid=w", timeout=5).json()
+        result = {"workflowInstanceId": queued["workflowInstanceId"], "taskId": task["taskId"]}
+        requests.post(f"{url}/tasks", json={**result, "status": "FAILED"}, timeout=5)
+
+        retry = requests.get(f"{url}/tasks/poll/a?workerid=w", timeout=5).json()
+        assert retry["retryCount"] == 1
+        skipping = requests.get(f"{root}/fake/clock", timeout=5).json()["timeSkipping"]
+        assert skipping["skippedMs"] >= 86400_000 - 1000
+
+
 def test_loads_definitions_at_start(tmp_path):
     (tmp_path / "tasks.json").write_text(json.dumps([{"name": "greet", "retryCount": 7}]))
     workflow = {"name": "hello", "tasks": [{"name": "greet", "taskReferenceName": "g"}]}
@@ -96,6 +113,7 @@ def test_help():
         "--token-ttl",
         "--threads",
         "--log-level",
+        "--time-skipping",
     ):
         assert option in done.stdout
 

@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from fake_server import ManualClock, SystemClock
+from fake_server import ManualClock, SkippingClock, SystemClock
 
 
 def test_system_clock_reads_the_wall_clock():
@@ -39,3 +39,41 @@ def test_manual_clock_tells_subscribers_after_each_move():
 def test_manual_clock_refuses_to_go_back():
     with pytest.raises(ValueError, match="forward"):
         ManualClock().advance(-1)
+
+
+def test_skipping_clock_runs_with_its_base_plus_what_was_skipped():
+    base = ManualClock(start_ms=1_000)
+    clock = SkippingClock(base)
+    assert clock.now_ms() == 1_000
+    base.advance(500)
+    assert clock.now_ms() == 1_500
+    assert clock.jump_to(10_000) == 10_000
+    base.advance(1)
+    assert (clock.now_ms(), clock.skipped_ms) == (10_001, 8_500)
+
+
+def test_skipping_clock_jumps_only_forward_and_silently():
+    clock = SkippingClock(ManualClock(start_ms=5_000))
+    seen = []
+    clock.subscribe(lambda: seen.append(clock.now_ms()))
+    assert clock.jump_to(4_000) == 5_000  # behind: no move
+    clock.jump_to(6_000)
+    assert seen == []  # the engine that jumps fires what came due itself
+
+
+def test_skipping_clock_advance_and_base_moves_tell_subscribers():
+    base = ManualClock(start_ms=0)
+    clock = SkippingClock(base)
+    seen = []
+    clock.subscribe(lambda: seen.append(clock.now_ms()))
+    assert clock.advance(100) == 100
+    base.advance(10)
+    assert seen == [100, 110]
+    with pytest.raises(ValueError, match="forward"):
+        clock.advance(-1)
+
+
+def test_skipping_clock_on_the_wall_clock_keeps_its_pace():
+    clock = SkippingClock()
+    clock.advance(3_600_000)
+    assert abs(clock.now_ms() - 3_600_000 - SystemClock().now_ms()) < 1_000
