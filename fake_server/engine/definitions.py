@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from fake_server.engine import boundary
 from fake_server.engine.errors import invalid
 from fake_server.engine.validation import Fields, require_list
 
@@ -32,6 +33,8 @@ class TaskDef:
     rate_limit_per_frequency: int = 0  # 0: unlimited
     rate_limit_frequency_in_seconds: int = 1
     input_template: dict[str, Any] = field(default_factory=dict)
+    total_timeout_seconds: int = 0  # 0: none; across all attempts and retry delays
+    backoff_jitter_ms: int = 0  # up to this much added at random to each retry delay
     # Fields the engine does not use (description, ownerEmail, ...) are kept as sent.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -51,6 +54,8 @@ class TaskDef:
             rateLimitPerFrequency=self.rate_limit_per_frequency,
             rateLimitFrequencyInSeconds=self.rate_limit_frequency_in_seconds,
             inputTemplate=copy.deepcopy(self.input_template),
+            totalTimeoutSeconds=self.total_timeout_seconds,
+            backoffJitterMs=self.backoff_jitter_ms,
         )
         if self.max_retry_delay_seconds:
             body["maxRetryDelaySeconds"] = self.max_retry_delay_seconds
@@ -58,6 +63,8 @@ class TaskDef:
 
 
 _TASK_DEF_KEYS = {
+    "totalTimeoutSeconds",
+    "backoffJitterMs",
     "name",
     "retryCount",
     "retryLogic",
@@ -94,13 +101,26 @@ def parse_task_def(data: Any, path: str = "taskDef") -> TaskDef:
             "rateLimitFrequencyInSeconds", default=1, minimum=1
         ),
         input_template=f.obj("inputTemplate", default={}),
+        total_timeout_seconds=f.integer("totalTimeoutSeconds", default=0, minimum=0),
+        backoff_jitter_ms=f.integer("backoffJitterMs", default=0, minimum=0),
         extra={k: v for k, v in f.data.items() if k not in _TASK_DEF_KEYS and v is not None},
     )
-    if task_def.timeout_seconds and task_def.response_timeout_seconds > task_def.timeout_seconds:
+    boundary.check_task_def(f)
+    # TaskTimeoutConstraint's two rules, with its messages.
+    name, timeout = task_def.name, task_def.timeout_seconds
+    if timeout and task_def.response_timeout_seconds > timeout:
         raise invalid(
             f.where("responseTimeoutSeconds"),
-            f"must be <= timeoutSeconds ({task_def.timeout_seconds}) when timeoutSeconds is set",
+            f"TaskDef: {name} responseTimeoutSeconds: {task_def.response_timeout_seconds} "
+            f"must be less than timeoutSeconds: {timeout}",
             task_def.response_timeout_seconds,
+        )
+    if timeout and task_def.total_timeout_seconds and timeout > task_def.total_timeout_seconds:
+        raise invalid(
+            f.where("timeoutSeconds"),
+            f"TaskDef: {name} timeoutSeconds: {timeout} must be less than or equal to "
+            f"totalTimeoutSeconds: {task_def.total_timeout_seconds}",
+            timeout,
         )
     return task_def
 
@@ -325,6 +345,8 @@ class WorkflowDef:
     restartable: bool = True  # False: a COMPLETED workflow cannot be restarted
     # Fills the keys a workflow's input lacks, when it starts.
     input_template: dict[str, Any] = field(default_factory=dict)
+    # A workflow's variables when it starts (${workflow.variables.x}, SET_VARIABLE).
+    variables: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -352,6 +374,7 @@ class WorkflowDef:
             schemaVersion=self.schema_version,
             restartable=self.restartable,
             inputTemplate=copy.deepcopy(self.input_template),
+            variables=copy.deepcopy(self.variables),
         )
         if self.failure_workflow is not None:
             body["failureWorkflow"] = self.failure_workflow
@@ -365,6 +388,7 @@ _WORKFLOW_KEYS = {
     "failureWorkflowVersion",
     "restartable",
     "inputTemplate",
+    "variables",
     "name",
     "version",
     "tasks",
@@ -376,8 +400,21 @@ _WORKFLOW_KEYS = {
 }
 
 
+def _schema_version(f: Fields) -> int:
+    """WorkflowDef's schemaVersion must be 2 (its @Min/@Max, with Conductor's message)."""
+    version = f.integer("schemaVersion", default=2)
+    if version != 2:
+        raise invalid(
+            f.where("schemaVersion"),
+            f"workflowDef schemaVersion: {version} is only supported",
+            version,
+        )
+    return int(version)
+
+
 def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:
     f = Fields(data, path)
+    boundary.check_workflow_def(f)
     raw_tasks = f.items("tasks", required=True)
     if not raw_tasks:
         raise invalid(f.where("tasks"), "must hold at least one task", raw_tasks)
@@ -402,11 +439,12 @@ def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:
         output_parameters=f.obj("outputParameters", default={}),
         timeout_seconds=f.integer("timeoutSeconds", default=0, minimum=0),
         timeout_policy=f.choice("timeoutPolicy", WORKFLOW_TIMEOUT_POLICIES, default="ALERT_ONLY"),
-        schema_version=f.integer("schemaVersion", default=2, minimum=1),
+        schema_version=_schema_version(f),
         failure_workflow=f.string("failureWorkflow") or None,
         failure_workflow_version=f.integer("failureWorkflowVersion", minimum=1),
         restartable=f.boolean("restartable", default=True),
         input_template=f.obj("inputTemplate", default={}),
+        variables=f.obj("variables", default={}),
         extra={k: v for k, v in f.data.items() if k not in _WORKFLOW_KEYS and v is not None},
     )
 

@@ -66,3 +66,9 @@ class UnauthorizedError(ConductorError):
 def invalid(path: str, message: str, value: Any = None) -> BadRequestError:
     """A 400 for one bad field, with a message that names the field."""
     return BadRequestError(f"{path}: {message}", [ValidationError(path, message, value)])
+
+
+def unsupported(path: str, what: str, value: Any = None) -> BadRequestError:
+    """A 400 for a value the fake server would not honour (it refuses rather than ignore)."""
+    message = f"not supported by the fake server: {what}"
+    return BadRequestError(message, [ValidationError(path, message, value)])

@@ -11,6 +11,7 @@ is the decider's (:mod:`.workflows`).
 from __future__ import annotations
 
 import logging
+import random
 
 from fake_server.engine.definitions import retry_delay_seconds
 from fake_server.engine.domains import resolve_domain
@@ -83,6 +84,34 @@ def retry(state: EngineState, failed: Task) -> Task:
     attempt.start_delay_in_seconds = delay
     attempt.reason_for_incompletion = failed.reason_for_incompletion
     log.info("retrying task %s as %s in %ss", failed.task_id, attempt.task_id, delay)
+    # backoffJitterMs: up to that many milliseconds more, at random (DeciderService.retry).
+    jitter_ms = random.randint(0, failed.task_def.backoff_jitter_ms)
     if not is_system:
-        state.enqueue(attempt, now + delay * 1000)
+        state.enqueue(attempt, now + delay * 1000 + jitter_ms)
     return attempt
+
+
+def total_time_used_up(
+    state: EngineState, task: Task, now: int, *, with_policy: bool = False
+) -> str | None:
+    """Conductor's message when ``task`` has used up its definition's totalTimeoutSeconds
+    since its first attempt was scheduled, else None: the words of
+    DeciderService.checkTotalTimeout (``with_policy``, for a pending task) or of its retry
+    guard (for a failed one about to be retried)."""
+    total = task.task_def.total_timeout_seconds
+    if not total:
+        return None
+    elapsed = (now - state.first_scheduled_ms(task)) // 1000
+    if elapsed < total:
+        return None
+    if with_policy:
+        return (
+            f"Task {task.task_def_name}/{task.task_id} exceeded total timeout of {total} "
+            f"seconds (elapsed {elapsed} seconds across all attempts including retry delays). "
+            f"Timeout policy: {task.task_def.timeout_policy}"
+        )
+    return (
+        f"Task {task.task_id}/{task.task_def_name} exceeded total timeout of {total} seconds "
+        f"(elapsed {elapsed} seconds across all attempts). No further retries will be "
+        "attempted."
+    )

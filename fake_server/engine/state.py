@@ -128,6 +128,13 @@ class EngineState:
         self.tasks[task.task_id] = task
         self._count(task, task.status, +1)
 
+    def first_scheduled_ms(self, task: Task) -> int:
+        """When the first attempt of ``task`` was scheduled (totalTimeoutSeconds counts from
+        there, across retries and their delays)."""
+        while task.retried_task_id is not None and task.retried_task_id in self.tasks:
+            task = self.tasks[task.retried_task_id]
+        return task.scheduled_time
+
     def forget_task(self, task: Task) -> None:
         """Remove a task from the engine (a restart or rerun drops it, a workflow is removed);
         the caller takes it out of its workflow's list."""
@@ -166,6 +173,9 @@ class EngineState:
         self.queues.push(queue, task.task_id, ready_ms, task.workflow_priority)
         if task.task_def.poll_timeout_seconds:
             self.watch(poll_timeout_due_ms(task), "task", task.task_id)
+        if task.task_def.total_timeout_seconds:
+            total_ms = task.task_def.total_timeout_seconds * 1000
+            self.watch(self.first_scheduled_ms(task) + total_ms, "task", task.task_id)
         self.changed.notify_all()
 
     def dequeue(self, task: Task) -> None:

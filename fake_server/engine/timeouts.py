@@ -15,7 +15,7 @@ import heapq
 import logging
 
 from fake_server.engine.models import Task, Workflow
-from fake_server.engine.retries import fail
+from fake_server.engine.retries import fail, total_time_used_up
 from fake_server.engine.state import EngineState, poll_timeout_due_ms
 from fake_server.engine.workflows import decide, end_workflow, next_wake
 
@@ -100,6 +100,10 @@ def _task_timeout_at(task: Task, now: int) -> str | None:
     if task.is_terminal:
         return None
     task_def = task.task_def
+    total_reason = total_time_used_up(state, task, now, with_policy=True)
+    if total_reason is not None:
+        _time_out(state, task, "totalTimeoutSeconds", total_reason)
+        return
     if task_def.timeout_seconds and task.start_time and now >= task_timeout_due_ms(task):
         return "timeoutSeconds"
     if task.status == "IN_PROGRESS":

@@ -23,7 +23,7 @@ import logging
 import uuid
 from typing import Any
 
-from fake_server.engine import blueprint, retries
+from fake_server.engine import blueprint, boundary, retries
 from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef, parse_workflow_def
 from fake_server.engine.domains import resolve_domain
 from fake_server.engine.errors import ConductorError, invalid
@@ -53,6 +53,7 @@ MAX_PASSES = 1000
 def start_workflow(state: EngineState, request: Any) -> Workflow:
     """Start a workflow from a StartWorkflowRequest; its first tasks are scheduled on return."""
     f = Fields(request, "StartWorkflowRequest")
+    boundary.check_start_request(f)
     inline = f.data.get("workflowDef")
     if inline is not None:
         definition = parse_workflow_def(inline, f.where("workflowDef"))
@@ -156,6 +157,7 @@ class Decider:
             task_to_domain=task_to_domain,
             priority=priority,
         )
+        workflow.variables = copy.deepcopy(definition.variables)
         if parent is not None:
             workflow.parent_workflow_id = parent[0].workflow_id
             workflow.parent_workflow_task_id = parent[1].task_id
@@ -237,6 +239,11 @@ class Decider:
         """A task ended without success: retried, or given up on. False when that ended the
         workflow."""
         if retries.may_retry(task):
+            used_up = retries.total_time_used_up(self.state, task, self.now_ms())
+            if used_up is not None:
+                status = "TIMED_OUT" if task.status == "TIMED_OUT" else "FAILED"
+                self.end_workflow(workflow, status, used_up, failed_task=task)
+                return False
             attempt = retries.retry(self.state, task)
             handler = SYSTEM_TASKS.get(attempt.task_type)
             if handler is not None:
