@@ -184,6 +184,17 @@ def test_a_paused_worker_does_not_poll_until_resumed():
     client.wait_for(lambda: len(client.delivered) == 1)
 
 
+def test_a_worker_paused_as_conductor_python_2_code_does_it_does_not_poll():
+    client = StubClient(tasks=1)
+    worker = Worker("job", echo, poll_interval=10, paused=True)
+    runner = make_runner(worker, client)
+    assert runner.run_once() == 0
+    assert client.polls == []
+    worker.paused = False
+    assert runner.run_once() == 1
+    client.wait_for(lambda: len(client.delivered) == 1)
+
+
 class SwitchedOff(WorkerInterface):
     """A class worker that decides itself whether it is paused."""
 
