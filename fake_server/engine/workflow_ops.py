@@ -76,6 +76,7 @@ def retry(state: EngineState, workflow_id: str) -> None:
     decider = Decider(state)
     decider.schedule(workflow, attempts)
     decider.decide(workflow)
+    _take_parents_along(state, workflow, "retried")
 
 
 def _new_attempt(state: EngineState, workflow: Workflow, task: Task) -> Task:
@@ -130,6 +131,7 @@ def restart(state: EngineState, workflow_id: str, use_latest_definitions: bool =
     workflow.output = {}
     log.info("workflow %s restarted", workflow_id)
     Decider(state).begin(workflow)
+    _take_parents_along(state, workflow, "restarted")
 
 
 def rerun(state: EngineState, workflow_id: str, request: Any) -> str:
@@ -270,6 +272,66 @@ def remove(state: EngineState, workflow_id: str) -> None:
     workflow = state.workflow(workflow_id)
     _remove_tasks(state, workflow, list(workflow.task_ids))
     del state.workflows[workflow_id]
+
+
+# ------------------------------------------------------------------ sub-workflows
+def _take_parents_along(state: EngineState, workflow: Workflow, operation: str) -> None:
+    """A sub-workflow running again takes its parents along (Conductor's
+    updateAndPushParents): each parent's SUB_WORKFLOW task follows the child again
+    (IN_PROGRESS), the parent runs again, and what its end canceled is set going once more
+    (a JOIN or DO_WHILE reopened, other tasks scheduled again). It stops at an optional
+    SUB_WORKFLOW task, and at one that a retry has already replaced."""
+    child = workflow
+    decider = Decider(state)
+    while child.parent_workflow_id:
+        parent = state.workflows.get(child.parent_workflow_id)
+        task = state.tasks.get(child.parent_workflow_task_id or "")
+        if parent is None or task is None or task.retried:
+            return
+        if task.workflow_task_def is not None and task.workflow_task_def.optional:
+            return
+        state.set_status(task, "IN_PROGRESS")
+        task.reason_for_incompletion = None
+        task.end_time = 0
+        task.executed = False
+        task.logs = [
+            *task.logs,
+            {
+                "log": f"Sub workflow {describe(child)} {operation}.",
+                "taskId": task.task_id,
+                "createdTime": state.now_ms(),
+            },
+        ]
+        was_ended = parent.is_terminal
+        _run_again(state, parent)
+        parent.last_retried_time = state.now_ms()
+        if was_ended:
+            for sibling in _tasks(state, parent):
+                if sibling is not task and sibling.status == "CANCELED":
+                    _set_going_again(state, decider, parent, sibling)
+        decider.decide(parent)
+        child = parent
+
+
+def _set_going_again(state: EngineState, decider: Decider, parent: Workflow, task: Task) -> None:
+    """A task canceled when its workflow ended runs again (same task, one more try)."""
+    if task.task_type in ("JOIN", "DO_WHILE"):
+        state.set_status(task, "IN_PROGRESS")
+        task.end_time = 0
+        return
+    task.retry_count += 1
+    task.reason_for_incompletion = None
+    task.poll_count = 0
+    task.worker_id = None
+    task.scheduled_time = state.now_ms()
+    task.start_time = task.end_time = 0
+    task.retried = task.executed = False
+    state.set_status(task, "SCHEDULED")
+    handler = SYSTEM_TASKS.get(task.task_type)
+    if handler is None:
+        state.enqueue(task, task.scheduled_time)
+    else:
+        handler.start(decider, parent, task)
 
 
 # ------------------------------------------------------------------ helpers
