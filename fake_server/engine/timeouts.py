@@ -65,7 +65,7 @@ def _what_comes_due(state: EngineState, kind: str, object_id: str, due: int) -> 
     :func:`fire_due`'s, made at ``due`` (an idle engine changes nothing until then)."""
     if kind == "task":
         task = state.tasks.get(object_id)
-        timeout = _task_timeout_at(task, due) if task is not None else None
+        timeout = _task_timeout_at(state, task, due) if task is not None else None
         if task is None or timeout is None or _alerted_already(task, timeout):
             return None
         return f"{timeout} of task {task.reference_task_name} ({task.task_id})"
@@ -93,17 +93,16 @@ def task_timeout_due_ms(task: Task) -> int:
     return started + task.task_def.timeout_seconds * 1000
 
 
-def _task_timeout_at(task: Task, now: int) -> str | None:
+def _task_timeout_at(state: EngineState, task: Task, now: int) -> str | None:
     """The timeout a check of ``task`` at ``now`` applies, in Conductor's order:
-    ``timeoutSeconds`` (once started), else ``responseTimeoutSeconds`` (in progress), else
-    ``pollTimeoutSeconds`` (scheduled); None when none has run out."""
+    ``totalTimeoutSeconds`` (since the first attempt), ``timeoutSeconds`` (once started), else
+    ``responseTimeoutSeconds`` (in progress), else ``pollTimeoutSeconds`` (scheduled); None
+    when none has run out."""
     if task.is_terminal:
         return None
     task_def = task.task_def
-    total_reason = total_time_used_up(state, task, now, with_policy=True)
-    if total_reason is not None:
-        _time_out(state, task, "totalTimeoutSeconds", total_reason)
-        return
+    if total_time_used_up(state, task, now) is not None:
+        return "totalTimeoutSeconds"
     if task_def.timeout_seconds and task.start_time and now >= task_timeout_due_ms(task):
         return "timeoutSeconds"
     if task.status == "IN_PROGRESS":
@@ -121,11 +120,14 @@ def _alerted_already(task: Task, timeout: str) -> bool:
 
 
 def _check_task(state: EngineState, task: Task | None, now: int) -> None:
-    timeout = _task_timeout_at(task, now) if task is not None else None
+    timeout = _task_timeout_at(state, task, now) if task is not None else None
     if task is None or timeout is None:
         return
     task_def = task.task_def
-    if timeout == "timeoutSeconds":
+    total_reason = total_time_used_up(state, task, now, with_policy=True)
+    if timeout == "totalTimeoutSeconds" and total_reason is not None:
+        _time_out(state, task, timeout, total_reason)
+    elif timeout == "timeoutSeconds":
         elapsed = (now - task.start_time - task.start_delay_in_seconds * 1000) // 1000
         reason = (
             f"Task timed out after {elapsed} seconds. Timeout configured as "
