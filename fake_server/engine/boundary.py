@@ -6,8 +6,9 @@ not pass here and fail in production).
 Default and empty values are accepted: official clients send some fields always
 (``timeoutSeconds``, ``inputTemplate: {}``, ``variables: {}``,
 ``workflowStatusListenerEnabled: false``, ``enforceSchema``, ``outputParameters: {}``).
-Fields that only describe (``description``, ``ownerEmail``, ``inputKeys``, ...) are kept as
-sent. ``${...}`` expressions Jayway reads but the fake cannot are refused as well.
+Fields that only describe (``description``, ``ownerEmail``, ``inputKeys``, and the JSON
+schemas, which Conductor OSS stores but does not enforce) are kept as sent. ``${...}``
+expressions Jayway reads but the fake cannot are refused as well.
 """
 
 from __future__ import annotations
@@ -22,16 +23,12 @@ from fake_server.engine.validation import Fields
 _TASK_DEF_NEUTRAL: dict[str, Any] = {
     "isolationGroupId": None,  # a different queue
     "executionNameSpace": None,  # a different queue
-    "inputSchema": None,
-    "outputSchema": None,
     "runtimeMetadata": [],
 }
 _WORKFLOW_DEF_NEUTRAL: dict[str, Any] = {
     "workflowStatusListenerEnabled": False,
     "workflowStatusListenerSink": None,
     "rateLimitConfig": None,
-    "inputSchema": None,
-    "outputSchema": None,
     "cacheConfig": None,
     "maskedFields": [],
 }

@@ -87,10 +87,6 @@ def test_backoff_jitter_adds_at_most_its_milliseconds(engine, worker, clock):
             {"name": "a", "executionNameSpace": "ns"},
             "not supported by the fake server: executionNameSpace",
         ),
-        (
-            {"name": "a", "inputSchema": {"name": "s"}},
-            "not supported by the fake server: inputSchema",
-        ),
     ],
 )
 def test_task_definition_refusals(engine, definition, message):
