@@ -7,11 +7,13 @@ exist only on the fake server.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import requests
 
+from harness.server_time import ServerTimeSpan, WaitResult
 from harness.waiting import WaitTimeout, wait_until
 
 TERMINAL_WORKFLOW_STATUSES = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"})
@@ -46,6 +48,7 @@ class AdminClient:
         self._session = requests.Session()
         self._session.headers.update(headers or {})
         self._credentials = (auth_key, auth_secret) if auth_key and auth_secret else None
+        self._has_fake_clock = True  # until the server says it has none (a real Conductor)
 
     def close(self) -> None:
         self._session.close()
@@ -112,14 +115,22 @@ class AdminClient:
 
     def get_workflow(self, workflow_id: str, *, include_tasks: bool = True) -> dict[str, Any]:
         params = {"includeTasks": str(include_tasks).lower()}
-        return self._api("GET", f"/workflow/{workflow_id}", params=params).json()
+        workflow: dict[str, Any] = self._api(
+            "GET", f"/workflow/{workflow_id}", params=params
+        ).json()
+        return workflow
 
     def wait_for_workflow(
         self, workflow_id: str, status: str = "COMPLETED", *, timeout: float = 30.0
-    ) -> dict[str, Any]:
+    ) -> WaitResult:
         """Waits until the workflow reaches ``status``; fails at once, with the workflow's
-        reason, when it ends in another status."""
+        reason, when it ends in another status.
+
+        ``timeout`` is in real seconds, however fast the server's clock runs; the answer is the
+        workflow, with ``real_seconds`` and ``server_seconds`` (how much server time passed).
+        """
         seen: dict[str, Any] = {}
+        span = ServerTimeSpan(self._fake_clock)
 
         def reached() -> dict[str, Any] | None:
             seen.update(self.get_workflow(workflow_id))
@@ -133,23 +144,31 @@ class AdminClient:
                 )
             return None
 
-        return wait_until(
-            reached,
-            timeout=timeout,
-            message=lambda: (
-                f"workflow {workflow_id} to reach {status} (last status {seen.get('status')})"
-            ),
-        )
+        try:
+            workflow = wait_until(
+                reached,
+                timeout=timeout,
+                message=lambda: (
+                    f"workflow {workflow_id} to reach {status} (last status {seen.get('status')})"
+                ),
+            )
+        except WaitTimeout as error:
+            raise WaitTimeout(f"{error}{span.note()}") from None
+        return span.result(workflow)
 
     # -- tasks and queues -------------------------------------------------------------------
     def get_task(self, task_id: str) -> dict[str, Any]:
-        return self._api("GET", f"/tasks/{task_id}").json()
+        task: dict[str, Any] = self._api("GET", f"/tasks/{task_id}").json()
+        return task
 
     def poll_data(self, task_type: str) -> list[dict[str, Any]]:
-        return self._api("GET", "/tasks/queue/polldata", params={"taskType": task_type}).json()
+        params = {"taskType": task_type}
+        data: list[dict[str, Any]] = self._api("GET", "/tasks/queue/polldata", params=params).json()
+        return data
 
     def queue_sizes(self) -> dict[str, int]:
-        return self._api("GET", "/tasks/queue/all").json()
+        sizes: dict[str, int] = self._api("GET", "/tasks/queue/all").json()
+        return sizes
 
     # -- the fake server's admin API ----------------------------------------------------------
     def reset(self) -> None:
@@ -167,20 +186,67 @@ class AdminClient:
         body: dict[str, Any] = {"taskType": task_type, "count": count, "input": dict(input or {})}
         if domain:
             body["domain"] = domain
-        return self._fake("POST", "/tasks", json=body).json()["taskIds"]
+        task_ids: list[str] = self._fake("POST", "/tasks", json=body).json()["taskIds"]
+        return task_ids
 
     def stats(self) -> dict[str, Any]:
-        return self._fake("GET", "/stats").json()
+        stats: dict[str, Any] = self._fake("GET", "/stats").json()
+        return stats
 
     def state(self) -> dict[str, Any]:
-        return self._fake("GET", "/state").json()
+        state: dict[str, Any] = self._fake("GET", "/state").json()
+        return state
+
+    # -- the fake server's clock --------------------------------------------------------------
+    def clock(self) -> dict[str, Any]:
+        """``{"now": ms, "manual": bool}``, and ``"timeSkipping"`` on a time-skipping server
+        (see ``fake_server.admin``)."""
+        clock: dict[str, Any] = self._fake("GET", "/clock").json()
+        return clock
+
+    def server_time_ms(self) -> int:
+        """The server's time, in epoch milliseconds (ahead of this machine's by what it
+        skipped)."""
+        return int(self.clock()["now"])
 
     def advance_clock(self, seconds: float) -> None:
-        """Moves the server's manual clock forward (fails on a server with the system clock)."""
+        """Moves the server's clock forward and fires what comes due: a manual clock, or a
+        time-skipping one (what it does not skip by itself, such as a running task's response
+        timeout). Fails on a server with the system clock."""
         self._fake("POST", "/clock/advance", json={"ms": int(seconds * 1000)})
 
-    def wait_until_idle(self, *, timeout: float = 30.0) -> dict[str, Any]:
-        """Waits until no task is scheduled or in progress in any queue; returns the stats."""
+    def set_time_skipping(self, enabled: bool) -> bool:
+        """Switches time skipping on or off; returns whether it was on. Fails on a server
+        started without time skipping."""
+        answer = self._fake("POST", "/clock/time-skipping", json={"enabled": bool(enabled)})
+        return bool(answer.json()["wasEnabled"])
+
+    @contextmanager
+    def time_skipping(self, enabled: bool = True) -> Iterator[None]:
+        """Time skipping on (or, with ``enabled=False``, off) for the length of a block, then
+        as it was before."""
+        was_enabled = self.set_time_skipping(enabled)
+        try:
+            yield
+        finally:
+            self.set_time_skipping(was_enabled)
+
+    def _fake_clock(self) -> dict[str, Any] | None:
+        """``GET /fake/clock``, or None from a server without it (a real Conductor)."""
+        if not self._has_fake_clock:
+            return None
+        try:
+            return self.clock()
+        except AdminError as error:
+            if error.status >= 500:
+                raise
+            self._has_fake_clock = False
+            return None
+
+    def wait_until_idle(self, *, timeout: float = 30.0) -> WaitResult:
+        """Waits until no task is scheduled or in progress in any queue; returns the stats,
+        with ``real_seconds`` and ``server_seconds`` (``timeout`` is in real seconds)."""
+        span = ServerTimeSpan(self._fake_clock)
 
         def idle() -> dict[str, Any] | None:
             stats = self.stats()
@@ -192,6 +258,8 @@ class AdminClient:
             return None if busy else stats
 
         try:
-            return wait_until(idle, timeout=timeout, message="all queues to be idle")
+            stats = wait_until(idle, timeout=timeout, message="all queues to be idle")
         except WaitTimeout as error:
-            raise WaitTimeout(f"{error}; queues now: {self.stats().get('queues')}") from None
+            queues = self.stats().get("queues")
+            raise WaitTimeout(f"{error}; queues now: {queues}{span.note()}") from None
+        return span.result(stats)

@@ -9,10 +9,14 @@ Fixtures:
 - ``conductor_workers``: a factory that starts real worker processes for the rest of the test:
   ``conductor_workers(worker, ...)``; they are stopped when the test ends, pass or fail.
 
-Marker ``@pytest.mark.conductor_server(manual_clock=True, auth_key=..., auth_secret=...,
-token_ttl_seconds=..., long_poll=False)`` gives that test a server of its own with those
-options (a manual clock is moved with ``conductor_server.admin.advance_clock(seconds)``; without
-long poll, a worker's polling interval shows in ``harness.scenario.observe_polling``).
+Marker ``@pytest.mark.conductor_server(time_skipping=True, manual_clock=True, auth_key=...,
+auth_secret=..., token_ttl_seconds=..., long_poll=False)`` gives that test a server of its own
+with those options: with time skipping, whenever no task is in progress or ready to hand out,
+the server's clock jumps to the next timer (retry delays, callbacks, WAITs, timeouts), so tests
+of them run in seconds with real workers (``conductor_server.admin.time_skipping(False)``
+pauses it for a block); a manual clock is moved with
+``conductor_server.admin.advance_clock(seconds)``; without long poll, a worker's polling
+interval shows in ``harness.scenario.observe_polling``.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ MARKER = "conductor_server"
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(manual_clock=False, auth_key=None, auth_secret=None, token_ttl_seconds=None,"
-        " long_poll=True):"
+        f"{MARKER}(time_skipping=False, manual_clock=False, auth_key=None, auth_secret=None,"
+        " token_ttl_seconds=None, long_poll=True):"
         " run the test against a fake Conductor server of its own, with these options",
     )
 

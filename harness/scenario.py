@@ -136,4 +136,4 @@ def observe_polling(
 
 
 def _polls(stats: dict[str, Any], worker_id: str) -> int:
-    return stats["workers"].get(worker_id, {}).get("polls", 0)
+    return int(stats["workers"].get(worker_id, {}).get("polls", 0))

@@ -6,6 +6,8 @@ interpreter, so the benchmark's server does not share a GIL with the code measur
 way it binds port 0 and is stopped, with everything it started, when the handle closes.
 ``backend`` picks the WSGI server; by default, that of the mode (granian in a subprocess,
 waitress in a thread: see :mod:`fake_server.wsgi`), and ``handle.backend`` says which it is.
+``time_skipping=True`` starts it with time skipping, in either mode (its clock jumps to the next
+timer whenever nothing is under way; ``handle.admin.time_skipping(False)`` pauses that).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class ServerHandle:
         *,
         mode: Literal["thread", "subprocess"] = "thread",
         manual_clock: bool = False,
+        time_skipping: bool = False,
         auth_key: str | None = None,
         auth_secret: str | None = None,
         token_ttl_seconds: int | None = None,
@@ -43,12 +46,18 @@ class ServerHandle:
             raise ValueError(f"mode must be 'thread' or 'subprocess', not {mode!r}")
         if manual_clock and mode == "subprocess":
             raise ValueError("a manual clock needs mode='thread' (tests move it in-process)")
+        if manual_clock and time_skipping:
+            raise ValueError(
+                "choose manual_clock (time moves only when the test says) or time_skipping "
+                "(time runs, and jumps to the next timer when nothing is under way), not both"
+            )
         from fake_server.wsgi import BACKENDS
 
         if backend is not None and backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self.mode = mode
         self.manual_clock = manual_clock
+        self.time_skipping = time_skipping
         self.auth_key = auth_key
         self.auth_secret = auth_secret
         self.token_ttl_seconds = token_ttl_seconds
@@ -132,7 +141,9 @@ class ServerHandle:
     # -- internals ----------------------------------------------------------------------------
     def _start_thread(self) -> None:
         from fake_server import ManualClock
+        from fake_server.auth import DEFAULT_TOKEN_TTL_SECONDS
         from fake_server.server import FakeServer
+        from fake_server.wsgi import DEFAULT_THREADS
 
         self.clock = ManualClock() if self.manual_clock else None
         server = FakeServer(
@@ -141,9 +152,10 @@ class ServerHandle:
             auth_key=self.auth_key,
             auth_secret=self.auth_secret,
             long_poll=self.long_poll,
-            **({"threads": self.threads} if self.threads else {}),
+            threads=self.threads or DEFAULT_THREADS,
             backend=self.backend,
-            **({"token_ttl_seconds": self.token_ttl_seconds} if self.token_ttl_seconds else {}),
+            token_ttl_seconds=self.token_ttl_seconds or DEFAULT_TOKEN_TTL_SECONDS,
+            time_skipping=self.time_skipping,
         )
         _on_request_exception(server.app, self._record_error)
         server.start()
@@ -162,6 +174,8 @@ class ServerHandle:
             command += ["--token-ttl", str(self.token_ttl_seconds)]
         if not self.long_poll:
             command.append("--no-long-poll")
+        if self.time_skipping:
+            command.append("--time-skipping")
         if self.threads:
             command += ["--threads", str(self.threads)]
         command += ["--wsgi", self.backend]

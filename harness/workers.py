@@ -10,6 +10,7 @@ from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker.worker_interface import WorkerInterface
 from harness.admin import AdminClient
+from harness.server_time import WaitResult
 
 
 class RunningWorkers:
@@ -19,8 +20,10 @@ class RunningWorkers:
         self.handler = handler
         self.admin = admin
 
-    def drain(self, *, timeout: float = 30.0) -> dict[str, Any]:
-        """Returns the server's stats once every queue is empty and no task is in progress.
+    def drain(self, *, timeout: float = 30.0) -> WaitResult:
+        """Returns the server's stats once every queue is empty and no task is in progress,
+        with ``real_seconds`` and ``server_seconds`` (``timeout`` is in real seconds, however
+        fast a time-skipping server's clock runs).
 
         Raises when a worker process died meanwhile, so a crash is not mistaken for slowness.
         """
