@@ -304,6 +304,25 @@ def test_a_jump_lands_on_the_poll_timeout_of_a_pushed_back_task(engine, clock, w
     assert "pollTimeoutSeconds of task a" in engine.time_skipping()["lastSkip"]["reason"]
 
 
+def test_a_jump_lands_on_the_total_timeout_across_retry_delays(engine, clock, worker):
+    task_def = {
+        "name": "charge",
+        "retryCount": 5,
+        "retryDelaySeconds": 3600,
+        "totalTimeoutSeconds": 5400,
+        "timeoutPolicy": "TIME_OUT_WF",
+    }
+    engine.register_task_defs([task_def])
+    workflow_id = start(engine, sequence("pay", "charge"))
+    started = clock.now_ms()
+    worker.update(worker.take("charge"), "FAILED")  # the retry comes an hour later
+    worker.update(worker.take("charge"), "FAILED")  # the next would come after 2 h in all
+
+    assert engine.get_workflow(workflow_id)["status"] == "TIMED_OUT"
+    assert clock.now_ms() - started == 5400_000
+    assert "totalTimeoutSeconds of task charge" in engine.time_skipping()["lastSkip"]["reason"]
+
+
 def test_an_alert_only_workflow_timeout_is_a_stop_on_the_way(engine, clock, worker):
     retried_once_after(engine, "charge", 7200)
     workflow_id = start(engine, sequence("pay", "charge", timeoutSeconds=3600))
