@@ -28,6 +28,7 @@ from fake_server.engine import (
     polling,
     results,
     scheduling,
+    search,
     timeouts,
     workflow_ops,
     workflows,
@@ -301,6 +302,43 @@ class Engine:
     def remove_workflow(self, workflow_id: str) -> None:
         """``DELETE /workflow/{id}/remove``: the workflow and its tasks are forgotten."""
         workflow_ops.remove(self._state, workflow_id)
+
+    # ------------------------------------------------------------------ searching
+    @_synchronized
+    def running_workflows(
+        self,
+        name: str,
+        version: int = 1,
+        start_time: int | None = None,
+        end_time: int | None = None,
+    ) -> list[str]:
+        """``GET /workflow/running/{name}``: ids (see :func:`.search.running_workflow_ids`)."""
+        return search.running_workflow_ids(self._state, name, version, start_time, end_time)
+
+    @_synchronized
+    def correlated_workflows(
+        self,
+        name: str,
+        correlation_id: str,
+        include_closed: bool = False,
+        include_tasks: bool = False,
+    ) -> list[dict[str, Any]]:
+        """``GET /workflow/{name}/correlated/{correlationId}``."""
+        return search.correlated(self._state, name, correlation_id, include_closed, include_tasks)
+
+    @_synchronized
+    def search_workflows(
+        self,
+        query: str | None = None,
+        free_text: str = "*",
+        start: int = 0,
+        size: int = 100,
+        sort: str | None = None,
+    ) -> dict[str, Any]:
+        """``GET /workflow/search``: see :mod:`.search` for what the fake can answer."""
+        return search.search(
+            self._state, query=query, free_text=free_text, start=start, size=size, sort=sort
+        )
 
     # ------------------------------------------------------------------- polling
     @_synchronized
