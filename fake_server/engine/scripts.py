@@ -74,12 +74,12 @@ def as_text(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, float) and math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
     if isinstance(value, float):
-        return (
-            repr(value)
-            if math.isfinite(value)
-            else ("NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity"))
-        )
+        return repr(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)

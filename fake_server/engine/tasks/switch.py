@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fake_server.engine import scripts
-from fake_server.engine.tasks.base import Runtime, SystemTask
+from fake_server.engine.tasks.base import Runtime, SystemTask, TerminateWorkflow
 
 if TYPE_CHECKING:
     from fake_server.engine.definitions import WorkflowTaskDef
@@ -96,8 +96,6 @@ class Decision(SystemTask):
             try:
                 value = scripts.evaluate(workflow_task.case_expression, task_input)
             except scripts.ScriptError:
-                from fake_server.engine.tasks.base import TerminateWorkflow
-
                 raise TerminateWorkflow(
                     f"Error while evaluating script: {workflow_task.case_expression}"
                 ) from None

@@ -228,3 +228,16 @@ def test_worker_sees_the_workflow_task_of_a_case(engine):
     task = Worker(engine).take("a")
     assert task["workflowInstanceId"] == workflow_id
     assert task["workflowTask"]["taskReferenceName"] == "a"
+
+
+@pytest.mark.parametrize(
+    ("value", "case"),
+    [(True, "true"), (3, "3"), (1.5, "1.5"), (None, "null"), ("x", "x")],
+)
+def test_a_case_is_the_value_as_text(engine, value, case):
+    definition = workflow(
+        "w",
+        route("value-param", "kind", {case: [simple("chosen")]}, [simple("other")]),
+    )
+    workflow_id = start(engine, definition, input={"kind": value})
+    assert statuses(engine, workflow_id)[1] == ("chosen", "SCHEDULED")
