@@ -6,9 +6,10 @@ Internal to ``TaskClient``, which picks one of two transports:
   open in a small pool that the process's threads share. Each request goes out in one write,
   its head written here (a worker's requests are a few fixed headers and a small JSON body),
   and the standard library's ``http.client.HTTPResponse`` reads the answer (status line,
-  headers, a Content-Length or chunked body). A request costs about 60 % less client CPU than
-  with ``requests`` and its keep-alive session, and at full load a worker makes one request
-  per task: see docs/benchmarks.md, "The SDK's transport".
+  headers, a Content-Length or chunked body). Why not ``requests``: at full load a worker makes
+  one request per task, and a ``TaskClient`` call through a keep-alive ``requests.Session``
+  measured about five times the client CPU of one through this transport (docs/benchmarks.md,
+  "The SDK's own transport").
 - ``SessionTransport``: through a ``requests.Session``, for what the first one does not do:
   a proxy set in the environment, or a session the application passes in.
 
@@ -181,26 +182,27 @@ class KeepAliveTransport:
         self, connection: _Connection, method: str, message: bytes, read_timeout: float
     ) -> Answer:
         sock = connection.sock
+        answer: http.client.HTTPResponse | None = None
         doing = "sending the request"
         try:
             if sock.gettimeout() != read_timeout:
                 sock.settimeout(read_timeout)
             sock.sendall(message)
             doing = "reading the response"
+            # http.client's reader of an answer, used as HTTPConnection.getresponse() uses it.
             answer = http.client.HTTPResponse(sock, method=method)
             answer.begin()
             doing = "reading the response body"
             body = answer.read()
-        except STALE_CONNECTION_ERRORS as exc:  # RemoteDisconnected is one of them
-            if doing == "reading the response body":  # the server did answer: never resent
-                connection.close()
+        except BaseException as exc:
+            if answer is not None:
+                answer.close()  # its reader holds the socket open
+            stale = isinstance(exc, STALE_CONNECTION_ERRORS)  # RemoteDisconnected is one
+            if stale and doing != "reading the response body":  # else the server did answer
+                raise _StaleConnection(exc) from exc
+            connection.close()
+            if isinstance(exc, (OSError, http.client.HTTPException)):
                 raise _transfer_error(exc, doing) from exc
-            raise _StaleConnection(exc) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            connection.close()
-            raise _transfer_error(exc, doing) from exc
-        except BaseException:
-            connection.close()
             raise
         if answer.version < 11 or "close" in (answer.getheader("Connection") or "").lower():
             connection.close()
