@@ -32,6 +32,7 @@ from conductor.client.worker.worker_config import (
 )
 
 T = TypeVar("T")
+DEFAULT_POLLING_INTERVAL = int(DEFAULT_POLLING_INTERVAL_MS)  # conductor-python's name (ms)
 
 
 class PausedFlag:
