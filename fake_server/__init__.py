@@ -4,7 +4,7 @@
 - :class:`Engine` is the engine alone (no HTTP, no Flask): see :mod:`fake_server.engine`.
 - :class:`ManualClock` lets tests move time; :class:`SystemClock` is the wall clock;
   :class:`SkippingClock` runs as the wall clock until a time-skipping engine jumps it forward.
-- :mod:`fake_server.admin` documents the test-only ``/fake`` admin API.
+- :mod:`fake_server.http.admin` documents the test-only ``/fake`` admin API.
 - ``python -m fake_server --help`` (or ``conductor-fake-server``) runs it from a shell.
 """
 

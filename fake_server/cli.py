@@ -1,20 +1,34 @@
-"""The ``conductor-fake-server`` command (also ``python -m fake_server``)."""
+"""The ``conductor-fake-server`` command (also ``python -m fake_server``).
+
+The options are checked here; the app is built by :func:`served_app` in the process that
+serves (granian's worker, or this one on waitress), from the options in the environment.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
-import signal
+import os
 import sys
 from collections.abc import Sequence
 
-from fake_server.auth import DEFAULT_TOKEN_TTL_SECONDS
+from fake_server.engine import Engine, SkippingClock, SystemClock
+from fake_server.http import create_app
+from fake_server.http.auth import DEFAULT_TOKEN_TTL_SECONDS, TokenAuthority
 from fake_server.loader import DefinitionsError, load_definitions
-from fake_server.server import FakeServer
-from fake_server.wsgi import BACKENDS, CLI_BACKEND, DEFAULT_THREADS
+from fake_server.serve import BACKENDS, COMMAND_LINE_BACKEND, DEFAULT_THREADS, ServedApp, serve
+from fake_server.server import Ticker
 
 EXIT_USAGE = 2
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+ANNOUNCE = "Fake Conductor server listening on {root_url}/api"
+TIME_SKIPPING_ANNOUNCE = (
+    "Time skipping is on: with no task in progress or ready, the clock jumps to the next timer"
+)
+# The options, as JSON, for served_app in the process that serves.
+OPTIONS_VARIABLE = "FAKE_SERVER_OPTIONS"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
             "An in-memory fake Conductor server for developing and testing task workers. "
             "Workers use it as a real server: point CONDUCTOR_SERVER_URL at the URL it prints. "
             "State lives in memory only; the test-only admin API is under /fake/ "
-            "(see the fake_server.admin module)."
+            "(see the fake_server.http.admin module)."
         ),
     )
     parser.add_argument(
@@ -61,9 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--wsgi",
         choices=BACKENDS,
-        default=CLI_BACKEND,
-        help="WSGI server: granian (Rust, the least CPU per request), waitress or werkzeug "
-        "(pure Python) (default: %(default)s)",
+        default=COMMAND_LINE_BACKEND,
+        help="HTTP server: granian (Rust, the least CPU per request, in a worker process of "
+        "its own) or waitress (pure Python, in this process) (default: %(default)s)",
     )
     parser.add_argument(
         "--no-long-poll",
@@ -101,53 +115,74 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--threads must be at least 1, got {args.threads}")
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    server = FakeServer(
-        args.host,
-        args.port,
-        auth_key=args.auth_key,
-        auth_secret=args.auth_secret,
-        token_ttl_seconds=args.token_ttl,
-        threads=args.threads,
-        log_level=args.log_level,
-        backend=args.wsgi,
-        long_poll=args.long_poll,
-        time_skipping=args.time_skipping,
-    )
+    logging.basicConfig(level=args.log_level, format=LOG_FORMAT)
     if args.definitions:
-        try:
-            loaded = load_definitions(server.engine, args.definitions)
+        try:  # here first, so that a bad file is an error of the command, not of its server
+            loaded = load_definitions(Engine(), args.definitions)
         except DefinitionsError as error:
             print(f"conductor-fake-server: error: {error}", file=sys.stderr)
             return EXIT_USAGE
         logging.getLogger("fake_server").info(
-            "loaded %d task and %d workflow definitions from %s",
+            "loading %d task and %d workflow definitions from %s",
             loaded.task_defs,
             loaded.workflow_defs,
             args.definitions,
         )
+    options = {
+        "auth_key": args.auth_key,
+        "auth_secret": args.auth_secret,
+        "token_ttl": args.token_ttl,
+        "definitions": os.path.abspath(args.definitions) if args.definitions else None,
+        "long_poll": args.long_poll,
+        "time_skipping": args.time_skipping,
+        "log_level": args.log_level,
+    }
+    os.environ[OPTIONS_VARIABLE] = json.dumps(options)
     try:
-        server.start()
+        serve(
+            "fake_server.cli:served_app",
+            host=args.host,
+            port=args.port,
+            backend=args.wsgi,
+            threads=args.threads,
+            announce=f"{ANNOUNCE}\n{TIME_SKIPPING_ANNOUNCE}" if args.time_skipping else ANNOUNCE,
+            log_level=args.log_level,
+        )
     except OSError as error:
         print(
             f"conductor-fake-server: error: cannot listen on {args.host}:{args.port}: {error}",
             file=sys.stderr,
         )
         return 1
-    except RuntimeError as error:  # the WSGI server cannot run (e.g. granian is missing)
+    except RuntimeError as error:  # the HTTP server cannot run (e.g. granian is missing)
         print(f"conductor-fake-server: error: --wsgi {args.wsgi}: {error}", file=sys.stderr)
         return 1
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: server.request_stop())
-    print(f"Fake Conductor server listening on {server.url}", flush=True)
-    if args.time_skipping:
-        print(
-            "Time skipping is on: with no task in progress or ready, the clock jumps to the "
-            "next timer",
-            flush=True,
-        )
-    server.serve_forever()
+    finally:
+        del os.environ[OPTIONS_VARIABLE]
     print("Fake Conductor server stopped", flush=True)
     return 0
+
+
+def served_app() -> ServedApp:
+    """The fake server of the options that :func:`main` put in the environment, with its
+    timer running: called in the process that serves."""
+    options = json.loads(os.environ[OPTIONS_VARIABLE])
+    logging.basicConfig(level=options["log_level"], format=LOG_FORMAT)
+    logging.getLogger("fake_server").setLevel(options["log_level"])
+    clock = SkippingClock() if options["time_skipping"] else SystemClock()
+    engine = Engine(clock, long_poll=options["long_poll"])
+    auth = None
+    if options["auth_key"]:
+        auth = TokenAuthority(
+            options["auth_key"], options["auth_secret"], engine.clock, options["token_ttl"]
+        )
+    if options["definitions"]:
+        load_definitions(engine, options["definitions"])
+    ticker = Ticker(engine).start()
+
+    def stop() -> None:
+        ticker.stop()
+        engine.long_poll = False  # requests still arriving answer at once
+        engine.wake_waiters()
+
+    return ServedApp(create_app(engine, auth), on_stop=stop)

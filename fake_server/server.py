@@ -4,9 +4,11 @@
         requests.get(f"{server.url}/health")  # url is the API base, ending in /api
         server.engine.enqueue_tasks("greet")  # the engine is right here, no HTTP needed
 
-The server answers HTTP from a background thread and runs the engine's timeouts on a short
-background tick. :meth:`FakeServer.stop` (or leaving the ``with`` block) ends long polls in
-progress, closes every connection, joins its threads and frees the port.
+The server answers HTTP on waitress from background threads and runs the engine's timeouts on
+a short background tick (:class:`Ticker`). :meth:`FakeServer.stop` (or leaving the ``with``
+block) ends long polls in progress, closes every connection, joins its threads and frees the
+port. (The command line serves on granian in a process of its own: see
+:mod:`fake_server.serve`.)
 
 ``FakeServer(time_skipping=True)`` runs on a :class:`~fake_server.engine.clock.SkippingClock`:
 whenever nothing is under way, its clock jumps to the next timer (see
@@ -19,15 +21,42 @@ import logging
 import threading
 from types import TracebackType
 
-from fake_server.app import create_app
-from fake_server.auth import DEFAULT_TOKEN_TTL_SECONDS, TokenAuthority
 from fake_server.engine import Engine
 from fake_server.engine.clock import Clock, SkippingClock
-from fake_server.wsgi import DEFAULT_BACKEND, DEFAULT_THREADS, WsgiServer, make_wsgi_server
+from fake_server.http import create_app
+from fake_server.http.auth import DEFAULT_TOKEN_TTL_SECONDS, TokenAuthority
+from fake_server.serve import DEFAULT_THREADS, WaitressServer, root_url
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TICK_SECONDS = 0.05
+
+
+class Ticker:
+    """Fires the engine's due timeouts every ``seconds`` from a thread, until :meth:`stop`."""
+
+    def __init__(self, engine: Engine, seconds: float = DEFAULT_TICK_SECONDS) -> None:
+        self.engine = engine
+        self.seconds = seconds
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fake-conductor-tick", daemon=True)
+
+    def start(self) -> Ticker:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.seconds):
+            try:
+                self.engine.tick()
+            except Exception:
+                # A bug in a timeout must not end the timer: later timeouts still fire.
+                log.exception("background tick failed")
 
 
 class FakeServer:
@@ -45,7 +74,6 @@ class FakeServer:
         token_ttl_seconds: float = DEFAULT_TOKEN_TTL_SECONDS,
         threads: int = DEFAULT_THREADS,
         log_level: str | int | None = None,
-        backend: str = DEFAULT_BACKEND,
         tick_seconds: float = DEFAULT_TICK_SECONDS,
         long_poll: bool = True,
         time_skipping: bool = False,
@@ -72,28 +100,27 @@ class FakeServer:
         self.host = host
         self._requested_port = port
         self._threads = threads
-        self._backend = backend
         self._tick_seconds = tick_seconds
         if log_level is not None:
             logging.getLogger("fake_server").setLevel(log_level)
         self.app = create_app(self.engine, self.auth)
-        self._wsgi: WsgiServer | None = None
+        self._http: WaitressServer | None = None
         self._serve_thread: threading.Thread | None = None
-        self._tick_thread: threading.Thread | None = None
+        self._ticker: Ticker | None = None
         self._stopping = threading.Event()
         self._stop_requested = threading.Event()
 
     # ------------------------------------------------------------------ addresses
     @property
     def port(self) -> int:
-        if self._wsgi is None:
+        if self._http is None:
             raise RuntimeError("the server is not started; call start() first")
-        return self._wsgi.port
+        return self._http.port
 
     @property
     def root_url(self) -> str:
         """``http://host:port`` (health at ``/health``, the admin API under ``/fake``)."""
-        return f"http://{_url_host(self.host)}:{self.port}"
+        return root_url(self.host, self.port)
 
     @property
     def url(self) -> str:
@@ -104,34 +131,30 @@ class FakeServer:
     def start(self) -> FakeServer:
         """Bind, listen and serve in background threads; returns once connections are
         accepted."""
-        if self._wsgi is not None:
+        if self._http is not None:
             raise RuntimeError("the server is already started")
-        self._wsgi = make_wsgi_server(
-            self.app, self.host, self._requested_port, threads=self._threads, backend=self._backend
-        )
+        self._http = WaitressServer(self.app, self.host, self._requested_port, self._threads)
         self._serve_thread = threading.Thread(
-            target=self._wsgi.serve_forever, name=f"fake-conductor-http-{self.port}", daemon=True
-        )
-        self._tick_thread = threading.Thread(
-            target=self._tick_forever, name=f"fake-conductor-tick-{self.port}", daemon=True
+            target=self._http.serve_forever, name=f"fake-conductor-http-{self.port}", daemon=True
         )
         self._serve_thread.start()
-        self._tick_thread.start()
+        self._ticker = Ticker(self.engine, self._tick_seconds).start()
         log.info("fake Conductor server listening on %s", self.url)
         return self
 
     def stop(self) -> None:
         """Stop serving: end long polls, close connections, join threads, free the port.
         Safe to call twice."""
-        if self._wsgi is None or self._stopping.is_set():
+        if self._http is None or self._stopping.is_set():
             return
         self._stopping.set()
         self._stop_requested.set()
-        self._wsgi.shutdown(on_closed=self.engine.wake_waiters)
-        for thread in (self._serve_thread, self._tick_thread):
-            if thread is not None:
-                thread.join(timeout=10)
-        log.info("fake Conductor server on port %s stopped", self._wsgi.port)
+        self._http.shutdown(on_closed=self.engine.wake_waiters)
+        if self._serve_thread is not None:
+            self._serve_thread.join(timeout=10)
+        if self._ticker is not None:
+            self._ticker.stop()
+        log.info("fake Conductor server on port %s stopped", self._http.port)
 
     def request_stop(self) -> None:
         """Make :meth:`serve_forever` return (safe from a signal handler)."""
@@ -139,21 +162,13 @@ class FakeServer:
 
     def serve_forever(self) -> None:
         """Serve until :meth:`request_stop` (or Ctrl-C), then stop."""
-        if self._wsgi is None:
+        if self._http is None:
             self.start()
         try:
             while not self._stop_requested.wait(timeout=0.5):
                 pass
         finally:
             self.stop()
-
-    def _tick_forever(self) -> None:
-        while not self._stopping.wait(self._tick_seconds):
-            try:
-                self.engine.tick()
-            except Exception:
-                # A bug in a timeout must not end the timer: later timeouts still fire.
-                log.exception("background tick failed")
 
     def __enter__(self) -> FakeServer:
         return self.start()
@@ -167,14 +182,5 @@ class FakeServer:
         self.stop()
 
     def __repr__(self) -> str:
-        where = self.url if self._wsgi is not None else f"{self.host} (not started)"
+        where = self.url if self._http is not None else f"{self.host} (not started)"
         return f"FakeServer({where})"
-
-
-def _url_host(host: str) -> str:
-    """A host that a client can connect to, in URL form."""
-    if host in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if host == "::":
-        return "[::1]"
-    return f"[{host}]" if ":" in host else host

@@ -200,7 +200,7 @@ class AdminClient:
     # -- the fake server's clock --------------------------------------------------------------
     def clock(self) -> dict[str, Any]:
         """``{"now": ms, "manual": bool}``, and ``"timeSkipping"`` on a time-skipping server
-        (see ``fake_server.admin``)."""
+        (see ``fake_server.http.admin``)."""
         clock: dict[str, Any] = self._fake("GET", "/clock").json()
         return clock
 

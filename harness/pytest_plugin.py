@@ -17,6 +17,10 @@ of them run in seconds with real workers (``conductor_server.admin.time_skipping
 pauses it for a block); a manual clock is moved with
 ``conductor_server.admin.advance_clock(seconds)``; without long poll, a worker's polling
 interval shows in ``harness.scenario.observe_polling``.
+
+The plugin loads wherever the package is installed, and imports nothing of the fake server
+until a fixture is used: the fixtures need the ``testing`` extra
+(``pip install 'conductor-workers[testing]'``), and say so when it is missing.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 import pytest
 
 MARKER = "conductor_server"
+INSTALL_HINT = "pip install 'conductor-workers[testing]'"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,24 +44,38 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def _conductor_shared_server() -> Iterator[Any]:
+def _server_handle(fixture: str) -> Any:
+    """``harness.server.ServerHandle``, or a test failure that says what to install."""
+    try:
+        import waitress  # noqa: F401  (what it serves on in a thread)
+
+        import fake_server.http  # noqa: F401  (the fake server, with Flask and the rest)
+    except ImportError as missing:
+        pytest.fail(
+            f"the {fixture} fixture runs a fake Conductor server, which needs the package's "
+            f"testing extra ({missing.name} is not installed): {INSTALL_HINT}",
+            pytrace=False,
+        )
     from harness.server import ServerHandle
 
-    with ServerHandle() as server:
+    return ServerHandle
+
+
+@pytest.fixture(scope="session")
+def _conductor_shared_server() -> Iterator[Any]:
+    with _server_handle("conductor_server")() as server:
         yield server
 
 
 @pytest.fixture
 def conductor_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fake Conductor server: ``.url``, ``.admin``, ``.check()``."""
-    from harness.server import ServerHandle
-
+    server_handle = _server_handle("conductor_server")
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None and (marker.kwargs or marker.args):
         if marker.args:
             raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only")
-        with ServerHandle(**marker.kwargs) as server:
+        with server_handle(**marker.kwargs) as server:
             yield server
             server.check()
         return

@@ -4,8 +4,8 @@ The server runs in a thread of this process (default: cheap, and errors raised i
 re-raised in the caller by ``check()``) or as a subprocess (``mode="subprocess"``: its own
 interpreter, so the benchmark's server does not share a GIL with the code measuring it). Either
 way it binds port 0 and is stopped, with everything it started, when the handle closes.
-``backend`` picks the WSGI server; by default, that of the mode (granian in a subprocess,
-waitress in a thread: see :mod:`fake_server.wsgi`), and ``handle.backend`` says which it is.
+``backend`` picks the HTTP server of a subprocess (granian by default on Linux, or waitress:
+see :mod:`fake_server.serve`); a thread runs on waitress. ``handle.backend`` says which.
 ``time_skipping=True`` starts it with time skipping, in either mode (its clock jumps to the next
 timer whenever nothing is under way; ``handle.admin.time_skipping(False)`` pauses that).
 """
@@ -51,10 +51,14 @@ class ServerHandle:
                 "choose manual_clock (time moves only when the test says) or time_skipping "
                 "(time runs, and jumps to the next timer when nothing is under way), not both"
             )
-        from fake_server.wsgi import BACKENDS
+        from fake_server.serve import BACKENDS
 
         if backend is not None and backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        if mode == "thread" and backend not in (None, "waitress"):
+            raise ValueError(
+                f"a server in a thread runs on waitress; {backend} serves mode='subprocess'"
+            )
         self.mode = mode
         self.manual_clock = manual_clock
         self.time_skipping = time_skipping
@@ -113,7 +117,8 @@ class ServerHandle:
 
     @property
     def pid(self) -> int | None:
-        """The server's process id in subprocess mode (``None`` in thread mode)."""
+        """The server's process id in subprocess mode (``None`` in thread mode); on granian,
+        requests are served by a worker process of its own under it."""
         return self._process.pid if self._process is not None else None
 
     @property
@@ -140,10 +145,9 @@ class ServerHandle:
 
     # -- internals ----------------------------------------------------------------------------
     def _start_thread(self) -> None:
-        from fake_server import ManualClock
-        from fake_server.auth import DEFAULT_TOKEN_TTL_SECONDS
-        from fake_server.server import FakeServer
-        from fake_server.wsgi import DEFAULT_THREADS
+        from fake_server import FakeServer, ManualClock
+        from fake_server.http.auth import DEFAULT_TOKEN_TTL_SECONDS
+        from fake_server.serve import DEFAULT_THREADS
 
         self.clock = ManualClock() if self.manual_clock else None
         server = FakeServer(
@@ -153,7 +157,6 @@ class ServerHandle:
             auth_secret=self.auth_secret,
             long_poll=self.long_poll,
             threads=self.threads or DEFAULT_THREADS,
-            backend=self.backend,
             token_ttl_seconds=self.token_ttl_seconds or DEFAULT_TOKEN_TTL_SECONDS,
             time_skipping=self.time_skipping,
         )
@@ -189,11 +192,11 @@ class ServerHandle:
 
 
 def _default_backend(mode: str) -> str:
-    """The WSGI server the fake server would choose in this mode (its own process: the command
-    line's default; a thread of this process: FakeServer's)."""
-    from fake_server.wsgi import CLI_BACKEND, DEFAULT_BACKEND
+    """The HTTP server of the mode: the command line's default in a process of its own,
+    waitress in a thread of this one."""
+    from fake_server.serve import COMMAND_LINE_BACKEND
 
-    return CLI_BACKEND if mode == "subprocess" else DEFAULT_BACKEND
+    return COMMAND_LINE_BACKEND if mode == "subprocess" else "waitress"
 
 
 def _on_request_exception(app: Any, record: Any) -> None:

@@ -498,7 +498,7 @@ class Engine:
 
     @_synchronized
     def stats(self) -> dict[str, Any]:
-        """The admin API's counters (see :mod:`fake_server.admin`), and time skipping's state
+        """The admin API's counters (see :mod:`fake_server.http.admin`), and time skipping's state
         on a skipping clock."""
         stats = inspection.stats(self._state)
         if self._skipper is not None:

@@ -25,7 +25,7 @@ def _poll_data_json(state: EngineState, key: tuple[str, str | None]) -> dict[str
 
 
 def stats(state: EngineState) -> dict[str, Any]:
-    """The admin API's counters (see :mod:`fake_server.admin`)."""
+    """The admin API's counters (see :mod:`fake_server.http.admin`)."""
     workflows: dict[str, int] = defaultdict(int)
     for workflow in state.workflows.values():
         workflows[workflow.status] += 1

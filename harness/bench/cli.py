@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fake_server.wsgi import BACKENDS, CLI_BACKEND
+from fake_server.serve import BACKENDS, COMMAND_LINE_BACKEND
 from harness.argtypes import non_negative_float, positive_float, positive_int
 from harness.bench.output import INSTALL_HINT
 
@@ -139,7 +139,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     groups["measurement details"].add_argument(
         "--server-wsgi",
         choices=BACKENDS,
-        default=CLI_BACKEND,
+        default=COMMAND_LINE_BACKEND,
         help="HTTP server under the fake server and the bare Flask route (default: %(default)s)",
     )
     groups["output"].add_argument("--no-progress", action="store_true", help="no progress line")

@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from fake_server.wsgi import DEFAULT_THREADS
+from fake_server.serve import DEFAULT_THREADS
 from harness.bench import procs, summary
 from harness.bench.output import Progress
 from harness.bench.procs import Child, ChildError
@@ -118,9 +118,10 @@ class Bench:
         self._tempdir.cleanup()
 
     def server_cpu(self, server: Child | None = None) -> float:
-        """CPU seconds used so far by the fake server (or by the server ``server``)."""
+        """CPU seconds used so far by the fake server (or by the server ``server``), with the
+        worker process granian serves from."""
         pid = server.pid if server else self.server.pid
-        return procs.cpu_seconds([pid]) if pid else 0.0
+        return procs.cpu_seconds(procs.process_tree(pid)) if pid else 0.0
 
     def start(
         self, side: Side, processes: int, threads: int, *extra: str, url: str = ""

@@ -1,4 +1,5 @@
-"""FakeServer over a real socket: start/stop, long-poll latency, concurrent batch polls."""
+"""FakeServer (waitress, in this process) over a real socket: start/stop, long-poll latency,
+concurrent batch polls."""
 
 import contextlib
 import socket
@@ -9,8 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from fake_server.server import FakeServer
-from fake_server.wsgi import BACKENDS
+from fake_server import FakeServer
 
 
 def wait_for(condition, timeout_s=5.0, what="condition"):
@@ -24,9 +24,9 @@ def is_polling(server, worker_id):
     return any(p.get("workerId") == worker_id for p in server.engine.all_poll_data())
 
 
-@pytest.fixture(params=BACKENDS)
-def server(request):
-    with FakeServer(port=0, backend=request.param) as server:
+@pytest.fixture
+def server():
+    with FakeServer(port=0) as server:
         yield server
 
 
@@ -40,16 +40,15 @@ def test_start_binds_a_free_port_and_serves(server):
     assert missing.status_code == 404 and missing.json()["status"] == 404
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_stop_frees_the_port_and_joins_its_threads(backend):
+def test_stop_frees_the_port_and_joins_its_threads():
     before = set(threading.enumerate())
-    server = FakeServer(port=0, backend=backend).start()
+    server = FakeServer(port=0).start()
     port = server.port
     session = requests.Session()  # a keep-alive connection the stop must close
     assert session.get(f"{server.url}/health", timeout=5).status_code == 200
     server.stop()
     server.stop()  # twice is fine
-    with FakeServer(port=port, backend=backend) as again:  # the port is free for a new server
+    with FakeServer(port=port) as again:  # the port is free for a new server
         assert requests.get(f"{again.url}/health", timeout=5).status_code == 200
     with pytest.raises(requests.ConnectionError):
         session.get(f"{server.url}/health", timeout=5)
@@ -131,10 +130,9 @@ def test_garbage_on_the_wire_does_not_stop_the_server(server):
     assert requests.get(f"{server.url}/health", timeout=5).status_code == 200
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_a_hundred_long_polls_do_not_starve_an_update(backend):
+def test_a_hundred_long_polls_do_not_starve_an_update():
     # waitress serves from a fixed pool: it needs more threads than long polls held open.
-    with FakeServer(port=0, backend=backend, threads=128) as server:
+    with FakeServer(port=0, threads=128) as server:
         _long_polls_leave_room_for_an_update(server)
 
 

@@ -12,7 +12,7 @@ import sys
 import psutil
 import pytest
 
-from fake_server.wsgi import CLI_BACKEND
+from fake_server.serve import COMMAND_LINE_BACKEND
 from harness.bench import cli
 
 # Enough tasks that even the cheapest client is charged CPU: the kernel accounts it in 10 ms
@@ -88,7 +88,9 @@ def check_latency_has_one_sample_per_task_and_idle_cost_is_measured(document):
 def check_the_json_has_the_setup(document):
     setup = document["setup"]
     assert setup["machine"]["cpu_count"] >= 1 and setup["machine"]["platform"]
-    assert setup["python"] and setup["server"]["backend"] == CLI_BACKEND  # granian on Linux
+    assert (
+        setup["python"] and setup["server"]["backend"] == COMMAND_LINE_BACKEND
+    )  # granian on Linux
     assert setup["points"] == [[1, 2]] and setup["reference"] == {"processes": 1, "threads": 2}
     assert setup["task"] == {"sleep_ms": 1.0, "description": "sleeps 1 ms"}
     assert setup["sides"]["other"]["python"] == sys.executable

@@ -170,3 +170,36 @@ def test_a_marked_test_gets_a_server_with_authentication(author_folder: Path):
     run = run_pytest(author_folder)
 
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_without_the_testing_extra_the_plugin_loads_and_its_fixtures_say_what_to_install(
+    author_folder: Path,
+):
+    (author_folder / "test_mixed.py").write_text(
+        textwrap.dedent(
+            """
+            def test_plain_code():
+                assert 1 + 1 == 2
+
+            def test_with_a_server(conductor_server):
+                pass
+            """
+        )
+    )
+    # Flask cannot be imported, as in a project that installed the package without the extra.
+    without_flask = (
+        "import sys; sys.modules['flask'] = None; import pytest; "
+        "raise SystemExit(pytest.main(['-p', 'no:cacheprovider', '-q']))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    run = subprocess.run(
+        [sys.executable, "-c", without_flask],
+        cwd=author_folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "1 passed, 1 error" in run.stdout, run.stdout + run.stderr
+    assert "pip install 'conductor-workers[testing]'" in run.stdout
+    assert "flask is not installed" in run.stdout

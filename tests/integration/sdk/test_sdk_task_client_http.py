@@ -17,10 +17,6 @@ from conductor.client.http.task_client import ConductorApiError, ConductorAuthEr
 from fake_server import ManualClock
 from fake_server.server import FakeServer
 
-# Servers started here (with authentication on) use werkzeug: stopping a waitress-backed
-# FakeServer right after a request sometimes fails with EBADF inside waitress's trigger.
-BACKEND = {"backend": "werkzeug"}
-
 
 @pytest.fixture
 def client(server):
@@ -106,7 +102,7 @@ def test_refused_connection_is_a_transient_error() -> None:
 def test_token_is_renewed_when_the_server_says_it_expired() -> None:
     clock = ManualClock()
     fake_server = FakeServer(
-        auth_key="key", auth_secret="secret", clock=clock, token_ttl_seconds=60, **BACKEND
+        auth_key="key", auth_secret="secret", clock=clock, token_ttl_seconds=60
     )
     with fake_server as fake:
         issued: list[str] = []
@@ -122,7 +118,7 @@ def test_token_is_renewed_when_the_server_says_it_expired() -> None:
 
 
 def test_wrong_secret_is_refused_with_the_key_id_named() -> None:
-    with FakeServer(auth_key="key", auth_secret="secret", **BACKEND) as fake:
+    with FakeServer(auth_key="key", auth_secret="secret") as fake:
         auth = AuthenticationSettings(key_id="key", key_secret="not-the-secret")
         client = TaskClient(Configuration(server_api_url=fake.url, authentication_settings=auth))
         with pytest.raises(ConductorAuthError, match="'key'") as raised:

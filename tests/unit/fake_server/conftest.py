@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from fs_helpers import Worker
 
 from fake_server import ManualClock
-from fake_server.app import create_app
 from fake_server.engine import Engine
+from fake_server.http import create_app
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The /fake admin API over the Flask test client."""
 
 from fake_server import SystemClock
-from fake_server.app import create_app
 from fake_server.engine import Engine
+from fake_server.http import create_app
 
 
 def test_enqueue_adhoc_tasks_and_update_them(client):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from fake_server.app import create_app
-from fake_server.auth import TokenAuthority
+from fake_server.http import create_app
+from fake_server.http.auth import TokenAuthority
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 import pytest
 from flask import got_request_exception
 
-from fake_server.app import create_app
 from fake_server.engine import Engine
+from fake_server.http import create_app
 
 ERROR_KEYS = {"status", "message", "instance", "retryable"}
 RESULT = {"workflowInstanceId": "w", "taskId": "t", "status": "COMPLETED"}

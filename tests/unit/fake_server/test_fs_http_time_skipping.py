@@ -4,8 +4,8 @@ skipping one standing for real time)."""
 import pytest
 
 from fake_server import ManualClock, SkippingClock, SystemClock
-from fake_server.app import create_app
 from fake_server.engine import Engine
+from fake_server.http import create_app
 
 
 @pytest.fixture

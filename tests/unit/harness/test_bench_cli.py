@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_server.wsgi import CLI_BACKEND
+from fake_server.serve import COMMAND_LINE_BACKEND
 from harness.bench import cli, runs, summary
 from harness.cli import build_parser as harness_parser
 
@@ -53,7 +53,7 @@ def test_defaults_sweep_1_2_4_processes_with_10_threads_and_reference_4x10():
     assert (chosen.reference, chosen.tasks, chosen.repeat) == ((4, 10), 6000, 3)
     assert runs.task_input(chosen) == {}
     assert chosen.only == ("throughput", "ceiling", "latency", "capacity")
-    assert chosen.server_wsgi == CLI_BACKEND  # granian on Linux: the least CPU per request
+    assert chosen.server_wsgi == COMMAND_LINE_BACKEND  # granian on Linux: the least CPU per request
 
 
 def test_quick_is_tiny_but_explicit_values_still_win():

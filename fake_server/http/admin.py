@@ -1,4 +1,4 @@
-"""The test-only admin API, at the server root under ``/fake/`` (never under ``/api``).
+"""Handlers of the test-only admin API, at the server root under ``/fake/`` (never ``/api``).
 
 Tests and the harness use it to set up and inspect the fake server; a worker SDK never calls
 it. It needs no token, even when authentication is on. Errors use Conductor's error body.
@@ -53,71 +53,59 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response
-
-from fake_server.app import engine, json_body, json_response
 from fake_server.engine.errors import invalid
 from fake_server.engine.validation import Fields
-
-admin = Blueprint("fake_admin", __name__, url_prefix="/fake")
-
-
-@admin.post("/reset")
-def reset() -> Response:
-    engine().reset()
-    return json_response({"reset": True})
+from fake_server.http.wire import Context, Reply, Request, json_body, json_reply
 
 
-@admin.post("/tasks")
-def enqueue_tasks() -> Response:
-    f = Fields(json_body(), "body")
-    task_ids = engine().enqueue_tasks(
+def reset(ctx: Context, request: Request) -> Reply:
+    ctx.engine.reset()
+    return json_reply({"reset": True})
+
+
+def enqueue_tasks(ctx: Context, request: Request) -> Reply:
+    f = Fields(json_body(request), "body")
+    task_ids = ctx.engine.enqueue_tasks(
         f.string("taskType", required=True),
         f.integer("count", default=1),
         domain=f.string("domain"),
         task_input=f.obj("input", default={}),
     )
-    workflow_instance_id = engine().get_task(task_ids[0])["workflowInstanceId"]
-    return json_response({"taskIds": task_ids, "workflowInstanceId": workflow_instance_id})
+    workflow_instance_id = ctx.engine.get_task(task_ids[0])["workflowInstanceId"]
+    return json_reply({"taskIds": task_ids, "workflowInstanceId": workflow_instance_id})
 
 
-@admin.get("/clock")
-def clock() -> Response:
-    body: dict[str, Any] = {"now": engine().now_ms(), "manual": engine().clock.is_manual}
-    skipping = engine().time_skipping()
+def clock(ctx: Context, request: Request) -> Reply:
+    body: dict[str, Any] = {"now": ctx.engine.now_ms(), "manual": ctx.engine.clock.is_manual}
+    skipping = ctx.engine.time_skipping()
     if skipping is not None:
         body["timeSkipping"] = skipping
-    return json_response(body)
+    return json_reply(body)
 
 
-@admin.post("/clock/advance")
-def advance_clock() -> Response:
-    f = Fields(json_body(), "body")
+def advance_clock(ctx: Context, request: Request) -> Reply:
+    f = Fields(json_body(request), "body")
     ms = f.number("ms", default=-1.0, minimum=0)
     seconds = f.number("seconds", default=-1.0, minimum=0)
     if (ms < 0) == (seconds < 0):
         raise invalid("body", "give exactly one of 'ms' or 'seconds' (a number >= 0)")
-    now = engine().advance_clock(ms if ms >= 0 else seconds * 1000)
-    return json_response({"now": now})
+    now = ctx.engine.advance_clock(ms if ms >= 0 else seconds * 1000)
+    return json_reply({"now": now})
 
 
-@admin.post("/clock/time-skipping")
-def time_skipping() -> Response:
-    enabled = Fields(json_body(), "body").boolean("enabled", required=True)
-    was_enabled = engine().set_time_skipping(enabled)
-    return json_response({"enabled": enabled, "wasEnabled": was_enabled})
+def time_skipping(ctx: Context, request: Request) -> Reply:
+    enabled = Fields(json_body(request), "body").boolean("enabled", required=True)
+    was_enabled = ctx.engine.set_time_skipping(enabled)
+    return json_reply({"enabled": enabled, "wasEnabled": was_enabled})
 
 
-@admin.get("/stats")
-def stats() -> Response:
-    return json_response(engine().stats())
+def stats(ctx: Context, request: Request) -> Reply:
+    return json_reply(ctx.engine.stats())
 
 
-@admin.get("/state")
-def state() -> Response:
-    return json_response(engine().snapshot())
+def state(ctx: Context, request: Request) -> Reply:
+    return json_reply(ctx.engine.snapshot())
 
 
-@admin.get("/events")
-def events() -> Response:
-    return json_response(engine().published_events())
+def events(ctx: Context, request: Request) -> Reply:
+    return json_reply(ctx.engine.published_events())

@@ -1,0 +1,80 @@
+"""The routing table: every route of the fake server, once, with the handler that answers it.
+
+A route is a method, a path in werkzeug's rule syntax (``<name>`` a path segment,
+``<int:name>`` a number; each becomes a keyword argument of the handler) and a handler
+``(context, request, **params) -> Reply``. Routes under ``/api`` need a token when the server
+requires them, except ``token`` and ``health``; the admin API under ``/fake`` never does. The
+Flask app and its fast path are both built from this table (see :mod:`fake_server.http.app`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fake_server.http import admin, metadata, system, tasks, workflows
+from fake_server.http.wire import Reply
+
+Handler = Callable[..., Reply]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    needs_token: bool = True
+
+    @property
+    def endpoint(self) -> str:
+        """The route's name in the Flask app: ``"METHOD path"``, unique in the table."""
+        return f"{self.method} {self.path}"
+
+
+def _open(method: str, path: str, handler: Handler) -> Route:
+    return Route(method, path, handler, needs_token=False)
+
+
+ROUTES: tuple[Route, ...] = (
+    # health and token
+    _open("GET", "/health", system.health),
+    _open("GET", "/api/health", system.health),
+    _open("POST", "/api/token", system.token),
+    # tasks: what a worker calls
+    Route("GET", "/api/tasks/poll/<task_type>", tasks.poll),
+    Route("GET", "/api/tasks/poll/batch/<task_type>", tasks.batch_poll),
+    Route("POST", "/api/tasks", tasks.update),
+    Route("POST", "/api/tasks/update-v2", tasks.update_v2),
+    Route("GET", "/api/tasks/<task_id>", tasks.get_task),
+    Route("POST", "/api/tasks/<task_id>/log", tasks.add_log),
+    Route("GET", "/api/tasks/<task_id>/log", tasks.get_logs),
+    Route("GET", "/api/tasks/queue/sizes", tasks.queue_sizes),
+    Route("GET", "/api/tasks/queue/all", tasks.all_queue_sizes),
+    Route("GET", "/api/tasks/queue/polldata", tasks.poll_data),
+    Route("GET", "/api/tasks/queue/polldata/all", tasks.all_poll_data),
+    # metadata
+    Route("POST", "/api/metadata/taskdefs", metadata.register_task_defs),
+    Route("PUT", "/api/metadata/taskdefs", metadata.update_task_def),
+    Route("GET", "/api/metadata/taskdefs", metadata.list_task_defs),
+    Route("GET", "/api/metadata/taskdefs/<name>", metadata.get_task_def),
+    Route("DELETE", "/api/metadata/taskdefs/<name>", metadata.delete_task_def),
+    Route("POST", "/api/metadata/workflow", metadata.register_workflow_def),
+    Route("PUT", "/api/metadata/workflow", metadata.upsert_workflow_defs),
+    Route("GET", "/api/metadata/workflow", metadata.list_workflow_defs),
+    Route("GET", "/api/metadata/workflow/<name>", metadata.get_workflow_def),
+    Route("DELETE", "/api/metadata/workflow/<name>/<int:version>", metadata.delete_workflow_def),
+    # workflows
+    Route("POST", "/api/workflow", workflows.start),
+    Route("POST", "/api/workflow/<name>", workflows.start_by_name),
+    Route("GET", "/api/workflow/<workflow_id>", workflows.get),
+    Route("DELETE", "/api/workflow/<workflow_id>", workflows.terminate),
+    # the test-only admin API (see fake_server.http.admin)
+    _open("POST", "/fake/reset", admin.reset),
+    _open("POST", "/fake/tasks", admin.enqueue_tasks),
+    _open("GET", "/fake/clock", admin.clock),
+    _open("POST", "/fake/clock/advance", admin.advance_clock),
+    _open("POST", "/fake/clock/time-skipping", admin.time_skipping),
+    _open("GET", "/fake/stats", admin.stats),
+    _open("GET", "/fake/state", admin.state),
+    _open("GET", "/fake/events", admin.events),
+)

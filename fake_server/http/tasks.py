@@ -1,0 +1,89 @@
+"""Handlers of the task routes: polls, updates, a task, its logs, queue sizes, poll data."""
+
+from __future__ import annotations
+
+import json
+
+from fake_server.engine.errors import invalid
+from fake_server.http.wire import (
+    BATCH_POLL_DEFAULT_COUNT,
+    BATCH_POLL_DEFAULT_TIMEOUT_MS,
+    EMPTY,
+    NO_CONTENT,
+    Context,
+    Reply,
+    Request,
+    domain_arg,
+    int_arg,
+    json_body,
+    json_reply,
+    text_reply,
+)
+
+
+def poll(ctx: Context, request: Request, task_type: str) -> Reply:
+    task = ctx.engine.poll(task_type, request.arg("workerid"), domain_arg(request))
+    return NO_CONTENT if task is None else json_reply(task)
+
+
+def batch_poll(ctx: Context, request: Request, task_type: str) -> Reply:
+    tasks = ctx.engine.batch_poll(
+        task_type,
+        request.arg("workerid"),
+        domain_arg(request),
+        count=int_arg(request, "count", BATCH_POLL_DEFAULT_COUNT),
+        timeout_ms=int_arg(request, "timeout", BATCH_POLL_DEFAULT_TIMEOUT_MS),
+    )
+    return json_reply(tasks)
+
+
+def update(ctx: Context, request: Request) -> Reply:
+    """``POST /tasks``: the task id, as text."""
+    return text_reply(ctx.engine.update_task(json_body(request)))
+
+
+def update_v2(ctx: Context, request: Request) -> Reply:
+    """``POST /tasks/update-v2``: the worker's next task of the same type, or 204."""
+    task = ctx.engine.update_task_v2(json_body(request))
+    return NO_CONTENT if task is None else json_reply(task)
+
+
+def get_task(ctx: Context, request: Request, task_id: str) -> Reply:
+    return json_reply(ctx.engine.get_task(task_id))
+
+
+def add_log(ctx: Context, request: Request, task_id: str) -> Reply:
+    line = request.text()
+    if request.mimetype == "application/json":
+        # Generated clients send the line JSON-encoded ("..."); keep its text.
+        try:
+            decoded = json.loads(line)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, str):
+            line = decoded
+    ctx.engine.add_task_log(task_id, line)
+    return EMPTY
+
+
+def get_logs(ctx: Context, request: Request, task_id: str) -> Reply:
+    return json_reply(ctx.engine.get_task_logs(task_id))
+
+
+def queue_sizes(ctx: Context, request: Request) -> Reply:
+    return json_reply(ctx.engine.queue_sizes(request.arg_list("taskType")))
+
+
+def all_queue_sizes(ctx: Context, request: Request) -> Reply:
+    return json_reply(ctx.engine.all_queue_sizes())
+
+
+def poll_data(ctx: Context, request: Request) -> Reply:
+    task_type = request.arg("taskType")
+    if not task_type:
+        raise invalid("taskType", "query parameter is required")
+    return json_reply(ctx.engine.poll_data(task_type))
+
+
+def all_poll_data(ctx: Context, request: Request) -> Reply:
+    return json_reply(ctx.engine.all_poll_data())

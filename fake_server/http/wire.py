@@ -1,0 +1,183 @@
+"""What handlers read and write: the :class:`Request`, values parsed with clear 400s, and the
+:class:`Reply`.
+
+A handler gets the :class:`Context` and a :class:`Request` and returns a :class:`Reply`:
+status, body bytes and content type; :func:`reply_headers` turns it into the headers on the
+wire, wherever it is sent from.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fake_server.engine.errors import invalid
+from fake_server.engine.facade import Engine
+from fake_server.http.auth import TokenAuthority
+
+# What a batch poll without ``count`` or ``timeout`` gets.
+BATCH_POLL_DEFAULT_COUNT = 1
+BATCH_POLL_DEFAULT_TIMEOUT_MS = 100
+
+JSON = "application/json"
+TEXT = "text/plain; charset=utf-8"
+
+# One encoder for every answer: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+class Request:
+    """What a handler reads of a request, from its WSGI environ: method, path, query values,
+    headers and body. Text is UTF-8 (invalid bytes become U+FFFD); the first of repeated
+    query values counts."""
+
+    __slots__ = ("environ", "method", "path", "_args", "_body")
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.environ = environ
+        self.method: str = environ.get("REQUEST_METHOD", "GET")
+        # WSGI hands the path over decoded, as latin-1 text.
+        self.path = "/" + _text(environ.get("PATH_INFO", "")).lstrip("/")
+        self._args: list[tuple[str, str]] | None = None
+        self._body: bytes | None = None
+
+    @property
+    def query_string(self) -> str:
+        """The query as sent (percent-encoded), without the ``?``."""
+        return _text(self.environ.get("QUERY_STRING", ""))
+
+    def _query(self) -> list[tuple[str, str]]:
+        if self._args is None:
+            self._args = parse_qsl(self.query_string, keep_blank_values=True, errors="replace")
+        return self._args
+
+    def arg(self, name: str) -> str | None:
+        """The query parameter ``name`` (its first value), or None."""
+        return next((value for key, value in self._query() if key == name), None)
+
+    def arg_list(self, name: str) -> list[str]:
+        return [value for key, value in self._query() if key == name]
+
+    def header(self, name: str) -> str | None:
+        return self.environ.get("HTTP_" + name.upper().replace("-", "_"))
+
+    @property
+    def mimetype(self) -> str:
+        """The Content-Type without its parameters, in lower case."""
+        return str(self.environ.get("CONTENT_TYPE", "")).split(";", 1)[0].strip().lower()
+
+    def body(self) -> bytes:
+        """The body (read once); 400 when the client sent less than its Content-Length."""
+        if self._body is None:
+            self._body = self._read_body()
+        return self._body
+
+    def _read_body(self) -> bytes:
+        stream = self.environ["wsgi.input"]
+        length = self.environ.get("CONTENT_LENGTH")
+        if length:
+            try:
+                expected = int(length)
+            except ValueError:
+                raise invalid("Content-Length", "must be a number", length) from None
+            body: bytes = stream.read(expected)
+            if len(body) < expected:
+                raise invalid("body", f"ended after {len(body)} of its {expected} bytes")
+            return body
+        if self.environ.get("wsgi.input_terminated"):  # chunked: the server marks the end
+            return bytes(stream.read())
+        return b""  # no length, no end marker: reading could wait for ever
+
+    def text(self) -> str:
+        return self.body().decode("utf-8", "replace")
+
+
+def _text(wsgi_string: str) -> str:
+    return wsgi_string.encode("latin-1").decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What handlers answer from: the engine, and the token authority when tokens are
+    required."""
+
+    engine: Engine
+    auth: TokenAuthority | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer: ``status``, ``body`` and its ``content_type`` (None for no body)."""
+
+    status: int
+    body: bytes = b""
+    content_type: str | None = None
+    # More headers, e.g. Allow on a 405.
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+NO_CONTENT = Reply(204)
+EMPTY = Reply(200)
+
+
+def json_reply(value: Any, status: int = 200) -> Reply:
+    return Reply(status, _ENCODER.encode(value).encode(), JSON)
+
+
+def text_reply(value: str) -> Reply:
+    return Reply(200, value.encode(), TEXT)
+
+
+def reply_headers(reply: Reply) -> list[tuple[str, str]]:
+    """The response headers of ``reply`` (the WSGI server adds Date, Server, Connection)."""
+    headers = list(reply.headers)
+    if reply.content_type is not None:
+        headers.append(("Content-Type", reply.content_type))
+    if reply.status != 204:
+        headers.append(("Content-Length", str(len(reply.body))))
+    return headers
+
+
+# ------------------------------------------------------------------ request values
+def json_body(request: Request, *, required: bool = True) -> Any:
+    """The body parsed as JSON (whatever the Content-Type says); 400 when malformed, or when
+    empty and ``required``."""
+    raw = request.body()
+    if not raw.strip():
+        if required:
+            raise invalid("body", "a JSON body is required")
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as error:
+        raise invalid("body", f"malformed JSON: {error}") from None
+    except RecursionError:
+        raise invalid("body", "JSON nested too deeply") from None
+
+
+def int_arg(request: Request, name: str, default: int | None = None) -> Any:
+    """The query parameter ``name`` as an integer; ``default`` when absent or blank."""
+    value = request.arg(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise invalid(name, f"query parameter must be an integer, got '{value}'", value) from None
+
+
+def bool_arg(request: Request, name: str, default: bool) -> bool:
+    """The query parameter ``name`` as true/false; ``default`` when absent or blank."""
+    value = request.arg(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise invalid(name, f"query parameter must be true or false, got '{value}'", value)
+
+
+def domain_arg(request: Request) -> str | None:
+    # Conductor treats a blank domain as none.
+    return (request.arg("domain") or "").strip() or None

@@ -1,0 +1,299 @@
+"""Choosing and starting the HTTP server: granian in a process of its own, waitress in a thread.
+
+- ``granian`` (Rust does the sockets and HTTP; Python threads run the app): the command line's
+  server on Linux (``COMMAND_LINE_BACKEND``), so also ``ServerHandle(mode="subprocess")`` and
+  the benchmark. It is driven through its public API only: ``Granian(..., interface="wsgi",
+  workers=1, factory=True).serve()`` runs one worker process of granian's own, which calls
+  :func:`granian_worker_app`; the app, its engine and its timer live in that worker.
+- ``waitress`` (pure Python, a fixed pool of threads): :class:`WaitressServer`, for a server
+  in a thread of another program (``FakeServer``, the pytest plugin), and the command line on
+  request (``--wsgi waitress``) or off Linux.
+
+Measured on a shared 2-core machine (server CPU per task in the benchmark's 4 x 10 drain,
+``python -m harness bench``; docs/benchmarks.md): granian about half of waitress's.
+
+granian tells a WSGI app neither the port it bound (port 0 picks a free one) nor that it is
+stopping. The worker learns both from the listening socket itself (:class:`ListenerWatch`):
+it announces the URL once the socket listens, and ends the long polls in progress once granian
+closes it, which granian does first when it stops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+BACKENDS = ("granian", "waitress")
+# The command line's server: granian where its worker is tested (Linux), waitress elsewhere.
+COMMAND_LINE_BACKEND = "granian" if sys.platform.startswith("linux") else "waitress"
+# Each long poll holds a thread, so this must exceed the workers long polling at once (one per
+# worker process); more threads than that only queue up on the engine's lock (at 128 threads,
+# 80 busy connections cut throughput by two thirds: see docs/benchmarks.md).
+DEFAULT_THREADS = 32
+IDLE_SECONDS = 60  # an idle keep-alive connection is closed after this
+CONNECTION_LIMIT = 1000
+# What granian_worker_app reads in granian's worker process (which inherits the environment).
+SERVE_VARIABLE = "FAKE_SERVER_SERVE"
+# granian logs to standard output; standard error keeps that for the announcement.
+_GRANIAN_LOGS_TO_STDERR = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {
+        handler: {"class": "logging.StreamHandler", "formatter": form, "stream": "ext://sys.stderr"}
+        for handler, form in (("console", "generic"), ("access", "access"))
+    },
+}
+_LISTENER_POLL_SECONDS = 0.05
+_LISTENER_WAIT_SECONDS = 30.0
+
+log = logging.getLogger(__name__)
+
+WsgiApp = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class ServedApp:
+    """What an app factory gives :func:`serve`: the WSGI app, and what to do when the server
+    stops accepting connections (end long polls in progress, stop timers)."""
+
+    app: WsgiApp
+    on_stop: Callable[[], None] = lambda: None
+
+
+def serve(
+    factory: str,
+    *,
+    host: str,
+    port: int,
+    backend: str,
+    threads: int = DEFAULT_THREADS,
+    announce: str,
+    log_level: str = "WARNING",
+) -> None:
+    """Serve the app of ``factory`` (``"module:function"`` returning a :class:`ServedApp`,
+    called in the process that serves) until SIGINT or SIGTERM. Prints ``announce``, its
+    ``{root_url}`` replaced by e.g. ``http://127.0.0.1:8080``, once connections are accepted.
+
+    Raises ``OSError`` when ``host``:``port`` cannot be bound, ``RuntimeError`` when the
+    backend cannot run here."""
+    if backend == "granian":
+        _serve_on_granian(factory, host, port, threads, announce, log_level)
+    elif backend == "waitress":
+        _serve_on_waitress(factory, host, port, threads, announce)
+    else:
+        raise ValueError(f"unknown HTTP server {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def root_url(host: str, port: int) -> str:
+    """``http://host:port`` with a host that a client can connect to."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def load_factory(target: str) -> Callable[[], ServedApp]:
+    module, _, name = target.partition(":")
+    factory: Callable[[], ServedApp] = getattr(importlib.import_module(module), name)
+    return factory
+
+
+# ---------------------------------------------------------------------------------- waitress
+class WaitressServer:
+    """waitress serving ``app`` from a pool of ``threads``: binds when created (port 0 gives a
+    free port at once), serves in :meth:`serve_forever` until :meth:`shutdown`, which closes
+    every connection, idle keep-alive ones included."""
+
+    def __init__(self, app: WsgiApp, host: str, port: int, threads: int) -> None:
+        from waitress.server import create_server
+
+        self._server: Any = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            connection_limit=CONNECTION_LIMIT,
+            channel_timeout=IDLE_SECONDS,
+            ident="fake-conductor",
+            expose_tracebacks=False,
+        )
+        self.port = int(self._server.effective_port)
+        self._done = threading.Event()
+
+    def serve_forever(self) -> None:
+        try:
+            self._server.run()
+        finally:
+            self._done.set()
+
+    def shutdown(self, on_closed: Callable[[], None] = lambda: None) -> None:
+        """Stop accepting and close every connection, call ``on_closed()`` (to end long polls
+        in progress), then return once its threads have ended."""
+        # waitress has no stop of its own (its loop runs while it has sockets): close them
+        # from inside its loop, through its trigger; the trigger's own pipe goes last, once no
+        # request thread can pull it any more.
+        self._server.trigger.pull_trigger(self._close_sockets)
+        self._done.wait(timeout=10)
+        on_closed()
+        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=10)
+        self._server.trigger.close()
+
+    def _close_sockets(self) -> None:
+        from waitress import wasyncore
+
+        for channel in list(self._server.active_channels.values()):
+            channel.handle_close()
+        wasyncore.dispatcher.close(self._server)  # the listening socket, not the trigger
+        self._server.trigger.del_channel()
+
+
+def _serve_on_waitress(factory: str, host: str, port: int, threads: int, announce: str) -> None:
+    served = load_factory(factory)()
+    try:
+        server = WaitressServer(served.app, host, port, threads)
+    except BaseException:
+        served.on_stop()
+        raise
+    stop = _stop_on_signals()
+    serving = threading.Thread(target=server.serve_forever, name="waitress", daemon=True)
+    serving.start()
+    print(announce.replace("{root_url}", root_url(host, server.port)), flush=True)
+    stop.wait()
+    server.shutdown(on_closed=served.on_stop)
+    serving.join(timeout=10)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+# ----------------------------------------------------------------------------------- granian
+def _serve_on_granian(
+    factory: str, host: str, port: int, threads: int, announce: str, log_level: str
+) -> None:
+    try:
+        from granian import Granian
+        from granian.constants import HTTPModes, Interfaces
+        from granian.http import HTTP1Settings
+        from granian.log import LogLevels
+    except ImportError:
+        raise RuntimeError(
+            "granian is not installed: pip install granian, or choose waitress"
+        ) from None
+    _check_bindable(host, port)
+    server = Granian(
+        "fake_server.serve:granian_worker_app",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        factory=True,
+        blocking_threads=threads,
+        backpressure=CONNECTION_LIMIT,
+        http=HTTPModes.http1,
+        # Idle keep-alive connections are closed after this, as waitress does (granian's
+        # default is 30 s).
+        http1_settings=HTTP1Settings(header_read_timeout=IDLE_SECONDS * 1000),
+        websockets=False,
+        # granian warns, on every start, that more threads than cores is a lot: long polls
+        # need them. Its errors still show; everything at DEBUG or INFO.
+        log_level=LogLevels.info if log_level in ("DEBUG", "INFO") else LogLevels.error,
+        log_dictconfig=_GRANIAN_LOGS_TO_STDERR,
+    )
+    os.environ[SERVE_VARIABLE] = json.dumps({"factory": factory, "announce": announce})
+    try:
+        server.serve()
+    finally:
+        del os.environ[SERVE_VARIABLE]
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """An ``OSError`` now when ``host``:``port`` cannot be bound: granian's worker would only
+    log it and exit."""
+    if port == 0:
+        return
+    family = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)[0][0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
+def granian_worker_app() -> WsgiApp:
+    """granian's factory, called in its worker process: the app of the factory :func:`serve`
+    was given, with a :class:`ListenerWatch` that announces it and stops it."""
+    settings = json.loads(os.environ[SERVE_VARIABLE])
+    served = load_factory(settings["factory"])()
+    ListenerWatch(settings["announce"], served.on_stop).start()
+    return served.app
+
+
+class ListenerWatch(threading.Thread):
+    """In granian's worker: waits for the listening socket granian opens in this process,
+    prints the announcement with its port, then calls ``on_stop`` once granian closes it."""
+
+    def __init__(self, announce: str, on_stop: Callable[[], None]) -> None:
+        super().__init__(name="fake-server-listener-watch", daemon=True)
+        self.announce = announce
+        self.on_stop = on_stop
+
+    def run(self) -> None:
+        deadline = time.monotonic() + _LISTENER_WAIT_SECONDS
+        while (found := find_listener()) is None:
+            if time.monotonic() > deadline:
+                log.error("granian opened no listening socket within %s s", _LISTENER_WAIT_SECONDS)
+                return
+            time.sleep(_LISTENER_POLL_SECONDS)
+        descriptor, (host, port) = found[0], found[1][:2]
+        print(self.announce.replace("{root_url}", root_url(host, port)), flush=True)
+        while _is_listener(descriptor, port):
+            time.sleep(_LISTENER_POLL_SECONDS)
+        self.on_stop()
+
+
+def find_listener() -> tuple[int, tuple[Any, ...]] | None:
+    """The descriptor and address of a listening TCP socket of this process, if it has one."""
+    for name in os.listdir("/dev/fd"):
+        descriptor = int(name)
+        with contextlib.suppress(OSError):
+            address = _listening_address(descriptor)
+            if address is not None:
+                return descriptor, address
+    return None
+
+
+def _is_listener(descriptor: int, port: int) -> bool:
+    try:
+        address = _listening_address(descriptor)
+    except OSError:  # closed
+        return False
+    return address is not None and address[1] == port
+
+
+def _listening_address(descriptor: int) -> tuple[Any, ...] | None:
+    """The address of ``descriptor`` if it is a listening TCP socket (OSError if not a socket).
+    The socket is only looked at: it stays open, and granian's."""
+    sock = socket.socket(fileno=descriptor)
+    try:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
+            return None
+        if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+            return None
+        address: tuple[Any, ...] = sock.getsockname()
+        return address
+    finally:
+        sock.detach()
