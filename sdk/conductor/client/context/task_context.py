@@ -83,12 +83,19 @@ class TaskContext:
 
     def __init__(self, task: Task, task_result: TaskResult | None = None) -> None:
         self.task = task
-        self.task_result = task_result or TaskResult(
-            task_id=task.task_id, workflow_instance_id=task.workflow_instance_id
-        )
+        self._result = task_result  # made when the worker first adds something
         self._output_set = False
         self._nesting = 0
         self.error: BaseException | None = None  # what failed the task, once it has
+
+    @property
+    def task_result(self) -> TaskResult:
+        """What the worker added to the result so far (logs, output, callback)."""
+        if self._result is None:
+            self._result = TaskResult(
+                task_id=self.task.task_id, workflow_instance_id=self.task.workflow_instance_id
+            )
+        return self._result
 
     # -- what the task is --------------------------------------------------------------------
 
@@ -117,7 +124,7 @@ class TaskContext:
     @property
     def logs(self) -> list[str]:
         """The lines added with ``add_log`` so far."""
-        return [str(entry.log) for entry in self.task_result.logs]
+        return [str(entry.log) for entry in self._result.logs] if self._result else []
 
     # conductor-python's getters
     def get_task_id(self) -> str | None:
@@ -143,7 +150,7 @@ class TaskContext:
         return str(workflow_task.get("type", "")) if isinstance(workflow_task, dict) else ""
 
     def get_callback_after_seconds(self) -> int:
-        return self.task_result.callback_after_seconds or 0
+        return self._result.callback_after_seconds or 0 if self._result else 0
 
     # -- shaping the result ------------------------------------------------------------------
 
@@ -170,16 +177,17 @@ class TaskContext:
         """Adds what the worker put in the context to ``result``: log lines first (they were
         written before the result existed), the output set, the callback if the result has
         none. Done once, by whoever opened the context."""
-        if self._nesting:
+        added = self._result
+        if self._nesting or added is None:
             return
-        if self.task_result.logs:
-            result.logs[:0] = self.task_result.logs
-            self.task_result.logs = []
+        if added.logs:
+            result.logs[:0] = added.logs
+            added.logs = []
         if self._output_set and isinstance(result.output_data, dict):
-            result.output_data = {**self.task_result.output_data, **result.output_data}
+            result.output_data = {**added.output_data, **result.output_data}
             self._output_set = False
-        if self.task_result.callback_after_seconds and not result.callback_after_seconds:
-            result.callback_after_seconds = self.task_result.callback_after_seconds
+        if added.callback_after_seconds and not result.callback_after_seconds:
+            result.callback_after_seconds = added.callback_after_seconds
 
     def __repr__(self) -> str:
         return (

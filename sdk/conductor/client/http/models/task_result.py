@@ -12,6 +12,22 @@ from conductor.client.http.models.task_result_status import TaskResultStatus
 REASON_LIMIT = 500  # the server keeps at most this many characters of a reason
 
 
+class _Status:
+    """The ``status`` field: a ``TaskResultStatus`` however it is given (a descriptor, so that
+    only this field pays for the check: results are made for every task)."""
+
+    def __get__(self, result: TaskResult | None, owner: type) -> TaskResultStatus | None:
+        if result is None:
+            return None  # the field's default, as dataclasses read it
+        status: TaskResultStatus | None = result.__dict__.get("_status")
+        return status
+
+    def __set__(self, result: TaskResult, value: Any) -> None:
+        if value is not None and type(value) is not TaskResultStatus:
+            value = as_status(value)
+        result.__dict__["_status"] = value
+
+
 @dataclass
 class TaskResult:
     """What a worker reports for a task: status, output, logs.
@@ -25,17 +41,12 @@ class TaskResult:
     reason_for_incompletion: str | None = None
     callback_after_seconds: int | None = None
     worker_id: str | None = None
-    status: TaskResultStatus | None = None
+    status: TaskResultStatus | None = _Status()  # type: ignore[assignment]
     output_data: dict[str, Any] = field(default_factory=dict)
     logs: list[TaskExecLog] = field(default_factory=list)
     external_output_payload_storage_path: str | None = None
     sub_workflow_id: str | None = None
     extend_lease: bool = False
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "status" and value is not None and type(value) is not TaskResultStatus:
-            value = as_status(value)
-        object.__setattr__(self, name, value)
 
     def add_output_data(self, key: str, value: Any) -> TaskResult:
         if self.output_data is None:
