@@ -11,15 +11,14 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from fake_server.engine.errors import ConductorError
 from fake_server.engine.tasks.base import Runtime, SystemTask
 
 if TYPE_CHECKING:
     from fake_server.engine.models import Task, Workflow
 
 
-class JqMissing(ConductorError):
-    status = 500
+class JqMissing(Exception):
+    """The jq package is not installed (the task fails with what to install)."""
 
 
 class JsonJqTransform(SystemTask):
@@ -32,6 +31,9 @@ class JsonJqTransform(SystemTask):
             return
         try:
             results = _compiled(query).input_value(task.input_data).all()
+        except JqMissing as missing:
+            self.finish(rt, task, "FAILED", str(missing), error=str(missing))
+            return
         except ValueError as error:
             message = str(error)
             self.finish(rt, task, "FAILED", message, error=message)
@@ -46,7 +48,7 @@ def _compiled(query: str) -> Any:
         import jq
     except ImportError:
         raise JqMissing(
-            "This workflow runs JSON_JQ_TRANSFORM and the jq package is not installed: "
-            "pip install jq"
+            "The fake server has no jq for this JSON_JQ_TRANSFORM task: "
+            "pip install 'conductor-workers[server]' (or jq alone)"
         ) from None
     return jq.compile(query)

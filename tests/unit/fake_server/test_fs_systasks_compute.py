@@ -1,6 +1,8 @@
 """INLINE, LAMBDA, SET_VARIABLE, JSON_JQ_TRANSFORM, TERMINATE, NOOP, DYNAMIC (Conductor's
 Inline, Lambda, SetVariable, JsonJqTransform, Terminate, Noop, DynamicTaskMapper)."""
 
+import sys
+
 import pytest
 from fs_helpers import start, statuses
 from systask_helpers import by_ref, simple, system, workflow
@@ -279,3 +281,22 @@ def test_what_the_fake_does_not_honour_is_refused_at_registration(engine, task, 
 def test_default_values_of_fields_the_fake_does_not_use_are_accepted(engine):
     task = simple("a", permissive=False, cacheConfig=None, onStateChange={})
     engine.register_workflow_def(workflow("w", task))
+
+
+def test_without_a_javascript_engine_the_task_fails_saying_what_to_install(engine, monkeypatch):
+    monkeypatch.setitem(sys.modules, "quickjs", None)  # as if quickjs-ng were not installed
+    workflow_id = start(engine, workflow("w", inline("calc", "1 + 1")))
+    calc = by_ref(engine, workflow_id)["calc"]
+    assert calc["status"] == "FAILED_WITH_TERMINAL_ERROR"
+    assert "pip install 'conductor-workers[server]'" in calc["reasonForIncompletion"]
+
+
+def test_without_jq_the_task_fails_saying_what_to_install(engine, monkeypatch):
+    monkeypatch.setitem(sys.modules, "jq", None)
+    query = {"queryExpression": ".a + 1000001"}  # a query not compiled before
+    workflow_id = start(
+        engine, workflow("w", system("JSON_JQ_TRANSFORM", "jq", inputParameters=query))
+    )
+    jq = by_ref(engine, workflow_id)["jq"]
+    assert jq["status"] == "FAILED"
+    assert "pip install 'conductor-workers[server]'" in jq["reasonForIncompletion"]
