@@ -195,6 +195,8 @@ def _serve_on_granian(
         raise RuntimeError(
             "granian is not installed: pip install granian, or choose waitress"
         ) from None
+    if not os.path.isdir("/dev/fd"):  # how its worker finds the socket granian listens on
+        raise RuntimeError("granian runs here on Linux and macOS only; choose waitress")
     _check_bindable(host, port)
     server = Granian(
         "fake_server.serve:granian_worker_app",
