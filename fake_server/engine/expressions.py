@@ -178,9 +178,12 @@ def substitute_secrets(value: Any) -> Any:
     """``${workflow.secrets.NAME}`` replaced by ``CONDUCTOR_SECRET_NAME`` (null when unset):
     what a worker receives. Values without a secret are returned as they are."""
     if isinstance(value, dict):
-        return {key: substitute_secrets(item) for key, item in value.items()}
+        changed = {key: substitute_secrets(item) for key, item in value.items()}
+        same = all(changed[key] is item for key, item in value.items())
+        return value if same else changed
     if isinstance(value, list):
-        return [substitute_secrets(item) for item in value]
+        items = [substitute_secrets(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     if not isinstance(value, str) or "${" + SECRETS_PREFIX not in value:
         return value
     spans = [

@@ -348,7 +348,7 @@ class Engine:
         """One task of ``task_type`` (in ``domain``) for ``worker_id``, or None."""
         polling.record_poll(self._state, task_type, domain, worker_id)
         tasks = polling.take(self._state, task_type, domain, worker_id, 1)
-        return tasks[0].to_json() if tasks else None
+        return polling.for_worker(tasks[0]) if tasks else None
 
     def batch_poll(
         self,
@@ -381,7 +381,7 @@ class Engine:
                 tasks = polling.take(state, task_type, domain, worker_id, count) if count else []
                 remaining = give_up_at - time.monotonic()
                 if tasks or count <= 0 or remaining <= 0 or generation != self._wake_generation:
-                    return [task.to_json() for task in tasks]
+                    return [polling.for_worker(task) for task in tasks]
                 self._changed.wait(polling.wait_bound(state, task_type, domain, remaining))
                 timeouts.fire_due(self._state)
 
@@ -402,7 +402,7 @@ class Engine:
         worker_id = Fields(result, "TaskResult").string("workerId")
         polling.record_poll(self._state, task.task_type, task.domain, worker_id)
         tasks = polling.take(self._state, task.task_type, task.domain, worker_id, 1)
-        return tasks[0].to_json() if tasks else None
+        return polling.for_worker(tasks[0]) if tasks else None
 
     # --------------------------------------------------------------------- tasks
     @_synchronized

@@ -14,8 +14,10 @@ long it may sleep before it must look again by itself.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fake_server.engine.domains import queue_name
+from fake_server.engine.expressions import substitute_secrets
 from fake_server.engine.models import Task
 from fake_server.engine.state import EngineState
 from fake_server.engine.timeouts import task_timeout_due_ms, watch_response_timeout
@@ -56,6 +58,14 @@ def take(
         _hand_out(state, task, queue, worker_id, now)
         handed_out.append(task)
     return handed_out
+
+
+def for_worker(task: Task) -> dict[str, Any]:
+    """The task as a worker receives it: ``${workflow.secrets.X}`` in its input filled in
+    (ExecutionService.poll); the stored task keeps the reference."""
+    body = task.to_json()
+    body["inputData"] = substitute_secrets(task.input_data)
+    return body
 
 
 def limit_reached(state: EngineState, task: Task, now: int) -> str | None:

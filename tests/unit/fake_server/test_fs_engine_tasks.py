@@ -384,3 +384,26 @@ def test_adhoc_tasks_are_retried_by_their_task_def(engine, worker):
     assert (retry["retriedTaskId"], retry["domain"]) == (task["taskId"], "d")
     adhoc.update(retry, "FAILED")
     assert adhoc.poll("a") is None
+
+
+def test_a_worker_gets_secrets_filled_in(engine, worker, monkeypatch):
+    """Mirrors ExecutionService.poll with ParametersUtils.substituteSecrets: the worker sees
+    the secret, the stored task keeps the reference."""
+    monkeypatch.setenv("CONDUCTOR_SECRET_TOKEN", "t0k3n")
+    definition = {
+        "name": "wf",
+        "tasks": [
+            {
+                "name": "a",
+                "taskReferenceName": "a",
+                "inputParameters": {"auth": "Bearer ${workflow.secrets.TOKEN}"},
+            }
+        ],
+    }
+    engine.upsert_workflow_defs([definition])
+    engine.start_workflow({"name": "wf"})
+    task = worker.take("a")
+    assert task["inputData"] == {"auth": "Bearer t0k3n"}
+    assert engine.get_task(task["taskId"])["inputData"] == {
+        "auth": "Bearer ${workflow.secrets.TOKEN}"
+    }
