@@ -12,7 +12,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fake_server.engine import Engine, ManualClock, SkippingClock, SystemClock
+INSTALL_HINT = "pip install 'conductor-workers[server]'"
+
+
+def missing_extra(missing: ModuleNotFoundError) -> ModuleNotFoundError:
+    """The error for a dependency of the fake server that is not installed: what to install."""
+    return ModuleNotFoundError(
+        f"the fake Conductor server needs the package's server extra ({missing.name} is not "
+        f"installed): {INSTALL_HINT}",
+        name=missing.name,
+    )
+
+
+try:
+    from fake_server.engine import Engine, ManualClock, SkippingClock, SystemClock
+except ModuleNotFoundError as missing:  # the SDK alone was installed
+    raise missing_extra(missing) from missing
 
 if TYPE_CHECKING:
     from fake_server.server import FakeServer

@@ -10,6 +10,11 @@
   :mod:`.wire`: request values and the :class:`~.wire.Reply`.
 """
 
-from fake_server.http.app import create_app
+from fake_server import missing_extra
+
+try:
+    from fake_server.http.app import create_app
+except ModuleNotFoundError as missing:  # the SDK alone was installed
+    raise missing_extra(missing) from missing
 
 __all__ = ["create_app"]

@@ -36,3 +36,15 @@ def test_fake_server_settings_are_checked_before_binding():
 def test_a_server_shares_the_clock_of_its_engine():
     clock = ManualClock()
     assert FakeServer(clock=clock).engine.clock is clock
+
+
+@pytest.mark.parametrize(
+    ("blocked", "imported"),
+    [("jsonpath", "fake_server"), ("flask", "fake_server.http"), ("flask", "fake_server.cli")],
+)
+def test_without_the_server_extra_the_error_says_what_to_install(blocked, imported):
+    code = f"import sys; sys.modules[{blocked!r}] = None; import {imported}"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 1
+    assert f"needs the package's server extra ({blocked} is not installed)" in run.stderr
+    assert "pip install 'conductor-workers[server]'" in run.stderr
