@@ -67,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/workflow", workflows.start),
     Route("POST", "/api/workflow/<name>", workflows.start_by_name),
     Route("GET", "/api/workflow/<workflow_id>", workflows.get),
+    Route("GET", "/api/workflow/<workflow_id>/status", workflows.status),
     Route("DELETE", "/api/workflow/<workflow_id>", workflows.terminate),
     # the test-only admin API (see fake_server.http.admin)
     _open("POST", "/fake/reset", admin.reset),

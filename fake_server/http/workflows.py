@@ -1,4 +1,4 @@
-"""Handlers of the workflow routes: start, get, terminate."""
+"""Handlers of the workflow routes: start, get, status summary, terminate."""
 
 from __future__ import annotations
 
@@ -35,6 +35,20 @@ def start_by_name(ctx: Context, request: Request, name: str) -> Reply:
 def get(ctx: Context, request: Request, workflow_id: str) -> Reply:
     include_tasks = bool_arg(request, "includeTasks", True)
     return json_reply(ctx.engine.get_workflow(workflow_id, include_tasks))
+
+
+def status(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    """``GET /workflow/{id}/status``: Conductor's WorkflowStatus summary: id and status, the
+    correlation id when there is one, output and variables only when asked for."""
+    workflow = ctx.engine.get_workflow(workflow_id, False)
+    summary = {"workflowId": workflow["workflowId"], "status": workflow["status"]}
+    if workflow.get("correlationId"):
+        summary["correlationId"] = workflow["correlationId"]
+    if bool_arg(request, "includeOutput", False):
+        summary["output"] = workflow.get("output") or {}
+    if bool_arg(request, "includeVariables", False):
+        summary["variables"] = workflow.get("variables") or {}
+    return json_reply(summary)
 
 
 def terminate(ctx: Context, request: Request, workflow_id: str) -> Reply:

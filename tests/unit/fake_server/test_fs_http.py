@@ -109,6 +109,26 @@ def test_get_workflow(client, workflow_id):
     assert missing.json["message"] == "No such workflow found by id: nope"
 
 
+def test_workflow_status_summary(client, workflow_id):
+    response = client.get(f"/api/workflow/{workflow_id}/status")
+    assert response.status_code == 200 and is_json(response)
+    # Only what was asked for: no correlation id was given, output and variables not requested.
+    assert response.json == {"workflowId": workflow_id, "status": "RUNNING"}
+    correlated = client.post("/api/workflow/wf?correlationId=c-7", json={}).get_data(as_text=True)
+    client.delete(f"/api/workflow/{correlated}?reason=enough")
+    full = client.get(f"/api/workflow/{correlated}/status?includeOutput=true&includeVariables=true")
+    assert full.json == {
+        "workflowId": correlated,
+        "status": "TERMINATED",
+        "correlationId": "c-7",
+        "output": {},
+        "variables": {},
+    }
+    missing = client.get("/api/workflow/nope/status")
+    assert missing.status_code == 404
+    assert missing.json["message"] == "No such workflow found by id: nope"
+
+
 def test_terminate_workflow(client, workflow_id):
     assert client.delete(f"/api/workflow/{workflow_id}?reason=enough").status_code == 200
     body = client.get(f"/api/workflow/{workflow_id}").json
