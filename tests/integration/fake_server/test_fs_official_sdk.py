@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import os
 import signal
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from fs_access_log import AccessLog
 
 from fake_server import ManualClock
 from fake_server.server import FakeServer
@@ -74,31 +74,6 @@ def install_official_sdk(venv: Path, python: Path) -> None:
             )
 
 
-class ResponseRecorder(logging.Handler):
-    """Collects the server's access log lines ("GET /api/... -> 200") while in use."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-        self._access = logging.getLogger("fake_server.access")
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-    def __enter__(self):
-        self._level = self._access.level
-        self._access.addHandler(self)
-        self._access.setLevel(logging.DEBUG)
-        return self
-
-    def __exit__(self, *exc):
-        self._access.removeHandler(self)
-        self._access.setLevel(self._level)
-
-    def failures(self):
-        return [line for line in self.lines if " -> 4" in line or " -> 5" in line]
-
-
 @contextlib.contextmanager
 def official_workers(python: Path, server: FakeServer, log_path: Path, **env: str):
     """The official SDK's TaskHandler in its own process group, always killed at the end."""
@@ -147,7 +122,7 @@ def test_official_task_handler_completes_workflows_with_and_without_domains(
     official_python, tmp_path
 ):
     log_path = tmp_path / "workers.log"
-    with ResponseRecorder() as recorder, FakeServer(port=0) as server:
+    with AccessLog() as recorder, FakeServer(port=0) as server:
         requests.post(
             f"{server.url}/metadata/workflow", json=WORKFLOW, timeout=5
         ).raise_for_status()
@@ -182,7 +157,7 @@ def test_official_task_handler_authenticates_and_renews_an_expired_token(officia
     log_path = tmp_path / "workers.log"
     clock = ManualClock(start_ms=int(time.time() * 1000))
     auth = {"auth_key": "fake-key", "auth_secret": "fake-secret", "token_ttl_seconds": 60}
-    with ResponseRecorder() as recorder, FakeServer(port=0, clock=clock, **auth) as server:
+    with AccessLog() as recorder, FakeServer(port=0, clock=clock, **auth) as server:
         headers = {"X-Authorization": server.auth.issue("fake-key", "fake-secret")}
         requests.post(
             f"{server.url}/metadata/workflow", json=WORKFLOW, headers=headers, timeout=5
