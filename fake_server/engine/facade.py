@@ -35,11 +35,13 @@ from fake_server.engine import (
 )
 from fake_server.engine.clock import Clock, MovableClock, SkippingClock, SystemClock
 from fake_server.engine.definitions import WorkflowDef, parse_task_def, parse_workflow_def
+from fake_server.engine.domains import queue_name
 from fake_server.engine.errors import ConflictError, NotFoundError, invalid
+from fake_server.engine.models import RESULT_STATUSES
 from fake_server.engine.skipping import TimeSkipper
 from fake_server.engine.state import EngineState
 from fake_server.engine.tasks.http import Http
-from fake_server.engine.validation import Fields, check_range, require_list
+from fake_server.engine.validation import Fields, check_range, require_list, require_object
 
 log = logging.getLogger(__name__)
 
@@ -404,6 +406,48 @@ class Engine:
         tasks = polling.take(self._state, task.task_type, task.domain, worker_id, 1)
         return polling.for_worker(tasks[0]) if tasks else None
 
+    @_synchronized
+    def update_task_by_reference(
+        self,
+        workflow_id: str,
+        reference_name: str,
+        status: str,
+        output: Any,
+        worker_id: str | None = None,
+    ) -> str | None:
+        """``POST /tasks/{workflowId}/{taskRefName}/{status}`` (TaskServiceImpl.updateTask):
+        the workflow's pending task of that reference name gets ``status`` and ``output``
+        merged into its output; its id, or None when no such task is pending."""
+        task = self._pending_task(workflow_id, reference_name)
+        if task is None:
+            return None
+        if status not in RESULT_STATUSES:
+            raise invalid("status", f"must be one of {', '.join(RESULT_STATUSES)}", status)
+        result = {
+            "workflowInstanceId": task.workflow_instance_id,
+            "taskId": task.task_id,
+            "status": status,
+            "outputData": {**task.output_data, **require_object(output, "body")},
+            "reasonForIncompletion": task.reason_for_incompletion,
+            "callbackAfterSeconds": task.callback_after_seconds,
+            "workerId": worker_id if worker_id and worker_id.strip() else task.worker_id,
+        }
+        results.apply_result(self._state, result)
+        return str(task.task_id)
+
+    def _pending_task(self, workflow_id: str, reference_name: str) -> Any:
+        """ExecutionService.getPendingTaskForWorkflow: the first open task of that name."""
+        workflow = self._state.workflow(workflow_id)
+        return next(
+            (
+                self._state.tasks[task_id]
+                for task_id in workflow.task_ids
+                if self._state.tasks[task_id].reference_task_name == reference_name
+                and not self._state.tasks[task_id].is_terminal
+            ),
+            None,
+        )
+
     # --------------------------------------------------------------------- tasks
     @_synchronized
     def get_task(self, task_id: str) -> dict[str, Any]:
@@ -432,6 +476,13 @@ class Engine:
     def queue_sizes(self, task_types: list[str]) -> dict[str, int]:
         """Sizes of the named queues (``domain:type`` for a domain queue)."""
         return {name: self._state.queues.size(name) for name in task_types}
+
+    @_synchronized
+    def queue_size(self, task_type: str, domain: str | None = None) -> int:
+        """``GET /tasks/queue/size``: tasks waiting in the queue of ``task_type`` in
+        ``domain`` (a blank domain is none there, as Conductor trims it)."""
+        domain = (domain or "").strip() or None
+        return self._state.queues.size(queue_name(task_type, domain))
 
     @_synchronized
     def all_queue_sizes(self) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fake_server.engine.errors import invalid
+from fake_server.engine.errors import NotFoundError, invalid
 from fake_server.http.wire import (
     BATCH_POLL_DEFAULT_COUNT,
     BATCH_POLL_DEFAULT_TIMEOUT_MS,
@@ -67,7 +67,42 @@ def add_log(ctx: Context, request: Request, task_id: str) -> Reply:
 
 
 def get_logs(ctx: Context, request: Request, task_id: str) -> Reply:
-    return json_reply(ctx.engine.get_task_logs(task_id))
+    """The task's logs; 204 when there are none (TaskResource.getTaskLogs)."""
+    logs = ctx.engine.get_task_logs(task_id)
+    return json_reply(logs) if logs else NO_CONTENT
+
+
+def update_by_reference(
+    ctx: Context, request: Request, workflow_id: str, reference_name: str, status: str
+) -> Reply:
+    """``POST /tasks/{workflowId}/{taskRefName}/{status}``: the body is output to merge; the
+    task id as text (empty when no such task is pending, as Conductor answers)."""
+    task_id = ctx.engine.update_task_by_reference(
+        workflow_id, reference_name, status, json_body(request), request.arg("workerid")
+    )
+    return text_reply(task_id or "")
+
+
+def update_by_reference_sync(
+    ctx: Context, request: Request, workflow_id: str, reference_name: str, status: str
+) -> Reply:
+    """The same, answering with the workflow (and tasks); 404 when no such task is pending."""
+    task_id = ctx.engine.update_task_by_reference(
+        workflow_id, reference_name, status, json_body(request), request.arg("workerid")
+    )
+    if task_id is None:
+        raise NotFoundError(
+            f"Found no running task {reference_name} of workflow {workflow_id} to update"
+        )
+    return json_reply(ctx.engine.get_workflow(workflow_id, True))
+
+
+def queue_size(ctx: Context, request: Request) -> Reply:
+    """``GET /tasks/queue/size?taskType=&domain=``: one number."""
+    task_type = request.arg("taskType")
+    if not task_type:
+        raise invalid("taskType", "query parameter is required")
+    return json_reply(ctx.engine.queue_size(task_type, request.arg("domain")))
 
 
 def queue_sizes(ctx: Context, request: Request) -> Reply:

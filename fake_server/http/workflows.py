@@ -1,4 +1,5 @@
-"""Handlers of the workflow routes: start, get, status summary, terminate."""
+"""Handlers of the workflow routes: start, get, status summary, terminate, the operations that
+re-drive a workflow, and finding workflows."""
 
 from __future__ import annotations
 
@@ -54,3 +55,78 @@ def status(ctx: Context, request: Request, workflow_id: str) -> Reply:
 def terminate(ctx: Context, request: Request, workflow_id: str) -> Reply:
     ctx.engine.terminate_workflow(workflow_id, request.arg("reason"))
     return EMPTY
+
+
+# -- re-driving a workflow (see fake_server.engine.workflow_ops)
+def retry(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    ctx.engine.retry_workflow(workflow_id)
+    return EMPTY
+
+
+def restart(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    latest = bool_arg(request, "useLatestDefinitions", False)
+    ctx.engine.restart_workflow(workflow_id, latest)
+    return EMPTY
+
+
+def rerun(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    """``POST /workflow/{id}/rerun`` with a RerunWorkflowRequest: the id, as text."""
+    return text_reply(ctx.engine.rerun_workflow(workflow_id, json_body(request)))
+
+
+def pause(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    ctx.engine.pause_workflow(workflow_id)
+    return EMPTY
+
+
+def resume(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    ctx.engine.resume_workflow(workflow_id)
+    return EMPTY
+
+
+def skip_task(ctx: Context, request: Request, workflow_id: str, reference_name: str) -> Reply:
+    body = json_body(request, required=False)
+    ctx.engine.skip_task(workflow_id, reference_name, body)
+    return EMPTY
+
+
+def reset_callbacks(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    ctx.engine.reset_callbacks(workflow_id)
+    return EMPTY
+
+
+def remove(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    ctx.engine.remove_workflow(workflow_id)
+    return EMPTY
+
+
+# -- finding workflows (see fake_server.engine.search)
+def running(ctx: Context, request: Request, name: str) -> Reply:
+    ids = ctx.engine.running_workflows(
+        name,
+        int_arg(request, "version", 1),
+        int_arg(request, "startTime"),
+        int_arg(request, "endTime"),
+    )
+    return json_reply(ids)
+
+
+def correlated(ctx: Context, request: Request, name: str, correlation_id: str) -> Reply:
+    workflows = ctx.engine.correlated_workflows(
+        name,
+        correlation_id,
+        bool_arg(request, "includeClosed", False),
+        bool_arg(request, "includeTasks", False),
+    )
+    return json_reply(workflows)
+
+
+def search(ctx: Context, request: Request) -> Reply:
+    result = ctx.engine.search_workflows(
+        query=request.arg("query"),
+        free_text=request.arg("freeText") or "*",
+        start=int_arg(request, "start", 0),
+        size=int_arg(request, "size", 100),
+        sort=request.arg("sort"),
+    )
+    return json_reply(result)
