@@ -86,3 +86,13 @@ def process_info(input: dict) -> dict:
 def crash(input: dict) -> dict:
     """Ends its process the hard way, as a segfault in native code would."""
     os._exit(3)
+
+
+class DiesAtStart(WorkerInterface):
+    """A worker whose process dies as it starts (as a missing native library would make it)."""
+
+    def apply_settings(self, settings: object) -> None:
+        os._exit(4)
+
+    def execute(self, task: Task) -> dict:
+        return {}

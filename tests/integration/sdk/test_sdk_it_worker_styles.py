@@ -126,12 +126,14 @@ def test_stop_inside_the_block_ends_it_at_once(server):
 
 
 def test_a_crashed_worker_process_is_reported_when_joining(server, start_workers):
-    handler = start_workers([Worker("it_crash", w.crash)])
-    server.enqueue("it_crash")
+    handler = start_workers([Worker("it_crash", w.crash)], restart_on_failure=False)
+    [task_id] = server.enqueue("it_crash")
     [process] = handler.processes
     wait_until(lambda: not process.is_alive(), message="the worker process to crash")
     with pytest.raises(WorkerProcessError, match=r"worker-it_crash \(pid \d+, exit code 3\)"):
         handler.join_processes()
+    # Not restarted, but the task it held went back to the queue at once.
+    wait_until(lambda: server.task(task_id)["status"] == "SCHEDULED", message="the give-back")
 
 
 def test_an_exception_in_the_block_stops_the_workers_and_propagates(server):

@@ -25,16 +25,21 @@ import time
 from typing import Any
 
 from conductor.client.automator.held_tasks import HeldTasks
+from conductor.client.automator.leases import (
+    LeaseSchedule,
+    RunningTask,
+    report_late_result,
+    warn_overrun,
+)
 from conductor.client.automator.task_execution import run_task_async
 from conductor.client.automator.worker_startup import start_worker
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.event.publisher import EventPublisher, publisher_for
+from conductor.client.configuration.settings.metrics_settings import MetricsSettings
+from conductor.client.event.publisher import EventPublisher, execution_event, publisher_for
 from conductor.client.event.task_runner_events import (
     PollCompleted,
     PollFailure,
     PollStarted,
-    TaskExecutionCompleted,
-    TaskExecutionFailure,
     TaskExecutionStarted,
     TaskUpdateFailure,
 )
@@ -44,6 +49,7 @@ from conductor.client.http.errors import ConductorApiError
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
+from conductor.client.telemetry.prometheus import listeners_with_metrics
 from conductor.client.worker.worker_config import (
     DEFAULT_POLL_TIMEOUT_MS,
     WorkerSettings,
@@ -70,20 +76,20 @@ def is_async_worker(worker: WorkerInterface) -> bool:
 class AsyncTaskRunner:
     """Runs an async worker's tasks on one event loop until stopped (see the module doc).
 
-    Arguments are those of ``TaskRunner``, plus ``held`` (the slots the supervising process
-    reads if this one dies) and ``event_listeners``.
+    Arguments are those of ``TaskRunner``.
     """
 
     def __init__(
         self,
         worker: WorkerInterface,
         configuration: Configuration | None = None,
+        metrics_settings: MetricsSettings | None = None,
+        event_listeners: list[Any] | None = None,
         *,
         settings: WorkerSettings | None = None,
         long_poll_ms: int | None = None,
         drain_timeout: float = DRAIN_TIMEOUT_SECONDS,
         held: HeldTasks | None = None,
-        event_listeners: list[Any] | None = None,
     ) -> None:
         require_aiohttp()
         self.worker = worker
@@ -96,7 +102,10 @@ class AsyncTaskRunner:
         self.long_poll_ms = self.settings.poll_timeout_ms if long_poll_ms is None else long_poll_ms
         self.drain_timeout = drain_timeout
         self.held = held or HeldTasks(self.capacity, shared=False)
-        self.events: EventPublisher | None = publisher_for(event_listeners)
+        self.events: EventPublisher | None = publisher_for(
+            listeners_with_metrics(event_listeners, metrics_settings)
+        )
+        self.leases = LeaseSchedule(self.settings.lease_extend_enabled)
         self.client: AsyncTaskClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -139,8 +148,10 @@ class AsyncTaskRunner:
         await asyncio.to_thread(start_worker, self.worker, self.settings, self.configuration)
         try:
             poller = asyncio.create_task(self._poll_loop(burst))
+            watcher = asyncio.create_task(self._watch_leases())
             await self._stop.wait()
             await self._drain(poller)
+            watcher.cancel()
         finally:
             await self.client.close()
         logger.info("Stopped worker %s", self.task_name)
@@ -221,12 +232,18 @@ class AsyncTaskRunner:
     async def _chain(self, task: Task | None, slot: int) -> None:
         assert self.client is not None and self._stop is not None
         while task is not None:
+            self.leases.started(
+                task.task_id, task.workflow_instance_id, task.response_timeout_seconds
+            )
             result = await self._execute(task)
+            watched = self.leases.finished(task.task_id)
             try:
                 next_task = await self.client.deliver(result, stop=self._abandon)
             except ConductorApiError as error:
                 self._update_failed(task, result, error)
                 return
+            if watched is not None and watched.overran:
+                await self._check_late_result(result)
             if next_task is None:
                 return
             self.held.replace(slot, next_task.task_id, next_task.workflow_instance_id)
@@ -237,48 +254,20 @@ class AsyncTaskRunner:
 
     async def _execute(self, task: Task) -> TaskResult:
         events = self.events
+        worker_id = self.settings.worker_id
         if events is None:
-            return (await run_task_async(self.worker, task, self.settings.worker_id))[0]
+            return (await run_task_async(self.worker, task, worker_id))[0]
         events.publish(
             TaskExecutionStarted(
-                self.task_name,
-                task.task_id or "",
-                self.settings.worker_id,
-                task.workflow_instance_id,
+                self.task_name, task.task_id or "", worker_id, task.workflow_instance_id
             )
         )
         started = time.monotonic()
-        result, error = await run_task_async(self.worker, task, self.settings.worker_id)
-        self._publish_execution(task, result, error, _ms_since(started))
-        return result
-
-    def _publish_execution(
-        self, task: Task, result: TaskResult, error: BaseException | None, duration_ms: float
-    ) -> None:
-        assert self.events is not None
-        worker_id = self.settings.worker_id
-        if error is not None:
-            self.events.publish(
-                TaskExecutionFailure(
-                    self.task_name,
-                    task.task_id or "",
-                    worker_id,
-                    task.workflow_instance_id,
-                    error,
-                    duration_ms,
-                )
-            )
-            return
-        self.events.publish(
-            TaskExecutionCompleted(
-                self.task_name,
-                task.task_id or "",
-                worker_id,
-                task.workflow_instance_id,
-                duration_ms,
-                _output_size(result),
-            )
+        result, error = await run_task_async(self.worker, task, worker_id)
+        events.publish(
+            execution_event(self.task_name, worker_id, task, result, error, _ms_since(started))
         )
+        return result
 
     def _update_failed(self, task: Task, result: TaskResult, error: ConductorApiError) -> None:
         if self.events is not None:
@@ -320,6 +309,51 @@ class AsyncTaskRunner:
             logger.warning(
                 "Worker %s: could not give task %s back: %s", self.task_name, task.task_id, error
             )
+
+    # -- response timeouts -------------------------------------------------------------------
+
+    async def _watch_leases(self) -> None:
+        """Extends the leases of long tasks, or warns when one overruns (see ``leases``)."""
+        while True:
+            due = self.leases.due()
+            now = time.monotonic()
+            for entry in due.overrun:
+                warn_overrun(self.task_name, entry, now)
+            for entry in due.extend:
+                await self._extend_lease(entry)
+            await asyncio.sleep(max(0.01, due.next_check - time.monotonic()))
+
+    async def _extend_lease(self, entry: RunningTask) -> None:
+        assert self.client is not None
+        update = TaskResult(
+            task_id=entry.task_id,
+            workflow_instance_id=entry.workflow_id,
+            worker_id=self.settings.worker_id,
+            status=TaskResultStatus.IN_PROGRESS,
+            extend_lease=True,
+        )
+        try:
+            await self.client.update(update)
+        except ConductorApiError as error:  # tried again at the next check
+            logger.warning(
+                "Worker %s: could not extend the lease of task %s: %s",
+                self.task_name,
+                entry.task_id,
+                error,
+            )
+            return
+        self.leases.extended(entry)
+
+    async def _check_late_result(self, result: TaskResult) -> None:
+        assert self.client is not None
+        if not result.task_id:
+            return
+        try:
+            on_server = (await self.client.get_task(result.task_id)).status
+        except ConductorApiError as error:  # only a diagnosis
+            logger.debug("Could not look up task %s: %s", result.task_id, error)
+            return
+        report_late_result(self.task_name, result.task_id, str(result.status), on_server)
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -377,12 +411,3 @@ class AsyncTaskRunner:
 
 def _ms_since(started: float) -> float:
     return (time.monotonic() - started) * 1000.0
-
-
-def _output_size(result: TaskResult) -> int | None:
-    import json
-
-    try:
-        return len(json.dumps(result.output_data))
-    except (TypeError, ValueError):
-        return None

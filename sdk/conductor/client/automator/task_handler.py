@@ -12,6 +12,10 @@ tasks finish and report) and the block is left. Calling ``stop_processes()`` ins
 ends it at once, and an exception leaving the block stops the workers too. Programs that carry
 on after starting the workers call ``start_processes()`` and later ``stop_processes()``
 without the ``with`` block; ``join_processes()`` waits like the block's exit does.
+
+A worker process that dies is restarted, and the tasks it held are given back to the server at
+once (see ``supervisor``). ``metrics_settings`` turns on Prometheus metrics (the ``[metrics]``
+extra); ``event_listeners`` receive each worker process's events (``conductor.client.event``).
 """
 
 from __future__ import annotations
@@ -34,12 +38,19 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from conductor.client.automator import worker_discovery
-from conductor.client.automator.accepted_arguments import warn_runtime_arguments
+from conductor.client.automator.async_task_runner import is_async_worker
+from conductor.client.automator.held_tasks import HeldTasks
+from conductor.client.automator.supervisor import RestartPolicy, Supervisor, WorkerSlot
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS
 from conductor.client.automator.worker_discovery import WorkerDiscoveryError
 from conductor.client.automator.worker_process import configure_logging, run_worker_process
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
+from conductor.client.http.async_task_client import require_aiohttp
+from conductor.client.http.models.task_result import TaskResult
+from conductor.client.http.models.task_result_status import TaskResultStatus
+from conductor.client.http.task_client import TaskClient
+from conductor.client.telemetry import prometheus
 from conductor.client.worker.worker_config import WorkerSettings, resolve_worker_settings
 from conductor.client.worker.worker_interface import WorkerInterface
 from conductor.client.worker.worker_task import (
@@ -80,17 +91,25 @@ class TaskHandler:
             and a worker for several task types runs once per task type.
         configuration: the server and credentials (default: ``Configuration()``, from the
             environment).
-        metrics_settings: accepted (``self.metrics_settings``); no metrics are collected yet.
+        metrics_settings: Prometheus metrics of the worker processes (``MetricsSettings``;
+            needs the ``[metrics]`` extra): served on ``http_port`` or written to a file.
         scan_for_annotated_workers: also run the ``@WorkerTask`` functions of the application:
             every file under the main script's folder that uses the decorator is imported (see
             ``worker_discovery``). A folder path scans that folder instead. Not given, and
             without ``workers``, the functions decorated so far (in modules already imported)
             are run, as conductor-python does.
         import_modules: modules to import for their ``@WorkerTask`` functions (also runs them).
-        event_listeners, monitor_processes, restart_on_failure, monitor_interval_seconds,
-        restart_backoff_seconds, restart_backoff_max_seconds, restart_max_attempts:
-            conductor-python's arguments, accepted and kept under their names; not acted upon
-            yet, which is logged as a warning when one asks for something.
+        event_listeners: objects with ``on_poll_started`` ... ``on_task_update_failure``
+            methods (``conductor.client.event.listeners``); each worker process gets a copy.
+        monitor_processes: watch the worker processes (default on). Off: a process that dies
+            is not restarted (the tasks it held are still given back).
+        restart_on_failure: restart a worker process that dies (default on).
+        monitor_interval_seconds: the longest the supervisor waits between two looks (deaths
+            are seen at once anyway).
+        restart_backoff_seconds, restart_backoff_max_seconds: the wait before restarting a
+            process that keeps dying at start, doubling from the first up to the second. A
+            process that dies after running a while is restarted at once.
+        restart_max_attempts: give a worker up after this many restarts (0: never).
 
     Raises ``WorkerDiscoveryError`` when a module that declares workers cannot be imported.
     """
@@ -103,33 +122,26 @@ class TaskHandler:
         scan_for_annotated_workers: bool | str | os.PathLike[str] | None = None,
         import_modules: Sequence[str] | None = None,
         event_listeners: Sequence[Any] | None = None,
-        monitor_processes: bool | None = None,
-        restart_on_failure: bool | None = None,
-        monitor_interval_seconds: float | None = None,
-        restart_backoff_seconds: float | None = None,
-        restart_backoff_max_seconds: float | None = None,
-        restart_max_attempts: int | None = None,
+        monitor_processes: bool = True,
+        restart_on_failure: bool = True,
+        monitor_interval_seconds: float = 5.0,
+        restart_backoff_seconds: float = 1.0,
+        restart_backoff_max_seconds: float = 60.0,
+        restart_max_attempts: int = 0,
     ) -> None:
         self.configuration = configuration if configuration is not None else Configuration()
         self.metrics_settings = metrics_settings
         self.event_listeners = list(event_listeners or [])
-        self.monitor_processes = True if monitor_processes is None else monitor_processes
-        self.restart_on_failure = True if restart_on_failure is None else restart_on_failure
-        self.monitor_interval_seconds = _or(monitor_interval_seconds, 5.0)
-        self.restart_backoff_seconds = _or(restart_backoff_seconds, 1.0)
-        self.restart_backoff_max_seconds = _or(restart_backoff_max_seconds, 60.0)
-        self.restart_max_attempts = _or(restart_max_attempts, 0)
-        warn_runtime_arguments(
-            "TaskHandler",
-            metrics_settings=metrics_settings,
-            event_listeners=self.event_listeners,
-            monitor_processes=monitor_processes,
-            restart_on_failure=restart_on_failure,
-            monitor_interval_seconds=monitor_interval_seconds,
-            restart_backoff_seconds=restart_backoff_seconds,
-            restart_backoff_max_seconds=restart_backoff_max_seconds,
-            restart_max_attempts=restart_max_attempts,
+        self.monitor_processes = bool(monitor_processes)
+        self.restart_on_failure = bool(restart_on_failure)
+        self.monitor_interval_seconds = _positive(
+            "monitor_interval_seconds", monitor_interval_seconds
         )
+        self.restart_backoff_seconds = _positive("restart_backoff_seconds", restart_backoff_seconds)
+        self.restart_backoff_max_seconds = _positive(
+            "restart_backoff_max_seconds", restart_backoff_max_seconds
+        )
+        self.restart_max_attempts = _attempts(restart_max_attempts)
         self.workers = _checked_workers(workers)
         if isinstance(import_modules, str):
             import_modules = [import_modules]
@@ -145,9 +157,24 @@ class TaskHandler:
         )
         if decorated_too:
             self.workers.extend(_checked_workers(get_registered_workers()))
-        self.processes: list[BaseProcess] = []
+        self.slots: list[WorkerSlot] = []
         self.stop_timeout = STOP_TIMEOUT_SECONDS
         self._stopped = False
+        self._supervisor: Supervisor | None = None
+        self._metrics: prometheus.MetricsExporter | None = None
+        self._give_back = _GiveBack(self.configuration)
+        self._context: BaseContext | None = None
+
+    @property
+    def processes(self) -> list[BaseProcess]:
+        """The worker processes running now (a restarted worker's new process replaces the
+        one that died)."""
+        return [slot.process for slot in self.slots if slot.process is not None]
+
+    @property
+    def metrics_url(self) -> str | None:
+        """Where the metrics are served (``MetricsSettings(http_port=...)``), once started."""
+        return self._metrics.url if self._metrics is not None else None
 
     # -- the process model (override to choose another) --------------------------------------
 
@@ -169,34 +196,76 @@ class TaskHandler:
         SDK's ``conductor.client`` logger gets a handler on stderr, here and in each worker
         process, at INFO (DEBUG with ``configuration.debug``).
         """
-        if self.processes:
+        if self.slots:
             logger.warning("Worker processes already started; start_processes() ignored")
             return
         configure_logging(self.configuration)
-        context = self.process_context()
+        context = self._context = self.process_context()
         method = context.get_start_method()
         plans = [(worker, _resolved_settings(worker)) for worker in self.workers]
+        if any(is_async_worker(worker) for worker, _ in plans):
+            require_aiohttp()
+        if self.metrics_settings is not None:
+            prometheus.require_prometheus()
         if method != "fork":
             for worker, settings in plans:
-                _check_sendable(worker, self.configuration, settings, method)
+                _check_sendable(worker, self._process_arguments(settings), method)
         self._stopped = False
-        for worker, settings in plans:
-            process = context.Process(  # type: ignore[attr-defined]
-                target=run_worker_process,
-                args=(worker, self.configuration, settings),
-                name=f"worker-{worker.get_task_definition_name()}",
-                daemon=True,  # never outlive the program; they stop gracefully on SIGTERM
-            )
-            process.start()
-            self.processes.append(process)
-        if not self.processes:
+        self._start_metrics()
+        self.slots = [
+            WorkerSlot(worker, settings, HeldTasks(settings.thread_count))
+            for worker, settings in plans
+        ]
+        for slot in self.slots:
+            self._start_slot(slot)
+        if not self.slots:
             logger.warning("No workers to run: pass workers or use scan_for_annotated_workers")
         logger.info(
             "Started %d worker process(es) (%s start method): %s",
-            len(self.processes),
+            len(self.slots),
             method,
             ", ".join(f"{p.name} (pid {p.pid})" for p in self.processes),
         )
+        self._supervisor = Supervisor(
+            self.slots,
+            self._start_slot,
+            self._give_back.submit,
+            RestartPolicy(
+                monitor_processes=self.monitor_processes,
+                restart_on_failure=self.restart_on_failure,
+                monitor_interval_seconds=self.monitor_interval_seconds,
+                restart_backoff_seconds=self.restart_backoff_seconds,
+                restart_backoff_max_seconds=self.restart_backoff_max_seconds,
+                restart_max_attempts=self.restart_max_attempts,
+            ),
+            on_exit=self._metrics.process_ended if self._metrics is not None else None,
+            on_restart=self._metrics.count_restart if self._metrics is not None else None,
+        )
+        self._supervisor.start()
+
+    def _start_slot(self, slot: WorkerSlot) -> None:
+        assert self._context is not None
+        process: BaseProcess = self._context.Process(  # type: ignore[attr-defined]
+            target=run_worker_process,
+            args=(slot.worker, self.configuration, slot.settings, slot.held)
+            + self._process_arguments(slot.settings)[2:],
+            name=f"worker-{slot.name}",
+            daemon=True,  # never outlive the program; they stop gracefully on SIGTERM
+        )
+        process.start()
+        slot.process = process
+        slot.started_at = time.monotonic()
+
+    def _process_arguments(self, settings: WorkerSettings) -> tuple[Any, ...]:
+        """What a worker process receives besides its worker and held-task slots."""
+        return (self.configuration, settings, self.metrics_settings, self.event_listeners)
+
+    def _start_metrics(self) -> None:
+        if self.metrics_settings is None:
+            return
+        prometheus.prepare_directory(self.metrics_settings)
+        self._metrics = prometheus.MetricsExporter(self.metrics_settings)
+        self._metrics.start()
 
     def stop_processes(self) -> None:
         """Stops every worker process and waits for them to end.
@@ -206,6 +275,8 @@ class TaskHandler:
         ``stop_timeout`` seconds is killed.
         """
         self._stopped = True
+        if self._supervisor is not None:
+            self._supervisor.stop()
         alive = [p for p in self.processes if p.is_alive()]
         for process in alive:
             with contextlib.suppress(OSError):  # it may have ended meanwhile
@@ -223,6 +294,13 @@ class TaskHandler:
                 )
                 process.kill()
                 process.join(5)
+        if self._supervisor is not None:
+            for slot in self.slots:  # what processes killed after the timeout still held
+                self._supervisor.collect(slot)
+        self._give_back.finish()
+        if self._metrics is not None:
+            self._metrics.stop()
+            self._metrics = None
         if alive:
             logger.info("Stopped %d worker process(es)", len(alive))
 
@@ -233,16 +311,16 @@ class TaskHandler:
         gracefully and end the wait (a second signal kills them at once); the previous signal
         handlers are restored afterwards. Elsewhere it simply waits.
 
-        Raises ``WorkerProcessError`` when the workers ended by themselves and one of them
-        crashed (a worker process only ends by itself when something killed it).
+        Worker processes that die are restarted meanwhile; the wait also ends when none runs
+        and none will be restarted (restarts off, or given up after ``restart_max_attempts``):
+        then it raises ``WorkerProcessError`` naming the processes that crashed.
         """
-        if not self.processes:
+        if not self.slots or self._supervisor is None:
             return
         if _may_handle_signals():
             self._wait_for_workers_or_signal()
         else:
-            for process in self.processes:
-                process.join()
+            self._supervisor.done.wait()
         if not self._stopped:
             crashed = [p for p in self.processes if p.exitcode not in (None, 0)]
             if crashed:
@@ -252,13 +330,10 @@ class TaskHandler:
                 )
 
     def _wait_for_workers_or_signal(self) -> None:
+        assert self._supervisor is not None
         with _SignalWait() as wait:
-            while True:
-                alive = [p for p in self.processes if p.is_alive()]
-                if not alive or wait.received:
-                    break
-                wait.until_ready([p.sentinel for p in alive])
-                self._report_unexpected_exits()
+            while not (self._supervisor.done.is_set() or wait.received):
+                wait.until_ready([self._supervisor.done_waitable])
             if wait.received:
                 logger.info(
                     "Received %s: stopping %d worker process(es)",
@@ -290,18 +365,6 @@ class TaskHandler:
             with contextlib.suppress(OSError, ValueError):
                 process.kill()
 
-    def _report_unexpected_exits(self) -> None:
-        for process in self.processes:
-            code = process.exitcode
-            if code not in (None, 0) and not getattr(process, "_conductor_reported", False):
-                process._conductor_reported = True  # type: ignore[attr-defined]
-                logger.error(
-                    "Worker process %s (pid %s) ended unexpectedly with exit code %s",
-                    process.name,
-                    process.pid,
-                    code,
-                )
-
 
 class _SignalWait:
     """Waits for process sentinels or SIGINT/SIGTERM, with handlers installed only meanwhile.
@@ -328,8 +391,8 @@ class _SignalWait:
         self._reader.close()
         self._writer.close()
 
-    def until_ready(self, sentinels: list[int]) -> None:
-        multiprocessing.connection.wait([*sentinels, self._reader])
+    def until_ready(self, waitables: list[Any]) -> None:
+        multiprocessing.connection.wait([*waitables, self._reader])
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.received.append(signum)
@@ -346,7 +409,7 @@ def _may_handle_signals() -> bool:
     )
 
 
-def _checked_workers(workers: Iterable[WorkerInterface] | WorkerInterface | None) -> list[Any]:
+def _checked_workers(workers: Iterable[Any] | WorkerInterface | None) -> list[Any]:
     """One worker per process to start: a worker for several task types becomes one copy
     per task type."""
     if workers is None:
@@ -365,29 +428,23 @@ def _checked_workers(workers: Iterable[WorkerInterface] | WorkerInterface | None
     return checked
 
 
-def _or(value: Any, default: Any) -> Any:
-    return default if value is None else value
-
-
 def _resolved_settings(worker: WorkerInterface) -> WorkerSettings:
     return resolve_worker_settings(worker.get_task_definition_name(), worker.get_arguments())
 
 
-def _check_sendable(
-    worker: WorkerInterface, configuration: Configuration, settings: WorkerSettings, method: str
-) -> None:
+def _check_sendable(worker: WorkerInterface, arguments: tuple[Any, ...], method: str) -> None:
     """Fails now, naming the worker and the fix, if the worker cannot reach its process."""
     name = worker.get_task_definition_name()
     try:
-        pickle.dumps((worker, configuration, settings))
+        pickle.dumps((worker, *arguments))
     except Exception as error:
         raise WorkerStartError(
             f"worker {name!r} ({worker!r}) cannot be sent to its process under the {method!r} "
             f"start method: {type(error).__name__}: {error}. Define the worker's function or "
             "class at the top level of a module (not a lambda, nor inside a function or a "
             "class), and create resources that cannot be copied (connections, locks, open "
-            "files, clients) when they are first used rather than in __init__; or use the "
-            "'fork' start method"
+            "files, clients) when they are first used rather than in __init__ (event listeners "
+            "too); or use the 'fork' start method"
         ) from error
     for code in _code_of(worker):
         module = getattr(code, "__module__", None)
@@ -405,3 +462,102 @@ def _code_of(worker: WorkerInterface) -> list[Any]:
     if function is not None:
         code.append(function)
     return code
+
+
+def _positive(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e9:
+        raise ValueError(f"TaskHandler: {name}={value!r} must be a positive number of seconds")
+    return float(value)
+
+
+def _attempts(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"TaskHandler: restart_max_attempts={value!r} must be a whole number, 0 (no limit) "
+            "or more"
+        )
+    return value
+
+
+class _GiveBack:
+    """Gives the tasks of dead worker processes back to the server, from this process.
+
+    Each batch is sent from a thread of its own (a server outage must not hold up restarts);
+    ``finish()`` waits for them, bounded, when the handler stops. The client is this
+    process's own: no HTTP connection is shared with a worker process.
+    """
+
+    FINISH_TIMEOUT_SECONDS = 10.0
+
+    def __init__(self, configuration: Configuration) -> None:
+        self.configuration = configuration
+        self._client: TaskClient | None = None
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._abandon = threading.Event()
+
+    def submit(
+        self, task_name: str, held: list[tuple[str, str]], poisonous: list[str], exit: str
+    ) -> None:
+        thread = threading.Thread(
+            target=self._send, args=(task_name, held, poisonous, exit), daemon=True
+        )
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+            self._abandon.clear()
+        thread.start()
+
+    def finish(self) -> None:
+        deadline = time.monotonic() + self.FINISH_TIMEOUT_SECONDS
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            self._abandon.set()  # past the deadline: one last attempt each
+        for thread in threads:
+            thread.join(5)
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _send(
+        self, task_name: str, held: list[tuple[str, str]], poisonous: list[str], exit: str
+    ) -> None:
+        with self._lock:
+            if self._client is None:
+                self._client = TaskClient(self.configuration)
+            client = self._client
+        for task_id, workflow_id in held:
+            if task_id in poisonous:
+                result = TaskResult(
+                    task_id=task_id,
+                    workflow_instance_id=workflow_id,
+                    status=TaskResultStatus.FAILED,
+                    reason_for_incompletion=(
+                        f"the worker process running this task died twice ({exit}); "
+                        "it is failed rather than handed to another process"
+                    ),
+                )
+                logger.error(
+                    "Worker %s: task %s failed: %s",
+                    task_name,
+                    task_id,
+                    result.reason_for_incompletion,
+                )
+            else:
+                result = TaskResult(
+                    task_id=task_id,
+                    workflow_instance_id=workflow_id,
+                    status=TaskResultStatus.IN_PROGRESS,
+                    callback_after_seconds=0,
+                )
+            try:
+                client.deliver(result, stop=self._abandon)
+            except Exception:  # best effort: the server's response timeout recovers it
+                logger.exception("Worker %s: could not give task %s back", task_name, task_id)
+        logger.info(
+            "Worker %s: gave back %d task(s) of a dead worker process: %s",
+            task_name,
+            len(held),
+            ", ".join(task_id for task_id, _ in held),
+        )

@@ -34,16 +34,30 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from conductor.client.automator.accepted_arguments import warn_runtime_arguments
-from conductor.client.automator.task_execution import execute_task
+from conductor.client.automator.held_tasks import HeldTasks
+from conductor.client.automator.leases import (
+    LeaseSchedule,
+    RunningTask,
+    report_late_result,
+    warn_overrun,
+)
+from conductor.client.automator.task_execution import run_task
 from conductor.client.automator.worker_startup import start_worker
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
+from conductor.client.event.publisher import execution_event, publisher_for
+from conductor.client.event.task_runner_events import (
+    PollCompleted,
+    PollFailure,
+    PollStarted,
+    TaskExecutionStarted,
+)
 from conductor.client.http.backoff import Backoff
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
 from conductor.client.http.task_client import TaskClient
+from conductor.client.telemetry.prometheus import listeners_with_metrics
 from conductor.client.worker.worker_config import (
     DEFAULT_POLL_TIMEOUT_MS,
     WorkerSettings,
@@ -69,9 +83,9 @@ class TaskRunner:
         worker: the worker.
         configuration: the server to talk to (default: ``Configuration()``, from the
             environment).
-        metrics_settings, event_listeners: conductor-python's arguments, accepted and kept
-            (``self.metrics_settings``, ``self.event_listeners``); not acted upon yet, which
-            is logged as a warning.
+        metrics_settings: record Prometheus metrics of this worker (``MetricsSettings``; made
+            in this process, so make the runner in the process that runs it).
+        event_listeners: objects whose ``on_...`` methods receive this worker's events.
         settings: the worker's resolved settings (default: resolved here from environment,
             ``worker.ini`` and the worker's own arguments).
         client: the ``TaskClient`` to use (default: one made here for ``configuration``; a
@@ -93,14 +107,12 @@ class TaskRunner:
         client: TaskClient | None = None,
         long_poll_ms: int | None = None,
         drain_timeout: float = DRAIN_TIMEOUT_SECONDS,
+        held: HeldTasks | None = None,
     ) -> None:
         self.worker = worker
         self.configuration = configuration
         self.metrics_settings = metrics_settings
         self.event_listeners = list(event_listeners or [])
-        warn_runtime_arguments(
-            "TaskRunner", metrics_settings=metrics_settings, event_listeners=self.event_listeners
-        )
         self.settings = settings or resolve_worker_settings(
             worker.get_task_definition_name(), worker.get_arguments()
         )
@@ -122,10 +134,14 @@ class TaskRunner:
         self._abandon = threading.Event()  # the drain is over: stop retrying deliveries
         self._capacity = threading.Condition()
         self._busy = 0
-        self._handoff: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
+        self._handoff: queue.SimpleQueue[tuple[Task, int] | None] = queue.SimpleQueue()
+        self.held = held or HeldTasks(self.settings.thread_count, shared=False)
+        self.events = publisher_for(listeners_with_metrics(self.event_listeners, metrics_settings))
+        self.leases = LeaseSchedule(self.settings.lease_extend_enabled)
         self._threads: list[threading.Thread] = []
         self._poll_backoff = Backoff(f"Worker {self.settings.task_name}: polling", logger)
         self._stop_requested = False  # set by stop_from_signal, read by run()
+        self._watcher: threading.Thread | None = None
         self._wakeup: tuple[socket.socket, socket.socket] | None = None
 
     # -- public ------------------------------------------------------------------------------
@@ -183,6 +199,9 @@ class TaskRunner:
         if free == 0:
             return 0
         timeout_ms = self.long_poll_ms if long_poll else 0
+        events = self.events
+        if events is not None:
+            events.publish(PollStarted(self.task_name, self.settings.worker_id, free))
         started = time.monotonic()
         try:
             tasks = self.client.batch_poll(
@@ -193,12 +212,18 @@ class TaskRunner:
                 timeout_ms=timeout_ms,
             )
         except Exception as error:  # the loop survives anything a poll does
+            if events is not None:
+                events.publish(PollFailure(self.task_name, _ms_since(started), error))
             self._poll_failed(error)
             return 0
         self._poll_backoff.succeeded()
+        if events is not None:
+            events.publish(PollCompleted(self.task_name, _ms_since(started), len(tasks)))
         if self._stop.is_set():
             for task in tasks:
+                slot = self.held.claim(task.task_id, task.workflow_instance_id)
                 self._give_back(task, "stopping")
+                self.held.release(slot)
             return 0
         for task in tasks:
             self._hand_over(task)
@@ -248,9 +273,10 @@ class TaskRunner:
             return self.settings.thread_count - self._busy
 
     def _hand_over(self, task: Task) -> None:
+        slot = self.held.claim(task.task_id, task.workflow_instance_id)
         with self._capacity:
             self._busy += 1
-        self._handoff.put(task)
+        self._handoff.put((task, slot))
 
     def _poll_failed(self, error: Exception) -> None:
         self._poll_backoff.failed(error)
@@ -265,33 +291,26 @@ class TaskRunner:
 
     def _execution_thread(self) -> None:
         while True:
-            task = self._handoff.get()
-            if task is None:
+            handed = self._handoff.get()
+            if handed is None:
                 return
+            task, slot = handed
             try:
-                self._execute_chain(task)
+                self._execute_chain(task, slot)
             finally:
+                self.held.release(slot)
                 with self._capacity:
                     self._busy -= 1
                     self._capacity.notify_all()
 
-    def _execute_chain(self, task: Task | None) -> None:
+    def _execute_chain(self, task: Task | None, slot: int) -> None:
         """Executes ``task``, delivers its result, and goes on with the next task the server
         returns with the update, until there is none (or the worker stops or pauses)."""
-        debug = logger.isEnabledFor(logging.DEBUG)
         while task is not None:
-            started = time.monotonic() if debug else 0.0
-            result = execute_task(self.worker, task, self.settings.worker_id)
-            if debug:
-                logger.debug(
-                    "Worker %s: task %s %s in %.1f ms",
-                    self.task_name,
-                    task.task_id,
-                    result.status,
-                    (time.monotonic() - started) * 1000,
-                )
+            result = self._execute(task)
+            watched = self.leases.finished(task.task_id)
             try:
-                task = self.client.deliver(result, stop=self._abandon)
+                next_task = self.client.deliver(result, stop=self._abandon)
             except Exception:  # deliver handles server errors: this is a bug
                 logger.exception(
                     "Worker %s: delivering the result of task %s failed",
@@ -299,9 +318,59 @@ class TaskRunner:
                     result.task_id,
                 )
                 return
-            if task is not None and (self._stop.is_set() or self._is_paused()):
+            if watched is not None and watched.overran:
+                self._check_late_result(result)
+            task = next_task
+            if task is None:
+                return
+            self.held.replace(slot, task.task_id, task.workflow_instance_id)
+            if self._stop.is_set() or self._is_paused():
                 self._give_back(task, "stopping" if self._stop.is_set() else "paused")
                 return
+
+    def _execute(self, task: Task) -> TaskResult:
+        """Runs one task, watched against its response timeout; tells event listeners."""
+        events = self.events
+        self.leases.started(task.task_id, task.workflow_instance_id, task.response_timeout_seconds)
+        if events is None and not logger.isEnabledFor(logging.DEBUG):
+            return run_task(self.worker, task, self.settings.worker_id)[0]
+        if events is not None:
+            events.publish(
+                TaskExecutionStarted(
+                    self.task_name,
+                    task.task_id or "",
+                    self.settings.worker_id,
+                    task.workflow_instance_id,
+                )
+            )
+        started = time.monotonic()
+        result, error = run_task(self.worker, task, self.settings.worker_id)
+        duration_ms = _ms_since(started)
+        logger.debug(
+            "Worker %s: task %s %s in %.1f ms",
+            self.task_name,
+            task.task_id,
+            result.status,
+            duration_ms,
+        )
+        if events is not None:
+            events.publish(
+                execution_event(
+                    self.task_name, self.settings.worker_id, task, result, error, duration_ms
+                )
+            )
+        return result
+
+    def _check_late_result(self, result: TaskResult) -> None:
+        """After a task ran past its response timeout: did the server still take its result?"""
+        if not result.task_id:
+            return
+        try:
+            on_server = self.client.get_task(result.task_id).status
+        except Exception as error:  # only a diagnosis: never fail the worker for it
+            logger.debug("Could not look up task %s: %s", result.task_id, error)
+            return
+        report_late_result(self.task_name, result.task_id, str(result.status), on_server)
 
     def _give_back(self, task: Task, why: str) -> None:
         """Returns a task this worker will not run to the queue, at once."""
@@ -321,6 +390,11 @@ class TaskRunner:
     # -- start and stop ----------------------------------------------------------------------
 
     def _open(self) -> None:
+        if self._watcher is None:
+            self._watcher = threading.Thread(
+                target=self._watch_leases, name=f"leases-{self.task_name}", daemon=True
+            )
+            self._watcher.start()
         while len(self._threads) < self.settings.thread_count:
             thread = threading.Thread(
                 target=self._execution_thread,
@@ -354,19 +428,60 @@ class TaskRunner:
     def _drain(self, poller: threading.Thread) -> None:
         deadline = time.monotonic() + self.drain_timeout
         if not self.wait_until_idle(self.drain_timeout):
-            logger.warning(
-                "Worker %s: %d task(s) still running after %.0f s; leaving without their "
-                "results (the server will time them out and retry them)",
-                self.task_name,
-                self._busy,
-                self.drain_timeout,
-            )
+            self._give_back_wedged()
         # The server would hand tasks to a poll in flight even after this process is gone, so
         # wait for it (at most one long poll) and give back what it brings.
         poller.join(max(0.0, deadline - time.monotonic()))
         self._abandon.set()
         for _ in self._threads:
             self._handoff.put(None)
+
+    def _give_back_wedged(self) -> None:
+        """Gives back the tasks still running when the drain time is over: this process is
+        leaving without their results, and another worker can run them at once."""
+        wedged = self.held.held()
+        logger.warning(
+            "Worker %s: %d task(s) still running after %.0f s (%s); giving them back to the "
+            "server and leaving without their results",
+            self.task_name,
+            len(wedged),
+            self.drain_timeout,
+            ", ".join(task_id for task_id, _ in wedged),
+        )
+        for task_id, workflow_id in wedged:
+            self._give_back(Task(task_id=task_id, workflow_instance_id=workflow_id), "stopping")
+
+    def _watch_leases(self) -> None:
+        """Extends the leases of long tasks, or warns when one overruns (see ``leases``)."""
+        while not self._abandon.is_set():
+            due = self.leases.due()
+            now = time.monotonic()
+            for entry in due.overrun:
+                warn_overrun(self.task_name, entry, now)
+            for entry in due.extend:
+                self._extend_lease(entry)
+            self._abandon.wait(max(0.01, due.next_check - time.monotonic()))
+
+    def _extend_lease(self, entry: RunningTask) -> None:
+        update = TaskResult(
+            task_id=entry.task_id,
+            workflow_instance_id=entry.workflow_id,
+            worker_id=self.settings.worker_id,
+            status=TaskResultStatus.IN_PROGRESS,
+            extend_lease=True,
+        )
+        try:
+            self.client.update(update)
+        except Exception as error:  # tried again at the next check
+            logger.warning(
+                "Worker %s: could not extend the lease of task %s: %s",
+                self.task_name,
+                entry.task_id,
+                error,
+            )
+            return
+        self.leases.extended(entry)
+        logger.debug("Worker %s: extended the lease of task %s", self.task_name, entry.task_id)
 
     def _close(self) -> None:
         if self._own_client:
@@ -376,3 +491,7 @@ class TaskRunner:
 def _pause_check_seconds(polling_interval_seconds: float) -> float:
     low, high = PAUSE_CHECK_SECONDS
     return min(max(polling_interval_seconds, low), high)
+
+
+def _ms_since(started: float) -> float:
+    return (time.monotonic() - started) * 1000.0

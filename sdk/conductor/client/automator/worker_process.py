@@ -13,10 +13,13 @@ import multiprocessing
 import multiprocessing.connection
 import signal
 import threading
+from typing import Any
 
 from conductor.client.automator.async_task_runner import AsyncTaskRunner, is_async_worker
+from conductor.client.automator.held_tasks import HeldTasks
 from conductor.client.automator.task_runner import TaskRunner
 from conductor.client.configuration.configuration import SDK_LOGGER_NAME, Configuration
+from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.worker.worker_config import WorkerSettings
 from conductor.client.worker.worker_interface import WorkerInterface
 
@@ -27,17 +30,30 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def run_worker_process(
-    worker: WorkerInterface, configuration: Configuration, settings: WorkerSettings | None
+    worker: WorkerInterface,
+    configuration: Configuration,
+    settings: WorkerSettings | None,
+    held: HeldTasks | None = None,
+    metrics_settings: MetricsSettings | None = None,
+    event_listeners: list[Any] | None = None,
 ) -> None:
-    """The target of a worker process: runs ``worker`` until SIGTERM/SIGINT, then returns."""
+    """The target of a worker process: runs ``worker`` until SIGTERM/SIGINT, then returns.
+
+    ``held`` is where it records the tasks it holds, for its supervisor to give back if it
+    dies; ``metrics_settings`` and ``event_listeners`` are those of the ``TaskHandler``.
+    """
     # Until the runner can stop gracefully, Ctrl-C in the terminal must not kill us noisily.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging(configuration)
     runner: TaskRunner | AsyncTaskRunner
     if is_async_worker(worker):
-        runner = AsyncTaskRunner(worker, configuration, settings=settings)
+        runner = AsyncTaskRunner(
+            worker, configuration, metrics_settings, event_listeners, settings=settings, held=held
+        )
     else:
-        runner = TaskRunner(worker, configuration, settings=settings)
+        runner = TaskRunner(
+            worker, configuration, metrics_settings, event_listeners, settings=settings, held=held
+        )
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda signum, frame: runner.stop_from_signal())
     _stop_when_parent_ends(runner)

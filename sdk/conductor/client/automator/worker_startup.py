@@ -2,8 +2,7 @@
 
 - says how a function worker's function is called (``greet(name) <- input["name"]``), so
   nobody has to guess what its parameters receive;
-- registers the task definition when ``register_task_def`` is on (see ``task_registration``);
-- warns about settings that are accepted but not acted upon yet.
+- registers the task definition when ``register_task_def`` is on (see ``task_registration``).
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from conductor.client.automator.accepted_arguments import warn_not_acted_upon
 from conductor.client.automator.task_registration import register_task_definition
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker.worker_config import WorkerSettings
@@ -31,7 +29,5 @@ def start_worker(
     describe = getattr(worker, "describe_call", None)
     if callable(describe):
         logger.info("Worker %s calls %s", settings.task_name, describe())
-    if settings.lease_extend_enabled:
-        warn_not_acted_upon(f"worker {settings.task_name!r}", "lease_extend_enabled", True)
     if settings.register_task_def:
         register_task_definition(worker, settings, configuration or Configuration(), client)

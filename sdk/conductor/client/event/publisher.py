@@ -7,6 +7,7 @@ no event object is built and no clock is read for it.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -67,6 +68,37 @@ class EventPublisher:
                         handler,
                         type(event).__name__,
                     )
+
+
+def execution_event(
+    task_type: str,
+    worker_id: str,
+    task: Any,
+    result: Any,
+    error: BaseException | None,
+    duration_ms: float,
+) -> TaskRunnerEvent:
+    """The event that ends an execution: ``TaskExecutionFailure`` when ``error`` failed it,
+    else ``TaskExecutionCompleted`` with the size of the output as JSON."""
+    if error is not None:
+        return TaskExecutionFailure(
+            task_type, task.task_id or "", worker_id, task.workflow_instance_id, error, duration_ms
+        )
+    return TaskExecutionCompleted(
+        task_type,
+        task.task_id or "",
+        worker_id,
+        task.workflow_instance_id,
+        duration_ms,
+        _json_size(result.output_data),
+    )
+
+
+def _json_size(value: Any) -> int | None:
+    try:
+        return len(json.dumps(value).encode("utf-8"))
+    except (TypeError, ValueError):
+        return None
 
 
 def publisher_for(listeners: Iterable[Any] | None) -> EventPublisher | None:

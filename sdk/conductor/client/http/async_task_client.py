@@ -136,6 +136,10 @@ class AsyncTaskClient:
             self._delivery_backoff.succeeded()
             return next_task
 
+    async def update(self, result: TaskResult) -> None:
+        """Reports a result with ``POST /tasks`` (used for lease extensions)."""
+        await self._call("POST", "/tasks", data=result_body(result))
+
     async def get_task(self, task_id: str) -> Task:
         status, body = await self._call("GET", f"/tasks/{quote(task_id, safe='')}")
         return Task.from_dict(_json(body))

@@ -65,6 +65,18 @@ def require_prometheus() -> None:
         ) from error
 
 
+def listeners_with_metrics(
+    event_listeners: list[Any] | None, metrics_settings: MetricsSettings | None
+) -> list[Any]:
+    """The listeners of a worker process: the application's, plus the metrics recorder when
+    ``metrics_settings`` is given (made here, in the worker process)."""
+    listeners = list(event_listeners or ())
+    if metrics_settings is not None:
+        require_prometheus()
+        listeners.append(WorkerMetrics())
+    return listeners
+
+
 def prepare_directory(settings: MetricsSettings) -> None:
     """Creates the metrics directory, drops files of processes that no longer exist, and
     points ``prometheus_client`` at it for the worker processes started from now on.

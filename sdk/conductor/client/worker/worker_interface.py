@@ -236,6 +236,8 @@ class WorkerInterface(abc.ABC):
             arguments["worker_id"] = self.get_identity()
         if self._overrides("paused") and is_paused(self):
             arguments["paused"] = True
+        if getattr(self, "lease_extend_enabled", False):
+            arguments["lease_extend_enabled"] = True
         return arguments
 
     def apply_settings(self, settings: Any) -> None:
