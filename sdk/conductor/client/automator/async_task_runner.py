@@ -314,6 +314,8 @@ class AsyncTaskRunner:
 
     async def _watch_leases(self) -> None:
         """Extends the leases of long tasks, or warns when one overruns (see ``leases``)."""
+        wakeup = asyncio.Event()
+        self.leases.on_earlier_due = wakeup.set  # called from this loop's own tasks
         while True:
             due = self.leases.due()
             now = time.monotonic()
@@ -321,7 +323,9 @@ class AsyncTaskRunner:
                 warn_overrun(self.task_name, entry, now)
             for entry in due.extend:
                 await self._extend_lease(entry)
-            await asyncio.sleep(max(0.01, due.next_check - time.monotonic()))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(wakeup.wait(), max(0.01, due.next_check - time.monotonic()))
+            wakeup.clear()
 
     async def _extend_lease(self, entry: RunningTask) -> None:
         assert self.client is not None

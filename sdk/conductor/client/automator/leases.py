@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 EXTEND_FRACTION = 0.8  # extend after this share of the response timeout
 MAX_CHECK_SECONDS = 1.0  # a watcher looks at least this often while tasks run
+RETRY_SECONDS = 0.25  # an extension that got no answer yet is tried again after this
 
 
 @dataclass
@@ -36,7 +37,7 @@ class RunningTask:
     workflow_id: str
     response_timeout: float  # seconds; 0 means none known
     started: float  # monotonic
-    extended_at: float  # monotonic: start, or the last successful extension
+    due_at: float  # monotonic: when the next extension (or the overrun warning) falls due
     warned: bool = False
     extensions: int = 0
 
@@ -61,8 +62,11 @@ class LeaseSchedule:
     def __init__(self, extend_leases: bool, clock: Callable[[], float] = time.monotonic) -> None:
         self.extend_leases = extend_leases
         self.clock = clock
+        # Called when a new task falls due before the watcher's next planned look.
+        self.on_earlier_due: Callable[[], None] | None = None
         self._running: dict[str, RunningTask] = {}
         self._lock = threading.Lock()
+        self._next_look = float("inf")
 
     def __len__(self) -> int:
         return len(self._running)
@@ -72,9 +76,14 @@ class LeaseSchedule:
         if not task_id or not timeout or timeout <= 0:
             return
         now = self.clock()
-        entry = RunningTask(task_id, workflow_id or "", float(timeout), now, now)
+        fraction = EXTEND_FRACTION if self.extend_leases else 1.0
+        entry = RunningTask(
+            task_id, workflow_id or "", float(timeout), now, now + timeout * fraction
+        )
         with self._lock:
             self._running[task_id] = entry
+        if entry.due_at < self._next_look and self.on_earlier_due is not None:
+            self.on_earlier_due()
 
     def finished(self, task_id: str | None) -> RunningTask | None:
         """Stops watching a task; returns its entry (``None`` if it was not watched)."""
@@ -85,7 +94,7 @@ class LeaseSchedule:
 
     def extended(self, entry: RunningTask) -> None:
         """An extension was acknowledged by the server: the clock restarts from now."""
-        entry.extended_at = self.clock()
+        entry.due_at = self.clock() + entry.response_timeout * EXTEND_FRACTION
         entry.extensions += 1
 
     def due(self) -> Due:
@@ -95,20 +104,16 @@ class LeaseSchedule:
         with self._lock:
             entries = list(self._running.values())
         for entry in entries:
-            if self.extend_leases:
-                at = entry.extended_at + entry.response_timeout * EXTEND_FRACTION
-                if at <= now:
+            if entry.due_at <= now:
+                if self.extend_leases:
                     due.extend.append(entry)
-                    continue
-            elif not entry.warned:
-                at = entry.started + entry.response_timeout
-                if at <= now:
-                    entry.warned = True
+                    entry.due_at = now + RETRY_SECONDS  # until the server acknowledges it
+                else:
                     due.overrun.append(entry)
-                    continue
-            else:
-                continue
-            due.next_check = min(due.next_check, at)
+                    entry.warned = True
+                    entry.due_at = float("inf")
+            due.next_check = min(due.next_check, entry.due_at)
+        self._next_look = due.next_check
         return due
 
 

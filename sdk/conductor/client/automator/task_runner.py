@@ -453,6 +453,8 @@ class TaskRunner:
 
     def _watch_leases(self) -> None:
         """Extends the leases of long tasks, or warns when one overruns (see ``leases``)."""
+        wakeup = threading.Event()
+        self.leases.on_earlier_due = wakeup.set
         while not self._abandon.is_set():
             due = self.leases.due()
             now = time.monotonic()
@@ -460,7 +462,8 @@ class TaskRunner:
                 warn_overrun(self.task_name, entry, now)
             for entry in due.extend:
                 self._extend_lease(entry)
-            self._abandon.wait(max(0.01, due.next_check - time.monotonic()))
+            wakeup.wait(max(0.01, due.next_check - time.monotonic()))
+            wakeup.clear()
 
     def _extend_lease(self, entry: RunningTask) -> None:
         update = TaskResult(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import importlib.util
 import logging
 import os
 import re
@@ -55,14 +56,16 @@ class MetricsUnavailableError(RuntimeError):
 
 
 def require_prometheus() -> None:
-    """Fails with the install command when ``prometheus_client`` is missing."""
-    try:
-        import prometheus_client  # noqa: F401
-    except ImportError as error:
+    """Fails with the install command when ``prometheus_client`` is missing.
+
+    It is looked for, not imported: ``prometheus_client`` decides on multiprocess mode when it
+    is first imported, which must come after ``prepare_directory``.
+    """
+    if importlib.util.find_spec("prometheus_client") is None:
         raise MetricsUnavailableError(
             "metrics_settings needs the prometheus_client package, which is not installed: "
             f"run {INSTALL_HINT}"
-        ) from error
+        )
 
 
 def listeners_with_metrics(
@@ -104,10 +107,22 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
+def _use_multiprocess_values() -> None:
+    """Makes metrics created from now on write to the multiprocess directory, also when the
+    application imported ``prometheus_client`` before the directory was set (it then chose
+    in-process values, which the supervising process could not read).
+    ``prometheus_client.values`` keeps its value class replaceable for this kind of use."""
+    from prometheus_client import values
+
+    if os.environ.get(MULTIPROC_ENV) and values.ValueClass.__name__ == "MutexValue":
+        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+
+
 class WorkerMetrics:
     """The event listener that records a worker process's metrics (built in that process)."""
 
     def __init__(self) -> None:
+        _use_multiprocess_values()
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
         # A private registry: the multiprocess files are what gets exported, and a second

@@ -1,0 +1,126 @@
+"""Prometheus metrics and event listeners of real worker processes, checked by scraping and by
+what the listeners saw."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+import sdk_it_runtime_workers as rw
+from conftest import wait_until
+
+from conductor.client.automator.task_handler import TaskHandler
+from conductor.client.configuration.configuration import Configuration
+from conductor.client.configuration.settings.metrics_settings import MetricsSettings
+from conductor.client.telemetry.prometheus import MetricsUnavailableError
+from conductor.client.worker.worker import Worker
+
+
+@pytest.fixture
+def handlers():
+    started: list[TaskHandler] = []
+    yield started
+    for handler in started:
+        handler.stop_processes()
+
+
+def start(handlers, server, workers, **options) -> TaskHandler:
+    handler = TaskHandler(workers, Configuration(server_api_url=server.url), **options)
+    handlers.append(handler)
+    handler.start_processes()
+    return handler
+
+
+def scrape(url: str) -> str:
+    return requests.get(url, timeout=5).text
+
+
+def test_metrics_are_served_for_scraping_and_count_restarts(server, handlers, tmp_path) -> None:
+    settings = MetricsSettings(directory=str(tmp_path / "metrics"), http_port=0)
+    workers = [Worker("m_ok", rw.ok, thread_count=2), Worker("m_fail", rw.fails)]
+    handler = start(handlers, server, workers, metrics_settings=settings)
+    assert handler.metrics_url is not None
+    server.wait_done(server.enqueue("m_ok", 5) + server.enqueue("m_fail", 2))
+    expected = [
+        'task_execution_started_total{taskType="m_ok"} 5.0',
+        'task_execute_time_seconds_count{status="SUCCESS",taskType="m_ok"} 5.0',
+        'task_execute_error_total{exception="ValueError",taskType="m_fail"} 2.0',
+        'task_execute_time_seconds_count{status="FAILURE",taskType="m_fail"} 2.0',
+        'task_result_size_bytes_count{taskType="m_ok"} 5.0',
+        'active_workers{taskType="m_ok"} 0.0',
+    ]
+    wait_until(
+        lambda: all(line in scrape(handler.metrics_url) for line in expected),
+        message=f"the scrape to show {expected}",
+    )
+    assert 'task_poll_total{taskType="m_ok"}' in scrape(handler.metrics_url)
+
+    os.kill(handler.processes[0].pid, signal.SIGKILL)
+    wait_until(
+        lambda: 'worker_restart_total{taskType="m_ok"} 1.0' in scrape(handler.metrics_url),
+        message="the restart to be counted",
+    )
+    # The dead process's counts stay counted.
+    assert 'task_execution_started_total{taskType="m_ok"} 5.0' in scrape(handler.metrics_url)
+
+
+def test_without_http_port_the_metrics_go_to_a_file(server, handlers, tmp_path) -> None:
+    settings = MetricsSettings(
+        directory=str(tmp_path), file_name="workers.prom", update_interval=0.05
+    )
+    start(handlers, server, [Worker("m_file", rw.ok)], metrics_settings=settings)
+    server.wait_done(server.enqueue("m_file", 3))
+    path = tmp_path / "workers.prom"
+    line = 'task_execution_started_total{taskType="m_file"} 3.0'
+    wait_until(lambda: path.exists() and line in path.read_text(), message=f"{line} in {path}")
+
+
+def test_metrics_without_prometheus_client_fail_at_start_with_the_install_command(
+    server, monkeypatch, tmp_path
+) -> None:
+    monkeypatch.setitem(sys.modules, "prometheus_client", None)
+    handler = TaskHandler(
+        [Worker("m_none", rw.ok)],
+        Configuration(server_api_url=server.url),
+        metrics_settings=MetricsSettings(directory=str(tmp_path)),
+    )
+    with pytest.raises(
+        MetricsUnavailableError, match=r"pip install 'conductor-workers\[metrics\]'"
+    ):
+        handler.start_processes()
+    assert handler.processes == []
+
+
+def test_event_listeners_see_polls_executions_and_failures(server, handlers, tmp_path) -> None:
+    path = tmp_path / "events.jsonl"
+    listener = rw.FileListener(str(path))
+    workers = [Worker("e_ok", rw.ok), Worker("e_fail", rw.fails)]
+    handler = start(handlers, server, workers, event_listeners=[listener])
+    [ok_id] = server.enqueue("e_ok", input={"n": 7})
+    [failed_id] = server.enqueue("e_fail")
+    server.wait_done([ok_id, failed_id])
+
+    def events() -> list[dict]:
+        return [json.loads(line) for line in Path(path).read_text().splitlines()]
+
+    wait_until(
+        lambda: (
+            path.exists()
+            and {"TaskExecutionCompleted", "TaskExecutionFailure"} <= {e["event"] for e in events()}
+        ),
+        message="the execution events",
+    )
+    seen = events()
+    names = {e["event"] for e in seen}
+    assert {"PollStarted", "PollCompleted", "TaskExecutionStarted"} <= names
+    [completed] = [e for e in seen if e["event"] == "TaskExecutionCompleted"]
+    assert (completed["task_id"], completed["task_type"]) == (ok_id, "e_ok")
+    assert completed["output_size_bytes"] == len('{"n": 7}')
+    [failure] = [e for e in seen if e["event"] == "TaskExecutionFailure"]
+    assert (failure["task_id"], failure["cause"]) == (failed_id, "ValueError")
+    assert {e["pid"] for e in seen} == {p.pid for p in handler.processes}

@@ -1,0 +1,54 @@
+"""LeaseSchedule: when extensions and overrun warnings fall due (a clock moved by hand)."""
+
+from __future__ import annotations
+
+from conductor.client.automator.leases import LeaseSchedule
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_extensions_fall_due_every_80_percent_of_the_response_timeout() -> None:
+    clock = Clock()
+    schedule = LeaseSchedule(True, clock)
+    schedule.started("t", "w", 10)
+    assert schedule.due().extend == [] and schedule.due().next_check == 101.0  # looks each second
+    clock.now = 108.0
+    [entry] = schedule.due().extend
+    assert schedule.due().extend == []  # not twice while the first attempt is on its way
+    clock.now = 108.25
+    assert schedule.due().extend == [entry]  # no answer: tried again soon
+    schedule.extended(entry)
+    assert schedule.due().next_check == 108.25 + 1.0
+    clock.now = 108.25 + 8.0
+    assert schedule.due().extend == [entry]
+    assert schedule.finished("t") is entry and len(schedule) == 0
+
+
+def test_without_extension_an_overrun_is_reported_once() -> None:
+    clock = Clock()
+    schedule = LeaseSchedule(False, clock)
+    schedule.started("t", "w", 2)
+    schedule.started("no-timeout", "w", None)  # nothing to watch
+    clock.now = 102.0
+    [entry] = schedule.due().overrun
+    clock.now = 110.0
+    assert schedule.due().overrun == []
+    finished = schedule.finished("t")
+    assert finished is not None and finished.overran
+
+
+def test_a_task_due_before_the_next_look_wakes_the_watcher() -> None:
+    clock = Clock()
+    schedule = LeaseSchedule(True, clock)
+    woken: list[bool] = []
+    schedule.on_earlier_due = lambda: woken.append(True)
+    schedule.due()  # the watcher plans to look again at 101.0
+    schedule.started("slow", "w", 60)  # due at 148: no need to wake it
+    schedule.started("fast", "w", 1)  # due at 100.8
+    assert woken == [True]
