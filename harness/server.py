@@ -137,6 +137,32 @@ class ServerHandle:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             raise ServerError(f"the fake server raised {first!r}{more}") from first
 
+    def restart(self, *, down_for: float = 0.0) -> None:
+        """Restarts the server on the same port, keeping its state, as a real server's restart
+        looks to workers: connections in progress are closed, and for ``down_for`` seconds
+        (the length of the outage) the port refuses connections. Thread mode only."""
+        if self._server is None:
+            raise RuntimeError("restart() needs a started server in thread mode")
+        from fake_server.server import FakeServer
+
+        old = self._server
+        port = old.port
+        old.stop()
+        if down_for > 0:
+            threading.Event().wait(down_for)  # the outage itself, not a wait for an outcome
+        server = FakeServer(
+            port=port,
+            engine=old.engine,
+            auth_key=self.auth_key,
+            auth_secret=self.auth_secret,
+            **({"threads": self.threads} if self.threads else {}),
+            backend=self.backend,
+            **({"token_ttl_seconds": self.token_ttl_seconds} if self.token_ttl_seconds else {}),
+        )
+        _on_request_exception(server.app, self._record_error)
+        server.start()
+        self._server = server
+
     def reset(self) -> None:
         """Drops all server state (definitions, workflows, tasks, stats) and pending errors."""
         self.admin.reset()

@@ -71,7 +71,8 @@ logger = logging.getLogger(__name__)
 
 # How long stop_processes() waits for a worker to finish its tasks before killing it: the
 # worker's own drain timeout, plus a margin for delivering the last results.
-STOP_TIMEOUT_SECONDS = DRAIN_TIMEOUT_SECONDS + 5.0
+STOP_MARGIN_SECONDS = 5.0
+STOP_TIMEOUT_SECONDS = DRAIN_TIMEOUT_SECONDS + STOP_MARGIN_SECONDS
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -257,8 +258,16 @@ class TaskHandler:
         slot.started_at = time.monotonic()
 
     def _process_arguments(self, settings: WorkerSettings) -> tuple[Any, ...]:
-        """What a worker process receives besides its worker and held-task slots."""
-        return (self.configuration, settings, self.metrics_settings, self.event_listeners)
+        """What a worker process receives besides its worker and held-task slots. Its drain
+        timeout leaves ``STOP_MARGIN_SECONDS`` of ``stop_timeout`` for the last deliveries."""
+        drain_timeout = max(0.5, self.stop_timeout - STOP_MARGIN_SECONDS)
+        return (
+            self.configuration,
+            settings,
+            self.metrics_settings,
+            self.event_listeners,
+            drain_timeout,
+        )
 
     def _start_metrics(self) -> None:
         if self.metrics_settings is None:
@@ -272,7 +281,9 @@ class TaskHandler:
 
         Each process is sent SIGTERM: it stops polling, lets running tasks finish and report
         (within the runner's drain timeout), and exits. A process still running after
-        ``stop_timeout`` seconds is killed.
+        ``stop_timeout`` seconds is killed. Set ``stop_timeout`` before ``start_processes()``:
+        the worker processes get ``stop_timeout`` less ``STOP_MARGIN_SECONDS`` to drain, after
+        which they give back the tasks still running.
         """
         self._stopped = True
         if self._supervisor is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from conductor.client.automator.async_task_runner import AsyncTaskRunner, is_async_worker
 from conductor.client.automator.held_tasks import HeldTasks
-from conductor.client.automator.task_runner import TaskRunner
+from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS, TaskRunner
 from conductor.client.configuration.configuration import SDK_LOGGER_NAME, Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.worker.worker_config import WorkerSettings
@@ -36,6 +36,7 @@ def run_worker_process(
     held: HeldTasks | None = None,
     metrics_settings: MetricsSettings | None = None,
     event_listeners: list[Any] | None = None,
+    drain_timeout: float = DRAIN_TIMEOUT_SECONDS,
 ) -> None:
     """The target of a worker process: runs ``worker`` until SIGTERM/SIGINT, then returns.
 
@@ -48,11 +49,23 @@ def run_worker_process(
     runner: TaskRunner | AsyncTaskRunner
     if is_async_worker(worker):
         runner = AsyncTaskRunner(
-            worker, configuration, metrics_settings, event_listeners, settings=settings, held=held
+            worker,
+            configuration,
+            metrics_settings,
+            event_listeners,
+            settings=settings,
+            held=held,
+            drain_timeout=drain_timeout,
         )
     else:
         runner = TaskRunner(
-            worker, configuration, metrics_settings, event_listeners, settings=settings, held=held
+            worker,
+            configuration,
+            metrics_settings,
+            event_listeners,
+            settings=settings,
+            held=held,
+            drain_timeout=drain_timeout,
         )
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda signum, frame: runner.stop_from_signal())
