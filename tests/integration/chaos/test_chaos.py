@@ -18,7 +18,14 @@ from pathlib import Path
 
 import chaos_workers
 import pytest
-from conftest import completed, enqueue, register, wait_all_completed
+from chaos_support import (  # noqa: F401  (the fixtures are used by name)
+    completed,
+    enqueue,
+    executions_fixture,
+    register,
+    server_fixture,
+    wait_all_completed,
+)
 
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration

@@ -1,5 +1,6 @@
-"""Fixtures of the chaos suite: a fake server (through the harness), the execution log, and
-checks made from the server's state."""
+"""The chaos suite's fixtures (a fake server through the harness, the execution log) and its
+checks made from the server's state. The test module imports the fixtures by name:
+a ``conftest`` here would shadow the one other test folders import from."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from harness.waiting import wait_until
 TASK = "chaos"
 
 
-@pytest.fixture
-def server() -> Iterator[ServerHandle]:
+@pytest.fixture(name="server")
+def server_fixture() -> Iterator[ServerHandle]:
     with ServerHandle() as handle:
         yield handle
 
@@ -44,8 +45,8 @@ class Executions:
         return [pid for tid, pid in self.rows() if tid == task_id]
 
 
-@pytest.fixture
-def executions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Executions:
+@pytest.fixture(name="executions")
+def executions_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Executions:
     path = tmp_path / "executions.log"
     monkeypatch.setenv("CHAOS_EXECUTIONS", str(path))  # worker processes inherit it
     return Executions(path)
