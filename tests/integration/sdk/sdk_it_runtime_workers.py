@@ -49,3 +49,25 @@ async def sleeps_async(task: Task) -> dict:
 
     await asyncio.sleep(float(task.input_data["seconds"]))
     return {"slept": task.input_data["seconds"]}
+
+
+def reports_another_task(task: Task) -> object:
+    from conductor.client.http.models import TaskResult
+
+    return TaskResult(
+        task_id="no-such-task", workflow_instance_id=task.workflow_instance_id, status="COMPLETED"
+    )
+
+
+class Recorder:
+    """Keeps the events it receives (for runners in the test's own process)."""
+
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    def on_task_update_failure(self, event: object) -> None:
+        self.events.append(event)
+
+
+async def reports_another_task_async(task: Task) -> object:
+    return reports_another_task(task)

@@ -124,3 +124,21 @@ def test_event_listeners_see_polls_executions_and_failures(server, handlers, tmp
     [failure] = [e for e in seen if e["event"] == "TaskExecutionFailure"]
     assert (failure["task_id"], failure["cause"]) == (failed_id, "ValueError")
     assert {e["pid"] for e in seen} == {p.pid for p in handler.processes}
+
+
+@pytest.mark.parametrize("async_runner", [False, True])
+def test_a_refused_result_is_a_task_update_failure_event(server, async_runner) -> None:
+    from conductor.client.automator.async_task_runner import AsyncTaskRunner
+    from conductor.client.automator.task_runner import TaskRunner
+
+    recorder = rw.Recorder()
+    function = rw.reports_another_task_async if async_runner else rw.reports_another_task
+    runner_class = AsyncTaskRunner if async_runner else TaskRunner
+    [task_id] = server.enqueue("refused")
+    runner = runner_class(
+        Worker("refused", function), Configuration(server_api_url=server.url), None, [recorder]
+    )
+    runner.run(burst=True)
+    [event] = recorder.events
+    assert (event.task_id, event.task_result.task_id) == (task_id, "no-such-task")
+    assert event.cause.status == 404

@@ -25,6 +25,7 @@ nothing runs (handy for tests and benchmarks); ``run_once()`` is one turn of the
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import queue
 import selectors
@@ -51,6 +52,7 @@ from conductor.client.event.task_runner_events import (
     PollFailure,
     PollStarted,
     TaskExecutionStarted,
+    TaskUpdateFailure,
 )
 from conductor.client.http.backoff import Backoff
 from conductor.client.http.models.task import Task
@@ -309,8 +311,11 @@ class TaskRunner:
         while task is not None:
             result = self._execute(task)
             watched = self.leases.finished(task.task_id)
+            on_failure = None
+            if self.events is not None:
+                on_failure = functools.partial(self._update_failed, task, result)
             try:
-                next_task = self.client.deliver(result, stop=self._abandon)
+                next_task = self.client.deliver(result, stop=self._abandon, on_failure=on_failure)
             except Exception:  # deliver handles server errors: this is a bug
                 logger.exception(
                     "Worker %s: delivering the result of task %s failed",
@@ -360,6 +365,20 @@ class TaskRunner:
                 )
             )
         return result
+
+    def _update_failed(self, task: Task, result: TaskResult, error: BaseException) -> None:
+        assert self.events is not None
+        self.events.publish(
+            TaskUpdateFailure(
+                self.task_name,
+                task.task_id or "",
+                self.settings.worker_id,
+                task.workflow_instance_id,
+                error,
+                0,
+                result,
+            )
+        )
 
     def _check_late_result(self, result: TaskResult) -> None:
         """After a task ran past its response timeout: did the server still take its result?"""

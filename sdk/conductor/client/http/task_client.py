@@ -144,7 +144,13 @@ class TaskClient:
         """
         return self._update_v2_body(json_bytes(result.to_json()))
 
-    def deliver(self, result: TaskResult, *, stop: threading.Event | None = None) -> Task | None:
+    def deliver(
+        self,
+        result: TaskResult,
+        *,
+        stop: threading.Event | None = None,
+        on_failure: Callable[[ConductorApiError], Any] | None = None,
+    ) -> Task | None:
         """``update_v2`` until the server has the result; returns the next task, if any.
 
         Transient failures (no connection, timeouts, 5xx, 429) are retried with the SDK's
@@ -153,7 +159,8 @@ class TaskClient:
         server's message and not retried. A result whose output cannot be sent as JSON (a
         value JSON has no form for, NaN, a circular reference) is reported as a ``FAILED`` task
         whose reason names the offending value's type; its logs are kept. Returns ``None`` when
-        there is no next task or the result was not delivered.
+        there is no next task or the result was not delivered; ``on_failure``, when given, is
+        then called with the last error.
         """
         body = result_body(result)
         retry = 0
@@ -164,6 +171,8 @@ class TaskClient:
             except ConductorApiError as exc:
                 if not exc.transient:
                     logger.error("Result of task %s was refused: %s", result.task_id, exc)
+                    if on_failure is not None:
+                        on_failure(exc)
                     return None
                 self._delivery_backoff.failed(exc)
                 if last_chance:
@@ -173,6 +182,8 @@ class TaskClient:
                         result.task_id,
                         exc,
                     )
+                    if on_failure is not None:
+                        on_failure(exc)
                     return None
                 self._wait(self._delivery_backoff.delay(retry), stop)
                 retry += 1
