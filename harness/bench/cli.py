@@ -20,10 +20,12 @@ Measures this project's worker SDK against the fake Conductor server (in its own
 throughput draining a pre-loaded queue (N worker processes x thread_count, from the server's
 own timestamps), pick-up latency and CPU of idle workers, resident memory per worker process,
 the servers' capacity (the fake server beside a bare Flask route on the same HTTP server) and
-a plain client loop as the one-machine ceiling. With --compare-python, the same runs with
+a plain client loop as the one-machine ceiling, an async worker's tasks per second, and how a
+worker side recovers from kill -9 of one of its processes. With --compare-python, the same
+runs with
 another Python environment's SDK, alternating, and the ratios. Prints tables and the targets;
 --json and --plot write the figures and a chart."""
-PARTS = ("throughput", "ceiling", "latency", "capacity")
+PARTS = ("throughput", "ceiling", "latency", "capacity", "async", "kill")
 
 
 def counts(text: str) -> list[int]:
@@ -92,6 +94,11 @@ VALUES: dict[str, tuple[Callable[[str], Any], str | None, str | None]] = {
     "soak_sample_seconds": (positive_float, "10", None),
     "drain_timeout": (positive_float, "600", None),
     "server_threads": (positive_int, None, None),
+    "async_concurrency": (counts, "100,500", "100"),
+    "async_task_ms": (non_negative_float, "100", None),
+    "async_seconds": (positive_float, "8", "2"),
+    "kill_task_ms": (non_negative_float, "500", None),
+    "kill_wait": (positive_float, "30", "10"),
 }
 HELP = {
     "what runs": (
@@ -115,6 +122,11 @@ HELP = {
         ("--soak-sample-seconds", "S", "RSS sampling period of the soak"),
         ("--drain-timeout", "S", "give up a drain after this long"),
         ("--server-threads", "N", "request threads of the fake server (default: its own)"),
+        ("--async-concurrency", "LIST", "async runs: tasks awaiting at once in one process"),
+        ("--async-task-ms", "MS", "async runs: each task awaits this long"),
+        ("--async-seconds", "S", "async runs: the measuring window"),
+        ("--kill-task-ms", "MS", "kill runs: each task sleeps this long"),
+        ("--kill-wait", "S", "kill runs: how long recovery is waited for"),
     ),
     "output": (
         ("--json", "FILE", "write every figure and the setup here"),

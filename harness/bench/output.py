@@ -16,6 +16,8 @@ TITLES = {
     "quiet": "Idle workers: pick-up latency (scheduled -> started, integer ms on the server) "
     "and idle cost (% of one core)",
     "capacity": "Server capacity: the plain loop's requests per second",
+    "async": "Async worker: one process, tasks awaiting at once (at: 1 x concurrency)",
+    "kill": "kill -9 of one worker process mid-drain (response timeout 600 s)",
     "soak": "Soak: steady load, resident memory per worker process over time",
 }
 
@@ -118,8 +120,14 @@ def render(document: Mapping[str, Any]) -> str:
         for r in ratios["throughput"]
         if r.get("ours_vs_other") is not None
     ]
+    async_versus = [
+        f"\n  1x{r['threads']}: {_ratio(r['ours_vs_other'])}"
+        for r in ratios.get("async", [])
+        if r.get("ours_vs_other") is not None
+    ]
     notes = {
         "drain": "\nThis project vs the other SDK (tasks/s):" + "".join(versus) if versus else "",
+        "async": "\nThis project vs the other SDK:" + "".join(async_versus) if async_versus else "",
         "capacity": f"\nFake server / bare Flask: {_ratio(ratios.get('fake_vs_flask_capacity'))}",
     }
     for kind, section in SECTIONS.items():

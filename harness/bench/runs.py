@@ -1,5 +1,6 @@
-"""The runs of the benchmark and their order: drains (throughput), quiet runs (idle CPU, then
-pick-up latency), capacity runs (a plain loop's request rate), the soak (memory over time).
+"""The runs of the benchmark and their order: drains (throughput), async runs (an async worker's
+tasks per second), quiet runs (idle CPU, then pick-up latency), capacity runs (a plain loop's
+request rate), kill runs (recovery from kill -9), the soak (memory over time).
 
 All runs share one fake server (its own process), reset between runs. Every run starts its own
 worker side (an SDK through ``worker_main.py``, or the plain loop ``raw_main.py``), waits until
@@ -18,6 +19,7 @@ import json
 import os
 import platform
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -40,6 +42,9 @@ from harness.waiting import WaitTimeout, wait_until
 HERE = Path(__file__).resolve().parent
 TASK_TYPE = "bench_task"
 CAPACITY_QUEUE = 50_000
+ASYNC_TASKS_PER_SLOT = 40  # queued per awaiting slot: more than the window can drain
+KILL_RESPONSE_TIMEOUT = 600  # seconds: what the server alone would wait for a dead worker
+KILL_TASKS_PER_THREAD = 2
 PASSED_TO_WORKERS = (
     "Worker(task_definition_name, execute_function, worker_id=<distinct per process>, "
     "thread_count=T) and TaskHandler(workers=..., configuration=Configuration("
@@ -134,11 +139,11 @@ class Bench:
         return Child(command, self.workdir / f"{prefix}.log", cwd=self.workdir, env=env), prefix
 
     @contextmanager
-    def workers(self, side: Side, processes: int, threads: int) -> Iterator[Child]:
+    def workers(self, side: Side, processes: int, threads: int, *extra: str) -> Iterator[Child]:
         """Starts the worker side and waits until every process of it has polled (the time
         that took is its ready line's ``startup_seconds``)."""
         started = time.monotonic()
-        child, prefix = self.start(side, processes, threads)
+        child, prefix = self.start(side, processes, threads, *extra)
         try:
             ids = [f"{prefix}-{index + 1}" for index in range(processes)]
 
@@ -149,6 +154,7 @@ class Bench:
 
             wait_until(all_polled, timeout=60, message=f"polls from {ids}")
             child.ready["startup_seconds"] = round(time.monotonic() - started, 3)
+            child.ready["worker_ids"] = ids
             yield child
             child.check_alive()
         finally:
@@ -271,6 +277,93 @@ class Bench:
             "server_cpu_percent": 100.0 * server_used / done["seconds"],
         }
 
+    def async_run(self, side: Side, concurrency: int) -> dict[str, Any]:
+        """One process of an ``async def`` worker with up to ``concurrency`` tasks awaiting at
+        once, each awaiting ``--async-task-ms``: tasks completed per second over
+        ``--async-seconds`` (or until its queue is drained), from the server's timestamps."""
+        settings = self.settings
+        queued = concurrency * ASYNC_TASKS_PER_SLOT
+        with self.workers(side, 1, concurrency, "--async") as running:
+            self.admin.reset()
+            cpu_before = procs.cpu_seconds(running.pids)
+            self.admin.enqueue(TASK_TYPE, queued, input={"sleep_ms": settings.async_task_ms})
+            started = time.monotonic()
+
+            def done_or_timed() -> bool:
+                running.check_alive()
+                window_over = time.monotonic() - started >= settings.async_seconds
+                return window_over or not any(self.admin.queue_sizes().values())
+
+            wait_until(done_or_timed, timeout=settings.async_seconds + 60, interval=0.1)
+            now_ms = int(time.time() * 1000)
+            cpu_used = procs.cpu_seconds(running.pids) - cpu_before
+            figures = summary.window_figures(self.admin.state()["tasks"], now_ms)
+        self.admin.reset()
+        return {
+            **figures,
+            "queued": queued,
+            "worker_cpu_ms_per_task": 1000.0 * cpu_used / max(figures["completed"], 1),
+            "sdk": running.ready.get("sdk"),
+        }
+
+    def kill(self, side: Side) -> dict[str, Any]:
+        """``kill -9`` of one worker process mid-drain at the reference point: tasks with a
+        600 s response timeout, each sleeping ``--kill-task-ms``, two queued per thread (so
+        the queue ahead of a given-back task is short). How long until a new worker process
+        runs, until every task the killed one held is back in the queue (not left in progress
+        for the server's response timeout), and until each was handed out again."""
+        settings = self.settings
+        body = {"sleep_ms": settings.kill_task_ms}
+        with self.workers(side, *settings.reference) as running:
+            self.admin.reset()
+            definition = {"name": TASK_TYPE, "responseTimeoutSeconds": KILL_RESPONSE_TIMEOUT}
+            self.admin.register_task_defs([{**definition, "timeoutSeconds": 0}])
+            slots = settings.reference[0] * settings.reference[1]
+            self.admin.enqueue(TASK_TYPE, slots * KILL_TASKS_PER_THREAD, input=body)
+            victim, victim_id = running.ready["workers"][0], running.ready["worker_ids"][0]
+
+            def victim_busy() -> bool:
+                running.check_alive()
+                return self._held_by(victim_id) != {}
+
+            wait_until(victim_busy, timeout=30, message=f"{victim_id} to hold tasks")
+            before = set(procs.process_tree(running.pid))
+            os.kill(victim, signal.SIGKILL)
+            killed = time.monotonic()
+            held = self._held_by(victim_id)
+            back = returned = again = None
+            pending, stuck = dict(held), dict(held)
+            while time.monotonic() - killed < settings.kill_wait:
+                now = time.monotonic() - killed
+                if back is None and set(procs.process_tree(running.pid)) - before:
+                    back = now
+                states = {t: self.admin.get_task(t) for t in pending}
+                stuck = {t: n for t, n in stuck.items() if _in_progress_as(states.get(t), n)}
+                pending = {t: n for t, n in pending.items() if not _handed_out_again(states[t], n)}
+                returned = now if returned is None and not stuck else returned
+                again = now if again is None and not pending else again
+                if back is not None and again is not None:
+                    break
+                time.sleep(0.02)  # sampling period of the recovery: the figures' resolution
+        self.admin.reset()
+        return {
+            "back_seconds": back,
+            "held_tasks": len(held),
+            "given_back_seconds": returned,
+            "rerun_seconds": again,
+            "still_held": len(pending),
+            "wait_seconds": settings.kill_wait,
+            "sdk": running.ready.get("sdk"),
+        }
+
+    def _held_by(self, worker_id: str) -> dict[str, int]:
+        """Task id -> poll count of the tasks in progress with ``worker_id``."""
+        return {
+            t["taskId"]: t["pollCount"]
+            for t in self.admin.state()["tasks"]
+            if t["status"] == "IN_PROGRESS" and t.get("workerId") == worker_id
+        }
+
     def soak(self, side: Side) -> dict[str, Any]:
         """Steady full load for ``--soak`` minutes: batches of ``--tasks`` tasks drained back to
         back (the server is reset between them, so its own memory stays small); each worker
@@ -311,9 +404,21 @@ class Bench:
         }
 
 
+def _in_progress_as(task: dict[str, Any] | None, poll_count: int) -> bool:
+    """Still in progress from the hand-out to the killed process."""
+    if task is None:
+        return False
+    return task["status"] == "IN_PROGRESS" and int(task.get("pollCount") or 0) == poll_count
+
+
+def _handed_out_again(task: dict[str, Any], poll_count: int) -> bool:
+    return task["status"] == "COMPLETED" or int(task.get("pollCount") or 0) > poll_count
+
+
 def count_steps(settings: argparse.Namespace) -> int:
     sdks, sweep = len(sdk_sides(settings, 0)), len(points(settings))
     per_part = {"throughput": sweep * sdks, "ceiling": sweep, "latency": sdks, "capacity": 2}
+    per_part |= {"async": sdks * len(settings.async_concurrency), "kill": sdks}
     steps: int = settings.repeat * sum(per_part[part] for part in settings.only)
     return steps + (sdks if settings.soak else 0)
 
@@ -351,12 +456,19 @@ def run_suite(
                 for side in drainers:
                     run = partial(bench.drain, side, *point)
                     records.append(measure("drain", side.key, point, repeat, run))
+            for concurrency in settings.async_concurrency if "async" in parts else []:
+                for side in sdk_sides(settings, repeat):
+                    run = partial(bench.async_run, side, concurrency)
+                    records.append(measure("async", side.key, (1, concurrency), repeat, run))
             for side in sdk_sides(settings, repeat) if "latency" in parts else []:
                 run = partial(bench.quiet, side, repeat)
                 records.append(measure("quiet", side.key, reference, repeat, run))
             for target in ("fake", "flask") if "capacity" in parts else ():
                 run = partial(bench.capacity, target)
                 records.append(measure("capacity", target, reference, repeat, run))
+            for side in sdk_sides(settings, repeat) if "kill" in parts else []:
+                run = partial(bench.kill, side)
+                records.append(measure("kill", side.key, reference, repeat, run))
         for side in sdk_sides(settings, 0) if settings.soak else []:
             soaks.append(measure("soak", side.key, reference, 0, partial(bench.soak, side)))
     progress.finish()

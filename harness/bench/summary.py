@@ -48,7 +48,14 @@ class Field:
 
 RSS = Field("max_rss_mb", "max RSS MB", path="rss_mb")
 # The kinds of run, and their section in the document (the soak's lists every soak run).
-SECTIONS = {"drain": "throughput", "quiet": "quiet", "capacity": "capacity", "soak": "soak"}
+SECTIONS = {
+    "drain": "throughput",
+    "async": "async",
+    "quiet": "quiet",
+    "capacity": "capacity",
+    "kill": "kill",
+    "soak": "soak",
+}
 FIELDS: dict[str, tuple[Field, ...]] = {
     "drain": (
         Field("tasks_per_second", "tasks/s", "{:,.0f}"),
@@ -68,6 +75,19 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("idle_cpu_percent_all_processes", "(all processes)", "{:.2f}"),
         Field("idle_polls_per_second", "idle polls/s"),
         RSS,
+    ),
+    "async": (
+        Field("tasks_per_second", "tasks/s", "{:,.0f}"),
+        Field("worker_cpu_ms_per_task", "worker CPU ms/task", "{:.2f}"),
+        Field("completed", "completed", "{:,.0f}"),
+        Field("seconds", "in s", "{:.1f}"),
+    ),
+    "kill": (
+        Field("back_seconds", "process back after s", "{:.2f}"),
+        Field("held_tasks", "tasks it held", "{:.0f}"),
+        Field("given_back_seconds", "back in the queue after s", "{:.2f}"),
+        Field("rerun_seconds", "all running again after s", "{:.2f}"),
+        Field("still_held", "not again within the wait", "{:.0f}"),
     ),
     "capacity": (
         Field("requests_per_second", "requests/s", "{:,.0f}"),
@@ -91,7 +111,13 @@ TARGETS: tuple[tuple[str, str, float | None, str], ...] = (
     ("idle CPU of the worker processes together", "% of a core", 1.0, "max"),
     ("RSS per worker process", "MB", 60.0, "max"),
     ("RSS flat during the soak", "", None, "flat"),
+    ("kill -9: worker process back", "s", 5.0, "max"),
+    ("kill -9: its tasks running again", "s", 2.0, "max"),
+    ("async, 1 process, 100 awaiting 100 ms", "tasks/s", 900.0, "min"),
+    ("async, 1 process, 500 awaiting 100 ms", "tasks/s", 2500.0, "min"),
+    ("async at 500 vs the other SDK", "x", 10.0, "min"),
 )
+ASYNC_TARGET_POINTS = ((1, 100), (1, 500))
 
 
 # -- arithmetic ---------------------------------------------------------------------------------
@@ -134,6 +160,24 @@ def drain_figures(tasks: Sequence[Mapping[str, Any]], expected: int) -> dict[str
         "last_end_ms": last_end,
         "drain_seconds": seconds,
         "tasks_per_second": expected / seconds,
+    }
+
+
+def window_figures(tasks: Sequence[Mapping[str, Any]], now_ms: int) -> dict[str, Any]:
+    """Throughput over a window that may end before the queue is drained: tasks completed per
+    second from the first hand-out to the last completion if every task completed, else to
+    ``now_ms`` (when the window closed)."""
+    completed = [task for task in tasks if task.get("status") == "COMPLETED"]
+    started = [int(task["startTime"]) for task in tasks if task.get("startTime")]
+    if not completed or not started:
+        raise MeasurementError("no task completed within the window")
+    all_done = len(completed) == len(tasks)
+    end = max(int(task["endTime"]) for task in completed) if all_done else now_ms
+    seconds = max(end - min(started), 1) / 1000.0
+    return {
+        "completed": len(completed),
+        "seconds": seconds,
+        "tasks_per_second": len(completed) / seconds,
     }
 
 
@@ -257,6 +301,23 @@ def evaluate_targets(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     sizes = [ours(s).get("max_rss_mb") for s in ("throughput", "quiet")]
     soaks = [s.get("flat") for s in document.get("soak", []) if s["side"] == OURS]
+    kill: Mapping[str, Any] = next(
+        (row for row in document.get("kill", []) if row["side"] == OURS), {}
+    )
+
+    def async_ours(point: tuple[int, int]) -> Mapping[str, Any]:
+        rows = document.get("async", [])
+        found = (r for r in rows if (r["processes"], r["threads"]) == point)
+        return next((r for r in found if r["side"] == OURS), {})
+
+    async_ratio = next(
+        (
+            r["ours_vs_other"]
+            for r in document["ratios"].get("async", [])
+            if (r["processes"], r["threads"]) == ASYNC_TARGET_POINTS[1]
+        ),
+        None,
+    )
     measured = (
         ours("ratios").get("ours_vs_other"),
         ours("ratios").get("ours_vs_ceiling"),
@@ -264,6 +325,11 @@ def evaluate_targets(document: Mapping[str, Any]) -> list[dict[str, Any]]:
         ours("quiet").get("idle_cpu_percent"),
         max((size for size in sizes if size is not None), default=None),
         next((flat for flat in soaks if flat is not None), None),
+        kill.get("back_seconds"),
+        kill.get("rerun_seconds"),
+        async_ours(ASYNC_TARGET_POINTS[0]).get("tasks_per_second"),
+        async_ours(ASYNC_TARGET_POINTS[1]).get("tasks_per_second"),
+        async_ratio,
     )
     results = []
     for (name, unit, bound, sense), value in zip(TARGETS, measured, strict=True):
@@ -304,6 +370,18 @@ def build_document(
     )
     document["ratios"] = {
         "throughput": throughput_ratios(records),
+        "async": [
+            {
+                "processes": point[0],
+                "threads": point[1],
+                "ours_vs_other": paired_ratio(
+                    records, "async", (OURS, OTHER), point, "tasks_per_second"
+                ),
+            }
+            for point in sorted(
+                {(r["processes"], r["threads"]) for r in ok_records(records, "async")}
+            )
+        ],
         "fake_vs_flask_capacity": capacity,
     }
     document["targets"] = evaluate_targets(document)

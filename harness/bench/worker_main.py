@@ -13,12 +13,14 @@ default. It starts them, prints one JSON line (``{"ready": true, "pid", "workers
 SIGINT). ``--describe`` prints only ``{"sdk", "python"}``.
 
 The task takes its body from its input: ``sleep_ms`` (wait, like I/O) and ``cpu_ms`` (keep
-the CPU busy); with neither it returns at once (the trivial task).
+the CPU busy); with neither it returns at once (the trivial task). With ``--async`` the task
+function is ``async def`` and awaits ``asyncio.sleep`` instead (an async worker).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: conductor-python 2.0.0's async runner converts
+# inputs to their annotations and needs real types there, not text.
 import argparse
+import asyncio
 import importlib.metadata
 import json
 import os
@@ -37,6 +39,17 @@ def bench_task(sleep_ms: float = 0.0, cpu_ms: float = 0.0) -> dict[str, bool]:
     """The benchmark's task: optionally sleep, optionally spin, then report done."""
     if sleep_ms:
         time.sleep(sleep_ms / 1000.0)
+    if cpu_ms:
+        until = time.thread_time() + cpu_ms / 1000.0
+        while time.thread_time() < until:
+            pass
+    return {"done": True}
+
+
+async def bench_task_async(sleep_ms: float = 0.0, cpu_ms: float = 0.0) -> dict[str, bool]:
+    """The benchmark's task for async workers: optionally await, optionally spin."""
+    if sleep_ms:
+        await asyncio.sleep(sleep_ms / 1000.0)
     if cpu_ms:
         until = time.thread_time() + cpu_ms / 1000.0
         while time.thread_time() < until:
@@ -71,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--processes", type=int, default=1, help="worker processes")
     parser.add_argument("--threads", type=int, default=1, help="thread_count of each worker")
     parser.add_argument("--id-prefix", default="bench", help="worker ids are PREFIX-1..N")
+    parser.add_argument("--async", dest="use_async", action="store_true", help="async def task")
     parser.add_argument("--describe", action="store_true", help="print the SDK, and exit")
     return parser
 
@@ -84,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     workers = [
         Worker(
             task_definition_name=args.task,
-            execute_function=bench_task,
+            execute_function=bench_task_async if args.use_async else bench_task,
             worker_id=f"{args.id_prefix}-{index + 1}",
             thread_count=args.threads,
         )

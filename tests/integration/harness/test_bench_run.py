@@ -19,6 +19,7 @@ from harness.bench import cli
 # ticks, and a few milliseconds can go uncounted.
 TINY = "--processes 1 --threads 2 --reference 1x2 --tasks 200 --repeat 1 --latency-samples 3"
 TINY += " --latency-gap-ms 10 --idle-seconds 0.3 --settle-seconds 0 --capacity-seconds 1"
+TINY += " --only throughput,ceiling,latency,capacity"
 
 
 def descendants() -> set[int]:
@@ -120,3 +121,25 @@ def test_the_command_soaks_prints_tables_and_writes_json_and_chart(tmp_path):
     assert targets["RSS flat during the soak"] in ("PASS", "MISS")
     assert targets["pick-up latency p50, idle workers"] == "NOT MEASURED"  # not asked for
     assert chart.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_async_and_kill_runs_measure_both_sides(tmp_path):
+    figures = tmp_path / "bench.json"
+    argv = ["--only", "async,kill", "--reference", "2x2", "--repeat", "1", "--no-progress"]
+    argv += ["--async-concurrency", "20", "--async-task-ms", "20", "--async-seconds", "1"]
+    argv += ["--kill-task-ms", "300", "--kill-wait", "10", "--compare-python", sys.executable]
+    assert cli.main([*argv, "--json", str(figures)]) == 0
+    document = json.loads(figures.read_text())
+    assert document["errors"] == []
+    for run in runs_of(document, "async"):
+        assert (run["processes"], run["threads"]) == (1, 20)
+        assert run["completed"] > 0
+        assert run["tasks_per_second"] == pytest.approx(run["completed"] / run["seconds"])
+    (ratio,) = document["ratios"]["async"]
+    rates = {run["side"]: run["tasks_per_second"] for run in runs_of(document, "async")}
+    assert ratio["ours_vs_other"] == pytest.approx(rates["ours"] / rates["other"])
+    for run in runs_of(document, "kill"):  # this project on both sides: both recover
+        assert run["held_tasks"] >= 1 and run["still_held"] == 0
+        assert run["back_seconds"] < 10 and run["given_back_seconds"] <= run["rerun_seconds"]
+    targets = {t["name"]: t["status"] for t in document["targets"]}
+    assert targets["kill -9: worker process back"] in ("PASS", "MISS")

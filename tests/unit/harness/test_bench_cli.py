@@ -52,7 +52,7 @@ def test_defaults_sweep_1_2_4_processes_with_10_threads_and_reference_4x10():
     assert runs.points(chosen) == [(1, 10), (2, 10), (4, 10)]
     assert (chosen.reference, chosen.tasks, chosen.repeat) == ((4, 10), 6000, 3)
     assert runs.task_input(chosen) == {}
-    assert chosen.only == ("throughput", "ceiling", "latency", "capacity")
+    assert chosen.only == ("throughput", "ceiling", "latency", "capacity", "async", "kill")
     assert chosen.server_wsgi == COMMAND_LINE_BACKEND  # granian on Linux: the least CPU per request
 
 
@@ -71,7 +71,9 @@ def test_only_picks_parts_and_the_progress_steps_follow():
     chosen = settings("--only", "latency,throughput", "--repeat", "2", "--processes", "1,2")
     assert chosen.only == ("latency", "throughput")
     assert runs.count_steps(chosen) == 2 * (3 + 1)  # 3 points (reference 4x10 joins), 1 quiet
-    assert runs.count_steps(settings("--processes", "4", "--soak", "1")) == 3 * (1 + 1 + 1 + 2) + 1
+    # throughput 1 point, ceiling 1, latency 1, capacity 2, async 2 concurrencies, kill 1
+    steps = 3 * (1 + 1 + 1 + 2 + 2 + 1) + 1
+    assert runs.count_steps(settings("--processes", "4", "--soak", "1")) == steps
 
 
 def test_task_body_and_other_python_become_absolute():

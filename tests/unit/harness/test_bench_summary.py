@@ -191,6 +191,7 @@ def test_a_missed_target_says_miss():
 def test_the_document_is_json_with_every_section():
     result = json.loads(json.dumps(document()))
     sections = {"setup", "runs", "errors", "throughput", "quiet", "capacity", "soak", "ratios"}
+    sections |= {"async", "kill"}
     assert set(result) == sections | {"targets"}
     assert len(result["runs"]) == len(records())
 
@@ -215,3 +216,18 @@ def test_tables_leave_out_the_parts_that_did_not_run():
     text = output.render(summary.build_document(SETUP, only_quiet))
     assert "Idle workers" in text
     assert "Throughput:" not in text and "Server capacity" not in text and "Soak" not in text
+
+
+def test_window_figures_count_completions_up_to_the_end_of_the_window():
+    tasks = [
+        {"status": "COMPLETED", "startTime": 1_000, "endTime": 1_500},
+        {"status": "COMPLETED", "startTime": 1_100, "endTime": 1_900},
+        {"status": "IN_PROGRESS", "startTime": 1_200},
+        {"status": "SCHEDULED"},
+    ]
+    figures = summary.window_figures(tasks, now_ms=3_000)
+    assert figures == {"completed": 2, "seconds": 2.0, "tasks_per_second": 1.0}
+    drained = summary.window_figures(tasks[:2], now_ms=9_000)  # all done: up to the last end
+    assert drained["seconds"] == 0.9
+    with pytest.raises(summary.MeasurementError, match="no task completed"):
+        summary.window_figures(tasks[2:], now_ms=3_000)
