@@ -351,6 +351,7 @@ class Bench:
             "held_tasks": len(held),
             "given_back_seconds": returned,
             "rerun_seconds": again,
+            "given_back": len(held) - len(stuck),
             "still_held": len(pending),
             "wait_seconds": settings.kill_wait,
             "sdk": running.ready.get("sdk"),

@@ -88,6 +88,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("given_back_seconds", "back in the queue after s", "{:.2f}"),
         Field("rerun_seconds", "all running again after s", "{:.2f}"),
         Field("still_held", "not again within the wait", "{:.0f}"),
+        Field("given_back", ""),
     ),
     "capacity": (
         Field("requests_per_second", "requests/s", "{:,.0f}"),

@@ -139,7 +139,9 @@ def test_async_and_kill_runs_measure_both_sides(tmp_path):
     rates = {run["side"]: run["tasks_per_second"] for run in runs_of(document, "async")}
     assert ratio["ours_vs_other"] == pytest.approx(rates["ours"] / rates["other"])
     for run in runs_of(document, "kill"):  # this project on both sides: both recover
-        assert run["held_tasks"] >= 1 and run["still_held"] == 0
-        assert run["back_seconds"] < 10 and run["given_back_seconds"] <= run["rerun_seconds"]
+        assert run["back_seconds"] < 10
+        # A request of the killed process that the server answers after the kill hands a task
+        # to nobody (the response timeout recovers it); the tasks it held come back at once.
+        assert run["held_tasks"] >= 1 and run["given_back"] >= 1
     targets = {t["name"]: t["status"] for t in document["targets"]}
     assert targets["kill -9: worker process back"] in ("PASS", "MISS")

@@ -279,12 +279,20 @@ class MetricsExporter:
             try:
                 self.write_file()
                 failing = False
-            except OSError as error:
+            # OSError: the file cannot be written. Others: a worker process's metric file that
+            # it is creating right now reads as truncated (struct.error); the next round reads
+            # it whole. Either way the loop goes on, and a streak of failures is logged once.
+            except Exception as error:
                 if not failing:
-                    logger.warning("Cannot write metrics to %s: %s", self.file_path, error)
+                    logger.warning(
+                        "Cannot write metrics to %s (retrying every %gs): %r",
+                        self.file_path,
+                        self.settings.update_interval,
+                        error,
+                    )
                 failing = True
             if self._stop.wait(self.settings.update_interval):
-                with contextlib.suppress(OSError):  # the last write; a failure was logged
+                with contextlib.suppress(Exception):  # the last write; failures were logged
                     self.write_file()
                 return
 
