@@ -143,7 +143,9 @@ class ServerHandle:
         (the length of the outage) the port refuses connections. Thread mode only."""
         if self._server is None:
             raise RuntimeError("restart() needs a started server in thread mode")
-        from fake_server.server import FakeServer
+        from fake_server import FakeServer
+        from fake_server.http.auth import DEFAULT_TOKEN_TTL_SECONDS
+        from fake_server.serve import DEFAULT_THREADS
 
         old = self._server
         port = old.port
@@ -155,9 +157,8 @@ class ServerHandle:
             engine=old.engine,
             auth_key=self.auth_key,
             auth_secret=self.auth_secret,
-            **({"threads": self.threads} if self.threads else {}),
-            backend=self.backend,
-            **({"token_ttl_seconds": self.token_ttl_seconds} if self.token_ttl_seconds else {}),
+            threads=self.threads or DEFAULT_THREADS,
+            token_ttl_seconds=self.token_ttl_seconds or DEFAULT_TOKEN_TTL_SECONDS,
         )
         _on_request_exception(server.app, self._record_error)
         server.start()
