@@ -201,3 +201,31 @@ def test_registering_an_unsupported_type_over_http_is_a_400_naming_it(client):
     answer = client.post("/api/metadata/workflow", json=definition)
     assert answer.status_code == 400
     assert "not supported by the fake server: KAFKA_PUBLISH" in answer.get_json()["message"]
+
+
+def test_a_wait_is_completed_by_workflow_id_and_reference_name_over_http(engine, client):
+    workflow_id = start(engine, workflow("w", wait(), simple("after")))
+    answer = client.post(f"/api/tasks/{workflow_id}/pause/COMPLETED", json={"approved": True})
+    assert answer.status_code == 200
+    assert answer.get_data(as_text=True) == by_ref(engine, workflow_id)["pause"]["taskId"]
+    assert by_ref(engine, workflow_id)["pause"]["outputData"] == {"approved": True}
+    assert statuses(engine, workflow_id)[-1] == ("after", "SCHEDULED")
+
+
+def test_a_human_task_in_a_loop_is_updated_by_its_iteration_name_with_sync(engine, client):
+    loop = system(
+        "DO_WHILE",
+        "loop",
+        loopCondition="$.approve.approved != true",
+        loopOver=[system("HUMAN", "approve")],
+    )
+    workflow_id = start(engine, workflow("w", loop))
+    answer = client.post(f"/api/tasks/{workflow_id}/approve__1/COMPLETED/sync", json={})
+    assert answer.status_code == 200
+    assert answer.get_json()["status"] == "RUNNING"
+    answer = client.post(
+        f"/api/tasks/{workflow_id}/approve__2/COMPLETED/sync", json={"approved": True}
+    )
+    body = answer.get_json()
+    assert body["status"] == "COMPLETED"
+    assert [t["referenceTaskName"] for t in body["tasks"]] == ["loop", "approve__1", "approve__2"]
