@@ -179,5 +179,6 @@ def bool_arg(request: Request, name: str, default: bool) -> bool:
 
 
 def domain_arg(request: Request) -> str | None:
-    # Conductor treats a blank domain as none.
-    return (request.arg("domain") or "").strip() or None
+    """The ``domain`` of a poll as Conductor reads it: absent is none, but a blank one is a
+    domain (the queue ``":type"`` or ``" :type"``), where that worker starves for plain tasks."""
+    return request.arg("domain")

@@ -173,11 +173,6 @@ def test_batch_poll(client):
     assert client.get("/api/tasks/poll/batch/a?count=0").json == []
 
 
-def test_blank_domain_means_no_domain(client):
-    client.post("/fake/tasks", json={"taskType": "a"})
-    assert len(client.get("/api/tasks/poll/batch/a?domain=&timeout=1").json) == 1
-
-
 def test_update_v2(client):
     client.post("/fake/tasks", json={"taskType": "a", "count": 2})
     first = client.get("/api/tasks/poll/a?workerid=w").json

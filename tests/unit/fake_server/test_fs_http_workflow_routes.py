@@ -121,3 +121,11 @@ def test_queue_size_with_domain_and_logs_none(client):
     assert client.get("/api/tasks/queue/size?taskType=a").json == 0
     task = client.get("/api/tasks/poll/a?domain=gpu").json
     assert client.get(f"/api/tasks/{task['taskId']}/log").status_code == 204
+
+
+def test_a_blank_domain_polls_the_queue_named_with_it(client):
+    """QueueUtils.getQueueName with domain "": the queue ":a", not the plain one."""
+    client.post("/fake/tasks", json={"taskType": "a"})
+    assert client.get("/api/tasks/poll/a?domain=").status_code == 204
+    assert client.get("/api/tasks/poll/batch/a?domain=&timeout=0").json == []
+    assert client.get("/api/tasks/poll/a").status_code == 200
