@@ -246,23 +246,37 @@ def granian_worker_app() -> WsgiApp:
 
 class ListenerWatch(threading.Thread):
     """In granian's worker: waits for the listening socket granian opens in this process,
-    prints the announcement with its port, then calls ``on_stop`` once granian closes it."""
+    prints the announcement with its port, then calls ``on_stop`` once granian closes it.
+
+    A worker whose granian process is gone (killed, so it could not stop its worker) stops
+    itself as granian would have: no server is left behind, holding its port."""
 
     def __init__(self, announce: str, on_stop: Callable[[], None]) -> None:
         super().__init__(name="fake-server-listener-watch", daemon=True)
         self.announce = announce
         self.on_stop = on_stop
+        self.granian_pid = os.getppid()
 
     def run(self) -> None:
+        try:
+            self._watch()
+        finally:
+            if os.getppid() != self.granian_pid:
+                log.warning("granian's process %s is gone: stopping its worker", self.granian_pid)
+                os.kill(os.getpid(), signal.SIGTERM)  # granian's worker stops on it
+
+    def _watch(self) -> None:
         deadline = time.monotonic() + _LISTENER_WAIT_SECONDS
         while (found := find_listener()) is None:
+            if os.getppid() != self.granian_pid:
+                return
             if time.monotonic() > deadline:
                 log.error("granian opened no listening socket within %s s", _LISTENER_WAIT_SECONDS)
                 return
             time.sleep(_LISTENER_POLL_SECONDS)
         descriptor, (host, port) = found[0], found[1][:2]
         print(self.announce.replace("{root_url}", root_url(host, port)), flush=True)
-        while _is_listener(descriptor, port):
+        while _is_listener(descriptor, port) and os.getppid() == self.granian_pid:
             time.sleep(_LISTENER_POLL_SECONDS)
         self.on_stop()
 

@@ -174,6 +174,15 @@ def test_a_signal_stops_it_at_once_ending_long_polls_and_freeing_the_port(signum
             keep_alive.get(f"{server.url}/health", timeout=5)
 
 
+def test_a_killed_server_leaves_no_worker_behind():
+    with Cli() as server:
+        [worker] = psutil.Process(server.process.pid).children()
+        server.process.kill()  # granian's process cannot stop its worker now
+        server.process.wait(timeout=10)
+        wait_until(lambda: not worker.is_running(), timeout=10, message="the worker to stop")
+        assert _port_is_free(server.port)
+
+
 def test_every_option_works_on_granian(tmp_path):
     (tmp_path / "tasks.json").write_text(json.dumps([{"name": "greet", "retryCount": 7}]))
     with Cli(
