@@ -31,6 +31,7 @@ from fake_server.engine import (
     search,
     timeouts,
     workflow_ops,
+    workflow_testing,
     workflows,
 )
 from fake_server.engine.clock import Clock, MovableClock, SkippingClock, SystemClock
@@ -250,6 +251,13 @@ class Engine:
             "priority": priority,
         }
         return self.start_workflow(request)
+
+    @_synchronized
+    def test_workflow(self, request: Any) -> dict[str, Any]:
+        """``POST /workflow/test``: run a WorkflowTestRequest's workflow on its mocked results
+        (see :mod:`.workflow_testing`); the workflow with its tasks, ended or still RUNNING."""
+        workflow = workflow_testing.run_test(self._state, request)
+        return workflow.to_json([self._state.tasks[tid] for tid in workflow.task_ids])
 
     @_synchronized
     def get_workflow(self, workflow_id: str, include_tasks: bool = True) -> dict[str, Any]:

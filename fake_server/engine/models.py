@@ -184,6 +184,9 @@ class Workflow:
     # The decider's bookkeeping (not JSON): a decide in progress, and a request for one more pass.
     deciding: bool = False
     decide_again: bool = False
+    # A run of the workflow test API (:mod:`.workflow_testing`), or a sub-workflow of one: its
+    # tasks wait for mocked results instead of workers (not JSON, as on Conductor).
+    test_run: bool = False
 
     @property
     def start_time(self) -> int:

@@ -111,6 +111,11 @@ class EngineState:
         data = self.poll_data.get((task_type, domain))
         return data is not None and self.now_ms() - data["lastPollTime"] < ACTIVE_WORKER_WINDOW_MS
 
+    def in_test_run(self, task: Task) -> bool:
+        """Whether ``task`` belongs to a workflow test run (moved by mocked results only)."""
+        workflow = self.workflows.get(task.workflow_instance_id)
+        return workflow is not None and workflow.test_run
+
     # ------------------------------------------------------------------ definitions
     def store_task_def(self, task_def: TaskDef) -> None:
         now = self.now_ms()
@@ -156,6 +161,8 @@ class EngineState:
         task.status = status
 
     def _count(self, task: Task, status: str, delta: int) -> None:
+        if self.in_test_run(task):
+            return  # a test run's tasks are in no queue (see enqueue)
         queue = queue_name(task.task_type, task.domain)
         counts = self.queue_counts.get(queue)
         if counts is None:
@@ -165,12 +172,15 @@ class EngineState:
             counts[bucket] += delta
 
     def enqueue(self, task: Task, ready_ms: int) -> None:
-        """Put a SCHEDULED task in its queue, pollable from ``ready_ms`` on."""
+        """Put a SCHEDULED task in its queue, pollable from ``ready_ms`` on. A task of a workflow
+        test run stays out of the queues: only its mocked results move it (and, out of every
+        queue, it never holds up time skipping)."""
         task.ready_ms = ready_ms
-        task.queued = True
         task.postponed_by = None
-        queue = queue_name(task.task_type, task.domain)
-        self.queues.push(queue, task.task_id, ready_ms, task.workflow_priority)
+        if not self.in_test_run(task):
+            task.queued = True
+            queue = queue_name(task.task_type, task.domain)
+            self.queues.push(queue, task.task_id, ready_ms, task.workflow_priority)
         if task.task_def.poll_timeout_seconds:
             self.watch(poll_timeout_due_ms(task), "task", task.task_id)
         if task.task_def.total_timeout_seconds:

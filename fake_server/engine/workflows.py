@@ -38,7 +38,7 @@ from fake_server.engine.scheduling import (
     worker_task_def,
 )
 from fake_server.engine.state import EngineState
-from fake_server.engine.tasks import SYSTEM_TASKS
+from fake_server.engine.tasks import SYSTEM_TASKS, SystemTask
 from fake_server.engine.tasks.base import TerminateWorkflow
 from fake_server.engine.tasks.http import Http, HttpCall, HttpOutcome
 from fake_server.engine.validation import Fields
@@ -49,9 +49,15 @@ log = logging.getLogger(__name__)
 # could otherwise hold the engine for ever); the rest runs on the next tick.
 MAX_PASSES = 1000
 
+# The system tasks Conductor hands to its background system-task workers (asynchronous ones)
+# and that its workflow test API does not run itself: in a test run they wait for mocked
+# results, as worker tasks do (see :mod:`.workflow_testing`).
+MOCKED_IN_TEST_RUNS = frozenset({"HTTP", "WAIT", "START_WORKFLOW"})
 
-def start_workflow(state: EngineState, request: Any) -> Workflow:
-    """Start a workflow from a StartWorkflowRequest; its first tasks are scheduled on return."""
+
+def start_workflow(state: EngineState, request: Any, *, test_run: bool = False) -> Workflow:
+    """Start a workflow from a StartWorkflowRequest; its first tasks are scheduled on return.
+    A ``test_run`` is moved by mocked results only (see :mod:`.workflow_testing`)."""
     f = Fields(request, "StartWorkflowRequest")
     boundary.check_start_request(f)
     inline = f.data.get("workflowDef")
@@ -71,6 +77,7 @@ def start_workflow(state: EngineState, request: Any) -> Workflow:
         correlation_id=f.string("correlationId"),
         task_to_domain=dict(task_to_domain),
         priority=f.integer("priority", default=0, minimum=0, maximum=99),
+        test_run=test_run,
     )
 
 
@@ -138,6 +145,7 @@ class Decider:
         task_to_domain: dict[str, str],
         priority: int,
         parent: tuple[Workflow, Task] | None = None,
+        test_run: bool = False,
     ) -> Workflow:
         now = self.now_ms()
         # ParametersUtils.getWorkflowInput: the definition's inputTemplate fills the keys the
@@ -158,9 +166,11 @@ class Decider:
             priority=priority,
         )
         workflow.variables = copy.deepcopy(definition.variables)
+        workflow.test_run = test_run
         if parent is not None:
             workflow.parent_workflow_id = parent[0].workflow_id
             workflow.parent_workflow_task_id = parent[1].task_id
+            workflow.test_run = test_run or parent[0].test_run
         self.state.workflows[workflow.workflow_id] = workflow
         if definition.timeout_seconds:
             self.state.watch(
@@ -228,7 +238,7 @@ class Decider:
                 return True
             self.schedule(workflow, self._successors(workflow, task))
         for task in self.tasks_of(workflow):
-            handler = SYSTEM_TASKS.get(task.task_type)
+            handler = self.runner(workflow, task.task_type)
             if handler is not None and not task.is_terminal and not task.retried:
                 changed = handler.execute(self, workflow, task) or changed
                 if workflow.is_terminal:
@@ -245,7 +255,7 @@ class Decider:
                 self.end_workflow(workflow, status, used_up, failed_task=task)
                 return False
             attempt = retries.retry(self.state, task)
-            handler = SYSTEM_TASKS.get(attempt.task_type)
+            handler = self.runner(workflow, attempt.task_type)
             if handler is not None:
                 handler.start(self, workflow, attempt)
             return not workflow.is_terminal
@@ -258,10 +268,12 @@ class Decider:
             self.state.set_status(task, "COMPLETED_WITH_ERRORS")
             return True
         status = {"TIMED_OUT": "TIMED_OUT", "CANCELED": "TERMINATED"}.get(task.status, "FAILED")
-        # DeciderService.retry names the workflow's status here, not the task's.
+        # DeciderService.retry names the workflow's status here, not the task's (and Java
+        # writes a missing reason as null).
+        task_reason = task.reason_for_incompletion
         reason = (
             f"Task {task.task_id} failed with status: {status} and reason: "
-            f"'{task.reason_for_incompletion}'"
+            f"'{'null' if task_reason is None else task_reason}'"
         )
         self.end_workflow(workflow, status, reason, failed_task=task)
         return False
@@ -422,7 +434,7 @@ class Decider:
                 delay_ms = task.start_delay_in_seconds * 1000
                 self.state.enqueue(task, task.scheduled_time + delay_ms)
         for task in tasks:
-            handler = SYSTEM_TASKS.get(task.task_type)
+            handler = self.runner(workflow, task.task_type)
             if handler is not None and not task.is_terminal:
                 handler.start(self, workflow, task)
             if workflow.is_terminal:
@@ -441,6 +453,13 @@ class Decider:
         return unique
 
     # ---------------------------------------------------------------- lookups
+    def runner(self, workflow: Workflow, task_type: str) -> SystemTask | None:
+        """The system task type that runs tasks of ``task_type`` in ``workflow``; None for
+        worker tasks, and in a test run for those that wait for mocked results there."""
+        if workflow.test_run and task_type in MOCKED_IN_TEST_RUNS:
+            return None
+        return SYSTEM_TASKS.get(task_type)
+
     def tasks_of(self, workflow: Workflow) -> list[Task]:
         return [self.state.tasks[task_id] for task_id in workflow.task_ids]
 
@@ -484,7 +503,7 @@ class Decider:
         for task in self.tasks_of(workflow):
             if not task.is_terminal:
                 self.state.end_task(task, "CANCELED")
-                handler = SYSTEM_TASKS.get(task.task_type)
+                handler = self.runner(workflow, task.task_type)
                 if handler is not None:
                     handler.cancel(self, workflow, task)
         log.info("workflow %s %s%s", workflow.workflow_id, status, f": {reason}" if reason else "")

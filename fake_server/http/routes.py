@@ -72,6 +72,8 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/api/metadata/workflow/<name>/<int:version>", metadata.delete_workflow_def),
     # workflows
     Route("POST", "/api/workflow", workflows.start),
+    # the literal path wins over a start by name, as on Conductor
+    Route("POST", "/api/workflow/test", workflows.test),
     Route("POST", "/api/workflow/<name>", workflows.start_by_name),
     Route("GET", "/api/workflow/<workflow_id>", workflows.get),
     Route("GET", "/api/workflow/<workflow_id>/status", workflows.status),

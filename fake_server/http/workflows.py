@@ -1,5 +1,5 @@
 """Handlers of the workflow routes: start, get, status summary, terminate, the operations that
-re-drive a workflow, and finding workflows."""
+re-drive a workflow, finding workflows, and the test API."""
 
 from __future__ import annotations
 
@@ -130,3 +130,10 @@ def search(ctx: Context, request: Request) -> Reply:
         sort=request.arg("sort"),
     )
     return json_reply(result)
+
+
+# -- the test API (see fake_server.engine.workflow_testing)
+def test(ctx: Context, request: Request) -> Reply:
+    """``POST /workflow/test`` with a WorkflowTestRequest: the workflow run on its mocked task
+    results, with its tasks (see :mod:`fake_server.engine.workflow_testing`)."""
+    return json_reply(ctx.engine.test_workflow(json_body(request)))
