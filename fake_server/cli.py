@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from fake_server.engine import Engine, SkippingClock, SystemClock
 from fake_server.http import create_app
 from fake_server.http.auth import DEFAULT_TOKEN_TTL_SECONDS, TokenAuthority
+from fake_server.http.faults import FaultPlan
 from fake_server.loader import DefinitionsError, load_definitions
 from fake_server.serve import BACKENDS, COMMAND_LINE_BACKEND, DEFAULT_THREADS, ServedApp, serve
 from fake_server.server import Ticker
@@ -185,4 +186,5 @@ def served_app() -> ServedApp:
         engine.long_poll = False  # requests still arriving answer at once
         engine.wake_waiters()
 
-    return ServedApp(create_app(engine, auth), on_stop=stop)
+    faults = FaultPlan()
+    return ServedApp(create_app(engine, auth, faults), on_stop=stop, faults=faults)

@@ -32,7 +32,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from fake_server.engine.errors import BadRequestError
+from fake_server.outage import OutageClock, RefuseWindow, begin_reset, reset_connections
+
+if TYPE_CHECKING:
+    from fake_server.http.faults import FaultPlan
 
 BACKENDS = ("granian", "waitress")
 # The command line's server: granian where its worker is tested (Linux), waitress elsewhere.
@@ -69,6 +75,8 @@ class ServedApp:
 
     app: WsgiApp
     on_stop: Callable[[], None] = lambda: None
+    # The app's fault rules: the server that serves it makes the outages they ask for.
+    faults: FaultPlan | None = None
 
 
 def serve(
@@ -130,6 +138,7 @@ class WaitressServer:
             expose_tracebacks=False,
         )
         self.port = int(self._server.effective_port)
+        self.listener: socket.socket = self._server.socket
         self._done = threading.Event()
 
     def serve_forever(self) -> None:
@@ -159,20 +168,86 @@ class WaitressServer:
         self._server.trigger.del_channel()
 
 
+class WaitressService:
+    """A :class:`WaitressServer` serving from a thread, which can stop listening for a while
+    and listen again on the same port (an outage injected on purpose: see
+    :mod:`fake_server.outage`); ``on_closed`` runs whenever it stops listening (to end long
+    polls in progress)."""
+
+    def __init__(
+        self, app: WsgiApp, host: str, port: int, threads: int, on_closed: Callable[[], None]
+    ) -> None:
+        self.app, self.host, self.threads, self.on_closed = app, host, threads, on_closed
+        self.server = WaitressServer(app, host, port, threads)
+        self.port = self.server.port
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # one change of listening at a time
+        self._stopping = threading.Event()
+        self._outage: threading.Thread | None = None
+
+    def start(self) -> WaitressService:
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name=f"fake-conductor-http-{self.port}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._outage is not None:
+            self._outage.join(timeout=10)
+        self._stop_listening()
+
+    def begin_outage(self, mode: str, seconds: float, clock: OutageClock) -> None:
+        if mode == "reset":
+            self._outage = begin_reset(self.port, seconds, clock)
+        else:
+            self._outage = RefuseWindow(
+                seconds, self._stop_listening, self._listen_again, self._stopping
+            )
+            self._outage.start()
+
+    def _stop_listening(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                return
+            # Processes forked from this one (worker processes in a test) hold its sockets too:
+            # closing them here would leave them open there. Shutting the listener down stops
+            # it listening in every process (and frees the port); the open connections are
+            # reset, which ends them everywhere.
+            listener = self.server.listener.dup()
+            reset_connections(self.port)
+            self.server.shutdown(on_closed=self.on_closed)
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RD)
+            listener.close()
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _listen_again(self) -> None:
+        with self._lock:
+            if self._thread is None and not self._stopping.is_set():
+                self.server = WaitressServer(self.app, self.host, self.port, self.threads)
+                self.start()
+
+
 def _serve_on_waitress(factory: str, host: str, port: int, threads: int, announce: str) -> None:
     served = load_factory(factory)()
     try:
-        server = WaitressServer(served.app, host, port, threads)
+        service = WaitressService(served.app, host, port, threads, on_closed=served.on_stop)
     except BaseException:
         served.on_stop()
         raise
+    if served.faults is not None:
+        faults = served.faults
+        faults.outage_handler = lambda mode, seconds: service.begin_outage(
+            mode, seconds, faults.outage_clock
+        )
     stop = _stop_on_signals()
-    serving = threading.Thread(target=server.serve_forever, name="waitress", daemon=True)
-    serving.start()
-    print(announce.replace("{root_url}", root_url(host, server.port)), flush=True)
+    service.start()
+    print(announce.replace("{root_url}", root_url(host, service.port)), flush=True)
     stop.wait()
-    server.shutdown(on_closed=served.on_stop)
-    serving.join(timeout=10)
+    service.stop()
 
 
 def _stop_on_signals() -> threading.Event:
@@ -240,8 +315,27 @@ def granian_worker_app() -> WsgiApp:
     was given, with a :class:`ListenerWatch` that announces it and stops it."""
     settings = json.loads(os.environ[SERVE_VARIABLE])
     served = load_factory(settings["factory"])()
-    ListenerWatch(settings["announce"], served.on_stop).start()
+    watch = ListenerWatch(settings["announce"], served.on_stop)
+    watch.start()
+    if served.faults is not None:
+        served.faults.outage_handler = _granian_outage(watch, served.faults)
     return served.app
+
+
+def _granian_outage(watch: ListenerWatch, faults: FaultPlan) -> Callable[[str, float], None]:
+    """Outages on granian: ``reset`` only, since granian cannot stop listening and start
+    again while its worker (and the app's state in it) lives on."""
+
+    def begin(mode: str, seconds: float) -> None:
+        if mode != "reset" or watch.port is None:
+            raise BadRequestError(
+                "not supported by the fake server: a 'refuse' outage on granian (it cannot "
+                "stop listening while the app lives on); use mode 'reset', or serve on "
+                "waitress (--wsgi waitress, ServerHandle(backend='waitress'))"
+            )
+        begin_reset(watch.port, seconds, faults.outage_clock)
+
+    return begin
 
 
 class ListenerWatch(threading.Thread):
@@ -256,6 +350,7 @@ class ListenerWatch(threading.Thread):
         self.announce = announce
         self.on_stop = on_stop
         self.granian_pid = os.getppid()
+        self.port: int | None = None  # once the listener is found
 
     def run(self) -> None:
         try:
@@ -275,6 +370,7 @@ class ListenerWatch(threading.Thread):
                 return
             time.sleep(_LISTENER_POLL_SECONDS)
         descriptor, (host, port) = found[0], found[1][:2]
+        self.port = port
         print(self.announce.replace("{root_url}", root_url(host, port)), flush=True)
         while _is_listener(descriptor, port) and os.getppid() == self.granian_pid:
             time.sleep(_LISTENER_POLL_SECONDS)

@@ -25,7 +25,8 @@ from fake_server.engine import Engine
 from fake_server.engine.clock import Clock, SkippingClock
 from fake_server.http import create_app
 from fake_server.http.auth import DEFAULT_TOKEN_TTL_SECONDS, TokenAuthority
-from fake_server.serve import DEFAULT_THREADS, WaitressServer, root_url
+from fake_server.http.faults import FaultPlan
+from fake_server.serve import DEFAULT_THREADS, WaitressService, root_url
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +104,10 @@ class FakeServer:
         self._tick_seconds = tick_seconds
         if log_level is not None:
             logging.getLogger("fake_server").setLevel(log_level)
-        self.app = create_app(self.engine, self.auth)
-        self._http: WaitressServer | None = None
-        self._serve_thread: threading.Thread | None = None
+        self.faults = FaultPlan()
+        self.faults.outage_handler = self._begin_outage
+        self.app = create_app(self.engine, self.auth, self.faults)
+        self._http: WaitressService | None = None
         self._ticker: Ticker | None = None
         self._stopping = threading.Event()
         self._stop_requested = threading.Event()
@@ -133,11 +135,13 @@ class FakeServer:
         accepted."""
         if self._http is not None:
             raise RuntimeError("the server is already started")
-        self._http = WaitressServer(self.app, self.host, self._requested_port, self._threads)
-        self._serve_thread = threading.Thread(
-            target=self._http.serve_forever, name=f"fake-conductor-http-{self.port}", daemon=True
-        )
-        self._serve_thread.start()
+        self._http = WaitressService(
+            self.app,
+            self.host,
+            self._requested_port,
+            self._threads,
+            on_closed=self.engine.wake_waiters,
+        ).start()
         self._ticker = Ticker(self.engine, self._tick_seconds).start()
         log.info("fake Conductor server listening on %s", self.url)
         return self
@@ -149,12 +153,17 @@ class FakeServer:
             return
         self._stopping.set()
         self._stop_requested.set()
-        self._http.shutdown(on_closed=self.engine.wake_waiters)
-        if self._serve_thread is not None:
-            self._serve_thread.join(timeout=10)
+        self.faults.release()
+        self._http.stop()
         if self._ticker is not None:
             self._ticker.stop()
         log.info("fake Conductor server on port %s stopped", self._http.port)
+
+    def _begin_outage(self, mode: str, seconds: float) -> None:
+        """An outage asked for through the admin API (see :mod:`fake_server.outage`)."""
+        if self._http is None:
+            raise RuntimeError("the server is not started")
+        self._http.begin_outage(mode, seconds, self.faults.outage_clock)
 
     def request_stop(self) -> None:
         """Make :meth:`serve_forever` return (safe from a signal handler)."""

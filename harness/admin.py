@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from harness.faults import FaultsClient
 from harness.server_time import ServerTimeSpan, WaitResult
 from harness.waiting import WaitTimeout, wait_until
 
@@ -86,6 +87,10 @@ class AdminClient:
     def _fake(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return self._call(method, self.root_url + "/fake" + path, **kwargs)
 
+    def fake(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A call to the fake server's admin API (``path`` below ``/fake``)."""
+        return self._fake(method, path, **kwargs)
+
     # -- definitions ------------------------------------------------------------------------
     def register_task_defs(self, task_defs: Iterable[Mapping[str, Any]]) -> None:
         self._api("POST", "/metadata/taskdefs", json=list(task_defs))
@@ -150,6 +155,7 @@ class AdminClient:
                 timeout=timeout,
                 message=lambda: (
                     f"workflow {workflow_id} to reach {status} (last status {seen.get('status')})"
+                    + self.explain_stuck(_family(self, seen))
                 ),
             )
         except WaitTimeout as error:
@@ -188,6 +194,33 @@ class AdminClient:
             body["domain"] = domain
         task_ids: list[str] = self._fake("POST", "/tasks", json=body).json()["taskIds"]
         return task_ids
+
+    @property
+    def faults(self) -> FaultsClient:
+        """The fake server's fault injection (see :mod:`harness.faults`)."""
+        return FaultsClient(self)
+
+    def diagnose(self) -> dict[str, Any]:
+        """The fake server's view of what is not moving, and why (``GET /fake/diagnose``)."""
+        diagnosis: dict[str, Any] = self._fake("GET", "/diagnose").json()
+        return diagnosis
+
+    def explain_stuck(self, workflow_ids: Iterable[str] | None = None) -> str:
+        """The server's diagnosis as lines to append to a timeout message: for the tasks of
+        ``workflow_ids`` (all tasks when None); empty when nothing is stuck, or when the
+        server is not the fake one (a real Conductor has no diagnosis)."""
+        try:
+            findings = self.diagnose()["findings"]
+        except (AdminError, requests.RequestException, ValueError, KeyError):
+            return ""
+        if workflow_ids is not None:
+            wanted = set(workflow_ids)
+            findings = [f for f in findings if f.get("workflowId") in wanted]
+        if not findings:
+            return ""
+        return "\nwhy, according to the fake server (GET /fake/diagnose):\n" + "\n".join(
+            f"  - {describe_finding(finding)}" for finding in findings
+        )
 
     def stats(self) -> dict[str, Any]:
         stats: dict[str, Any] = self._fake("GET", "/stats").json()
@@ -260,6 +293,40 @@ class AdminClient:
         try:
             stats = wait_until(idle, timeout=timeout, message="all queues to be idle")
         except WaitTimeout as error:
-            queues = self.stats().get("queues")
-            raise WaitTimeout(f"{error}; queues now: {queues}{span.note()}") from None
+            busy = {
+                name: queue
+                for name, queue in self.stats().get("queues", {}).items()
+                if queue.get("scheduled") or queue.get("inProgress")
+            }
+            raise WaitTimeout(
+                f"{error}; queues not idle: {busy}{span.note()}{self.explain_stuck()}"
+            ) from None
         return span.result(stats)
+
+
+def describe_finding(finding: Mapping[str, Any]) -> str:
+    """One line for a finding of ``GET /fake/diagnose``: which task, then why."""
+    where = finding.get("workflowName")
+    owner = f"workflow {where} {finding.get('workflowId')}" if where else "no workflow"
+    domain = f" in domain {finding['domain']}" if finding.get("domain") else ""
+    return (
+        f"task {finding.get('taskType')}{domain} ({finding.get('status', '').lower()}, "
+        f"ref {finding.get('referenceTaskName')}, {owner}): {finding.get('message')}"
+    )
+
+
+def _family(admin: AdminClient, workflow: Mapping[str, Any]) -> list[str]:
+    """A workflow's id and those of the sub-workflows it started, at any depth."""
+    ids = [str(workflow.get("workflowId"))]
+    pending = [workflow]
+    while pending and len(ids) < 100:
+        current = pending.pop()
+        for task in current.get("tasks") or []:
+            child = task.get("subWorkflowId")
+            if child and child not in ids:
+                ids.append(child)
+                try:
+                    pending.append(admin.get_workflow(child))
+                except (AdminError, requests.RequestException):
+                    continue
+    return ids

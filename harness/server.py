@@ -19,6 +19,7 @@ import threading
 from typing import Any, Literal
 
 from harness.admin import AdminClient
+from harness.faults import FaultsClient
 
 _URL_PATTERN = re.compile(r"(http://\S+/api)\b")
 
@@ -116,6 +117,12 @@ class ServerHandle:
         return self._admin
 
     @property
+    def faults(self) -> FaultsClient:
+        """Faults to inject into this server: errors, latency, hangs, duplicate deliveries,
+        outages (see :mod:`harness.faults`); a reset between tests clears them."""
+        return self.admin.faults
+
+    @property
     def pid(self) -> int | None:
         """The server's process id in subprocess mode (``None`` in thread mode); on granian,
         requests are served by a worker process of its own under it."""
@@ -165,7 +172,9 @@ class ServerHandle:
         self._server = server
 
     def reset(self) -> None:
-        """Drops all server state (definitions, workflows, tasks, stats) and pending errors."""
+        """Drops all server state (definitions, workflows, tasks, stats, faults) and pending
+        errors; waits first for the end of an outage a test left running."""
+        self.admin.faults.wait_for_recovery()
         self.admin.reset()
         with self._errors_lock:
             self._errors.clear()

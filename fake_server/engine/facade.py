@@ -266,6 +266,11 @@ class Engine:
         return workflow.to_json(tasks)
 
     @_synchronized
+    def list_workflows(self) -> list[dict[str, Any]]:
+        """Every workflow, without its tasks, oldest first."""
+        return inspection.workflow_summaries(self._state)
+
+    @_synchronized
     def terminate_workflow(self, workflow_id: str, reason: str | None = None) -> None:
         workflow = self._state.workflow(workflow_id)
         # WorkflowExecutorOps.terminateWorkflow: a COMPLETED workflow cannot be terminated, a

@@ -46,6 +46,11 @@ def clock_kind(clock: Clock) -> str:
     return "time-skipping" if isinstance(clock, SkippingClock) else "system"
 
 
+def workflow_summaries(state: EngineState) -> list[dict[str, Any]]:
+    """Every workflow without its tasks, oldest first (what the console lists)."""
+    return [workflow.to_json(None) for workflow in state.workflows.values()]
+
+
 def snapshot(state: EngineState) -> dict[str, Any]:
     """Everything the engine holds, as JSON."""
     tasks = []

@@ -53,13 +53,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fake_server.engine.errors import invalid
+from fake_server.engine.errors import NotFoundError, invalid
 from fake_server.engine.validation import Fields
+from fake_server.http.faults import parse_outage
 from fake_server.http.wire import Context, Reply, Request, json_body, json_reply
 
 
 def reset(ctx: Context, request: Request) -> Reply:
     ctx.engine.reset()
+    ctx.faults.clear()
     return json_reply({"reset": True})
 
 
@@ -100,7 +102,7 @@ def time_skipping(ctx: Context, request: Request) -> Reply:
 
 
 def stats(ctx: Context, request: Request) -> Reply:
-    return json_reply(ctx.engine.stats())
+    return json_reply({**ctx.engine.stats(), "faults": ctx.faults.to_json()})
 
 
 def state(ctx: Context, request: Request) -> Reply:
@@ -109,3 +111,43 @@ def state(ctx: Context, request: Request) -> Reply:
 
 def events(ctx: Context, request: Request) -> Reply:
     return json_reply(ctx.engine.published_events())
+
+
+def diagnose(ctx: Context, request: Request) -> Reply:
+    return json_reply(ctx.engine.diagnose())
+
+
+# -- faults (see fake_server.http.faults) ---------------------------------------------------------
+def faults(ctx: Context, request: Request) -> Reply:
+    return json_reply(ctx.faults.to_json())
+
+
+def add_fault(ctx: Context, request: Request) -> Reply:
+    from fake_server.http.routes import API_ROUTE_NAMES
+
+    return json_reply(ctx.faults.add(json_body(request), API_ROUTE_NAMES), 201)
+
+
+def clear_faults(ctx: Context, request: Request) -> Reply:
+    ctx.faults.clear()
+    return json_reply(ctx.faults.to_json())
+
+
+def remove_fault(ctx: Context, request: Request, rule_id: int) -> Reply:
+    if not ctx.faults.remove(rule_id):
+        raise NotFoundError(f"No such fault rule: {rule_id}")
+    return json_reply(ctx.faults.to_json())
+
+
+def seed_faults(ctx: Context, request: Request) -> Reply:
+    seed = Fields(json_body(request), "body").integer("seed")
+    if seed is None:
+        raise invalid("body.seed", "is required (an integer)")
+    ctx.faults.set_seed(seed)
+    return json_reply(ctx.faults.to_json())
+
+
+def outage(ctx: Context, request: Request) -> Reply:
+    mode, seconds = parse_outage(json_body(request))
+    ctx.faults.begin_outage(mode, seconds)
+    return json_reply({"outage": mode, "seconds": seconds}, 202)

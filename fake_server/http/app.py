@@ -29,6 +29,7 @@ from fake_server.engine.errors import ConductorError
 from fake_server.engine.facade import Engine
 from fake_server.http.auth import TokenAuthority
 from fake_server.http.errors import error_reply
+from fake_server.http.faults import FaultPlan
 from fake_server.http.routes import ROUTES, Route
 from fake_server.http.wire import Context, Reply, Request, reply_headers
 
@@ -36,10 +37,13 @@ from fake_server.http.wire import Context, Reply, Request, reply_headers
 access_log = logging.getLogger("fake_server.access")
 
 
-def create_app(engine: Engine, auth: TokenAuthority | None = None) -> Flask:
-    """A Flask app serving ``engine``; with ``auth``, API calls need a token."""
+def create_app(
+    engine: Engine, auth: TokenAuthority | None = None, faults: FaultPlan | None = None
+) -> Flask:
+    """A Flask app serving ``engine``; with ``auth``, API calls need a token; ``faults`` are
+    the server's fault rules (its own when not given)."""
     app = Flask("fake_server")
-    context = Context(engine, auth)
+    context = Context(engine, auth, faults) if faults is not None else Context(engine, auth)
     for route in ROUTES:
         view = _view(app, context, route)
         app.add_url_rule(route.path, route.endpoint, view, methods=[route.method])
@@ -49,11 +53,17 @@ def create_app(engine: Engine, auth: TokenAuthority | None = None) -> Flask:
 
 
 def respond(app: Flask, context: Context, route: Route, request: Request, **params: Any) -> Reply:
-    """The answer of ``route`` to ``request``: token check, handler, errors, access log."""
+    """The answer of ``route`` to ``request``: token check, handler (under the faults injected
+    on purpose, for the API), errors, access log."""
     try:
         if route.needs_token and context.auth is not None:
             context.auth.verify(request.header("X-Authorization"))
-        reply: Reply = route.handler(context, request, **params)
+        if context.faults.active:
+            reply = context.faults.answer(
+                route, request, params, lambda: route.handler(context, request, **params)
+            )
+        else:
+            reply = route.handler(context, request, **params)
     except Exception as error:
         reply = _reply_to_error(app, error, request)
     _log_access(request, reply.status)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fake_server.http import admin, metadata, system, tasks, workflows
+from fake_server.http import admin, console, metadata, system, tasks, workflows
 from fake_server.http.wire import Reply
 
 Handler = Callable[..., Reply]
@@ -24,6 +24,17 @@ class Route:
     path: str
     handler: Handler
     needs_token: bool = True
+
+    @property
+    def name(self) -> str:
+        """What fault rules call the route: its handler's name (``poll``, ``batch_poll``,
+        ``update``, ``update_v2``, ...)."""
+        return self.handler.__name__
+
+    @property
+    def is_api(self) -> bool:
+        """A route of Conductor's API (faults apply), not the admin API or the console."""
+        return self.path.startswith("/api/")
 
     @property
     def endpoint(self) -> str:
@@ -97,5 +108,28 @@ ROUTES: tuple[Route, ...] = (
     _open("POST", "/fake/clock/time-skipping", admin.time_skipping),
     _open("GET", "/fake/stats", admin.stats),
     _open("GET", "/fake/state", admin.state),
+    _open("GET", "/fake/diagnose", admin.diagnose),
+    _open("GET", "/fake/faults", admin.faults),
+    _open("POST", "/fake/faults", admin.add_fault),
+    _open("DELETE", "/fake/faults", admin.clear_faults),
+    _open("DELETE", "/fake/faults/<int:rule_id>", admin.remove_fault),
+    _open("POST", "/fake/faults/seed", admin.seed_faults),
+    _open("POST", "/fake/faults/outage", admin.outage),
+    # the web console (see fake_server.http.console)
+    _open("GET", "/", console.overview),
+    _open("GET", "/workflows", console.workflows),
+    _open("GET", "/workflows/<workflow_id>", console.workflow),
+    _open("GET", "/queues", console.queues),
+    _open("GET", "/workers", console.workers),
+    _open("GET", "/definitions/tasks", console.task_defs),
+    _open("GET", "/definitions/workflows", console.workflow_defs),
+    _open("GET", "/start", console.start_form),
+    _open("POST", "/start", console.start_submit),
+    _open("GET", "/diagnosis", console.diagnosis),
+    _open("GET", "/faults", console.faults),
+    _open("GET", "/static/<filename>", console.static),
     _open("GET", "/fake/events", admin.events),
 )
+
+# What fault rules may name (see fake_server.http.faults).
+API_ROUTE_NAMES = tuple(sorted({route.name for route in ROUTES if route.is_api}))

@@ -9,13 +9,16 @@ wire, wherever it is sent from.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from fake_server.engine.errors import invalid
 from fake_server.engine.facade import Engine
 from fake_server.http.auth import TokenAuthority
+
+if TYPE_CHECKING:
+    from fake_server.http.faults import FaultPlan
 
 # What a batch poll without ``count`` or ``timeout`` gets.
 BATCH_POLL_DEFAULT_COUNT = 1
@@ -100,11 +103,18 @@ def _text(wsgi_string: str) -> str:
 
 @dataclass(frozen=True)
 class Context:
-    """What handlers answer from: the engine, and the token authority when tokens are
-    required."""
+    """What handlers answer from: the engine, the token authority when tokens are required,
+    and the faults injected on purpose (see :mod:`fake_server.http.faults`)."""
 
     engine: Engine
     auth: TokenAuthority | None = None
+    faults: FaultPlan = field(default_factory=lambda: _new_fault_plan())
+
+
+def _new_fault_plan() -> FaultPlan:
+    from fake_server.http.faults import FaultPlan  # it builds replies: imported once used
+
+    return FaultPlan()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,102 @@
+// The console's only script: live refresh of the page's content, and a JSON check in forms.
+// Without it every page still works; it only saves pressing reload.
+(function () {
+  "use strict";
+
+  var seconds = Number(document.body.dataset.refreshSeconds || 0);
+  var live = document.getElementById("live");
+  var updated = document.getElementById("updated");
+  var STORE = "fake-conductor-console-live";
+
+  function openDetails(root) {
+    var open = {};
+    root.querySelectorAll("details[data-key]").forEach(function (element) {
+      open[element.dataset.key] = element.open;
+    });
+    return open;
+  }
+
+  function keepDetails(root, open) {
+    root.querySelectorAll("details[data-key]").forEach(function (element) {
+      if (element.dataset.key in open) {
+        element.open = open[element.dataset.key];
+      }
+    });
+  }
+
+  function busy() {
+    var active = document.activeElement;
+    var typing = active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+    var selecting = String(window.getSelection ? window.getSelection() : "").length > 0;
+    return typing || selecting || document.hidden;
+  }
+
+  function refresh() {
+    if (!live || !live.checked || busy()) {
+      return;
+    }
+    fetch(window.location.href, { headers: { "X-Console-Refresh": "1" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        if (!live.checked) {
+          return; // paused while the answer was on its way
+        }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var content = document.getElementById("content");
+        var replacement = fresh.getElementById("content");
+        if (!content || !replacement) {
+          return;
+        }
+        var open = openDetails(content);
+        content.innerHTML = replacement.innerHTML;
+        keepDetails(content, open);
+        var footer = fresh.querySelector("footer");
+        if (footer) {
+          document.querySelector("footer").innerHTML = footer.innerHTML;
+        }
+        updated.textContent = "updated " + new Date().toLocaleTimeString();
+      })
+      .catch(function (error) {
+        updated.textContent = "server unreachable (" + error.message + ")";
+      });
+  }
+
+  if (live && seconds > 0) {
+    live.checked = window.localStorage.getItem(STORE) !== "off";
+    live.addEventListener("change", function () {
+      window.localStorage.setItem(STORE, live.checked ? "on" : "off");
+      updated.textContent = live.checked ? "" : "paused";
+    });
+    window.setInterval(refresh, seconds * 1000);
+  }
+
+  // Say at once whether a JSON field parses, before the form goes to the server.
+  document.querySelectorAll("textarea[data-json]").forEach(function (area) {
+    var note = area.parentElement.querySelector(".json-check");
+    function check() {
+      var text = area.value.trim();
+      var message = "";
+      if (text) {
+        try {
+          var value = JSON.parse(text);
+          if (value === null || typeof value !== "object" || Array.isArray(value)) {
+            message = "must be a JSON object ({...})";
+          }
+        } catch (error) {
+          message = "not JSON yet: " + error.message;
+        }
+      }
+      area.classList.toggle("invalid", message !== "");
+      if (note) {
+        note.textContent = message;
+      }
+    }
+    area.addEventListener("input", check);
+    check();
+  });
+})();

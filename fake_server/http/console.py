@@ -1,0 +1,259 @@
+"""Handlers of the web console's pages, at the server root (``/``, ``/workflows/<id>``, ...).
+
+Each page is rendered on the server from the engine's state (:mod:`fake_server.console.pages`
+works out what it shows, the templates in ``fake_server/console/templates`` lay it out); a
+small script reloads the page's content every few seconds. Links are plain URLs, so a page can
+be shared (``/workflows/<id>``). The console needs no token, like the admin API beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections import Counter
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from fake_server.console import pages, render, static_file
+from fake_server.engine.errors import ConductorError, NotFoundError
+from fake_server.http.wire import Context, Reply, Request
+
+HTML = "text/html; charset=utf-8"
+# The pages' own reload interval (the live switch in the header turns it off).
+REFRESH_SECONDS = 2
+# A list page shows this many rows at most (newest first); search narrows it.
+MAX_LISTED = 200
+NAV = (
+    ("/", "Overview"),
+    ("/workflows", "Workflows"),
+    ("/queues", "Queues"),
+    ("/workers", "Workers"),
+    ("/definitions/tasks", "Definitions"),
+    ("/start", "Start a workflow"),
+    ("/diagnosis", "Diagnosis"),
+    ("/faults", "Faults"),
+)
+
+
+def _page(
+    ctx: Context,
+    request: Request,
+    template: str,
+    section: str,
+    *,
+    refresh: bool = True,
+    http_status: int = 200,
+    **values: Any,
+) -> Reply:
+    now = ctx.engine.now_ms()
+    root = _root_url(request)
+    html = render(
+        template,
+        nav=NAV,
+        section=section,
+        refresh_seconds=REFRESH_SECONDS if refresh else 0,
+        now=now,
+        manual_clock=ctx.engine.clock.is_manual,
+        api_url=f"{root}/api",
+        root_url=root,
+        ago=lambda then: pages.ago(now, then),
+        **values,
+    )
+    return Reply(http_status, html.encode(), HTML)
+
+
+def _root_url(request: Request) -> str:
+    """``http://host:port`` as the browser reached the server."""
+    scheme = request.environ.get("wsgi.url_scheme", "http")
+    host = request.header("Host") or request.environ.get("SERVER_NAME", "localhost")
+    return f"{scheme}://{host}"
+
+
+def overview(ctx: Context, request: Request) -> Reply:
+    workflows = ctx.engine.list_workflows()
+    stats = ctx.engine.stats()
+    return _page(
+        ctx,
+        request,
+        "overview.html",
+        "/",
+        statuses=pages.WORKFLOW_STATUSES,
+        workflow_total=len(workflows),
+        workflow_counts=Counter(w["status"] for w in workflows),
+        queues=pages.queue_rows(stats),
+        workers=pages.worker_rows(stats),
+        findings=ctx.engine.diagnose()["findings"],
+        faults=ctx.faults.to_json()["rules"],
+        latest=pages.filter_workflows(workflows)[:10],
+    )
+
+
+def workflows(ctx: Context, request: Request) -> Reply:
+    everything = ctx.engine.list_workflows()
+    status = request.arg("status") or ""
+    query = request.arg("q") or ""
+    matched = pages.filter_workflows(everything, status=status, query=query)
+    return _page(
+        ctx,
+        request,
+        "workflows.html",
+        "/workflows",
+        statuses=pages.WORKFLOW_STATUSES,
+        counts=Counter(w["status"] for w in everything),
+        status=status,
+        query=query,
+        shown=matched[:MAX_LISTED],
+        matched=len(matched),
+        total=len(everything),
+    )
+
+
+def workflow(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    try:
+        found = ctx.engine.get_workflow(workflow_id)
+    except NotFoundError:
+        return _page(
+            ctx,
+            request,
+            "missing.html",
+            "/workflows",
+            http_status=404,
+            what="workflow",
+            id=workflow_id,
+        )
+    view = pages.workflow_view(
+        found,
+        ctx.engine.now_ms(),
+        logs_of=lambda task_id: ctx.engine.get_task_logs(task_id),
+        workflow_of=lambda child_id: _workflow_or_none(ctx, child_id),
+    )
+    family = {view.id, *pages.descendant_ids(view)}
+    findings = [f for f in ctx.engine.diagnose()["findings"] if f.get("workflowId") in family]
+    return _page(ctx, request, "workflow.html", "/workflows", view=view, findings=findings)
+
+
+def _workflow_or_none(ctx: Context, workflow_id: str) -> dict[str, Any] | None:
+    try:
+        return ctx.engine.get_workflow(workflow_id)
+    except NotFoundError:
+        return None
+
+
+def queues(ctx: Context, request: Request) -> Reply:
+    rows = pages.queue_rows(ctx.engine.stats())
+    return _page(ctx, request, "queues.html", "/queues", queues=rows, columns=pages.QUEUE_COLUMNS)
+
+
+def workers(ctx: Context, request: Request) -> Reply:
+    rows = pages.worker_rows(ctx.engine.stats())
+    return _page(ctx, request, "workers.html", "/workers", workers=rows)
+
+
+def task_defs(ctx: Context, request: Request) -> Reply:
+    defs = sorted(ctx.engine.list_task_defs(), key=lambda d: d["name"])
+    return _page(ctx, request, "task_defs.html", "/definitions/tasks", task_defs=defs)
+
+
+def workflow_defs(ctx: Context, request: Request) -> Reply:
+    defs = _workflow_defs(ctx)
+    return _page(ctx, request, "workflow_defs.html", "/definitions/tasks", workflow_defs=defs)
+
+
+def _workflow_defs(ctx: Context) -> list[dict[str, Any]]:
+    return sorted(ctx.engine.list_workflow_defs(), key=lambda d: (d["name"], d["version"]))
+
+
+def start_form(ctx: Context, request: Request) -> Reply:
+    defs = _workflow_defs(ctx)
+    names = sorted({d["name"] for d in defs})
+    form = {
+        "name": request.arg("name") or (names[0] if names else ""),
+        "version": request.arg("version") or "",
+        "correlationId": "",
+        "input": "{}",
+        "taskToDomain": "",
+    }
+    return _start_page(ctx, request, form, None)
+
+
+def start_submit(ctx: Context, request: Request) -> Reply:
+    """Starts the workflow the form describes and redirects to its page; a mistake shows on
+    the form again, with what was typed."""
+    fields = ("name", "version", "correlationId", "input", "taskToDomain")
+    sent = dict(parse_qsl(request.body().decode("utf-8", "replace"), keep_blank_values=True))
+    form = {key: sent.get(key, "") for key in fields}
+    try:
+        workflow_id = ctx.engine.start_workflow(_start_request(form))
+    except (ValueError, ConductorError) as error:
+        message = error.message if isinstance(error, ConductorError) else str(error)
+        # The form again, with the mistake: a page that loaded (a 4xx would be a failed load
+        # in the browser's console).
+        return _start_page(ctx, request, form, message)
+    return Reply(303, b"", None, (("Location", f"/workflows/{quote(workflow_id)}"),))
+
+
+def _start_page(
+    ctx: Context,
+    request: Request,
+    form: dict[str, str],
+    error: str | None,
+    http_status: int = 200,
+) -> Reply:
+    defs = _workflow_defs(ctx)
+    names = sorted({d["name"] for d in defs})
+    return _page(
+        ctx,
+        request,
+        "start.html",
+        "/start",
+        refresh=False,
+        http_status=http_status,
+        workflow_defs=defs,
+        names=names,
+        form=form,
+        error=error,
+    )
+
+
+def _start_request(form: dict[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": form["name"], "input": _json_object(form["input"], "input")}
+    if form["version"].strip():
+        try:
+            body["version"] = int(form["version"])
+        except ValueError:
+            raise ValueError(f"version must be a whole number, not {form['version']!r}") from None
+    if form["correlationId"].strip():
+        body["correlationId"] = form["correlationId"].strip()
+    if form["taskToDomain"].strip():
+        body["taskToDomain"] = _json_object(form["taskToDomain"], "task to domain")
+    return body
+
+
+def _json_object(text: str, name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{name} is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a JSON object ({{...}}), not {type(value).__name__}")
+    return value
+
+
+def diagnosis(ctx: Context, request: Request) -> Reply:
+    findings = ctx.engine.diagnose()["findings"]
+    return _page(ctx, request, "diagnosis.html", "/diagnosis", findings=findings)
+
+
+def faults(ctx: Context, request: Request) -> Reply:
+    return _page(ctx, request, "faults.html", "/faults", faults=ctx.faults.to_json())
+
+
+def static(ctx: Context, request: Request, filename: str) -> Reply:
+    """The console's stylesheet and script (nothing is fetched from outside the server)."""
+    body = static_file(filename)
+    if body is None:
+        raise NotFoundError(f"No such console file: {filename}")
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if content_type.startswith("text/") or content_type.endswith("javascript"):
+        content_type += "; charset=utf-8"
+    return Reply(200, body, content_type, (("Cache-Control", "no-cache"),))

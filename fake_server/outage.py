@@ -1,0 +1,172 @@
+"""Outages injected on purpose: for a while the server fails at the connection level, as a
+crashed or unreachable server does, not with error answers.
+
+- ``reset``: every connection open to the server's port is reset (TCP RST) now, and every new
+  one as soon as the server accepts it, until the window ends; requests that reach the app
+  meanwhile are held and never answered. Works on every HTTP server: the sockets are found
+  among this process's descriptors and reset with ``connect(AF_UNSPEC)``, which sends RST
+  without closing the server's descriptor (the server then closes it itself).
+- ``refuse``: the server stops listening, so connections are refused, and closes the open
+  ones; it listens again on the same port when the window ends. The server must be able to
+  stop and start listening while the app lives on: waitress can (:class:`RefuseWindow`).
+
+Linux only (descriptors are listed from ``/dev/fd``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+MODES = ("reset", "refuse")
+# How often a reset window looks for new connections to reset.
+RESET_SCAN_SECONDS = 0.005
+# An outage begins this long after it is asked for, so that the request asking gets its answer.
+BEGIN_DELAY_SECONDS = 0.1
+
+
+class _SockAddr(ctypes.Structure):
+    _fields_ = [("sa_family", ctypes.c_ushort), ("sa_data", ctypes.c_char * 14)]
+
+
+def supported() -> bool:
+    return sys.platform.startswith("linux") and os.path.isdir("/dev/fd")
+
+
+def reset_connections(port: int) -> int:
+    """Resets every established TCP connection of this process whose local port is ``port``
+    (the server's side of its clients' connections); returns how many."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    unspecified = _SockAddr(socket.AF_UNSPEC)
+    count = 0
+    for descriptor in _descriptors():
+        if _is_connection_on(descriptor, port):
+            # connect() with AF_UNSPEC disconnects a TCP socket, sending RST to the peer.
+            libc.connect(descriptor, ctypes.byref(unspecified), ctypes.sizeof(unspecified))
+            count += 1
+    return count
+
+
+def _descriptors() -> list[int]:
+    try:
+        return [int(name) for name in os.listdir("/dev/fd")]
+    except OSError:
+        return []
+
+
+def _is_connection_on(descriptor: int, port: int) -> bool:
+    try:
+        sock = socket.socket(fileno=descriptor)
+    except OSError:
+        return False
+    try:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
+            return False
+        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+            return False
+        sock.getpeername()  # raises when not connected
+        return bool(sock.getsockname()[1] == port)
+    except OSError:
+        return False
+    finally:
+        sock.detach()  # the descriptor stays open, and the server's
+
+
+class OutageClock:
+    """When the current reset outage ends: the app holds the requests that reach it until
+    then, while the window resets their connections."""
+
+    def __init__(self) -> None:
+        self.until = 0.0
+        self.mode = ""
+        self._ended = threading.Event()
+        self._ended.set()
+
+    def begin(self, mode: str, seconds: float) -> None:
+        self.mode = mode
+        self.until = time.monotonic() + seconds
+        self._ended.clear()
+
+    def end(self) -> None:
+        self.until = 0.0
+        self._ended.set()
+
+    @property
+    def active(self) -> bool:
+        return self.until > time.monotonic()
+
+    def hold(self) -> None:
+        """Holds a request until the outage ends (its connection is reset meanwhile)."""
+        self._ended.wait(max(0.0, self.until - time.monotonic()))
+
+
+class ResetWindow(threading.Thread):
+    """Resets the connections to ``port`` for ``seconds`` (see the module docstring)."""
+
+    def __init__(self, port: int, seconds: float, clock: OutageClock) -> None:
+        super().__init__(name=f"fake-conductor-outage-{port}", daemon=True)
+        self.port = port
+        self.seconds = seconds
+        self.clock = clock
+        self.resets = 0
+
+    def run(self) -> None:
+        time.sleep(BEGIN_DELAY_SECONDS)
+        self.clock.begin("reset", self.seconds)
+        deadline = time.monotonic() + self.seconds
+        try:
+            while time.monotonic() < deadline:
+                self.resets += reset_connections(self.port)
+                time.sleep(RESET_SCAN_SECONDS)
+        finally:
+            self.clock.end()
+            log.warning("outage over: %s connections reset on port %s", self.resets, self.port)
+
+
+def begin_reset(port: int, seconds: float, clock: OutageClock) -> ResetWindow:
+    """Starts a reset outage on ``port``: requests that reach the app wait on ``clock``."""
+    window = ResetWindow(port, seconds, clock)
+    window.start()
+    return window
+
+
+class RefuseWindow(threading.Thread):
+    """Stops listening for ``seconds``, then listens again: ``stop_listening()`` closes the
+    listener and every connection, ``listen_again()`` serves on the same port. It begins
+    after ``BEGIN_DELAY_SECONDS``, so that the request asking for it gets its answer."""
+
+    def __init__(
+        self,
+        seconds: float,
+        stop_listening: Callable[[], None],
+        listen_again: Callable[[], None],
+        stopping: threading.Event,
+    ) -> None:
+        super().__init__(name="fake-conductor-outage", daemon=True)
+        self.seconds = seconds
+        self.stop_listening = stop_listening
+        self.listen_again = listen_again
+        self.stopping = stopping
+
+    def run(self) -> None:
+        if self.stopping.wait(BEGIN_DELAY_SECONDS):
+            return
+        started = time.monotonic()
+        self.stop_listening()
+        self.stopping.wait(max(0.0, self.seconds - (time.monotonic() - started)))
+        if self.stopping.is_set():
+            return
+        try:
+            self.listen_again()
+        except OSError as error:
+            log.error("the outage is over but the server cannot listen again: %s", error)
+        else:
+            log.warning("outage over: listening again")

@@ -1,0 +1,170 @@
+"""The web console in a real browser against a running fake server: every page loads without
+errors, a started workflow shows up with its tasks (and the page follows it live), the start
+form starts workflows and says what is wrong with bad input, the diagnosis is on the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from conductor.client.worker.worker import Worker
+from harness.waiting import wait_until
+
+PAGES = [
+    ("/", "Overview"),
+    ("/workflows", "Workflows"),
+    ("/queues", "Queues"),
+    ("/workers", "Workers"),
+    ("/definitions/tasks", "Task definitions"),
+    ("/definitions/workflows", "Workflow definitions"),
+    ("/start", "Start a workflow"),
+    ("/diagnosis", "Diagnosis"),
+    ("/faults", "Faults"),
+]
+GREETING = {
+    "name": "greeting",
+    "version": 1,
+    "inputParameters": ["name"],
+    "tasks": [
+        {
+            "name": "greet",
+            "taskReferenceName": "greet_ref",
+            "inputParameters": {"name": "${workflow.input.name}"},
+        },
+        {"name": "shout", "taskReferenceName": "shout_ref"},
+    ],
+}
+
+
+def greet(task_input: dict) -> dict:
+    return {"greeting": f"Hello, {task_input['name']}!"}
+
+
+def errors(browser: Any) -> list[dict[str, Any]]:
+    """What the page logged at SEVERE level (script errors, failed loads)."""
+    return [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def text(browser: Any) -> str:
+    """The page's text; empty while a reload replaces it."""
+    try:
+        return str(browser.find_element(By.TAG_NAME, "body").text)
+    except StaleElementReferenceException:
+        return ""
+
+
+def shows(browser: Any, words: str, timeout: float = 15) -> None:
+    wait_until(lambda: words in text(browser), timeout=timeout, message=f"{words!r} on the page")
+
+
+@pytest.fixture
+def page(browser: Any, conductor_server: Any) -> Any:
+    """Opens a console path of this test's server; fails the test on a browser error."""
+    browser.get_log("browser")  # drop what earlier tests left
+
+    def open_page(path: str) -> Any:
+        browser.get(conductor_server.root_url + path)
+        return browser
+
+    yield open_page
+    assert errors(browser) == []
+    browser.execute_script("window.localStorage.clear()")  # the live switch's memory
+
+
+@pytest.mark.parametrize(("path", "heading"), PAGES, ids=[p for p, _ in PAGES])
+def test_every_page_loads_without_errors(page: Any, conductor_server: Any, path, heading) -> None:
+    conductor_server.admin.register_workflow(GREETING)
+    conductor_server.admin.start_workflow("greeting", {"name": "Ada"})
+
+    browser = page(path)
+
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith(heading)
+    assert errors(browser) == []
+    assert "fake Conductor" in browser.title
+
+
+def test_a_started_workflow_appears_with_its_tasks_and_is_followed_live(
+    page: Any, conductor_server: Any, conductor_workers: Any
+) -> None:
+    admin = conductor_server.admin
+    admin.register_workflow(GREETING)
+    browser = page("/workflows")
+    workflow_id = admin.start_workflow("greeting", {"name": "Ada"}, correlation_id="order-7")
+
+    shows(browser, workflow_id)  # the list reloads by itself
+    browser.find_element(By.LINK_TEXT, workflow_id).click()
+    assert browser.current_url.endswith(f"/workflows/{workflow_id}")
+    shows(browser, "greet_ref")
+    assert "RUNNING" in text(browser) and "order-7" in text(browser)
+
+    conductor_workers(Worker("greet", greet, worker_id="greeter"))
+    shows(browser, "greeter")  # the page follows the task to its worker
+    browser.find_element(By.ID, "live").click()  # pause, so the rows stay put
+    shows(browser, "paused")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.tasks tbody tr")
+    references = [row.find_elements(By.TAG_NAME, "td")[1].text.split("\n") for row in rows]
+    assert references == [["greet_ref", "task greet"], ["shout_ref", "task shout"]]
+    rows[0].find_element(By.TAG_NAME, "summary").click()
+    assert "Hello, Ada!" in rows[0].text  # its output, unfolded
+    shows(browser, "Why it is not moving")
+    assert "no worker polls 'shout'" in text(browser)
+
+
+def test_the_start_form_starts_a_workflow_with_json_input(page: Any, conductor_server: Any):
+    conductor_server.admin.register_workflow(GREETING)
+    browser = page("/start")
+    Select(browser.find_element(By.NAME, "name")).select_by_visible_text("greeting")
+    field = browser.find_element(By.NAME, "input")
+    field.clear()
+    field.send_keys('{"name": "Grace"}')
+    browser.find_element(By.NAME, "correlationId").send_keys("from-the-form")
+
+    browser.find_element(By.CSS_SELECTOR, "form.start button").click()
+
+    wait_until(lambda: "/workflows/" in browser.current_url, timeout=10, message="the redirect")
+    workflow_id = browser.current_url.rsplit("/", 1)[1]
+    workflow = conductor_server.admin.get_workflow(workflow_id)
+    assert workflow["input"] == {"name": "Grace"}
+    assert workflow["correlationId"] == "from-the-form"
+    shows(browser, "greet_ref")
+
+
+def test_the_start_form_says_what_is_wrong_and_keeps_the_input(page: Any, conductor_server: Any):
+    conductor_server.admin.register_workflow(GREETING)
+    browser = page("/start")
+    field = browser.find_element(By.NAME, "input")
+    field.clear()
+    field.send_keys('{"name": ')
+    assert "not JSON yet" in text(browser)  # said at once, by the page's script
+
+    browser.find_element(By.CSS_SELECTOR, "form.start button").click()
+
+    shows(browser, "input is not valid JSON")
+    assert browser.find_element(By.NAME, "input").get_attribute("value") == '{"name": '
+    assert conductor_server.admin.stats()["workflows"] == {}
+
+
+def test_the_diagnosis_page_suggests_the_closest_polled_name(
+    page: Any, conductor_server: Any, conductor_workers: Any
+) -> None:
+    admin = conductor_server.admin
+    admin.register_workflow(GREETING)
+    admin.start_workflow("greeting", {"name": "Ada"})
+    conductor_workers(Worker("greett", greet))
+    wait_until(lambda: "greett" in str(admin.poll_data("greett")), timeout=15, message="a poll")
+
+    browser = page("/diagnosis")
+
+    shows(browser, "did you mean 'greet'?")
+
+
+def test_injected_faults_are_listed(page: Any, conductor_server: Any) -> None:
+    conductor_server.faults.error("update", status=503, probability=0.25)
+
+    browser = page("/faults")
+
+    assert "answer 503" in text(browser) and "update" in text(browser)

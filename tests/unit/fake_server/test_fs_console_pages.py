@@ -1,0 +1,126 @@
+"""What the console's pages compute from the engine's JSON: filters, forks, sub-workflows,
+the timeline, queue and worker rows."""
+
+from __future__ import annotations
+
+from fs_helpers import Worker, sequence, start
+
+from fake_server.console import pages
+
+
+def summaries(engine):
+    return engine.list_workflows()
+
+
+def test_workflows_filter_by_status_and_by_id_name_or_correlation_id(engine, worker):
+    first = start(engine, sequence("billing", "charge"), correlationId="order-17")
+    second = start(engine, sequence("shipping", "ship"))
+    worker.update(worker.take("ship"), "COMPLETED")
+    everything = summaries(engine)
+
+    def ids(**filters):
+        return [w["workflowId"] for w in pages.filter_workflows(everything, **filters)]
+
+    assert ids(status="COMPLETED") == [second]
+    assert ids(status="RUNNING") == [first]
+    assert ids(query="ORDER-1") == [first]  # case-insensitive, part of the correlation id
+    assert ids(query="shipp") == [second]
+    assert ids(query=first[:8]) == [first]
+    assert ids(query="nothing like it") == []
+    assert set(ids()) == {first, second}
+
+
+def test_a_forks_branches_and_a_sub_workflow_show_inside_their_parent(engine, clock):
+    child = sequence("child", "label")
+    fork = {
+        "name": "fork",
+        "taskReferenceName": "split",
+        "type": "FORK_JOIN",
+        "forkTasks": [
+            [{"name": "pick", "taskReferenceName": "pick"}],
+            [
+                {"name": "pack", "taskReferenceName": "pack"},
+                {"name": "notify", "taskReferenceName": "notify"},
+            ],
+        ],
+    }
+    join = {"name": "join", "taskReferenceName": "join", "type": "JOIN", "joinOn": ["pick"]}
+    sub = {
+        "name": "sub",
+        "taskReferenceName": "ship",
+        "type": "SUB_WORKFLOW",
+        "subWorkflowParam": {"name": "child", "version": 1},
+    }
+    engine.upsert_workflow_defs([dict(child, version=1)])
+    workflow_id = start(engine, {"name": "parent", "tasks": [fork, join, sub]})
+    worker = Worker(engine)
+    for task_type in ("pick", "pack", "notify"):
+        worker.update(worker.take(task_type), "COMPLETED", logs=[{"log": f"did {task_type}"}])
+
+    view = pages.workflow_view(
+        engine.get_workflow(workflow_id),
+        clock.now_ms(),
+        logs_of=engine.get_task_logs,
+        workflow_of=engine.get_workflow,
+    )
+
+    rows = {row.task["referenceTaskName"]: row for row in view.rows}
+    assert rows["split"].is_fork and rows["split"].type == "FORK_JOIN"
+    assert (rows["pick"].fork, rows["pick"].branch) == ("split", 1)
+    assert (rows["notify"].fork, rows["notify"].branch) == ("split", 2)
+    assert rows["join"].fork == "" and rows["join"].joins == ["pick"]
+    assert [entry["log"] for entry in rows["pack"].logs] == ["did pack"]
+    nested = rows["ship"].sub_workflow
+    assert nested is not None and nested.workflow["workflowName"] == "child"
+    assert [row.task["referenceTaskName"] for row in nested.rows] == ["label"]
+    assert pages.descendant_ids(view) == [nested.id]
+
+
+def test_the_timeline_places_each_task_by_its_wait_and_its_run():
+    workflow = {"startTime": 1000, "endTime": 2000}
+    tasks = [
+        {"referenceTaskName": "a", "status": "COMPLETED", "scheduledTime": 1000,
+         "startTime": 1200, "endTime": 1500},
+        {"referenceTaskName": "b", "status": "SCHEDULED", "scheduledTime": 1500},
+    ]  # fmt: skip
+
+    view = pages.workflow_view({**workflow, "tasks": tasks}, now=2000)
+
+    first, second = view.bars
+    assert (first.wait_left, first.wait_width) == (0.0, 20.0)
+    assert (first.run_left, first.run_width) == (20.0, 30.0)
+    assert (second.wait_left, second.wait_width, second.run_width) == (50.0, 50.0, 0.0)
+    assert view.span_ms == 1000
+
+
+def test_queue_rows_show_counts_latency_and_queues_never_polled(engine, clock):
+    engine.enqueue_tasks("resize", 2)
+    engine.enqueue_tasks("resize", 1, domain="eu")
+    worker = Worker(engine, "w1", domain="eu")
+    worker.update(worker.take("resize"), "COMPLETED")
+
+    rows = {row.name: row for row in pages.queue_rows(engine.stats())}
+
+    assert rows["resize"].counts["scheduled"] == 2 and rows["resize"].last_poll == 0
+    assert rows["eu:resize"].domain == "eu" and rows["eu:resize"].counts["completed"] == 1
+    assert rows["eu:resize"].last_poll == clock.now_ms()
+    assert rows["eu:resize"].latency["count"] == 1
+
+
+def test_worker_rows_name_the_queues_each_worker_polled(engine):
+    Worker(engine, "w1", domain="eu").poll("resize")
+    Worker(engine, "w1").poll("crop")
+
+    [row] = pages.worker_rows(engine.stats())
+
+    assert (row.worker_id, row.queues, row.polls) == ("w1", ["crop", "eu:resize"], 2)
+
+
+def test_durations_and_times_read_as_a_person_would():
+    assert pages.duration(850) == "850 ms"
+    assert pages.duration(12_340) == "12.3 s"
+    assert pages.duration(245_000) == "4 min 05 s"
+    assert pages.duration(7_380_000) == "2 h 03 min"
+    assert pages.duration(None) == "-"
+    assert pages.clock_time(1_700_000_000_123) == "22:13:20.123"
+    assert pages.ago(10_000, 7_000) == "3.0 s ago" and pages.ago(10_000, 0) == "never"
