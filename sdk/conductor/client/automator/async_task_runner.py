@@ -143,7 +143,10 @@ class AsyncTaskRunner:
             self._stop.set()
         self.client = AsyncTaskClient(self.configuration, pool_maxsize=self.capacity + 1)
         logger.info(
-            "Started %s (async, up to %d tasks at once)", self.settings.describe(), self.capacity
+            "Started %s (async, up to %d tasks at once); server %s",
+            self.settings.describe(),
+            self.capacity,
+            self.configuration.server_api_url,
         )
         await asyncio.to_thread(start_worker, self.worker, self.settings, self.configuration)
         try:

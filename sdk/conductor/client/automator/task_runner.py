@@ -171,7 +171,8 @@ class TaskRunner:
         for end in wakeup:
             end.setblocking(False)
         try:
-            logger.info("Started %s", self.settings.describe())
+            server = (self.configuration or Configuration()).server_api_url
+            logger.info("Started %s; server %s", self.settings.describe(), server)
             start_worker(self.worker, self.settings, self.configuration, self.client)
             poller = threading.Thread(
                 target=self._poll_loop,

@@ -220,6 +220,11 @@ class TaskClient:
             "in each process (TaskHandler's worker processes make their own)"
         )
 
+    @property
+    def base_url(self) -> str:
+        """The API base every request goes to (``server_api_url``)."""
+        return self._base
+
     def __repr__(self) -> str:
         key = f", key_id={self._auth.key_id!r}" if self._auth is not None else ""
         return f"TaskClient(server_api_url={self._base!r}{key})"
@@ -247,10 +252,21 @@ class TaskClient:
             if answer.status == 401 and self._token_rejected(answer, token):
                 answer = self._send(method, target, data, content_type, timeouts, self._token)
         except requests.RequestException as exc:
-            raise error_from_exception(exc, request) from exc
+            raise self._unreachable(exc, request) from exc
         if answer.status >= 400:
             raise self._error(answer, request)
         return answer
+
+    def _unreachable(self, exc: requests.RequestException, request: str) -> ConductorApiError:
+        """The error for a call that got no answer; a refused connection says where it went."""
+        error = error_from_exception(exc, request)
+        if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.Timeout):
+            return error
+        hint = (
+            f" (no server answers at {self._base}: is it running, and is that its address? "
+            "It comes from server_api_url or CONDUCTOR_SERVER_URL)"
+        )
+        return ConductorApiError(error.message + hint, transient=True, request=request)
 
     def _send(
         self,
@@ -272,6 +288,16 @@ class TaskClient:
                 f"{server_message(answer)} (the server wants authentication: set "
                 "CONDUCTOR_AUTH_KEY and CONDUCTOR_AUTH_SECRET or pass authentication_settings)",
                 status=401,
+                request=request,
+            )
+        if answer.status == 404 and request.startswith("GET /tasks/poll/"):
+            # A poll is never "not found" on Conductor: the URL does not lead to its API.
+            url = self._base + request.split(" ", 1)[1]
+            hint = "" if self._base.rstrip("/").endswith("/api") else " Is '/api' missing?"
+            return ConductorApiError(
+                f"{server_message(answer)} ({url} is not Conductor's API: check server_api_url "
+                f"or CONDUCTOR_SERVER_URL, now {self._base}.{hint})",
+                status=404,
                 request=request,
             )
         return error_from_response(answer, request)
