@@ -47,6 +47,26 @@ it. It needs no token, even when authentication is on. Errors use Conductor's er
 ``GET /fake/events``
     The messages EVENT tasks published (the fake server has no broker), oldest first:
     ``[{"queue", "messageId", "payload", "publishedTime"}]``.
+
+``GET /fake/diagnose``
+    The tasks that are not moving, and why: ``{"now", "findings": [{"cause", "message",
+    "taskId", "taskType", "referenceTaskName", "status", "domain", "workflowId",
+    "workflowName", "correlationId", "dueTime", "didYouMean"}], "polledQueues": {queue: ms}}``
+    (see :mod:`fake_server.engine.diagnosis` for the causes).
+
+``GET /fake/faults``; ``POST /fake/faults`` with a rule; ``DELETE /fake/faults`` (all);
+``DELETE /fake/faults/<id>``; ``POST /fake/faults/seed`` with ``{"seed": n}``
+    Faults injected on purpose into the API (see :mod:`fake_server.http.faults`). A rule is
+    ``{"kind": "error"|"latency"|"hang"|"duplicate", "route": name or "*" | "path": glob,
+    "probability": 0..1, "times": n}`` plus ``"status"`` and ``"after"`` (error), ``"ms"``
+    (latency) or ``"seconds"`` (hang) -> 201 with the rule and its ``id``. The plan
+    ``{"seed", "rules": [... "matched", "injected", "timesLeft"], "outages", "outage"}`` is also
+    in ``/fake/stats`` under ``"faults"``. A reset clears it.
+
+``POST /fake/faults/outage`` with ``{"seconds": s, "mode": "refuse"|"reset"}``
+    Connections fail for ``s`` seconds, starting 0.1 s after the answer (202): refused (the
+    server stops listening; waitress only, 400 on granian) or reset (see
+    :mod:`fake_server.outage`).
 """
 
 from __future__ import annotations

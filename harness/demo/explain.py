@@ -72,6 +72,7 @@ def explain(workflows: Iterable[dict[str, Any]]) -> str:
                 [
                     [f"{_python()} -m harness demo --workflows 200", "the same, more workflows"],
                     ["make serve", "a fake server of your own at http://127.0.0.1:8080/api"],
+                    ["", "and its console: open http://127.0.0.1:8080/ to watch runs"],
                     ["examples/README.md", "the guide's examples, one folder each"],
                     ["README.md, 'Testing your workers'", "test your workers with pytest"],
                 ],
