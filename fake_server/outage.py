@@ -101,7 +101,8 @@ class OutageClock:
 
     @property
     def active(self) -> bool:
-        return self.until > time.monotonic()
+        until = self.until  # checked on every request: no clock read without an outage
+        return until != 0.0 and until > time.monotonic()
 
     def hold(self) -> None:
         """Holds a request until the outage ends (its connection is reset meanwhile)."""

@@ -274,9 +274,12 @@ class QueueRow:
     counts: Mapping[str, int]
     latency: Mapping[str, Any]
     last_poll: int  # 0: never polled
+    system: bool = False  # a system task's type: the server runs them, no worker polls
 
 
-def queue_rows(stats: Mapping[str, Any]) -> list[QueueRow]:
+def queue_rows(stats: Mapping[str, Any], system_types: Iterable[str] = ()) -> list[QueueRow]:
+    """One row per queue of the stats; ``system_types`` are run by the server itself."""
+    system = frozenset(system_types)
     latencies = (stats.get("pickupLatencyMs") or {}).get("byQueue") or {}
     last_polls: dict[str, int] = {}
     for worker in (stats.get("workers") or {}).values():
@@ -295,6 +298,7 @@ def queue_rows(stats: Mapping[str, Any]) -> list[QueueRow]:
                 counts={column: int(counts.get(column, 0)) for column in QUEUE_COLUMNS},
                 latency=latencies.get(name) or {},
                 last_poll=last_polls.get(name, 0),
+                system=task_type in system,
             )
         )
     return rows

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, quote
 
 from fake_server.console import pages, render, static_file
 from fake_server.engine.errors import ConductorError, NotFoundError
+from fake_server.engine.tasks import SYSTEM_TASKS
 from fake_server.http.wire import Context, Reply, Request
 
 HTML = "text/html; charset=utf-8"
@@ -80,7 +81,7 @@ def overview(ctx: Context, request: Request) -> Reply:
         statuses=pages.WORKFLOW_STATUSES,
         workflow_total=len(workflows),
         workflow_counts=Counter(w["status"] for w in workflows),
-        queues=pages.queue_rows(stats),
+        queues=pages.queue_rows(stats, SYSTEM_TASKS),
         workers=pages.worker_rows(stats),
         findings=ctx.engine.diagnose()["findings"],
         faults=ctx.faults.to_json()["rules"],
@@ -140,7 +141,7 @@ def _workflow_or_none(ctx: Context, workflow_id: str) -> dict[str, Any] | None:
 
 
 def queues(ctx: Context, request: Request) -> Reply:
-    rows = pages.queue_rows(ctx.engine.stats())
+    rows = pages.queue_rows(ctx.engine.stats(), SYSTEM_TASKS)
     return _page(ctx, request, "queues.html", "/queues", queues=rows, columns=pages.QUEUE_COLUMNS)
 
 

@@ -9,6 +9,7 @@ then saves one PNG per page in headless Chromium.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -127,8 +128,14 @@ def take(out: Path) -> list[Path]:
     from selenium.webdriver.chrome.service import Service
 
     out.mkdir(parents=True, exist_ok=True)
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if binary is None or driver_path is None:
+        raise SystemExit(
+            "needs chromium and chromedriver: apt-get install chromium chromium-driver"
+        )
     options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
+    options.binary_location = binary
     for flag in (
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -139,7 +146,7 @@ def take(out: Path) -> list[Path]:
     saved = []
     with ServerHandle() as server:
         ids = prepare_server(server)
-        driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+        driver = webdriver.Chrome(options=options, service=Service(driver_path))
         try:
             for name, path in PAGES.items():
                 driver.set_window_size(1360, 900)

@@ -105,6 +105,8 @@ def test_queue_rows_show_counts_latency_and_queues_never_polled(engine, clock):
     assert rows["eu:resize"].domain == "eu" and rows["eu:resize"].counts["completed"] == 1
     assert rows["eu:resize"].last_poll == clock.now_ms()
     assert rows["eu:resize"].latency["count"] == 1
+    assert not rows["resize"].system
+    assert pages.queue_rows(engine.stats(), system_types=["resize"])[0].system
 
 
 def test_worker_rows_name_the_queues_each_worker_polled(engine):
