@@ -7,7 +7,7 @@ exist only on the fake server.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -124,6 +124,53 @@ class AdminClient:
             "GET", f"/workflow/{workflow_id}", params=params
         ).json()
         return workflow
+
+    def test_workflow(
+        self,
+        name: str | None = None,
+        input: Mapping[str, Any] | None = None,
+        *,
+        mocks: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+        sub_workflows: Mapping[str, Mapping[str, Any]] | None = None,
+        version: int | None = None,
+        workflow_def: Mapping[str, Any] | None = None,
+        task_to_domain: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Runs a workflow on mocked task results, with no worker (Conductor's
+        ``POST /workflow/test``), and returns the workflow with its tasks.
+
+        The workflow is the registered ``name`` (at ``version``, else the latest), or the
+        definition ``workflow_def`` as given (``name`` defaults to its name). ``mocks`` maps a
+        task reference name to its results, used one per attempt: ``{"status": "FAILED"}``,
+        then ``{"output": {...}}`` (COMPLETED unless ``status`` says otherwise); a task inside a
+        DO_WHILE is named with its iteration (``ref__1``). ``sub_workflows`` maps a
+        SUB_WORKFLOW task's reference name to the mocks of the workflow it starts, in
+        Conductor's form: ``{"taskRefToMockOutput": {...}, "subWorkflowTestRequest": {...}}``.
+        A task left without a mock stops the run: the workflow comes back ``RUNNING``.
+        """
+        if name is None:
+            if workflow_def is None:
+                raise ValueError("test_workflow needs a workflow name or a workflow_def")
+            name = str(workflow_def["name"])
+        request: dict[str, Any] = {
+            "name": name,
+            "input": dict(input or {}),
+            "taskRefToMockOutput": {ref: list(results) for ref, results in (mocks or {}).items()},
+            "subWorkflowTestRequest": {
+                ref: dict(sub) for ref, sub in (sub_workflows or {}).items()
+            },
+        }
+        if version is not None:
+            request["version"] = version
+        if workflow_def is not None:
+            request["workflowDef"] = dict(workflow_def)
+        if task_to_domain:
+            request["taskToDomain"] = dict(task_to_domain)
+        if correlation_id is not None:
+            request["correlationId"] = correlation_id
+        run: dict[str, Any] = self._api("POST", "/workflow/test", json=request).json()
+        return run
 
     def wait_for_workflow(
         self, workflow_id: str, status: str = "COMPLETED", *, timeout: float = 30.0

@@ -4,10 +4,11 @@ Fixtures:
 
 - ``conductor_server``: a fake Conductor server, one per test session (per xdist worker), its
   state reset before each test. ``.url`` is the API base for ``Configuration``; ``.admin`` is an
-  ``AdminClient`` (register definitions, start workflows, wait for them, enqueue tasks, stats).
-  Errors raised inside the server fail the test that caused them. ``.faults`` injects faults
-  (``conductor_server.faults.error("update", status=503, probability=0.2)``, latency, hangs,
-  duplicate deliveries, outages: see :mod:`harness.faults`), cleared before each test.
+  ``AdminClient`` (register definitions, start workflows, wait for them, test them on mocked
+  results, enqueue tasks, stats). Errors raised inside the server fail the test that caused
+  them. ``.faults`` injects faults (``conductor_server.faults.error("update", status=503,
+  probability=0.2)``, latency, hangs, duplicate deliveries, outages: see :mod:`harness.faults`),
+  cleared before each test.
 - ``conductor_workers``: a factory that starts real worker processes for the rest of the test:
   ``conductor_workers(worker, ...)``; they are stopped when the test ends, pass or fail.
 

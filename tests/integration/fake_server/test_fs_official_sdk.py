@@ -8,22 +8,19 @@ skipped (with the reason) when it cannot be installed.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import pytest
 import requests
 from fs_access_log import AccessLog
+from official_python_sdk import official_python_fixture  # noqa: F401  (used by name)
 
 from fake_server import ManualClock
 from fake_server.server import FakeServer
 
-OFFICIAL_VERSION = "2.0.0"
 WORKER_SCRIPT = Path(__file__).with_name("official_sdk_worker.py")
 WORKFLOW = {
     "name": "fs_official_hello",
@@ -41,37 +38,6 @@ WORKFLOW = {
     ],
     "outputParameters": {"shout": "${shout.output.shout}", "by": "${greet.output.by}"},
 }
-
-
-@pytest.fixture(scope="session")
-def official_python(pytestconfig) -> Path:
-    """The python of a venv holding conductor-python (created once, then reused)."""
-    home = pytestconfig.cache.mkdir(f"official-conductor-python-{OFFICIAL_VERSION}")
-    python = home / "venv" / "bin" / "python"
-    ready = home / "ready"
-    with open(home / "lock", "w") as lock:  # one installer at a time across xdist workers
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not ready.exists():
-            install_official_sdk(home / "venv", python)
-            ready.write_text(OFFICIAL_VERSION)
-    return python
-
-
-def install_official_sdk(venv: Path, python: Path) -> None:
-    steps = [
-        [sys.executable, "-m", "venv", "--clear", str(venv)],
-        [str(python), "-m", "pip", "install", "--quiet", f"conductor-python=={OFFICIAL_VERSION}"],
-    ]
-    for step in steps:
-        try:
-            done = subprocess.run(step, capture_output=True, text=True, timeout=600)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            pytest.skip(f"cannot install conductor-python {OFFICIAL_VERSION}: {error}")
-        if done.returncode != 0:
-            pytest.skip(
-                f"cannot install conductor-python {OFFICIAL_VERSION}: {' '.join(step)} failed: "
-                f"{done.stderr.strip()[-500:]}"
-            )
 
 
 @contextlib.contextmanager

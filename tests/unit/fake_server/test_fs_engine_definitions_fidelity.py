@@ -180,3 +180,14 @@ def test_start_request_fields_that_would_change_behaviour(engine):
     engine.upsert_workflow_defs([sequence("wf", "a")])
     with pytest.raises(BadRequestError, match="not supported by the fake server: idempotencyKey"):
         engine.start_workflow({"name": "wf", "idempotencyKey": "k-1"})
+    with pytest.raises(BadRequestError, match="not supported by the fake server: idempotencyKey"):
+        engine.start_workflow(
+            {"name": "wf", "idempotencyKey": "k-1", "idempotencyStrategy": "RETURN_EXISTING"}
+        )
+
+
+def test_an_idempotency_strategy_without_a_key_is_accepted(engine):
+    # conductor-python's StartWorkflowRequest sends idempotencyStrategy FAIL even without a key.
+    engine.upsert_workflow_defs([sequence("wf", "a")])
+    workflow_id = engine.start_workflow({"name": "wf", "idempotencyStrategy": "FAIL"})
+    assert engine.get_workflow(workflow_id)["status"] == "RUNNING"

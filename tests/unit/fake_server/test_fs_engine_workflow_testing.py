@@ -204,6 +204,24 @@ def test_a_terminate_task_ends_the_run_as_it_says(engine):
     assert [t["referenceTaskName"] for t in run["tasks"]] == ["check", "stop"]
 
 
+def test_tasks_that_end_when_scheduled_run_without_mocks(engine):
+    definition = workflow(
+        "sync",
+        system("NOOP", "nothing"),
+        system(
+            "LAMBDA",
+            "add",
+            inputParameters={"a": 2, "scriptExpression": "return {sum: $.a + 3};"},
+        ),
+        system("EVENT", "announce", sink="conductor", inputParameters={"sum": "${add.output}"}),
+        system("JSON_JQ_TRANSFORM", "pick", inputParameters={"queryExpression": ".x", "x": 1}),
+    )
+    run = mocked_run(engine, definition)
+    assert run["status"] == "COMPLETED"
+    assert {status for _, _, status in rows(run)} == {"COMPLETED"}
+    assert len(engine.published_events()) == 1
+
+
 # -- branches and loops -------------------------------------------------------------------------
 def routed(engine: Engine, country: str) -> dict[str, Any]:
     definition = workflow(
@@ -269,6 +287,35 @@ def test_each_loop_iteration_takes_the_mocks_of_its_own_reference_name(engine):
     assert run["status"] == "COMPLETED"
     assert [t["referenceTaskName"] for t in run["tasks"]] == ["loop", "fetch__1", "fetch__2"]
     assert task(run, "loop")["iteration"] == 2
+
+
+def test_a_dynamic_task_and_a_dynamic_fork_take_the_mocks_of_what_they_became(engine):
+    engine.register_task_defs([{"name": "mail"}])
+    definition = workflow(
+        "dyn",
+        system(
+            "DYNAMIC",
+            "pick",
+            dynamicTaskNameParam="kind",
+            inputParameters={"kind": "${workflow.input.kind}"},
+        ),
+        system(
+            "FORK_JOIN_DYNAMIC",
+            "fan",
+            dynamicForkTasksParam="tasks",
+            dynamicForkTasksInputParamName="inputs",
+            inputParameters={"tasks": "${workflow.input.tasks}", "inputs": {}},
+        ),
+        system("JOIN", "fan_join"),
+    )
+    tasks = [simple("mail_a", name="mail"), simple("mail_b", name="mail")]
+    mocks = {"pick": [done(sent=0)], "mail_a": [done(sent=1)], "mail_b": [done(sent=2)]}
+    run = mocked_run(
+        engine, definition, input={"kind": "mail", "tasks": tasks}, taskRefToMockOutput=mocks
+    )
+    assert run["status"] == "COMPLETED"
+    assert task(run, "pick")["taskType"] == "mail"
+    assert task(run, "fan_join")["outputData"] == {"mail_a": {"sent": 1}, "mail_b": {"sent": 2}}
 
 
 # -- sub-workflows ------------------------------------------------------------------------------
