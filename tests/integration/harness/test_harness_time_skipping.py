@@ -154,9 +154,10 @@ def test_a_running_task_keeps_real_time(conductor_server, conductor_workers):
     retry = next(t for t in admin.state()["tasks"] if t.get("retriedTaskId") == flaky_id)
     assert retry["status"] == "COMPLETED"
     assert retry["startTime"] - flaky["endTime"] >= HOUR * 1000
-    # the wait reports both clocks: an hour on the server's, seconds on this machine's
+    # the wait reports both clocks: an hour on the server's, seconds on this machine's (the
+    # wait began a moment after the sleep did, so a little under its 2 s is fine)
     assert stats.server_seconds >= HOUR
-    assert 2 <= stats.real_seconds < 30
+    assert 1 <= stats.real_seconds < 30
 
 
 @pytest.mark.conductor_server(time_skipping=True)
