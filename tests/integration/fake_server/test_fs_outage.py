@@ -33,7 +33,13 @@ def test_an_outage_fails_connections_then_the_server_comes_back(backend, mode, e
 
         server.faults.outage(2, mode=mode)
 
-        assert error in (health_error(server.root_url) or "")
+        # The first failed connection can race the listener's closing (a reset while a refuse
+        # outage begins): what matters is that the outage settles into its own kind of failure.
+        wait_until(
+            lambda: error in (health_error(server.root_url) or ""),
+            timeout=1.5,
+            message=f"connections to fail with {error!r} during the outage",
+        )
         server.faults.wait_for_recovery(timeout=20)
         assert server.admin.get_task(task_id)["status"] == "SCHEDULED"
         assert server.faults.plan()["outages"] == 1
