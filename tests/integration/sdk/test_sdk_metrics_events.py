@@ -53,6 +53,7 @@ def test_metrics_are_served_for_scraping_and_count_restarts(server, handlers, tm
         'task_execute_time_seconds_count{status="FAILURE",taskType="m_fail"} 2.0',
         'task_result_size_bytes_count{taskType="m_ok"} 5.0',
         'active_workers{taskType="m_ok"} 0.0',
+        'worker_restart_total{taskType="m_ok"} 0.0',
     ]
     wait_until(
         lambda: all(line in scrape(handler.metrics_url) for line in expected),

@@ -43,8 +43,10 @@ def test_a_task_that_kills_two_processes_is_failed_and_the_worker_runs_on(server
         [task] = server.wait_done([task_id], timeout=20)
         assert task["status"] == "FAILED"
         assert "died twice (exit code 3)" in task["reasonForIncompletion"]
-        wait_until(lambda: all(p.is_alive() for p in handler.processes), message="a restart")
-        assert handler.slots[0].restarts == 2
+        wait_until(handler.is_healthy, message="a restart")
+        [status] = handler.get_worker_process_status()
+        assert status["worker"] == "it_crash" and status["restart_count"] == 2
+        assert status["alive"] and status["pid"] == handler.processes[0].pid
     finally:
         handler.stop_processes()
 

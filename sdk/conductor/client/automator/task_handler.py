@@ -172,6 +172,24 @@ class TaskHandler:
         one that died)."""
         return [slot.process for slot in self.slots if slot.process is not None]
 
+    def get_worker_process_status(self) -> list[dict[str, Any]]:
+        """Each worker's process now, for health checks (conductor-python 2.0.0's method):
+        ``worker`` (task name), ``pid``, ``alive``, ``exitcode``, ``restart_count``."""
+        return [
+            {
+                "worker": slot.name,
+                "pid": slot.process.pid if slot.process is not None else None,
+                "alive": slot.alive,
+                "exitcode": slot.process.exitcode if slot.process is not None else None,
+                "restart_count": slot.restarts,
+            }
+            for slot in self.slots
+        ]
+
+    def is_healthy(self) -> bool:
+        """Whether every worker process is running (``False`` before the start)."""
+        return bool(self.slots) and all(slot.alive for slot in self.slots)
+
     @property
     def metrics_url(self) -> str | None:
         """Where the metrics are served (``MetricsSettings(http_port=...)``), once started."""
@@ -217,6 +235,8 @@ class TaskHandler:
             WorkerSlot(worker, settings, HeldTasks(settings.thread_count))
             for worker, settings in plans
         ]
+        if self._metrics is not None:
+            self._metrics.restarts.known([slot.name for slot in self.slots])
         for slot in self.slots:
             self._start_slot(slot)
         if not self.slots:

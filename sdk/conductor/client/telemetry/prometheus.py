@@ -305,6 +305,12 @@ class _RestartCounts:
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
 
+    def known(self, task_types: list[str]) -> None:
+        """Shows ``task_types`` from the start, at 0 (dashboards see the series exists)."""
+        with self._lock:
+            for task_type in task_types:
+                self._counts.setdefault(task_type, 0)
+
     def add(self, task_type: str) -> None:
         with self._lock:
             self._counts[task_type] = self._counts.get(task_type, 0) + 1
