@@ -138,8 +138,8 @@ class TaskHandler:
         self.monitor_interval_seconds = _positive(
             "monitor_interval_seconds", monitor_interval_seconds
         )
-        self.restart_backoff_seconds = _positive("restart_backoff_seconds", restart_backoff_seconds)
-        self.restart_backoff_max_seconds = _positive(
+        self.restart_backoff_seconds = _seconds("restart_backoff_seconds", restart_backoff_seconds)
+        self.restart_backoff_max_seconds = _seconds(
             "restart_backoff_max_seconds", restart_backoff_max_seconds
         )
         self.restart_max_attempts = _attempts(restart_max_attempts)
@@ -498,6 +498,13 @@ def _code_of(worker: WorkerInterface) -> list[Any]:
 def _positive(name: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e9:
         raise ValueError(f"TaskHandler: {name}={value!r} must be a positive number of seconds")
+    return float(value)
+
+
+def _seconds(name: str, value: float) -> float:
+    """A wait in seconds, 0 allowed (no wait)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e9:
+        raise ValueError(f"TaskHandler: {name}={value!r} must be a number of seconds, 0 or more")
     return float(value)
 
 
