@@ -46,9 +46,11 @@ def test_without_extension_an_overrun_is_reported_once() -> None:
 def test_a_task_due_before_the_next_look_wakes_the_watcher() -> None:
     clock = Clock()
     schedule = LeaseSchedule(True, clock)
-    woken: list[bool] = []
-    schedule.on_earlier_due = lambda: woken.append(True)
+    woken: list[str] = []
+    schedule.on_earlier_due = lambda: woken.append("woken")
+    assert schedule.due().next_check == float("inf")  # nothing runs: the watcher sleeps
+    schedule.started("first", "w", 60)  # any task wakes a sleeping watcher
     schedule.due()  # the watcher plans to look again at 101.0
     schedule.started("slow", "w", 60)  # due at 148: no need to wake it
     schedule.started("fast", "w", 1)  # due at 100.8
-    assert woken == [True]
+    assert woken == ["woken", "woken"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import time
 from typing import Any
@@ -61,16 +60,6 @@ logger = logging.getLogger(__name__)
 
 LONG_POLL_MS = DEFAULT_POLL_TIMEOUT_MS
 DRAIN_TIMEOUT_SECONDS = 20.0
-
-
-def is_async_worker(worker: WorkerInterface) -> bool:
-    """Whether ``worker`` runs ``async def`` code: its function (or the ``__call__`` of the
-    callable object it was given), or a class worker's ``execute``."""
-    function = getattr(worker, "execute_function", None)
-    if function is not None:
-        call_method = type(function).__dict__.get("__call__")
-        return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call_method)
-    return inspect.iscoroutinefunction(type(worker).execute)
 
 
 class AsyncTaskRunner:
@@ -326,8 +315,11 @@ class AsyncTaskRunner:
                 warn_overrun(self.task_name, entry, now)
             for entry in due.extend:
                 await self._extend_lease(entry)
+            wait = due.next_check - time.monotonic()
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), max(0.01, due.next_check - time.monotonic()))
+                await asyncio.wait_for(
+                    wakeup.wait(), None if wait == float("inf") else max(0.01, wait)
+                )
             wakeup.clear()
 
     async def _extend_lease(self, entry: RunningTask) -> None:

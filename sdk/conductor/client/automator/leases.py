@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 logger = logging.getLogger(__name__)
 
 EXTEND_FRACTION = 0.8  # extend after this share of the response timeout
-MAX_CHECK_SECONDS = 1.0  # a watcher looks at least this often while tasks run
+MAX_CHECK_SECONDS = 1.0  # a watcher looks at least this often while tasks run (none: it sleeps)
 RETRY_SECONDS = 0.25  # an extension that got no answer yet is tried again after this
 
 
@@ -53,7 +53,7 @@ class Due:
 
     extend: list[RunningTask] = field(default_factory=list)
     overrun: list[RunningTask] = field(default_factory=list)
-    next_check: float = 0.0
+    next_check: float = 0.0  # monotonic; infinite while no task runs
 
 
 class LeaseSchedule:
@@ -100,9 +100,10 @@ class LeaseSchedule:
     def due(self) -> Due:
         """The extensions and overrun warnings due now, and when the next one falls due."""
         now = self.clock()
-        due = Due(next_check=now + MAX_CHECK_SECONDS)
         with self._lock:
             entries = list(self._running.values())
+        # Nothing runs: nothing to look at until a task starts (which wakes the watcher).
+        due = Due(next_check=now + MAX_CHECK_SECONDS if entries else float("inf"))
         for entry in entries:
             if entry.due_at <= now:
                 if self.extend_leases:

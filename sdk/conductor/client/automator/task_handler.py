@@ -38,11 +38,11 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from conductor.client.automator import worker_discovery
-from conductor.client.automator.async_task_runner import is_async_worker
 from conductor.client.automator.held_tasks import HeldTasks
 from conductor.client.automator.supervisor import RestartPolicy, Supervisor, WorkerSlot
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS
 from conductor.client.automator.worker_discovery import WorkerDiscoveryError
+from conductor.client.automator.worker_kind import is_async_worker
 from conductor.client.automator.worker_process import configure_logging, run_worker_process
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings

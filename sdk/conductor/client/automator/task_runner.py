@@ -144,6 +144,7 @@ class TaskRunner:
         self._poll_backoff = Backoff(f"Worker {self.settings.task_name}: polling", logger)
         self._stop_requested = False  # set by stop_from_signal, read by run()
         self._watcher: threading.Thread | None = None
+        self._lease_wakeup = threading.Event()
         self._wakeup: tuple[socket.socket, socket.socket] | None = None
 
     # -- public ------------------------------------------------------------------------------
@@ -453,6 +454,7 @@ class TaskRunner:
         # wait for it (at most one long poll) and give back what it brings.
         poller.join(max(0.0, deadline - time.monotonic()))
         self._abandon.set()
+        self._lease_wakeup.set()  # the lease watcher ends
         for _ in self._threads:
             self._handoff.put(None)
 
@@ -473,7 +475,7 @@ class TaskRunner:
 
     def _watch_leases(self) -> None:
         """Extends the leases of long tasks, or warns when one overruns (see ``leases``)."""
-        wakeup = threading.Event()
+        wakeup = self._lease_wakeup
         self.leases.on_earlier_due = wakeup.set
         while not self._abandon.is_set():
             due = self.leases.due()
@@ -482,7 +484,8 @@ class TaskRunner:
                 warn_overrun(self.task_name, entry, now)
             for entry in due.extend:
                 self._extend_lease(entry)
-            wakeup.wait(max(0.01, due.next_check - time.monotonic()))
+            wait = due.next_check - time.monotonic()
+            wakeup.wait(None if wait == float("inf") else max(0.01, wait))
             wakeup.clear()
 
     def _extend_lease(self, entry: RunningTask) -> None:

@@ -13,15 +13,18 @@ import multiprocessing
 import multiprocessing.connection
 import signal
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from conductor.client.automator.async_task_runner import AsyncTaskRunner, is_async_worker
 from conductor.client.automator.held_tasks import HeldTasks
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS, TaskRunner
+from conductor.client.automator.worker_kind import is_async_worker
 from conductor.client.configuration.configuration import SDK_LOGGER_NAME, Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.worker.worker_config import WorkerSettings
 from conductor.client.worker.worker_interface import WorkerInterface
+
+if TYPE_CHECKING:
+    from conductor.client.automator.async_task_runner import AsyncTaskRunner
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,8 @@ def run_worker_process(
     configure_logging(configuration)
     runner: TaskRunner | AsyncTaskRunner
     if is_async_worker(worker):
+        from conductor.client.automator.async_task_runner import AsyncTaskRunner
+
         runner = AsyncTaskRunner(
             worker,
             configuration,
