@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fake_server.engine import boundary
-from fake_server.engine.errors import invalid
+from fake_server.engine.errors import invalid, malformed
 from fake_server.engine.validation import Fields, require_list
 
 RETRY_LOGICS = ("FIXED", "LINEAR_BACKOFF", "EXPONENTIAL_BACKOFF")
@@ -325,7 +325,7 @@ def _strings(f: Fields, key: str) -> tuple[str, ...]:
     values = f.items(key)
     for i, value in enumerate(values):
         if not isinstance(value, str):
-            raise invalid(f"{f.where(key)}[{i}]", "must be a string", value)
+            raise malformed(f"{f.where(key)}[{i}]", "must be a string", value)
     return tuple(values)
 
 

@@ -37,7 +37,14 @@ from fake_server.engine import (
 from fake_server.engine.clock import Clock, MovableClock, SkippingClock, SystemClock
 from fake_server.engine.definitions import WorkflowDef, parse_task_def, parse_workflow_def
 from fake_server.engine.domains import queue_name
-from fake_server.engine.errors import ConflictError, NotFoundError, invalid
+from fake_server.engine.errors import (
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    illegal_argument,
+    mismatched_parameter,
+    unsupported,
+)
 from fake_server.engine.models import RESULT_STATUSES
 from fake_server.engine.skipping import TimeSkipper
 from fake_server.engine.state import EngineState
@@ -377,11 +384,11 @@ class Engine:
 
         The wait is real time (it holds an HTTP request), whatever the clock: a task that is
         queued, or comes due, or a move of a manual clock wakes it at once."""
-        check_range("timeout", timeout_ms, 0, None)
+        if timeout_ms < 0:  # what Conductor's queues make of it is not imitated
+            raise unsupported("timeout", f"a negative poll timeout ({timeout_ms} ms)", timeout_ms)
         if timeout_ms > polling.MAX_LONG_POLL_MS:
-            raise invalid(
-                "timeout", "Long Poll Timeout value cannot be more than 5 seconds", timeout_ms
-            )
+            # ExecutionService.poll's IllegalArgumentException: a 400 with these words.
+            raise illegal_argument("Long Poll Timeout value cannot be more than 5 seconds")
         count = min(count, polling.MAX_BATCH_POLL_COUNT)
         if not self.long_poll:
             timeout_ms = 0
@@ -410,8 +417,14 @@ class Engine:
     @_synchronized
     def update_task_v2(self, result: Any) -> dict[str, Any] | None:
         """Apply a TaskResult, then, if the task is now terminal, hand the same worker the
-        next task of the same type and domain (``POST /tasks/update-v2``)."""
-        task = results.apply_result(self._state, result)
+        next task of the same type and domain (``POST /tasks/update-v2``). Its controller
+        validates the body itself (``@Valid``): missing ids are a 500 there, not a 400."""
+        try:
+            task = results.apply_result(self._state, result)
+        except BadRequestError as error:
+            if not error.is_constraint_violation:
+                raise
+            raise results.invalid_body_of_update_v2(error) from None
         if task is None or not task.is_terminal:
             return None
         worker_id = Fields(result, "TaskResult").string("workerId")
@@ -431,16 +444,18 @@ class Engine:
         """``POST /tasks/{workflowId}/{taskRefName}/{status}`` (TaskServiceImpl.updateTask):
         the workflow's pending task of that reference name gets ``status`` and ``output``
         merged into its output; its id, or None when no such task is pending."""
+        if status not in RESULT_STATUSES:
+            allowed = f"one of {', '.join(RESULT_STATUSES)}"
+            raise mismatched_parameter("status", status, "TaskResult$Status", allowed)
+        output = require_object(output, "body")
         task = self._pending_task(workflow_id, reference_name)
         if task is None:
             return None
-        if status not in RESULT_STATUSES:
-            raise invalid("status", f"must be one of {', '.join(RESULT_STATUSES)}", status)
         result = {
             "workflowInstanceId": task.workflow_instance_id,
             "taskId": task.task_id,
             "status": status,
-            "outputData": {**task.output_data, **require_object(output, "body")},
+            "outputData": {**task.output_data, **output},
             "reasonForIncompletion": task.reason_for_incompletion,
             "callbackAfterSeconds": task.callback_after_seconds,
             "workerId": worker_id if worker_id and worker_id.strip() else task.worker_id,

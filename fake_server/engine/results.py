@@ -12,7 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fake_server.engine.errors import NotFoundError, invalid
+from fake_server.engine.errors import (
+    BadRequestError,
+    MalformedRequestError,
+    NotFoundError,
+    ValidationError,
+    constraint_violations,
+)
 from fake_server.engine.models import RESULT_STATUSES, Task
 from fake_server.engine.retries import fail
 from fake_server.engine.state import EngineState
@@ -28,31 +34,38 @@ MAX_TASK_OUTPUT_BYTES = 10240 * 1024
 
 def apply_result(state: EngineState, result: Any) -> Task | None:
     """Apply a TaskResult as Conductor's WorkflowExecutorOps.updateTask does; returns the task
-    it was for, or None for ``extendLease`` (which only restarts the response timeout)."""
+    it was for, or None for ``extendLease`` (which only restarts the response timeout).
+
+    Checks come in Conductor's order: the body is read (a wrong type or an unknown status is a
+    500 there), the ids are validated (400), then looked up (404); an update of an ended task or
+    workflow changes nothing, whatever its status; only then does a missing status fail (500)."""
     f = Fields(result, "TaskResult")
-    workflow_id = f.string("workflowInstanceId", required=True)
-    task_id = f.string("taskId", required=True)
-    if f.boolean("extendLease"):
+    workflow_id = f.string("workflowInstanceId")
+    task_id = f.string("taskId")
+    extend_lease = f.boolean("extendLease")
+    status = f.choice("status", RESULT_STATUSES)
+    # A TaskResult starts with an empty output map: no outputData means {}, not "unchanged".
+    output = f.obj("outputData") or {}
+    reason = f.string("reasonForIncompletion")
+    # No constraint on Conductor's side: a negative callback is stored and counts as none.
+    callback_seconds = f.integer("callbackAfterSeconds", default=0)
+    worker_id = f.string("workerId")
+    entries = f.items("logs")
+    logs = [_parse_log(state, entry, i, task_id) for i, entry in enumerate(entries)]
+    check_ids(workflow_id, task_id)
+
+    if extend_lease:
         task = state.task(task_id)
         if not task.is_terminal:
             task.update_time = state.now_ms()
             watch_response_timeout(state, task)
         return None
-    status = f.choice("status", RESULT_STATUSES)
-    if status is None:
-        raise invalid("TaskResult.status", f"is required, one of {', '.join(RESULT_STATUSES)}")
-    # A TaskResult starts with an empty output map: no outputData means {}, not "unchanged".
-    output = f.obj("outputData") or {}
-    reason = f.string("reasonForIncompletion")
-    callback_seconds = f.integer("callbackAfterSeconds", default=0, minimum=0)
-    worker_id = f.string("workerId")
-    entries = f.items("logs")
-    logs = [_parse_log(state, entry, i, task_id) for i, entry in enumerate(entries)]
-
     task = _task_of_workflow(state, workflow_id, task_id)
     workflow = state.workflows.get(workflow_id)
     if task.is_terminal or (workflow is not None and workflow.is_terminal):
         return task  # a late or repeated update changes nothing
+    if status is None:
+        raise _missing_status()
     now = state.now_ms()
     # Conductor indexes the first taskExecLogSizeLimit (10) logs of one update.
     task.logs = task.logs + logs[:MAX_LOGS_PER_UPDATE]
@@ -71,12 +84,62 @@ def apply_result(state: EngineState, result: Any) -> Task | None:
             # A system task (WAIT, HUMAN, ...) updated from outside stays where it is.
             state.set_status(task, "IN_PROGRESS")
         else:
-            state.requeue(task, now + callback_seconds * 1000)
+            state.requeue(task, now + max(callback_seconds, 0) * 1000)
     elif status == "COMPLETED":
         complete_task(state, task)
     else:
         fail(state, task, status)
     return task
+
+
+def check_ids(workflow_id: str | None, task_id: str | None) -> None:
+    """TaskResult's two @NotEmpty ids, checked together as Conductor's validation does."""
+    errors = [
+        ValidationError(f"TaskResult.{field}", message, value)
+        for field, value, message in (
+            ("workflowInstanceId", workflow_id, "Workflow Id cannot be null or empty"),
+            ("taskId", task_id, "Task ID cannot be null or empty"),
+        )
+        if not value
+    ]
+    if errors:
+        raise constraint_violations(errors)
+
+
+def invalid_body_of_update_v2(error: BadRequestError) -> MalformedRequestError:
+    """update-v2's controller validates its body itself (``@Valid``): Spring's
+    MethodArgumentNotValidException, which Conductor's exception mapper answers with 500."""
+    fields = " ".join(
+        f"[Field error in object 'taskResult' on field '{e.path.rpartition('.')[2]}': "
+        f"rejected value [{'null' if e.invalid_value is None else e.invalid_value}]; "
+        f"default message [{e.message}]]"
+        for e in error.errors
+    )
+    count = f" with {len(error.errors)} errors" if len(error.errors) > 1 else ""
+    return MalformedRequestError(
+        error.message,
+        error.errors,
+        conductor_message=(
+            "Validation failed for argument [0] in public org.springframework.http."
+            "ResponseEntity<com.netflix.conductor.common.metadata.tasks.Task> com.netflix."
+            "conductor.rest.controllers.TaskResource.updateTaskV2(com.netflix.conductor.common."
+            f"metadata.tasks.TaskResult){count}: {fields}"
+        ),
+    )
+
+
+def _missing_status() -> MalformedRequestError:
+    """Conductor reads a missing status as null and fails on it (a NullPointerException)."""
+    allowed = ", ".join(RESULT_STATUSES)
+    return MalformedRequestError(
+        f"TaskResult.status: is required, one of {allowed}",
+        [ValidationError("TaskResult.status", f"is required, one of {allowed}")],
+        conductor_message=(
+            'Cannot invoke "com.netflix.conductor.common.metadata.tasks.TaskResult$Status.name()"'
+            ' because the return value of "com.netflix.conductor.common.metadata.tasks.'
+            'TaskResult.getStatus()" is null'
+        ),
+    )
 
 
 def _oversized_output(task: Task) -> str | None:

@@ -1,4 +1,9 @@
-"""Typed reads of JSON objects: every mistake becomes a 400 that names the field and what fits."""
+"""Typed reads of JSON objects: every mistake names the field and what fits.
+
+As on Conductor, a value of the wrong JSON type or an unknown enum value is something its JSON
+reader rejects (a 500 there), a missing or out-of-range value a constraint that fails (a 400
+"Validation failed"); see :mod:`fake_server.engine.errors`.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,20 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from fake_server.engine.errors import invalid
+from fake_server.engine.errors import invalid, malformed
 
 _TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
 
 
 def require_object(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise invalid(path, f"must be a JSON object, got {_json_type(value)}", value)
+        raise malformed(path, f"must be a JSON object, got {_json_type(value)}", value)
     return value
 
 
 def require_list(value: Any, path: str) -> list[Any]:
     if not isinstance(value, list):
-        raise invalid(path, f"must be a JSON list, got {_json_type(value)}", value)
+        raise malformed(path, f"must be a JSON list, got {_json_type(value)}", value)
     return value
 
 
@@ -40,7 +45,7 @@ class Fields:
                 raise invalid(self.where(key), "is required", None)
             return None
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise invalid(
+            raise malformed(
                 self.where(key), f"must be {_TYPE_NAMES[kind]}, got {_json_type(value)}", value
             )
         return value
@@ -78,7 +83,7 @@ class Fields:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise invalid(self.where(key), f"must be an integer, got {_json_type(value)}", value)
+            raise malformed(self.where(key), f"must be an integer, got {_json_type(value)}", value)
         check_range(self.where(key), value, minimum, maximum)
         return value
 
@@ -87,7 +92,7 @@ class Fields:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise invalid(self.where(key), f"must be a number, got {_json_type(value)}", value)
+            raise malformed(self.where(key), f"must be a number, got {_json_type(value)}", value)
         if not math.isfinite(value):
             raise invalid(self.where(key), "must be a finite number", str(value))
         check_range(self.where(key), value, minimum, None)
@@ -99,7 +104,7 @@ class Fields:
         if value is None:
             return default
         if value not in allowed:
-            raise invalid(self.where(key), f"must be one of {', '.join(allowed)}", value)
+            raise malformed(self.where(key), f"must be one of {', '.join(allowed)}", value)
         return value
 
 

@@ -13,7 +13,12 @@ import copy
 import logging
 from typing import Any
 
-from fake_server.engine.errors import ConflictError, IllegalStateError, NotFoundError, invalid
+from fake_server.engine.errors import (
+    ConflictError,
+    IllegalStateError,
+    NotFoundError,
+    illegal_argument,
+)
 from fake_server.engine.models import Task, Workflow
 from fake_server.engine.scheduling import build_task, record_task, task_input
 from fake_server.engine.state import EngineState
@@ -152,7 +157,7 @@ def rerun(state: EngineState, workflow_id: str, request: Any) -> str:
     if task_id is not None:
         start_task = next((t for t in _tasks(state, workflow) if t.task_id == task_id), None)
         if start_task is None:
-            raise invalid("reRunFromTaskId", f"Task {task_id} not found", task_id)
+            raise illegal_argument(f"Task {task_id} not found")
     _run_again(state, workflow)
     if correlation_id is not None:
         workflow.correlation_id = correlation_id

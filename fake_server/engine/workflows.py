@@ -26,7 +26,7 @@ from typing import Any
 from fake_server.engine import blueprint, boundary, retries
 from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef, parse_workflow_def
 from fake_server.engine.domains import resolve_domain
-from fake_server.engine.errors import ConductorError, invalid
+from fake_server.engine.errors import ConductorError, malformed
 from fake_server.engine.expressions import evaluate
 from fake_server.engine.models import LOOP_DELIMITER, Task, Workflow
 from fake_server.engine.scheduling import (
@@ -64,13 +64,11 @@ def start_workflow(state: EngineState, request: Any, *, test_run: bool = False) 
     if inline is not None:
         definition = parse_workflow_def(inline, f.where("workflowDef"))
     else:
-        definition = state.workflow_def(
-            f.string("name", required=True), f.integer("version", minimum=1)
-        )
+        definition = state.workflow_def(f.string("name", required=True), f.integer("version"))
     task_to_domain = f.obj("taskToDomain", default={})
     for task_type, domain in task_to_domain.items():
         if not isinstance(domain, str):
-            raise invalid(f"{f.where('taskToDomain')}.{task_type}", "must be a string", domain)
+            raise malformed(f"{f.where('taskToDomain')}.{task_type}", "must be a string", domain)
     return Decider(state).start_workflow(
         definition,
         f.obj("input", default={}),

@@ -1,9 +1,15 @@
 """Every error becomes Conductor's error body, with Conductor's status code: the one mapping.
 
-``{"status", "message", "instance", "retryable"}``, plus ``validationErrors`` on a 400 that
-names fields, and ``error`` (the code) on a 401. An error of the engine keeps its status; an
-unknown route or method is a 404 or 405 (with ``Allow``); a bug in the server is a 500 whose
-traceback goes to the log, never to the client.
+Under ``/api`` (Conductor's API) an engine error is answered as Conductor answers the same
+mistake (see :mod:`fake_server.engine.errors`): ``{"status", "message", "instance",
+"retryable"}``; a failed constraint is the 400 "Validation failed, check below errors for
+detail." with ``validationErrors`` (and, as there, no ``instance``); what Conductor cannot read
+is its 500; a 401 adds ``error`` (the code). Where the fake's own, precise words differ from
+Conductor's, they go along as ``fakeServerDetail``, so a local error still says which field and
+what fits. The fake's own API (the admin API under ``/fake``) answers every client mistake with
+400 and those precise words as its ``message``. An unknown route or method is a 404 or 405
+(with ``Allow``); a bug in the server is a 500 whose traceback goes to the log, never to the
+client.
 """
 
 from __future__ import annotations
@@ -17,6 +23,11 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from fake_server.engine.errors import BadRequestError, ConductorError, UnauthorizedError
 from fake_server.http.wire import Reply, json_reply
 
+# The field of an answer that carries the fake's own words beside Conductor's.
+DETAIL_FIELD = "fakeServerDetail"
+# Conductor's API; the fake's own routes (admin API, console) are the others.
+CONDUCTOR_API_PREFIX = "/api/"
+
 log = logging.getLogger(__name__)
 
 HOSTNAME = socket.gethostname()
@@ -29,7 +40,9 @@ def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
 def error_reply(error: Exception, method: str, path: str) -> Reply:
     """The answer to ``error``, raised while answering ``method`` ``path``."""
     if isinstance(error, ConductorError):
-        return _conductor_error_reply(error)
+        if path.startswith(CONDUCTOR_API_PREFIX):
+            return _conductor_error_reply(error)
+        return _own_error_reply(error)
     if isinstance(error, HTTPException):  # routing, or reading a body the client cut short
         return _http_error_reply(error, method, path)
     log.error("unexpected error on %s %s", method, path, exc_info=error)
@@ -37,14 +50,39 @@ def error_reply(error: Exception, method: str, path: str) -> Reply:
 
 
 def _conductor_error_reply(error: ConductorError) -> Reply:
+    """As Conductor's exception mappers answer it, the fake's words beside when they differ."""
+    if isinstance(error, BadRequestError) and error.is_constraint_violation:
+        # ValidationExceptionMapper: no instance (null fields are left out).
+        body: dict[str, Any] = {
+            "status": error.status,
+            "message": error.conductor_message,
+            "retryable": False,
+            "validationErrors": [e.to_json() for e in error.errors],
+        }
+    else:
+        extra = _extra_fields(error, error.status)
+        body = error_body(error.status, error.conductor_message, **extra)
+        body["retryable"] = error.retryable
+    if error.message != error.conductor_message:
+        body[DETAIL_FIELD] = error.message
+    return json_reply(body, error.status)
+
+
+def _own_error_reply(error: ConductorError) -> Reply:
+    """The fake's own API: a client mistake is a 400 with the precise words as its message."""
+    status = 400 if isinstance(error, BadRequestError) else error.status
+    body = error_body(status, error.message, **_extra_fields(error, status))
+    body["retryable"] = error.retryable
+    return json_reply(body, status)
+
+
+def _extra_fields(error: ConductorError, status: int) -> dict[str, Any]:
     extra: dict[str, Any] = {}
-    if isinstance(error, BadRequestError) and error.errors:
+    if isinstance(error, BadRequestError) and error.errors and status == 400:
         extra["validationErrors"] = [e.to_json() for e in error.errors]
     if isinstance(error, UnauthorizedError):
         extra["error"] = error.code
-    body = error_body(error.status, error.message, **extra)
-    body["retryable"] = error.retryable
-    return json_reply(body, error.status)
+    return extra
 
 
 def _http_error_reply(error: HTTPException, method: str, path: str) -> Reply:

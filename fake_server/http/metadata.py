@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fake_server.http.wire import (
     EMPTY,
+    INTEGER,
     Context,
     Reply,
     Request,
@@ -57,7 +58,9 @@ def list_workflow_defs(ctx: Context, request: Request) -> Reply:
 
 
 def get_workflow_def(ctx: Context, request: Request, name: str) -> Reply:
-    return json_reply(ctx.engine.get_workflow_def(name, int_arg(request, "version")))
+    return json_reply(
+        ctx.engine.get_workflow_def(name, int_arg(request, "version", java_type=INTEGER))
+    )
 
 
 def delete_workflow_def(ctx: Context, request: Request, name: str, version: int) -> Reply:

@@ -17,6 +17,7 @@ from fake_server.http.wire import (
     int_arg,
     json_body,
     json_reply,
+    required_arg,
     text_reply,
 )
 
@@ -99,9 +100,7 @@ def update_by_reference_sync(
 
 def queue_size(ctx: Context, request: Request) -> Reply:
     """``GET /tasks/queue/size?taskType=&domain=``: one number."""
-    task_type = request.arg("taskType")
-    if not task_type:
-        raise invalid("taskType", "query parameter is required")
+    task_type = required_arg(request, "taskType")
     return json_reply(ctx.engine.queue_size(task_type, request.arg("domain")))
 
 
@@ -114,9 +113,9 @@ def all_queue_sizes(ctx: Context, request: Request) -> Reply:
 
 
 def poll_data(ctx: Context, request: Request) -> Reply:
-    task_type = request.arg("taskType")
-    if not task_type:
-        raise invalid("taskType", "query parameter is required")
+    task_type = required_arg(request, "taskType")
+    if not task_type:  # TaskService.getPollData's @NotEmpty
+        raise invalid("taskType", "TaskType cannot be null or empty.", task_type)
     return json_reply(ctx.engine.poll_data(task_type))
 
 

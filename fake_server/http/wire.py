@@ -1,5 +1,5 @@
-"""What handlers read and write: the :class:`Request`, values parsed with clear 400s, and the
-:class:`Reply`.
+"""What handlers read and write: the :class:`Request`, values parsed with the errors Conductor
+answers (and the fake's precise words beside them), and the :class:`Reply`.
 
 A handler gets the :class:`Context` and a :class:`Request` and returns a :class:`Reply`:
 status, body bytes and content type; :func:`reply_headers` turns it into the headers on the
@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from fake_server.engine.errors import invalid
+from fake_server.engine.errors import (
+    BadRequestError,
+    MalformedRequestError,
+    ValidationError,
+    mismatched_parameter,
+    missing_parameter,
+)
 from fake_server.engine.facade import Engine
 from fake_server.http.auth import TokenAuthority
 
@@ -84,10 +90,10 @@ class Request:
             try:
                 expected = int(length)
             except ValueError:
-                raise invalid("Content-Length", "must be a number", length) from None
+                raise BadRequestError(f"Content-Length: must be a number, got {length!r}") from None
             body: bytes = stream.read(expected)
             if len(body) < expected:
-                raise invalid("body", f"ended after {len(body)} of its {expected} bytes")
+                raise BadRequestError(f"body: ended after {len(body)} of its {expected} bytes")
             return body
         if self.environ.get("wsgi.input_terminated"):  # chunked: the server marks the end
             return bytes(stream.read())
@@ -152,40 +158,81 @@ def reply_headers(reply: Reply) -> list[tuple[str, str]]:
 
 # ------------------------------------------------------------------ request values
 def json_body(request: Request, *, required: bool = True) -> Any:
-    """The body parsed as JSON (whatever the Content-Type says); 400 when malformed, or when
-    empty and ``required``."""
+    """The body parsed as JSON (whatever the Content-Type says). Malformed, or empty when
+    ``required``, it is what Spring cannot read: a 500 on Conductor."""
     raw = request.body()
     if not raw.strip():
         if required:
-            raise invalid("body", "a JSON body is required")
+            raise _unreadable("a JSON body is required", "Required request body is missing")
         return None
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_non_standard_number)
     except ValueError as error:
-        raise invalid("body", f"malformed JSON: {error}") from None
+        raise _unreadable(f"malformed JSON: {error}", f"JSON parse error: {error}") from None
     except RecursionError:
-        raise invalid("body", "JSON nested too deeply") from None
+        # Jackson refuses a document nested deeper than 1000 levels (StreamReadConstraints).
+        message = "JSON nested too deeply"
+        raise _unreadable(message, f"JSON parse error: {message}") from None
 
 
-def int_arg(request: Request, name: str, default: int | None = None) -> Any:
-    """The query parameter ``name`` as an integer; ``default`` when absent or blank."""
+def _non_standard_number(token: str) -> Any:
+    # Python reads NaN and Infinity; Jackson (and JSON) do not.
+    raise ValueError(f"Non-standard token '{token}'")
+
+
+def _unreadable(problem: str, conductor_message: str) -> MalformedRequestError:
+    """Spring's HttpMessageNotReadableException, which Conductor answers with 500."""
+    return MalformedRequestError(
+        f"body: {problem}",
+        [ValidationError("body", problem)],
+        conductor_message=conductor_message,
+    )
+
+
+# Java types of query parameters, as Spring names them when a value does not convert.
+INTEGER = "java.lang.Integer"
+LONG = "java.lang.Long"
+
+
+def int_arg(
+    request: Request, name: str, default: int | None = None, *, java_type: str = "int"
+) -> Any:
+    """The query parameter ``name`` as an integer; ``default`` when absent or blank. A value
+    that is not a whole number is a 500, as Spring's conversion fails on Conductor."""
     value = request.arg(name)
     if value is None or value == "":
         return default
     try:
         return int(value)
     except ValueError:
-        raise invalid(name, f"query parameter must be an integer, got '{value}'", value) from None
+        raise mismatched_parameter(name, value, java_type, "an integer") from None
+
+
+# The words Spring's StringToBooleanConverter reads (in any case).
+_TRUE = frozenset({"true", "on", "yes", "1"})
+_FALSE = frozenset({"false", "off", "no", "0"})
 
 
 def bool_arg(request: Request, name: str, default: bool) -> bool:
-    """The query parameter ``name`` as true/false; ``default`` when absent or blank."""
+    """The query parameter ``name`` as a boolean, read as Spring reads it (``true``/``false``,
+    ``on``/``off``, ``yes``/``no``, ``1``/``0``); ``default`` when absent or blank."""
     value = request.arg(name)
     if value is None or value == "":
         return default
-    if value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise invalid(name, f"query parameter must be true or false, got '{value}'", value)
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    cause = f"Invalid boolean value [{value}]"
+    raise mismatched_parameter(name, value, "boolean", "true or false", cause)
+
+
+def required_arg(request: Request, name: str) -> str:
+    """A required query parameter: absent, it is Spring's 500 on Conductor."""
+    value = request.arg(name)
+    if value is None:
+        raise missing_parameter(name)
+    return value
 
 
 def domain_arg(request: Request) -> str | None:

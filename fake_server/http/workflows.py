@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from fake_server.http.wire import (
     EMPTY,
+    INTEGER,
+    LONG,
     Context,
     Reply,
     Request,
@@ -26,7 +28,7 @@ def start_by_name(ctx: Context, request: Request, name: str) -> Reply:
     workflow_id = ctx.engine.start_workflow_by_name(
         name,
         json_body(request, required=False) or {},
-        version=int_arg(request, "version"),
+        version=int_arg(request, "version", java_type=INTEGER),
         correlation_id=request.arg("correlationId"),
         priority=int_arg(request, "priority"),
     )
@@ -105,8 +107,8 @@ def running(ctx: Context, request: Request, name: str) -> Reply:
     ids = ctx.engine.running_workflows(
         name,
         int_arg(request, "version", 1),
-        int_arg(request, "startTime"),
-        int_arg(request, "endTime"),
+        int_arg(request, "startTime", java_type=LONG),
+        int_arg(request, "endTime", java_type=LONG),
     )
     return json_reply(ids)
 

@@ -126,7 +126,10 @@ def test_garbage_on_the_wire_does_not_stop_the_server(server):
         headers={"Content-Type": "application/json"},
         timeout=5,
     )
-    assert bad.status_code == 400 and bad.json()["status"] == 400
+    # What Conductor cannot read is its 500 (not retryable), the fake's words beside.
+    assert bad.status_code == 500 and bad.json()["status"] == 500
+    assert bad.json()["retryable"] is False
+    assert bad.json()["fakeServerDetail"].startswith("body: malformed JSON")
     assert requests.get(f"{server.url}/health", timeout=5).status_code == 200
 
 

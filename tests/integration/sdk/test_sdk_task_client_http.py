@@ -3,6 +3,8 @@ and token renewal. Keep-alive and misbehaving servers: test_sdk_transport_socket
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import socket
 import time
 
@@ -12,6 +14,7 @@ from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.authentication_settings import (
     AuthenticationSettings,
 )
+from conductor.client.http.async_task_client import AsyncTaskClient
 from conductor.client.http.models import TaskResult, TaskResultStatus
 from conductor.client.http.task_client import ConductorApiError, ConductorAuthError, TaskClient
 from fake_server import ManualClock
@@ -136,3 +139,50 @@ def test_guide_placeholder_key_works_against_a_server_without_auth(server) -> No
     client.deliver(completed(task))
     assert server.task(task_id)["status"] == "COMPLETED"
     client.close()
+
+
+def test_a_result_the_server_cannot_take_is_given_up_at_once(server, caplog) -> None:
+    """The fake answers update-v2 without a task id as Conductor does (500, not retryable):
+    the result is logged once and given up, where a retried 5xx would loop for ever."""
+    waits: list[float] = []
+    client = TaskClient(Configuration(server_api_url=server.url), sleep=waits.append)
+    [task_id] = server.enqueue("double", 1, input={"n": 2})
+    task = client.poll("double", worker_id="w1")
+    broken = completed(task)
+    broken.task_id = ""
+    failures: list[ConductorApiError] = []
+    with caplog.at_level(logging.INFO, logger="conductor.client"):
+        assert client.deliver(broken, on_failure=failures.append) is None
+    assert waits == []
+    assert [(f.status, f.transient) for f in failures] == [(500, False)]
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(errors) == 1
+    assert "Validation failed for argument [0]" in errors[0]
+    assert server.task(task_id)["status"] == "IN_PROGRESS"
+    client.deliver(completed(task))  # the client goes on: the next result is delivered
+    assert server.task(task_id)["status"] == "COMPLETED"
+    client.close()
+
+
+def test_the_async_client_gives_up_a_result_the_server_cannot_take(server, caplog) -> None:
+    """The same decision in the asyncio client: one ERROR, the error raised, no retries."""
+    [task_id] = server.enqueue("double", 1, input={"n": 2})
+
+    async def deliver_without_task_id() -> ConductorApiError:
+        client = AsyncTaskClient(Configuration(server_api_url=server.url), pool_maxsize=2)
+        try:
+            [task] = await client.batch_poll("double", worker_id="w1")
+            broken = completed(task)
+            broken.task_id = ""
+            with pytest.raises(ConductorApiError) as raised:
+                await asyncio.wait_for(client.deliver(broken), timeout=10)
+            return raised.value
+        finally:
+            await client.close()
+
+    with caplog.at_level(logging.INFO, logger="conductor.client"):
+        error = asyncio.run(deliver_without_task_id())
+    assert (error.status, error.transient) == (500, False)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(errors) == 1 and "was refused" in errors[0]
+    assert server.task(task_id)["status"] == "IN_PROGRESS"

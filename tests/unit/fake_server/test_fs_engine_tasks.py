@@ -3,7 +3,7 @@
 import pytest
 from fs_helpers import Worker, result, sequence, start, statuses
 
-from fake_server.engine.errors import BadRequestError, NotFoundError
+from fake_server.engine.errors import BadRequestError, MalformedRequestError, NotFoundError
 
 
 def test_poll_hands_out_a_task_once(engine, clock, worker):
@@ -287,15 +287,10 @@ IDS = {"workflowInstanceId": "w", "taskId": "t"}
     [
         ({"taskId": "t", "status": "COMPLETED"}, "TaskResult.workflowInstanceId"),
         ({"workflowInstanceId": "w", "status": "COMPLETED"}, "TaskResult.taskId"),
-        (IDS, "TaskResult.status"),
         ({**IDS, "status": "DONE"}, "TaskResult.status"),
         ({**IDS, "status": "SCHEDULED"}, "TaskResult.status"),
         ({**IDS, "workflowInstanceId": 5, "status": "COMPLETED"}, "TaskResult.workflowInstanceId"),
         ({**IDS, "status": "COMPLETED", "outputData": []}, "TaskResult.outputData"),
-        (
-            {**IDS, "status": "IN_PROGRESS", "callbackAfterSeconds": -1},
-            "TaskResult.callbackAfterSeconds",
-        ),
         (
             {**IDS, "status": "IN_PROGRESS", "callbackAfterSeconds": "soon"},
             "TaskResult.callbackAfterSeconds",
@@ -305,9 +300,35 @@ IDS = {"workflowInstanceId": "w", "taskId": "t"}
     ],
 )
 def test_bad_task_results_name_the_field(engine, body, path):
+    """TaskResult's constraints and JSON types, as TaskResource reads and TaskService
+    validates them."""
     with pytest.raises(BadRequestError) as raised:
         engine.update_task(body)
     assert raised.value.errors[0].path == path
+
+
+def test_a_missing_status_fails_only_once_the_task_is_found_and_open(engine, worker):
+    """WorkflowExecutorOps.updateTask: the ids are looked up first (404), an ended task ignores
+    the update, and only then does a null status fail (a 500 there)."""
+    with pytest.raises(NotFoundError):
+        engine.update_task(IDS)
+    engine.enqueue_tasks("a", 1)
+    task = worker.take("a")
+    ids = {"workflowInstanceId": task["workflowInstanceId"], "taskId": task["taskId"]}
+    with pytest.raises(MalformedRequestError, match="TaskResult.status: is required"):
+        engine.update_task(ids)
+    worker.update(task, "COMPLETED")
+    assert engine.update_task(ids) == task["taskId"]
+
+
+def test_a_negative_callback_is_taken_as_none(engine, worker):
+    """TaskResult has no constraint on callbackAfterSeconds: Conductor's queue takes a negative
+    postponement as none (QueueDAO.postpone)."""
+    engine.enqueue_tasks("a", 1)
+    task = worker.take("a")
+    worker.update(task, "IN_PROGRESS", callbackAfterSeconds=-5)
+    assert engine.get_task(task["taskId"])["callbackAfterSeconds"] == -5
+    assert worker.take("a")["taskId"] == task["taskId"]
 
 
 def test_bad_status_lists_the_allowed_values(engine):

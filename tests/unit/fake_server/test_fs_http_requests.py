@@ -71,16 +71,15 @@ def test_an_update_answers_the_id_as_text_and_update_v2_the_next_task(engine, cl
     assert "Content-Type" not in last.headers  # nothing to describe
 
 
-def test_a_malformed_query_value_is_a_400_naming_it(client):
+def test_a_malformed_query_value_is_springs_500_with_the_fake_s_words_beside(client):
+    """MethodArgumentTypeMismatchException, answered 500 by ApplicationExceptionMapper."""
     error = client.get("/api/tasks/poll/batch/a?count=many&timeout=x").json
-    assert error["message"] == "count: query parameter must be an integer, got 'many'"
-    assert error["validationErrors"] == [
-        {
-            "path": "count",
-            "invalidValue": "many",
-            "message": "query parameter must be an integer, got 'many'",
-        }
-    ]
+    assert error["status"] == 500
+    assert error["message"] == (
+        "Method parameter 'count': Failed to convert value of type 'java.lang.String' to "
+        "required type 'int'; For input string: \"many\""
+    )
+    assert error["fakeServerDetail"] == "count: must be an integer, got 'many'"
 
 
 @pytest.mark.parametrize(

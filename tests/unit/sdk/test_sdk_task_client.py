@@ -237,6 +237,35 @@ def test_transient_is_true_for_5xx_and_429_only(server, client, status, transien
     assert raised.value.transient is transient
 
 
+@pytest.mark.parametrize(("retryable", "transient"), [(False, False), (True, True)])
+def test_a_5xx_is_transient_unless_its_error_body_says_it_is_not_retryable(
+    server, client, retryable, transient
+) -> None:
+    body = {"status": 500, "message": "JSON parse error: x", "retryable": retryable}
+    server.get(f"{API}/tasks/poll/greet", status=500, json=body)
+    with pytest.raises(ConductorApiError) as raised:
+        client.poll("greet", worker_id="w1")
+    assert raised.value.transient is transient
+
+
+def test_a_400_message_carries_the_validation_errors(server, client) -> None:
+    body = {
+        "status": 400,
+        "message": "Validation failed, check below errors for detail.",
+        "validationErrors": [
+            {"path": "updateTask.arg0.taskId", "message": "Task ID cannot be null or empty"},
+            {"message": "no path"},
+        ],
+    }
+    server.post(f"{API}/tasks", status=400, json=body)
+    with pytest.raises(ConductorApiError) as raised:
+        client.update(completed())
+    assert raised.value.message == (
+        "Validation failed, check below errors for detail. "
+        "(updateTask.arg0.taskId: Task ID cannot be null or empty; no path)"
+    )
+
+
 def test_error_survives_pickling() -> None:
     error = ConductorApiError("busy", status=503, transient=True, request="GET /tasks/x")
     copy = pickle.loads(pickle.dumps(error))
@@ -309,6 +338,34 @@ def test_deliver_does_not_retry_a_refused_update_and_logs_the_server_message(
     assert len(server.calls) == (1 if status == 400 else 2)  # 404: one try at plain /tasks
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and message in errors[0].getMessage()
+
+
+def test_a_5xx_the_server_says_is_not_retryable_is_final_for_that_result(
+    server, client, waits, caplog
+) -> None:
+    """Conductor answers a result it cannot read with 500 and ``"retryable": false``: sending
+    it again would fail the same way, so it is logged once and given up, not retried."""
+    message = "JSON parse error: Cannot deserialize value of type `TaskResult$Status`"
+    body = {"status": 500, "message": message, "instance": "conductor-1", "retryable": False}
+    server.post(f"{API}/tasks/update-v2", status=500, json=body)
+    failures: list[ConductorApiError] = []
+    with caplog.at_level(logging.INFO, logger="conductor.client"):
+        assert client.deliver(completed(), on_failure=failures.append) is None
+    assert waits == [] and len(server.calls) == 1
+    assert [(f.status, f.transient) for f in failures] == [(500, False)]
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(errors) == 1
+    assert "t-1" in errors[0] and message in errors[0]
+
+
+def test_a_5xx_the_server_says_is_retryable_is_retried(server, client, waits) -> None:
+    body = {"status": 500, "message": "Error updating task", "retryable": True}
+    server.post(f"{API}/tasks/update-v2", status=500, json=body)
+    server.post(f"{API}/tasks/update-v2", status=502, body="<html>bad gateway</html>")
+    server.post(f"{API}/tasks/update-v2", json=NEXT_TASK_JSON)
+    next_task = client.deliver(completed())
+    assert next_task is not None and next_task.task_id == "t-2"
+    assert len(server.calls) == 3 and len(waits) == 2
 
 
 def test_stop_event_ends_the_retries_after_one_last_attempt(server, session, caplog) -> None:

@@ -22,7 +22,12 @@ from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.auth import renewal_time
 from conductor.client.http.backoff import Backoff
 from conductor.client.http.encoding import json_bytes, result_body
-from conductor.client.http.errors import ConductorApiError, ConductorAuthError, is_transient_status
+from conductor.client.http.errors import (
+    ConductorApiError,
+    ConductorAuthError,
+    error_from_body,
+    is_transient_status,
+)
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 
@@ -109,8 +114,9 @@ class AsyncTaskClient:
         self, result: TaskResult, *, stop: asyncio.Event | None = None
     ) -> Task | None:
         """``update_v2`` until the server has the result (transient failures retried with
-        backoff; once ``stop`` is set, one last attempt). A refused result is logged and
-        ``None`` returned; so is a result not delivered before stopping."""
+        backoff; once ``stop`` is set, one last attempt). A refused result (4xx, or a 5xx whose
+        error body says ``"retryable": false``) is logged once and its error raised; so is a
+        result not delivered before stopping."""
         body = result_body(result)
         retry = 0
         while True:
@@ -182,12 +188,7 @@ class AsyncTaskClient:
             headers = await self._headers()
             status, body = await self._send(method, path, data, headers, read_timeout, request)
         if status >= 400:
-            raise ConductorApiError(
-                _message(body, status),
-                status=status,
-                transient=is_transient_status(status),
-                request=request,
-            )
+            raise error_from_body(status, body, None, request)
         return status, body
 
     async def _send(

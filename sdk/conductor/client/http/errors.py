@@ -18,6 +18,16 @@ def is_transient_status(status: int) -> bool:
     return status >= 500 or status in TRANSIENT_STATUSES
 
 
+def is_transient_answer(status: int, body: Any) -> bool:
+    """Whether an answer of ``status`` with the decoded JSON ``body`` is worth retrying: a 5xx
+    whose Conductor error body says ``"retryable": false`` is not (Conductor's exception mapper
+    says so of everything but its TransientException: a request it cannot read fails the same
+    way every time)."""
+    if not is_transient_status(status):
+        return False
+    return not (status >= 500 and isinstance(body, dict) and body.get("retryable") is False)
+
+
 class ConductorApiError(Exception):
     """A call to the server failed.
 
@@ -26,7 +36,8 @@ class ConductorApiError(Exception):
         message: the server's own ``message`` from Conductor's error body when it sent one,
             else a description of what went wrong.
         transient: ``True`` when trying again later may succeed (connection errors, timeouts,
-            5xx and 429); ``False`` when the request itself was refused (other 4xx).
+            429, and 5xx unless the server's error body says ``"retryable": false``);
+            ``False`` when the request itself was refused (other 4xx, and those 5xx).
     """
 
     def __init__(
@@ -70,10 +81,19 @@ def _rebuild(
 
 def error_from_response(answer: Answer, request: str) -> ConductorApiError:
     """The error for an answer with a 4xx/5xx status, carrying the server's message."""
+    return error_from_body(answer.status, answer.body, answer.reason, request)
+
+
+def error_from_body(
+    status: int, body: bytes, reason: str | None, request: str
+) -> ConductorApiError:
+    """The error for a 4xx/5xx answer with ``body``: the server's message, and whether to retry
+    (see :func:`is_transient_answer`)."""
+    data = _json(body)
     return ConductorApiError(
-        server_message(answer),
-        status=answer.status,
-        transient=is_transient_status(answer.status),
+        _message(data, body, reason, status),
+        status=status,
+        transient=is_transient_answer(status, data),
         request=request,
     )
 
@@ -85,22 +105,45 @@ def error_from_exception(exc: requests.RequestException, request: str) -> Conduc
 
 
 def server_message(answer: Answer) -> str:
-    """The ``message`` of Conductor's error body, else the start of the body, else the reason."""
-    body = json_body(answer)
-    if isinstance(body, dict):
+    """The ``message`` of Conductor's error body (with its ``validationErrors``), else the
+    start of the body, else the reason."""
+    return _message(_json(answer.body), answer.body, answer.reason, answer.status)
+
+
+def _message(data: Any, body: bytes, reason: str | None, status: int) -> str:
+    if isinstance(data, dict):
         for key in ("message", "error"):
-            value = body.get(key)
+            value = data.get(key)
             if isinstance(value, str) and value:
-                return value
-    text = answer.body.decode("utf-8", "replace").strip()
-    return text[:500] or answer.reason or f"HTTP {answer.status}"
+                return value + _validation_errors(data.get("validationErrors"))
+    text = body.decode("utf-8", "replace").strip()
+    return text[:500] or reason or f"HTTP {status}"
+
+
+def _validation_errors(errors: Any) -> str:
+    """Conductor's 400 says "Validation failed, check below errors for detail.": the
+    details, as ``(path: message; ...)``."""
+    if not isinstance(errors, list):
+        return ""
+    details = [
+        f"{error.get('path')}: {error.get('message')}"
+        if error.get("path")
+        else str(error.get("message"))
+        for error in errors
+        if isinstance(error, dict) and error.get("message")
+    ]
+    return f" ({'; '.join(details)})" if details else ""
 
 
 def json_body(answer: Answer) -> Any:
     """The JSON body, or ``None`` when the body is empty or not JSON."""
-    if not answer.body:
+    return _json(answer.body)
+
+
+def _json(body: bytes) -> Any:
+    if not body:
         return None
     try:
-        return json.loads(answer.body)
+        return json.loads(body)
     except ValueError:
         return None

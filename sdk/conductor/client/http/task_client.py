@@ -155,10 +155,12 @@ class TaskClient:
 
         Transient failures (no connection, timeouts, 5xx, 429) are retried with the SDK's
         backoff (``conductor.client.http.backoff``), for as long as it takes, unless ``stop``
-        is set: then one last attempt is made. A refused update (other 4xx) is logged with the
-        server's message and not retried. A result whose output cannot be sent as JSON (a
-        value JSON has no form for, NaN, a circular reference) is reported as a ``FAILED`` task
-        whose reason names the offending value's type; its logs are kept. Returns ``None`` when
+        is set: then one last attempt is made. A refused update (other 4xx, and a 5xx whose
+        Conductor error body says ``"retryable": false``, such as the 500 Conductor answers to
+        a result it cannot read) is logged once with the server's message and not retried.
+        A result whose output cannot be sent as JSON (a value JSON has no form for, NaN, a
+        circular reference) is reported as a ``FAILED`` task whose reason names the offending
+        value's type; its logs are kept. Returns ``None`` when
         there is no next task or the result was not delivered; ``on_failure``, when given, is
         then called with the last error.
         """
