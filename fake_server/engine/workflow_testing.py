@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fake_server.engine import results, workflows
-from fake_server.engine.errors import invalid
+from fake_server.engine.errors import malformed
 from fake_server.engine.models import RESULT_STATUSES, Task, Workflow
 from fake_server.engine.state import EngineState
 from fake_server.engine.timeouts import fire_due, task_timeout_due_ms
@@ -112,7 +112,7 @@ def parse_plan(f: Fields) -> MockPlan:
     for ref, entries in f.obj("taskRefToMockOutput", default={}).items():
         path = f"{f.where('taskRefToMockOutput')}.{ref}"
         if not isinstance(entries, list):
-            raise invalid(path, "must be a list of task mocks", entries)
+            raise malformed(path, "must be a list of task mocks", entries)
         mocks[ref] = deque(_parse_mock(entry, f"{path}[{i}]") for i, entry in enumerate(entries))
     sub_workflows = {
         ref: parse_plan(Fields(sub, f"{f.where('subWorkflowTestRequest')}.{ref}"))
