@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy sdk/conductor fake_server harness
+	$(BIN)/mypy sdk/conductor fake_server harness tests
 
 test: lint
 	$(BIN)/python -m pytest -n auto --cov --cov-report=term tests

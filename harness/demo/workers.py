@@ -6,6 +6,8 @@ under every multiprocessing start method.
 
 from __future__ import annotations
 
+from typing import Any
+
 from conductor.client.http.models import Task, TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
 from conductor.client.worker.worker import Worker
@@ -56,12 +58,12 @@ class ChargePaymentWorker(WorkerInterface):
     worker_id="inventory",
     poll_interval=100,
 )
-def reserve_inventory(order: dict) -> dict:
+def reserve_inventory(order: dict[str, Any]) -> dict[str, Any]:
     """Annotation style, polling the ``warehouse`` domain: the workflow routes this task there."""
     return {"reserved": list(order.get("items") or []), "warehouse": "north"}
 
 
-def ship_order(order: dict) -> dict:
+def ship_order(order: dict[str, Any]) -> dict[str, Any]:
     """Function style with the task's input as a dict; the return value is the output."""
     return {"trackingNumber": f"TRK-{order.get('orderId', 'unknown')}"}
 

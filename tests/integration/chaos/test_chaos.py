@@ -80,6 +80,7 @@ def test_kill_9_of_a_worker_process_restarts_it_and_its_tasks_run_again_at_once(
     handler.start_processes()
     try:
         victim = handler.processes[0].pid
+        assert victim is not None
         wait_until(
             lambda: len(set(executions.rows()) & {(t, victim) for t in ids}) >= 2,
             timeout=20,

@@ -47,8 +47,9 @@ class Cli:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=10)
-        self.process.stdout.close()
-        self.process.stderr.close()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
 
     def stop(self, signum: int = signal.SIGTERM) -> float:
         """Sends ``signum``; returns how long the process took to exit (it must exit 0)."""
@@ -116,7 +117,7 @@ def test_a_long_poll_wakes_up_when_a_task_is_queued():
         def long_poll() -> tuple[list, float]:
             answer = requests.get(
                 f"{server.url}/tasks/poll/batch/ping",
-                params={"workerid": "waiter", "count": 1, "timeout": 5000},
+                params={"workerid": "waiter", "count": "1", "timeout": "5000"},
                 timeout=10,
             )
             return answer.json(), time.monotonic()
@@ -257,7 +258,7 @@ def test_many_keep_alive_clients_at_once_are_all_answered():
                 while True:
                     tasks = session.get(
                         f"{server.url}/tasks/poll/batch/bulk",
-                        params={"workerid": worker_id, "count": 5, "timeout": 50},
+                        params={"workerid": worker_id, "count": "5", "timeout": "50"},
                         timeout=10,
                     ).json()
                     if not tasks:

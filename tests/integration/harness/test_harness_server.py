@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from typing import Literal
 
 import pytest
 import requests
@@ -17,7 +18,7 @@ def _port_is_free(port: int) -> bool:
 
 
 @pytest.mark.parametrize("mode", ["thread", "subprocess"])
-def test_server_serves_the_api_and_frees_its_port(mode: str) -> None:
+def test_server_serves_the_api_and_frees_its_port(mode: Literal["thread", "subprocess"]) -> None:
     with ServerHandle(mode=mode) as server:
         assert server.url.startswith("http://127.0.0.1:") and server.url.endswith("/api")
         assert requests.get(server.url + "/health", timeout=5).json()["healthy"] is True

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,24 +16,18 @@ import pytest
 import requests
 
 from fake_server.server import FakeServer
+from harness import waiting
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples"
 T = TypeVar("T")
 
 
-def wait_until(condition: Callable[[], T], *, timeout: float = 15.0, message: str = "") -> T:
-    """Returns ``condition()`` once it is truthy; fails the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = 0.01
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g}s waiting for {message or condition}")
-        time.sleep(pause)  # a re-check interval, not a wait for the outcome
-        pause = min(pause * 1.5, 0.2)
+def wait_until(
+    condition: Callable[[], T | None], *, timeout: float = 15.0, message: str = "condition"
+) -> T:
+    """``harness.waiting.wait_until`` with room for worker processes starting on a busy machine."""
+    return waiting.wait_until(condition, timeout=timeout, message=message)
 
 
 class Server:

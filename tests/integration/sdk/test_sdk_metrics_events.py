@@ -61,7 +61,9 @@ def test_metrics_are_served_for_scraping_and_count_restarts(server, handlers, tm
     )
     assert 'task_poll_total{taskType="m_ok"}' in scrape(handler.metrics_url)
 
-    os.kill(handler.processes[0].pid, signal.SIGKILL)
+    victim = handler.processes[0].pid
+    assert victim is not None
+    os.kill(victim, signal.SIGKILL)
     wait_until(
         lambda: 'worker_restart_total{taskType="m_ok"} 1.0' in scrape(handler.metrics_url),
         message="the restart to be counted",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import Any
 
 import requests
 
@@ -33,7 +34,7 @@ def charge(order: Order, amount: float, currency: str = "EUR") -> Receipt:
     return Receipt(order.order_id, amount)
 
 
-def registered(server, name: str) -> dict | None:
+def registered(server, name: str) -> Any:
     answer = requests.get(f"{server.url}/metadata/taskdefs/{name}", timeout=10)
     return answer.json() if answer.status_code == 200 else None
 
@@ -90,11 +91,13 @@ def test_without_overwrite_an_existing_definition_is_kept(server, caplog) -> Non
         )
         with caplog.at_level(logging.INFO, logger="conductor.client"):
             run_once(server, worker)
-        assert metadata.get_task_def("reg_kept").retry_count == 1
+        kept = metadata.get_task_def("reg_kept")
+        assert kept is not None and kept.retry_count == 1
         assert "exists already: kept as it is" in caplog.text
         worker.overwrite_task_def = True
         run_once(server, worker)
-        assert metadata.get_task_def("reg_kept").retry_count == 9
+        overwritten = metadata.get_task_def("reg_kept")
+        assert overwritten is not None and overwritten.retry_count == 9
         assert metadata.get_task_def("reg_never_registered") is None
 
 

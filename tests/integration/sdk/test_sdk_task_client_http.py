@@ -102,22 +102,27 @@ def test_refused_connection_is_a_transient_error() -> None:
     client.close()
 
 
-def test_token_is_renewed_when_the_server_says_it_expired() -> None:
+def test_token_is_renewed_when_the_server_says_it_expired(caplog) -> None:
+    caplog.set_level(logging.DEBUG, logger="fake_server.access")  # one line per request
     clock = ManualClock()
     fake_server = FakeServer(
         auth_key="key", auth_secret="secret", clock=clock, token_ttl_seconds=60
     )
     with fake_server as fake:
-        issued: list[str] = []
-        issue = fake.auth.issue
-        fake.auth.issue = lambda *key: issued.append(issue(*key)) or issued[-1]
         auth = AuthenticationSettings(key_id="key", key_secret="secret")
         client = TaskClient(Configuration(server_api_url=fake.url, authentication_settings=auth))
         assert client.poll("double", worker_id="w1") is None
         clock.advance_seconds(120)  # the server's clock: the token is now expired there
         assert client.poll("double", worker_id="w1") is None  # not a 401: a new token
-        assert len(issued) == 2 and issued[0] != issued[1]
         client.close()
+    poll = "GET /api/tasks/poll/double?workerid=w1"
+    assert [r.getMessage() for r in caplog.records if r.name == "fake_server.access"] == [
+        "POST /api/token -> 200",
+        f"{poll} -> 204",
+        f"{poll} -> 401",  # expired on the server's clock: a new token, and the poll again
+        "POST /api/token -> 200",
+        f"{poll} -> 204",
+    ]
 
 
 def test_wrong_secret_is_refused_with_the_key_id_named() -> None:
@@ -135,7 +140,7 @@ def test_guide_placeholder_key_works_against_a_server_without_auth(server) -> No
     client = TaskClient(Configuration(server_api_url=server.url, authentication_settings=auth))
     [task_id] = server.enqueue("double", 1, input={"n": 2})
     task = client.poll("double", worker_id="w1")
-    assert task.task_id == task_id
+    assert task is not None and task.task_id == task_id
     client.deliver(completed(task))
     assert server.task(task_id)["status"] == "COMPLETED"
     client.close()

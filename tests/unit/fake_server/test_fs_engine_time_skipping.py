@@ -42,7 +42,9 @@ def worker(engine: Engine) -> Worker:
 
 
 def skipped_ms(engine: Engine) -> int:
-    return engine.time_skipping()["skippedMs"]
+    state = engine.time_skipping()
+    assert state is not None, "time skipping is off"
+    return int(state["skippedMs"])
 
 
 def retried_once_after(engine: Engine, name: str, delay_seconds: int) -> None:

@@ -122,7 +122,7 @@ class OldStyle(WorkerInterface):
     def execute(self, task: Task) -> dict:
         return {}
 
-    def paused(self) -> bool:
+    def paused(self) -> bool:  # type: ignore[override]  # as 2.0.0 code overrides it
         return self.maintenance
 
 

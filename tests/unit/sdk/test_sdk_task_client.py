@@ -7,6 +7,7 @@ import json
 import logging
 import pickle
 import threading
+from typing import Any
 
 import pytest
 import requests
@@ -279,7 +280,7 @@ def test_error_survives_pickling() -> None:
 
 # -- deliver: retries -----------------------------------------------------------------------------
 
-TRANSIENT_FAILURES = [
+TRANSIENT_FAILURES: list[dict[str, Any]] = [
     {"body": requests.ConnectionError("connection refused")},
     {"body": requests.ReadTimeout("read timed out")},
     {"status": 500, "json": {"message": "boom"}},

@@ -17,7 +17,7 @@ from conductor.client.configuration.settings.authentication_settings import (
     AuthenticationSettings,
 )
 from conductor.client.http.auth import jwt_expiry
-from conductor.client.http.models import TaskResult
+from conductor.client.http.models import TaskResult, TaskResultStatus
 from conductor.client.http.task_client import ConductorApiError, ConductorAuthError, TaskClient
 
 API = "http://conductor.test/api"
@@ -213,4 +213,4 @@ def test_jwt_expiry_reads_exp_or_gives_up(token: str, expected: float | None) ->
 
 
 def _result() -> TaskResult:
-    return TaskResult(task_id="t-1", workflow_instance_id="wf-1", status="COMPLETED")
+    return TaskResult(task_id="t-1", workflow_instance_id="wf-1", status=TaskResultStatus.COMPLETED)

@@ -80,7 +80,7 @@ def test_set_output_add_log_and_set_callback_after_shape_the_result():
 
 def test_set_output_refuses_what_is_not_a_dict():
     def bad(job: str) -> dict:
-        get_task_context().set_output(["x"])
+        get_task_context().set_output(["x"])  # type: ignore[arg-type]  # the mistake tested
         return {}
 
     result = run(bad)

@@ -9,6 +9,7 @@ import socket
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ TASK = "greet"
 
 # The five configurable levels, highest precedence first.
 LEVELS = ("task_env", "global_env", "ini_task", "ini_default", "argument")
-VALUES = {
+VALUES: dict[str, dict[str, Any]] = {
     "domain": {
         "task_env": "from-task-env",
         "global_env": "from-global-env",
@@ -38,7 +39,7 @@ VALUES = {
         "argument": 555,
     },
 }
-DEFAULTS = {"domain": None, "polling_interval": 100.0}
+DEFAULTS: dict[str, Any] = {"domain": None, "polling_interval": 100.0}
 
 
 def write_ini(folder: Path, text: str) -> Path:

@@ -73,7 +73,7 @@ def test_system_exit_in_a_worker_thread_fails_the_task_instead_of_ending_anythin
 
 def test_output_data_that_is_not_a_dict_fails_the_task():
     def odd(input) -> TaskResult:
-        return TaskResult(output_data=["a"])
+        return TaskResult(output_data=["a"])  # type: ignore[arg-type]  # the mistake tested
 
     result = run(odd)
     assert result.status == TaskResultStatus.FAILED
