@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -32,7 +32,7 @@ CHROMIUM_FLAGS = (
 )
 
 
-def _missing(reason: str) -> None:
+def _missing(reason: str) -> NoReturn:
     if os.environ.get(REQUIRE_VARIABLE) == "require":
         pytest.fail(f"{reason}, and {REQUIRE_VARIABLE}=require: install it ({INSTALL})")
     pytest.skip(f"{reason}: install it to run the console's browser tests ({INSTALL})")

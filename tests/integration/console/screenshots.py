@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
@@ -22,7 +23,7 @@ from harness.demo.definitions import TASK_DEFS, TASK_TO_DOMAIN, WORKFLOW_DEF, WO
 from harness.server import ServerHandle
 from harness.waiting import wait_until
 
-FULFILMENT = {
+FULFILMENT: dict[str, Any] = {
     "name": "fulfil_order",
     "version": 1,
     "description": "pick and pack in parallel, then ship in a sub-workflow",
