@@ -33,11 +33,15 @@ class RunningWorkers:
         return stats
 
     def check_alive(self) -> None:
-        dead = [
-            f"{process.name} (exit code {process.exitcode})"
-            for process in self.processes
-            if not process.is_alive()
-        ]
+        """Raises when a worker process died, also one that ``TaskHandler`` restarted since."""
+        dead = []
+        for status in self.handler.get_worker_process_status():
+            codes = list(status["exit_codes"])
+            if not status["alive"] and status["exitcode"] is not None and not codes[-1:]:
+                codes.append(status["exitcode"])
+            if codes:
+                shown = ", ".join(str(code) for code in codes)
+                dead.append(f"worker-{status['worker']} (exit code {shown})")
         if dead:
             raise AssertionError(f"worker processes died: {', '.join(dead)}")
 

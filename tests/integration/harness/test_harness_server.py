@@ -64,3 +64,23 @@ def test_manual_clock_moves_only_when_told() -> None:
 def test_bad_mode_is_refused_with_the_allowed_values() -> None:
     with pytest.raises(ValueError, match="'thread' or 'subprocess'"):
         ServerHandle(mode="docker")  # type: ignore[arg-type]
+
+
+def crash_the_process(task: object) -> dict:
+    import os
+
+    os._exit(7)
+
+
+def test_drain_reports_a_worker_process_that_died_though_it_was_restarted() -> None:
+    from conductor.client.worker.worker import Worker
+    from harness.waiting import wait_until
+    from harness.workers import run_workers
+
+    with ServerHandle() as server:
+        server.admin.enqueue("crashes_once")
+        with run_workers([Worker("crashes_once", crash_the_process)], server.url) as running:
+            handler = running.handler
+            wait_until(lambda: handler.slots[0].restarts >= 1, message="a restart")
+            with pytest.raises(AssertionError, match=r"worker-crashes_once \(exit code 7"):
+                running.check_alive()

@@ -174,7 +174,8 @@ class TaskHandler:
 
     def get_worker_process_status(self) -> list[dict[str, Any]]:
         """Each worker's process now, for health checks (conductor-python 2.0.0's method):
-        ``worker`` (task name), ``pid``, ``alive``, ``exitcode``, ``restart_count``."""
+        ``worker`` (task name), ``pid``, ``alive``, ``exitcode``, ``restart_count``, and
+        ``exit_codes``, those of its earlier processes that died."""
         return [
             {
                 "worker": slot.name,
@@ -182,6 +183,7 @@ class TaskHandler:
                 "alive": slot.alive,
                 "exitcode": slot.process.exitcode if slot.process is not None else None,
                 "restart_count": slot.restarts,
+                "exit_codes": list(slot.exit_codes),
             }
             for slot in self.slots
         ]
