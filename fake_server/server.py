@@ -10,6 +10,10 @@ block) ends long polls in progress, closes every connection, joins its threads a
 port. (The command line serves on granian in a process of its own: see
 :mod:`fake_server.serve`.)
 
+``server.app`` is the Flask app: routes added to it are served beside Conductor's. Conductor's
+routes and ``/fake`` are answered before Flask's dispatch, so hooks added to the app
+(``before_request``...) run for them only with ``FakeServer(fast_path=False)``.
+
 ``FakeServer(time_skipping=True)`` runs on a :class:`~fake_server.engine.clock.SkippingClock`:
 whenever nothing is under way, its clock jumps to the next timer (see
 :mod:`fake_server.engine.skipping`).
@@ -78,6 +82,7 @@ class FakeServer:
         tick_seconds: float = DEFAULT_TICK_SECONDS,
         long_poll: bool = True,
         time_skipping: bool = False,
+        fast_path: bool = True,
     ) -> None:
         if engine is not None and clock is not None and engine.clock is not clock:
             raise ValueError("give either an engine or a clock, not an engine with another clock")
@@ -106,7 +111,7 @@ class FakeServer:
             logging.getLogger("fake_server").setLevel(log_level)
         self.faults = FaultPlan()
         self.faults.outage_handler = self._begin_outage
-        self.app = create_app(self.engine, self.auth, self.faults)
+        self.app = create_app(self.engine, self.auth, self.faults, fast_path=fast_path)
         self._http: WaitressService | None = None
         self._ticker: Ticker | None = None
         self._stopping = threading.Event()

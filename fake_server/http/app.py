@@ -11,7 +11,8 @@ response objects, which cost more server CPU than the engine's own work per task
 the benchmark's drain; see docs/benchmarks.md). Everything else goes to Flask as usual: HEAD
 and OPTIONS, unknown paths and methods (answered by the same error mapping), and routes that a
 user adds to the app. Hooks added to the app (``before_request``...) therefore apply to those,
-not to the table's routes.
+not to the table's routes: ``create_app(..., fast_path=False)`` (``FakeServer(fast_path=False)``)
+sends every request through Flask, hooks included, at Flask's cost per request.
 """
 
 from __future__ import annotations
@@ -38,17 +39,27 @@ access_log = logging.getLogger("fake_server.access")
 
 
 def create_app(
-    engine: Engine, auth: TokenAuthority | None = None, faults: FaultPlan | None = None
+    engine: Engine,
+    auth: TokenAuthority | None = None,
+    faults: FaultPlan | None = None,
+    *,
+    fast_path: bool = True,
 ) -> Flask:
     """A Flask app serving ``engine``; with ``auth``, API calls need a token; ``faults`` are
-    the server's fault rules (its own when not given)."""
+    the server's fault rules (its own when not given).
+
+    The routing table's routes are answered before Flask (``fast_path``), so hooks added to
+    the app (``before_request``, ``after_request``...) run only for routes added to it, not for
+    Conductor's API or ``/fake``. With ``fast_path=False`` every request goes through Flask's
+    dispatch and runs them."""
     app = Flask("fake_server")
     context = Context(engine, auth, faults) if faults is not None else Context(engine, auth)
     for route in ROUTES:
         view = _view(app, context, route)
         app.add_url_rule(route.path, route.endpoint, view, methods=[route.method])
     app.register_error_handler(Exception, _error_handler(app))
-    app.wsgi_app = FastPath(app, context)  # type: ignore[method-assign]
+    if fast_path:
+        app.wsgi_app = FastPath(app, context)  # type: ignore[method-assign]
     return app
 
 

@@ -6,10 +6,11 @@ import http.client
 import json
 import logging
 
+import flask
 import pytest
 from flask import got_request_exception
 
-from fake_server import FakeServer
+from fake_server import Engine, FakeServer
 from fake_server.http import create_app
 from fake_server.http.auth import TokenAuthority
 
@@ -159,6 +160,45 @@ def test_a_route_added_to_the_app_is_served_beside_the_table(engine):
     engine.enqueue_tasks("a")
     assert app.test_client().get("/extra/queued").json == {"a": 1}
     assert app.test_client().get("/api/tasks/queue/all").json == {"a": 1}
+
+
+def test_app_hooks_run_for_conductors_routes_only_without_the_fast_path(engine):
+    engine.enqueue_tasks("a")
+    seen = {}
+    for fast_path in (True, False):
+        app = create_app(engine, fast_path=fast_path)
+        app.add_url_rule("/extra", "extra", lambda: "extra")
+        hooked = seen[fast_path] = []
+        app.before_request(lambda hooked=hooked: hooked.append(flask.request.path))
+        client = app.test_client()
+        assert client.get("/api/tasks/queue/all").json == {"a": 1}
+        assert client.get("/extra").text == "extra"
+    assert seen == {True: ["/extra"], False: ["/api/tasks/queue/all", "/extra"]}
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("GET", "/api/tasks/poll/a?workerid=w", None),
+        ("POST", "/api/tasks/update-v2", {"taskId": "nope", "status": "COMPLETED"}),
+        ("GET", "/api/no/such/route", None),
+        ("DELETE", "/api/tasks/queue/all", None),
+        ("POST", "/api/token", {"keyId": "k", "keySecret": "wrong"}),
+        ("GET", "/fake/stats", None),
+    ],
+)
+def test_flask_dispatch_answers_as_the_fast_path_does(clock, method, path, body):
+    answers = []
+    for fast_path in (True, False):
+        engine = Engine(clock)
+        engine.enqueue_tasks("a")
+        auth = TokenAuthority("k", "s", clock)
+        client = create_app(engine, auth, fast_path=fast_path).test_client()
+        answer = client.open(path, method=method, json=body)
+        answers.append((answer.status_code, answer.mimetype, answer.get_data()))
+        engine.close()
+    fast, flask_dispatch = answers
+    assert fast == flask_dispatch
 
 
 def test_a_chunked_update_over_a_real_socket_gets_the_next_task():
