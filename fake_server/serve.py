@@ -150,9 +150,13 @@ class WaitressServer:
     def shutdown(self, on_closed: Callable[[], None] = lambda: None) -> None:
         """Stop accepting and close every connection, call ``on_closed()`` (to end long polls
         in progress), then return once its threads have ended."""
-        # waitress has no stop of its own (its loop runs while it has sockets): close them
-        # from inside its loop, through its trigger; the trigger's own pipe goes last, once no
-        # request thread can pull it any more.
+        # waitress's documented API starts a server (create_server(...).run()) but has no stop
+        # (its maintainers say so): close() only closes the listener and the loop's wake-up
+        # pipe, from outside the loop (racing with it); open connections keep the loop running
+        # and the request threads are left running. So this uses the least of its inside that
+        # stops cleanly: the sockets are closed inside its loop, through its trigger; the
+        # request threads are joined; the trigger's own pipe goes last, once no request thread
+        # can pull it any more.
         self._server.trigger.pull_trigger(self._close_sockets)
         self._done.wait(timeout=10)
         on_closed()
