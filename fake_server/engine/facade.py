@@ -26,6 +26,7 @@ from fake_server.engine import (
     diagnosis,
     inspection,
     polling,
+    requeue,
     results,
     scheduling,
     search,
@@ -268,6 +269,12 @@ class Engine:
 
     @_synchronized
     def get_workflow(self, workflow_id: str, include_tasks: bool = True) -> dict[str, Any]:
+        """The workflow (with its tasks); a removed one that was archived as it was last
+        (ExecutionDAOFacade reads it from its index then)."""
+        archived = self._state.archived.get(workflow_id)
+        if archived is not None and workflow_id not in self._state.workflows:
+            archived_workflow, archived_tasks = archived
+            return archived_workflow.to_json(archived_tasks if include_tasks else None)
         workflow = self._state.workflow(workflow_id)
         tasks = [self._state.tasks[tid] for tid in workflow.task_ids] if include_tasks else None
         return workflow.to_json(tasks)
@@ -289,9 +296,9 @@ class Engine:
 
     # ------------------------------------------------------- workflow operations
     @_synchronized
-    def retry_workflow(self, workflow_id: str) -> None:
+    def retry_workflow(self, workflow_id: str, resume_subworkflow_tasks: bool = False) -> None:
         """``POST /workflow/{id}/retry``: see :func:`.workflow_ops.retry`."""
-        workflow_ops.retry(self._state, workflow_id)
+        workflow_ops.retry(self._state, workflow_id, resume_subworkflow_tasks)
 
     @_synchronized
     def restart_workflow(self, workflow_id: str, use_latest_definitions: bool = False) -> None:
@@ -321,9 +328,10 @@ class Engine:
         workflow_ops.reset_callbacks(self._state, workflow_id)
 
     @_synchronized
-    def remove_workflow(self, workflow_id: str) -> None:
-        """``DELETE /workflow/{id}/remove``: the workflow and its tasks are forgotten."""
-        workflow_ops.remove(self._state, workflow_id)
+    def remove_workflow(self, workflow_id: str, archive: bool = True) -> None:
+        """``DELETE /workflow/{id}/remove``: the workflow and its tasks are forgotten (see
+        :func:`.workflow_ops.remove` for what archiving keeps)."""
+        workflow_ops.remove(self._state, workflow_id, archive)
 
     # ------------------------------------------------------------------ searching
     @_synchronized
@@ -515,6 +523,17 @@ class Engine:
     @_synchronized
     def all_queue_sizes(self) -> dict[str, int]:
         return self._state.queues.sizes()
+
+    @_synchronized
+    def all_queue_details(self) -> dict[str, dict[str, dict[str, int]]]:
+        """``GET /tasks/queue/all/verbose`` (see :func:`.inspection.queue_details_verbose`)."""
+        return inspection.queue_details_verbose(self._state)
+
+    @_synchronized
+    def requeue_pending_tasks(self, task_type: str) -> int:
+        """``POST /tasks/queue/requeue/{taskType}``: how many tasks went back to their queues
+        (see :mod:`.requeue`)."""
+        return requeue.requeue_pending_tasks(self._state, task_type)
 
     @_synchronized
     def poll_data(self, task_type: str) -> list[dict[str, Any]]:

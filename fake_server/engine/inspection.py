@@ -24,6 +24,21 @@ def _poll_data_json(state: EngineState, key: tuple[str, str | None]) -> dict[str
     return {name: value for name, value in body.items() if value is not None}
 
 
+# The one shard of every queue, as Conductor's database queues name theirs.
+QUEUE_SHARD = "a"
+
+
+def queue_details_verbose(state: EngineState) -> dict[str, dict[str, dict[str, int]]]:
+    """``GET /tasks/queue/all/verbose``: per queue, its one shard's ``size`` and ``uacked``
+    (QueueDAO.queuesDetailVerbose). ``uacked`` counts messages popped and not yet acknowledged:
+    Conductor acknowledges a task as the poll hands it out, and the fake does both at once, so
+    there are never any."""
+    return {
+        queue: {QUEUE_SHARD: {"size": size, "uacked": 0}}
+        for queue, size in state.queues.sizes().items()
+    }
+
+
 def stats(state: EngineState) -> dict[str, Any]:
     """The admin API's counters (see :mod:`fake_server.http.admin`)."""
     workflows: dict[str, int] = defaultdict(int)

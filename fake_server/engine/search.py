@@ -96,10 +96,10 @@ def search(
     """Conductor's ``SearchResult<WorkflowSummary>``: ``totalHits`` and a page of ``results``."""
     matches = _matcher(query)
     words = _free_text_words(free_text)
+    # The index holds archived workflows too (removed, their last state kept).
+    indexed = [*state.workflows.values(), *(w for w, _ in state.archived.values())]
     found = [
-        w
-        for w in state.workflows.values()
-        if matches(w) and all(word in _searchable_text(w) for word in words)
+        w for w in indexed if matches(w) and all(word in _searchable_text(w) for word in words)
     ]
     if sort:
         found = _sorted(found, sort)

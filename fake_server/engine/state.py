@@ -74,6 +74,8 @@ class EngineState:
     outside_calls_in_flight: int = 0
     # Events published by EVENT tasks (no real sink): what the admin API shows.
     events: list[dict[str, Any]] = field(default_factory=list)
+    # Workflows removed with archiving, and their tasks: Conductor's index still answers them.
+    archived: dict[str, tuple[Workflow, list[Task]]] = field(default_factory=dict)
     _sequence: itertools.count[int] = field(default_factory=itertools.count, init=False)
 
     def now_ms(self) -> int:

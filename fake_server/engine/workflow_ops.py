@@ -19,7 +19,7 @@ from fake_server.engine.errors import (
     NotFoundError,
     illegal_argument,
 )
-from fake_server.engine.models import Task, Workflow
+from fake_server.engine.models import UNSUCCESSFUL_TASK_STATUSES, Task, Workflow
 from fake_server.engine.scheduling import build_task, record_task, task_input
 from fake_server.engine.state import EngineState
 from fake_server.engine.tasks import SYSTEM_TASKS
@@ -39,16 +39,55 @@ def describe(workflow: Workflow) -> str:
 
 
 # ------------------------------------------------------------------ retry
-def retry(state: EngineState, workflow_id: str) -> None:
+def retry(state: EngineState, workflow_id: str, resume_subworkflow_tasks: bool = False) -> None:
     """Retry an ended workflow from its unsuccessful tasks (the last attempt of each reference
     name that did not succeed later): each gets a new attempt (retryCount + 1), the workflow
-    runs again, its timeout counting from now."""
+    runs again, its timeout counting from now.
+
+    With ``resume_subworkflow_tasks``, when the first unsuccessful task is a SUB_WORKFLOW (or a
+    DO_WHILE around one), the deepest failed sub-workflow under it is retried instead, in place,
+    and its parents follow it (WorkflowExecutorOps.findLastFailedSubWorkflowIfAny); a workflow
+    without an unsuccessful task is left as it is."""
     workflow = state.workflow(workflow_id)
     if not workflow.is_terminal:
         raise NotFoundError(f"Workflow is still running.  status={workflow.status}")
     tasks = _tasks(state, workflow)
     if not tasks:
         raise ConflictError("Workflow has not started yet")
+    if resume_subworkflow_tasks:
+        first_failed = next((t for t in tasks if t.status in UNSUCCESSFUL_TASK_STATUSES), None)
+        if first_failed is None:
+            return
+        workflow = _last_failed_sub_workflow(state, first_failed, workflow)
+    _retry(state, workflow)
+
+
+def _last_failed_sub_workflow(state: EngineState, task: Task, workflow: Workflow) -> Workflow:
+    """The workflow to retry for a failed ``task`` of ``workflow``: down through failed
+    SUB_WORKFLOW tasks (a DO_WHILE's too) to the deepest failed sub-workflow."""
+    if task.task_type == "SUB_WORKFLOW" and task.sub_workflow_id in state.workflows:
+        child = state.workflows[task.sub_workflow_id]
+        failed = next(
+            (t for t in _tasks(state, child) if t.status in UNSUCCESSFUL_TASK_STATUSES), None
+        )
+        return workflow if failed is None else _last_failed_sub_workflow(state, failed, child)
+    if task.task_type == "DO_WHILE":
+        failed_sub = next(
+            (
+                t
+                for t in _tasks(state, workflow)
+                if t.task_type == "SUB_WORKFLOW" and t.status in UNSUCCESSFUL_TASK_STATUSES
+            ),
+            None,
+        )
+        if failed_sub is not None:
+            return _last_failed_sub_workflow(state, failed_sub, workflow)
+    return workflow
+
+
+def _retry(state: EngineState, workflow: Workflow) -> None:
+    tasks = _tasks(state, workflow)
+    workflow_id = workflow.workflow_id
     to_retry: dict[str, Task] = {}
     reopened: list[Task] = []
     for task in tasks:
@@ -272,11 +311,21 @@ def reset_callbacks(state: EngineState, workflow_id: str) -> None:
             state.enqueue(task, now)
 
 
-def remove(state: EngineState, workflow_id: str) -> None:
-    """Forget a workflow and its tasks (its queued tasks leave their queues)."""
+def remove(state: EngineState, workflow_id: str, archive: bool = True) -> None:
+    """Forget a workflow and its tasks (its queued tasks leave their queues), as
+    ExecutionDAOFacade.removeWorkflow does. Archived (the default there), the workflow must
+    have ended, and its last state stays readable by id and found by search (Conductor keeps
+    it in its index); otherwise it is gone."""
     workflow = state.workflow(workflow_id)
+    if archive and not workflow.is_terminal:
+        raise illegal_argument(
+            f"Cannot archive workflow: {workflow_id} with status: {workflow.status}"
+        )
+    tasks = _tasks(state, workflow)
     _remove_tasks(state, workflow, list(workflow.task_ids))
     del state.workflows[workflow_id]
+    if archive:
+        state.archived[workflow_id] = (workflow, tasks)
 
 
 # ------------------------------------------------------------------ sub-workflows

@@ -62,6 +62,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/tasks/queue/sizes", tasks.queue_sizes),
     Route("GET", "/api/tasks/queue/size", tasks.queue_size),
     Route("GET", "/api/tasks/queue/all", tasks.all_queue_sizes),
+    Route("GET", "/api/tasks/queue/all/verbose", tasks.all_queue_details),
+    Route("POST", "/api/tasks/queue/requeue/<task_type>", tasks.requeue_pending),
     Route("GET", "/api/tasks/queue/polldata", tasks.poll_data),
     Route("GET", "/api/tasks/queue/polldata/all", tasks.all_poll_data),
     Route("POST", "/api/tasks/<workflow_id>/<reference_name>/<status>", tasks.update_by_reference),

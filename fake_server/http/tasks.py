@@ -112,6 +112,16 @@ def all_queue_sizes(ctx: Context, request: Request) -> Reply:
     return json_reply(ctx.engine.all_queue_sizes())
 
 
+def all_queue_details(ctx: Context, request: Request) -> Reply:
+    """``GET /tasks/queue/all/verbose``: ``{queue: {shard: {"size", "uacked"}}}``."""
+    return json_reply(ctx.engine.all_queue_details())
+
+
+def requeue_pending(ctx: Context, request: Request, task_type: str) -> Reply:
+    """``POST /tasks/queue/requeue/{taskType}``: how many tasks were requeued, as text."""
+    return text_reply(str(ctx.engine.requeue_pending_tasks(task_type)))
+
+
 def poll_data(ctx: Context, request: Request) -> Reply:
     task_type = required_arg(request, "taskType")
     if not task_type:  # TaskService.getPollData's @NotEmpty

@@ -69,6 +69,10 @@ class Request:
     def arg_list(self, name: str) -> list[str]:
         return [value for key, value in self._query() if key == name]
 
+    def arg_items(self) -> list[tuple[str, str]]:
+        """Every query parameter, as (name, value) pairs in their order."""
+        return list(self._query())
+
     def header(self, name: str) -> str | None:
         return self.environ.get("HTTP_" + name.upper().replace("-", "_"))
 

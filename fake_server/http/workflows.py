@@ -3,10 +3,14 @@ re-drive a workflow, finding workflows, and the test API."""
 
 from __future__ import annotations
 
+import logging
+import re
+
 from fake_server.http.wire import (
     EMPTY,
     INTEGER,
     LONG,
+    NO_CONTENT,
     Context,
     Reply,
     Request,
@@ -16,6 +20,8 @@ from fake_server.http.wire import (
     json_reply,
     text_reply,
 )
+
+log = logging.getLogger(__name__)
 
 
 def start(ctx: Context, request: Request) -> Reply:
@@ -60,15 +66,17 @@ def terminate(ctx: Context, request: Request, workflow_id: str) -> Reply:
 
 
 # -- re-driving a workflow (see fake_server.engine.workflow_ops)
+# Retry, restart and reset callbacks answer 204 on Conductor (@ResponseStatus NO_CONTENT).
 def retry(ctx: Context, request: Request, workflow_id: str) -> Reply:
-    ctx.engine.retry_workflow(workflow_id)
-    return EMPTY
+    resume = bool_arg(request, "resumeSubworkflowTasks", False)
+    ctx.engine.retry_workflow(workflow_id, resume_subworkflow_tasks=resume)
+    return NO_CONTENT
 
 
 def restart(ctx: Context, request: Request, workflow_id: str) -> Reply:
     latest = bool_arg(request, "useLatestDefinitions", False)
     ctx.engine.restart_workflow(workflow_id, latest)
-    return EMPTY
+    return NO_CONTENT
 
 
 def rerun(ctx: Context, request: Request, workflow_id: str) -> Reply:
@@ -87,18 +95,39 @@ def resume(ctx: Context, request: Request, workflow_id: str) -> Reply:
 
 
 def skip_task(ctx: Context, request: Request, workflow_id: str, reference_name: str) -> Reply:
-    body = json_body(request, required=False)
-    ctx.engine.skip_task(workflow_id, reference_name, body)
+    """``PUT /workflow/{id}/skiptask/{ref}``. Conductor binds its SkipTaskRequest from query
+    parameters (Spring's data binding: ``taskInput[key]=value``, ``taskOutput[key]=value``,
+    values as text) and never reads a body: neither does the fake, which says so in its log."""
+    if request.body().strip():
+        log.warning(
+            "PUT %s: the body is ignored, as Conductor ignores it; it reads the skipped task's "
+            "input and output from query parameters (taskInput[key]=..., taskOutput[key]=...)",
+            request.path,
+        )
+    ctx.engine.skip_task(workflow_id, reference_name, _skip_task_request(request))
     return EMPTY
+
+
+_MAP_ENTRY = re.compile(r"^(taskInput|taskOutput)\[(['\"]?)(.*)\2\]$")
+
+
+def _skip_task_request(request: Request) -> dict[str, dict[str, str]]:
+    skip: dict[str, dict[str, str]] = {"taskInput": {}, "taskOutput": {}}
+    for name, value in request.arg_items():
+        entry = _MAP_ENTRY.match(name)
+        if entry is not None:
+            skip[entry.group(1)][entry.group(3)] = value
+    return skip
 
 
 def reset_callbacks(ctx: Context, request: Request, workflow_id: str) -> Reply:
     ctx.engine.reset_callbacks(workflow_id)
-    return EMPTY
+    return NO_CONTENT
 
 
 def remove(ctx: Context, request: Request, workflow_id: str) -> Reply:
-    ctx.engine.remove_workflow(workflow_id)
+    archive = bool_arg(request, "archiveWorkflow", True)
+    ctx.engine.remove_workflow(workflow_id, archive)
     return EMPTY
 
 

@@ -186,9 +186,95 @@ def test_reset_callbacks_makes_waiting_tasks_pollable(engine, worker):
 
 
 def test_remove_forgets_the_workflow_and_its_queued_tasks(engine, worker):
+    """Mirrors ExecutionDAOFacade.removeWorkflow without archiving: the workflow is gone and
+    its tasks leave their queues."""
     workflow_id = start(engine, sequence("wf", "a"))
-    engine.remove_workflow(workflow_id)
+    engine.remove_workflow(workflow_id, archive=False)
     with pytest.raises(NotFoundError):
         engine.get_workflow(workflow_id)
     assert engine.queue_sizes(["a"]) == {"a": 0}
     assert Worker(engine).poll("a") is None
+    assert engine.search_workflows()["totalHits"] == 0
+
+
+def test_an_archived_workflow_must_have_ended_and_stays_readable(engine, worker):
+    """Mirrors ExecutionDAOFacade.removeWorkflow with archiving (the default): a running
+    workflow cannot be archived (IllegalArgumentException); an ended one leaves the engine
+    but its index entry still answers a read by id and a search (getWorkflowModelFromDataStore
+    falls back to IndexDAO), while it runs no more."""
+    workflow_id = start(engine, sequence("wf", "a", "b"))
+    with pytest.raises(BadRequestError, match=f"Cannot archive workflow: {workflow_id} with"):
+        engine.remove_workflow(workflow_id)
+    worker.update(worker.take("a"), "COMPLETED")
+    engine.terminate_workflow(workflow_id, "done here")
+    engine.remove_workflow(workflow_id)
+    archived = engine.get_workflow(workflow_id)
+    assert archived["status"] == "TERMINATED"
+    assert [t["referenceTaskName"] for t in archived["tasks"]] == ["a", "b"]
+    assert "tasks" not in engine.get_workflow(workflow_id, include_tasks=False)
+    assert [r["workflowId"] for r in engine.search_workflows()["results"]] == [workflow_id]
+    assert engine.running_workflows("wf", 1) == []
+    assert engine.queue_sizes(["a", "b"]) == {"a": 0, "b": 0}
+    with pytest.raises(NotFoundError):
+        engine.retry_workflow(workflow_id)
+
+
+def _nested(engine):
+    """parent -> child -> grandchild, whose one task ``a`` fails for good."""
+    engine.register_task_defs([{"name": "a", "retryCount": 0}])
+
+    def calling(name, ref, sub_workflow):
+        sub = {"name": sub_workflow, "taskReferenceName": ref, "type": "SUB_WORKFLOW"}
+        sub["subWorkflowParam"] = {"name": sub_workflow, "version": 1}
+        return {"name": name, "tasks": [sub]}
+
+    engine.upsert_workflow_defs(
+        [
+            sequence("grandchild", "a"),
+            calling("child", "to_grandchild", "grandchild"),
+            calling("parent", "to_child", "child"),
+        ]
+    )
+    return engine.start_workflow({"name": "parent"})
+
+
+def test_retry_resuming_sub_workflow_tasks_retries_the_deepest_failed_child(engine, worker):
+    """Mirrors WorkflowExecutorOps.retry with resumeSubworkflowTasks and
+    findLastFailedSubWorkflowIfAny: down through the failed SUB_WORKFLOW tasks, the deepest
+    failed workflow is retried in place and its parents follow it (updateAndPushParents)."""
+    parent_id = _nested(engine)
+    worker.update(worker.take("a"), "FAILED")
+    child_id = engine.get_workflow(parent_id)["tasks"][0]["subWorkflowId"]
+    grandchild_id = engine.get_workflow(child_id)["tasks"][0]["subWorkflowId"]
+    assert engine.get_workflow(parent_id)["status"] == "FAILED"
+
+    engine.retry_workflow(parent_id, resume_subworkflow_tasks=True)
+    for workflow_id in (parent_id, child_id, grandchild_id):
+        assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
+    assert statuses(engine, parent_id) == [("to_child", "IN_PROGRESS")]  # the same task
+    assert statuses(engine, grandchild_id) == [("a", "FAILED"), ("a", "SCHEDULED")]
+    worker.update(worker.take("a"), "COMPLETED")
+    for workflow_id in (parent_id, child_id, grandchild_id):
+        assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_retry_without_resuming_gives_the_sub_workflow_task_a_new_attempt(engine, worker):
+    """Mirrors WorkflowExecutorOps.retry without resumeSubworkflowTasks: the parent's failed
+    SUB_WORKFLOW task is retried as a new attempt, which starts a new child."""
+    parent_id = _nested(engine)
+    worker.update(worker.take("a"), "FAILED")
+    child_id = engine.get_workflow(parent_id)["tasks"][0]["subWorkflowId"]
+    engine.retry_workflow(parent_id)
+    tasks = engine.get_workflow(parent_id)["tasks"]
+    assert [t["status"] for t in tasks] == ["FAILED", "IN_PROGRESS"]
+    assert tasks[1]["subWorkflowId"] != child_id
+    assert engine.get_workflow(child_id)["status"] == "FAILED"
+
+
+def test_retry_resuming_with_nothing_failed_changes_nothing(engine, worker):
+    """Mirrors WorkflowExecutorOps.retry with resumeSubworkflowTasks: a workflow that ended
+    without an unsuccessful task is left as it is."""
+    workflow_id = start(engine, sequence("wf", "a"))
+    worker.update(worker.take("a"), "COMPLETED")
+    engine.retry_workflow(workflow_id, resume_subworkflow_tasks=True)
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"

@@ -31,15 +31,18 @@ def failed(client):
 
 
 def test_retry_restart_and_rerun(client):
+    """Retry and restart answer 204 (WorkflowResource's @ResponseStatus NO_CONTENT), rerun the
+    workflow id as text."""
     workflow_id = failed(client)
-    assert client.post(f"/api/workflow/{workflow_id}/retry").status_code == 200
+    retried = client.post(f"/api/workflow/{workflow_id}/retry")
+    assert (retried.status_code, retried.data) == (204, b"")
     assert client.get(f"/api/workflow/{workflow_id}").json["status"] == "RUNNING"
     conflict = client.post(f"/api/workflow/{workflow_id}/restart")
     assert conflict.status_code == 409
     assert conflict.json["message"].endswith("is not in terminal state, unable to restart.")
     client.delete(f"/api/workflow/{workflow_id}?reason=stop")
     restarted = client.post(f"/api/workflow/{workflow_id}/restart?useLatestDefinitions=true")
-    assert restarted.status_code == 200
+    assert restarted.status_code == 204
     client.delete(f"/api/workflow/{workflow_id}")
     rerun = client.post(f"/api/workflow/{workflow_id}/rerun", json={"workflowInput": {"n": 2}})
     assert (rerun.status_code, rerun.text) == (200, workflow_id)
@@ -66,7 +69,7 @@ def test_pause_resume_and_the_500_of_resuming_a_running_workflow(client):
 
 def test_skip_a_task(client):
     workflow_id = started(client, "a", "b")
-    skip = client.put(f"/api/workflow/{workflow_id}/skiptask/b", json={"taskOutput": {"x": 1}})
+    skip = client.put(f"/api/workflow/{workflow_id}/skiptask/b")
     assert skip.status_code == 200
     update(client, poll(client, "a"), "COMPLETED")
     workflow = client.get(f"/api/workflow/{workflow_id}").json
@@ -74,14 +77,70 @@ def test_skip_a_task(client):
     assert [t["status"] for t in workflow["tasks"]] == ["COMPLETED", "SKIPPED"]
 
 
+def test_skip_reads_the_skipped_task_s_input_and_output_from_the_query(client, caplog):
+    """WorkflowResource.skipTaskFromWorkflow binds SkipTaskRequest from query parameters (it
+    is not a @RequestBody): map entries as taskOutput[key]=value, a JSON body ignored."""
+    workflow_id = started(client, "a", "b", "c")
+    query = "taskOutput[x]=1&taskOutput['y']=two&taskInput[n]=3&skipTaskRequest=ignored"
+    assert client.put(f"/api/workflow/{workflow_id}/skiptask/b?{query}").status_code == 200
+    ignored = client.put(f"/api/workflow/{workflow_id}/skiptask/c", json={"taskOutput": {"z": 1}})
+    assert ignored.status_code == 200
+    assert "the body is ignored, as Conductor ignores it" in caplog.text
+    tasks = {
+        t["referenceTaskName"]: t for t in client.get(f"/api/workflow/{workflow_id}").json["tasks"]
+    }
+    assert tasks["b"]["outputData"] == {"x": "1", "y": "two"}
+    assert tasks["b"]["inputData"] == {"n": "3"}
+    assert tasks["c"]["outputData"] == {}
+
+
 def test_reset_callbacks_and_remove(client):
     workflow_id = started(client, "a")
     update(client, poll(client, "a"), "IN_PROGRESS", callbackAfterSeconds=300)
     assert client.get("/api/tasks/poll/a").status_code == 204
-    assert client.post(f"/api/workflow/{workflow_id}/resetcallbacks").status_code == 200
+    assert client.post(f"/api/workflow/{workflow_id}/resetcallbacks").status_code == 204
     assert client.get("/api/tasks/poll/a").status_code == 200
-    assert client.delete(f"/api/workflow/{workflow_id}/remove").status_code == 200
+    remove = f"/api/workflow/{workflow_id}/remove"
+    refused = client.delete(remove)  # archiveWorkflow=true by default: it must have ended
+    assert refused.status_code == 400
+    assert refused.json["message"] == (
+        f"Cannot archive workflow: {workflow_id} with status: RUNNING"
+    )
+    assert client.delete(f"{remove}?archiveWorkflow=false").status_code == 200
     assert client.get(f"/api/workflow/{workflow_id}").status_code == 404
+
+
+def test_an_archived_workflow_is_still_read_and_found(client):
+    workflow_id = failed(client)
+    assert client.delete(f"/api/workflow/{workflow_id}/remove").status_code == 200
+    assert client.get(f"/api/workflow/{workflow_id}").json["status"] == "FAILED"
+    assert client.get("/api/workflow/search").json["totalHits"] == 1
+    assert client.post(f"/api/workflow/{workflow_id}/retry").status_code == 404
+
+
+def test_retry_resuming_a_failed_sub_workflow(client):
+    """resumeSubworkflowTasks=true: the failed child is retried in place, the parent's
+    SUB_WORKFLOW task follows it (WorkflowExecutorOps.retry)."""
+    client.post("/api/metadata/taskdefs", json=[{"name": "a", "retryCount": 0}])
+    client.put("/api/metadata/workflow", json=[sequence("child", "a")])
+    sub = {"name": "child", "taskReferenceName": "sub", "type": "SUB_WORKFLOW"}
+    sub["subWorkflowParam"] = {"name": "child", "version": 1}
+    client.put("/api/metadata/workflow", json=[{"name": "parent", "tasks": [sub]}])
+    parent_id = client.post("/api/workflow", json={"name": "parent"}).text
+    update(client, poll(client, "a"), "FAILED")
+    parent = client.get(f"/api/workflow/{parent_id}").json
+    assert parent["status"] == "FAILED"
+    child_id = parent["tasks"][0]["subWorkflowId"]
+    retried = client.post(f"/api/workflow/{parent_id}/retry?resumeSubworkflowTasks=true")
+    assert retried.status_code == 204
+    parent = client.get(f"/api/workflow/{parent_id}").json
+    assert parent["status"] == "RUNNING"
+    assert [(t["subWorkflowId"], t["status"]) for t in parent["tasks"]] == [
+        (child_id, "IN_PROGRESS")
+    ]
+    update(client, poll(client, "a"), "COMPLETED")
+    assert client.get(f"/api/workflow/{child_id}").json["status"] == "COMPLETED"
+    assert client.get(f"/api/workflow/{parent_id}").json["status"] == "COMPLETED"
 
 
 def test_running_correlated_and_search(client):
