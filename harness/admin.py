@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -171,6 +172,92 @@ class AdminClient:
             request["correlationId"] = correlation_id
         run: dict[str, Any] = self._api("POST", "/workflow/test", json=request).json()
         return run
+
+    # -- re-driving and finding workflows (Conductor's API: a real server answers them too) ----
+    def retry_workflow(self, workflow_id: str, *, resume_subworkflow_tasks: bool = False) -> None:
+        """Retries an ended workflow from its failed tasks; with ``resume_subworkflow_tasks``,
+        the deepest failed sub-workflow is retried in place instead."""
+        params = {"resumeSubworkflowTasks": str(resume_subworkflow_tasks).lower()}
+        self._api("POST", f"/workflow/{_segment(workflow_id)}/retry", params=params)
+
+    def restart_workflow(self, workflow_id: str, *, use_latest_definitions: bool = False) -> None:
+        """Runs an ended workflow again from its start (on its latest definition if asked)."""
+        params = {"useLatestDefinitions": str(use_latest_definitions).lower()}
+        self._api("POST", f"/workflow/{_segment(workflow_id)}/restart", params=params)
+
+    def rerun_workflow(
+        self,
+        workflow_id: str,
+        *,
+        from_task_id: str | None = None,
+        workflow_input: Mapping[str, Any] | None = None,
+        task_input: Mapping[str, Any] | None = None,
+        correlation_id: str | None = None,
+    ) -> str:
+        """Reruns an ended workflow from the task ``from_task_id`` (from its start without
+        one), with new workflow and task input if given; returns the workflow id."""
+        request: dict[str, Any] = {}
+        if from_task_id is not None:
+            request["reRunFromTaskId"] = from_task_id
+        if workflow_input is not None:
+            request["workflowInput"] = dict(workflow_input)
+        if task_input is not None:
+            request["taskInput"] = dict(task_input)
+        if correlation_id is not None:
+            request["correlationId"] = correlation_id
+        answer = self._api("POST", f"/workflow/{_segment(workflow_id)}/rerun", json=request)
+        return answer.text.strip().strip('"')
+
+    def pause_workflow(self, workflow_id: str) -> None:
+        """Pauses a running workflow: no new task is scheduled until it is resumed."""
+        self._api("PUT", f"/workflow/{_segment(workflow_id)}/pause")
+
+    def resume_workflow(self, workflow_id: str) -> None:
+        self._api("PUT", f"/workflow/{_segment(workflow_id)}/resume")
+
+    def skip_task(
+        self,
+        workflow_id: str,
+        reference_name: str,
+        *,
+        task_input: Mapping[str, Any] | None = None,
+        task_output: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Marks a task of a running workflow that has not run yet SKIPPED. Conductor reads its
+        input and output from query parameters: their values arrive as text."""
+        params = [(f"taskInput[{key}]", str(value)) for key, value in (task_input or {}).items()]
+        params += [(f"taskOutput[{key}]", str(value)) for key, value in (task_output or {}).items()]
+        path = f"/workflow/{_segment(workflow_id)}/skiptask/{_segment(reference_name)}"
+        self._api("PUT", path, params=params)
+
+    def terminate_workflow(self, workflow_id: str, reason: str | None = None) -> None:
+        """Ends a workflow as TERMINATED, with ``reason`` as its reasonForIncompletion."""
+        params = {"reason": reason} if reason is not None else {}
+        self._api("DELETE", f"/workflow/{_segment(workflow_id)}", params=params)
+
+    def remove_workflow(self, workflow_id: str, *, archive: bool = True) -> None:
+        """Removes an ended workflow; archived (the default), it can still be read and found."""
+        params = {"archiveWorkflow": str(archive).lower()}
+        self._api("DELETE", f"/workflow/{_segment(workflow_id)}/remove", params=params)
+
+    def search_workflows(
+        self,
+        query: str | None = None,
+        *,
+        free_text: str = "*",
+        start: int = 0,
+        size: int = 100,
+        sort: str | None = None,
+    ) -> dict[str, Any]:
+        """Conductor's workflow search: ``{"totalHits", "results": [workflow summaries]}``
+        (e.g. ``query="workflowType = 'orders' AND status = 'FAILED'"``)."""
+        params: dict[str, Any] = {"freeText": free_text, "start": start, "size": size}
+        if query is not None:
+            params["query"] = query
+        if sort is not None:
+            params["sort"] = sort
+        found: dict[str, Any] = self._api("GET", "/workflow/search", params=params).json()
+        return found
 
     def wait_for_workflow(
         self, workflow_id: str, status: str = "COMPLETED", *, timeout: float = 30.0
@@ -377,3 +464,8 @@ def _family(admin: AdminClient, workflow: Mapping[str, Any]) -> list[str]:
                 except (AdminError, requests.RequestException):
                     continue
     return ids
+
+
+def _segment(value: str) -> str:
+    """``value`` as one path segment (a ``/`` in it included)."""
+    return quote(value, safe="")
