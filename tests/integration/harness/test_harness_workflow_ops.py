@@ -47,7 +47,7 @@ def finish(worker: TaskClient, task_type: str, status: str = "COMPLETED", **outp
     for key, value in output.items():
         result.add_output_data(key, value)
     worker.update(result)
-    return task.task_id
+    return str(task.task_id)
 
 
 def statuses(admin, workflow_id):
