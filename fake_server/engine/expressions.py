@@ -34,7 +34,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -76,7 +76,7 @@ _JAYWAY_ONLY_FUNCTIONS = frozenset({"append", "index"})
 
 
 # ------------------------------------------------------------------ templates
-def evaluate(template: Any, context: dict[str, Any], task_id: str | None = None) -> Any:
+def evaluate(template: Any, context: Mapping[str, Any], task_id: str | None = None) -> Any:
     """Resolve every expression inside ``template`` (objects and lists are walked; the template
     is not changed). ``task_id`` is what ``${CPEWF_TASK_ID}`` gives."""
     if isinstance(template, dict):
@@ -89,7 +89,7 @@ def evaluate(template: Any, context: dict[str, Any], task_id: str | None = None)
 
 
 def evaluate_string(
-    text: str, context: dict[str, Any], task_id: str | None = None, *, nested: bool = False
+    text: str, context: Mapping[str, Any], task_id: str | None = None, *, nested: bool = False
 ) -> Any:
     """One string of a template: its value when it is exactly one expression, else text."""
     replacements: list[tuple[int, int, Any]] = []
@@ -144,7 +144,7 @@ def _closing_brace(text: str, opening: int) -> int | None:
     return None
 
 
-def _resolve(path: str, context: dict[str, Any], task_id: str | None) -> tuple[bool, Any]:
+def _resolve(path: str, context: Mapping[str, Any], task_id: str | None) -> tuple[bool, Any]:
     """(whether the expression is replaced, its value) for the text between ``${`` and ``}``."""
     if not path.strip():
         return True, ""
@@ -235,6 +235,10 @@ def read_path(path: str, document: Any) -> Any:
     cannot be read."""
     compiled = compile_path(path)
     matches = compiled.query.findall(document)
+    if isinstance(document, Mapping) and not isinstance(document, dict):
+        # A document that builds its entries when read (the expression context of a workflow)
+        # is, as a value (``${$}``), the plain object of those entries.
+        matches = [dict(document) if match is document else match for match in matches]
     if compiled.function is None:
         if compiled.singular:
             return matches[0] if matches else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fake_server.engine.definitions import TaskDef, WorkflowTaskDef
@@ -170,16 +171,63 @@ def enqueue_adhoc_tasks(
     return ids
 
 
-def expression_context(state: EngineState, workflow: Workflow) -> dict[str, Any]:
-    """What ``${...}`` expressions of ``workflow`` see: each task by reference name (its
-    latest attempt; a task inside a loop by its name without the ``__N`` suffix) and the
-    workflow itself."""
-    context: dict[str, Any] = {}
-    for task_id in workflow.task_ids:  # in order, so the latest attempt of a ref wins
-        task = state.tasks[task_id]
-        name = task.reference_task_name
-        if task.iteration > 0:
-            name = name.rpartition("__")[0] or name
-        context[name] = task.expression_view()
-    context["workflow"] = workflow.expression_view()
-    return context
+def expression_context(state: EngineState, workflow: Workflow) -> ExpressionContext:
+    """What ``${...}`` expressions of ``workflow`` see (see :class:`ExpressionContext`)."""
+    return ExpressionContext(state, workflow)
+
+
+class ExpressionContext(Mapping[str, Any]):
+    """What ``${...}`` expressions of a workflow see: each task by reference name (its latest
+    attempt; a task inside a loop by its name without the ``__N`` suffix) and the workflow
+    itself, each entry as its ``expression_view``.
+
+    Entries are made when read: most expressions read one task (``${ref.output.x}``), which is
+    found by looking back from the workflow's latest task, so an evaluation does not cost a
+    view of every task (which made a long loop quadratic). A path that needs every entry (a
+    wildcard, a deep scan or a filter over the root, the root itself) iterates the mapping,
+    which lists them all, in the order of the workflow's tasks, as a dict built at once
+    would."""
+
+    def __init__(self, state: EngineState, workflow: Workflow) -> None:
+        self._state = state
+        self._workflow = workflow
+        self._views: dict[str, dict[str, Any]] = {}
+        self._names: list[str] | None = None
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        view = self._views.get(name)
+        if view is None:
+            view = self._views[name] = self._view(name)
+        return view
+
+    def _view(self, name: str) -> dict[str, Any]:
+        if name == "workflow":
+            return self._workflow.expression_view()
+        tasks = self._state.tasks
+        for task_id in reversed(self._workflow.task_ids):  # the latest attempt wins
+            task = tasks[task_id]
+            if task.reference_task_name.startswith(name) and _context_name(task) == name:
+                return task.expression_view()
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all_names())
+
+    def __len__(self) -> int:
+        return len(self._all_names())
+
+    def _all_names(self) -> list[str]:
+        if self._names is None:
+            tasks = self._state.tasks
+            names = dict.fromkeys(_context_name(tasks[tid]) for tid in self._workflow.task_ids)
+            names["workflow"] = None
+            self._names = list(names)
+        return self._names
+
+
+def _context_name(task: Task) -> str:
+    """The name a task goes by in expressions: a loop iteration's without its ``__N``."""
+    name = task.reference_task_name
+    if task.iteration > 0:
+        name = name.rpartition("__")[0] or name
+    return name

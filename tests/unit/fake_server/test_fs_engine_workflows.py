@@ -212,6 +212,28 @@ def test_inputs_flow_through_expressions(engine, worker):
     assert second["inputData"] == {"sum": 42, "seen": "Ada", "corr": "c", "missing": None}
 
 
+def test_paths_over_the_whole_context_see_each_task_once_by_its_latest_attempt(engine, worker):
+    engine.register_task_defs([{"name": "b", "retryCount": 1, "retryDelaySeconds": 0}])
+    inputs = {
+        "names": "${$.keys()}",
+        "statuses": "${$.*.status}",
+        "retries": "${$..retryCount}",
+        "b": "${b.retryCount}",
+    }
+    definition = sequence("wf", "a", "b")
+    definition["tasks"].append({"name": "c", "taskReferenceName": "c", "inputParameters": inputs})
+    start(engine, definition)
+    worker.update(worker.take("a"), "COMPLETED")
+    worker.update(worker.take("b"), "FAILED")
+    worker.update(worker.take("b"), "COMPLETED")
+    assert worker.take("c")["inputData"] == {
+        "names": ["a", "b", "workflow"],
+        "statuses": ["COMPLETED", "COMPLETED", "RUNNING"],
+        "retries": [0, 1],
+        "b": 1,
+    }
+
+
 def test_input_template_fills_what_is_missing(engine, worker):
     engine.register_task_defs([{"name": "a", "inputTemplate": {"region": "eu", "size": 1}}])
     definition = {

@@ -4,6 +4,8 @@ The expected values were read from Jayway JsonPath (the version Conductor's serv
 the same document: what a path returns, what a value looks like inside a longer string.
 """
 
+from collections.abc import Mapping
+
 import pytest
 
 from fake_server.engine.expressions import (
@@ -129,6 +131,47 @@ JAYWAY_CASES = [
 def test_expression_gives_what_jayway_gives(template, expected):
     """Mirrors ParametersUtils.replaceVariables over Jayway JsonPath."""
     assert evaluate(template, CONTEXT) == expected
+
+
+class ReadOnDemand(Mapping):
+    """A context that is not a dict (as a workflow's, which makes its entries when read),
+    counting the entries read."""
+
+    def __init__(self, entries):
+        self.entries = entries
+        self.reads = []
+
+    def __getitem__(self, name):
+        self.reads.append(name)
+        return self.entries[name]
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def __len__(self):
+        return len(self.entries)
+
+
+@pytest.mark.parametrize(("template", "expected"), JAYWAY_CASES)
+def test_a_context_that_is_any_mapping_gives_the_same(template, expected):
+    assert evaluate(template, ReadOnDemand(CONTEXT)) == expected
+
+
+def test_a_path_into_one_entry_reads_only_that_entry():
+    context = ReadOnDemand(CONTEXT)
+    assert evaluate("${first.output.sum} ${workflow.input.name}", context) == "5 Ada"
+    assert sorted(set(context.reads)) == ["first", "workflow"]
+
+
+def test_the_whole_context_as_a_value_is_a_plain_object():
+    context = ReadOnDemand(CONTEXT)
+    assert evaluate("${$}", context) == CONTEXT
+    assert type(evaluate("${$}", context)) is dict
+    assert evaluate("${$.keys()}", context) == ["workflow", "get-user", "first"]
+    assert evaluate("${$.length()}", context) == 3
+    assert evaluate("${$.*.output.sum}", context) == [5]
+    assert evaluate("${$..sum}", context) == [5]
+    assert evaluate("n=${$.first}", context) == "n={output={sum=5, list=[10, 20]}, input={z=zed}}"
 
 
 def test_the_task_id_variable_is_the_scheduled_tasks_id():
