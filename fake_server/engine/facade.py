@@ -417,18 +417,21 @@ class Engine:
 
     # ------------------------------------------------------------------- updates
     @_synchronized
-    def update_task(self, result: Any) -> str:
-        """Apply a TaskResult (``POST /tasks``); returns the task id."""
-        results.apply_result(self._state, result)
+    def update_task(self, result: Any, text_size: int | None = None) -> str:
+        """Apply a TaskResult (``POST /tasks``); returns the task id. ``text_size``: the size
+        in bytes of the JSON text ``result`` was read from, when known (it bounds the output's
+        size, which then needs no measuring)."""
+        results.apply_result(self._state, result, text_size)
         return str(Fields(result, "TaskResult").string("taskId"))
 
     @_synchronized
-    def update_task_v2(self, result: Any) -> dict[str, Any] | None:
+    def update_task_v2(self, result: Any, text_size: int | None = None) -> dict[str, Any] | None:
         """Apply a TaskResult, then, if the task is now terminal, hand the same worker the
-        next task of the same type and domain (``POST /tasks/update-v2``). Its controller
-        validates the body itself (``@Valid``): missing ids are a 500 there, not a 400."""
+        next task of the same type and domain (``POST /tasks/update-v2``); ``text_size`` as for
+        :meth:`update_task`. Its controller validates the body itself (``@Valid``): missing ids
+        are a 500 there, not a 400."""
         try:
-            task = results.apply_result(self._state, result)
+            task = results.apply_result(self._state, result, text_size)
         except BadRequestError as error:
             if not error.is_constraint_violation:
                 raise

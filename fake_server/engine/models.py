@@ -110,8 +110,9 @@ class Task:
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {}
+        fields = self.__dict__  # read directly: getattr per field made this a third slower
         for name, key in _TASK_JSON_FIELDS:
-            value = getattr(self, name)
+            value = fields[name]
             if value is not None:
                 body[key] = value
         body["loopOverTask"] = self.iteration > 0

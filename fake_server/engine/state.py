@@ -133,7 +133,9 @@ class EngineState:
     def add_task(self, task: Task) -> None:
         """Record a new task (and count it in its queue's figures)."""
         self.tasks[task.task_id] = task
-        self._count(task, task.status, +1)
+        counts = self._counts(task)
+        if counts is not None:
+            _count(counts, task.status, +1)
 
     def first_scheduled_ms(self, task: Task) -> int:
         """When the first attempt of ``task`` was scheduled (totalTimeoutSeconds counts from
@@ -148,7 +150,9 @@ class EngineState:
         self.dequeue(task)
         if task.status == "IN_PROGRESS":
             self.in_progress[task.task_def_name] -= 1
-        self._count(task, task.status, -1)
+        counts = self._counts(task)
+        if counts is not None:
+            _count(counts, task.status, -1)
         del self.tasks[task.task_id]
 
     def set_status(self, task: Task, status: str) -> None:
@@ -158,20 +162,22 @@ class EngineState:
             self.in_progress[task.task_def_name] -= 1
         if status == "IN_PROGRESS":
             self.in_progress[task.task_def_name] += 1
-        self._count(task, task.status, -1)
-        self._count(task, status, +1)
+        counts = self._counts(task)  # once for both buckets: this runs twice per task
+        if counts is not None:
+            _count(counts, task.status, -1)
+            _count(counts, status, +1)
         task.status = status
 
-    def _count(self, task: Task, status: str, delta: int) -> None:
+    def _counts(self, task: Task) -> dict[str, int] | None:
+        """The counters of ``task``'s queue; None for a task of a test run, which is in no
+        queue (see :meth:`enqueue`)."""
         if self.in_test_run(task):
-            return  # a test run's tasks are in no queue (see enqueue)
+            return None
         queue = queue_name(task.task_type, task.domain)
         counts = self.queue_counts.get(queue)
         if counts is None:
             counts = self.queue_counts[queue] = dict.fromkeys(STATS_BUCKET_NAMES, 0)
-        bucket = STATS_BUCKETS.get(status)
-        if bucket:
-            counts[bucket] += delta
+        return counts
 
     def enqueue(self, task: Task, ready_ms: int) -> None:
         """Put a SCHEDULED task in its queue, pollable from ``ready_ms`` on. A task of a workflow
@@ -214,6 +220,12 @@ class EngineState:
     def watch(self, due_ms: int, kind: str, object_id: str) -> None:
         """Look at task or workflow ``object_id`` again at ``due_ms`` (see :mod:`.timeouts`)."""
         heapq.heappush(self.deadlines, (due_ms, next(self._sequence), kind, object_id))
+
+
+def _count(counts: dict[str, int], status: str, delta: int) -> None:
+    bucket = STATS_BUCKETS.get(status)
+    if bucket:
+        counts[bucket] += delta
 
 
 def poll_timeout_due_ms(task: Task) -> int:

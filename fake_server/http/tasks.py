@@ -40,12 +40,14 @@ def batch_poll(ctx: Context, request: Request, task_type: str) -> Reply:
 
 def update(ctx: Context, request: Request) -> Reply:
     """``POST /tasks``: the task id, as text."""
-    return text_reply(ctx.engine.update_task(json_body(request)))
+    result = json_body(request)
+    return text_reply(ctx.engine.update_task(result, len(request.body())))
 
 
 def update_v2(ctx: Context, request: Request) -> Reply:
     """``POST /tasks/update-v2``: the worker's next task of the same type, or 204."""
-    task = ctx.engine.update_task_v2(json_body(request))
+    result = json_body(request)
+    task = ctx.engine.update_task_v2(result, len(request.body()))
     return NO_CONTENT if task is None else json_reply(task)
 
 

@@ -108,6 +108,8 @@ class Request:
 
 
 def _text(wsgi_string: str) -> str:
+    if wsgi_string.isascii():
+        return wsgi_string  # the same text, without the round trip (every request has a path)
     return wsgi_string.encode("latin-1").decode("utf-8", "replace")
 
 

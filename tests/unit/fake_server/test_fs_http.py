@@ -190,6 +190,42 @@ def test_update_v2(client):
     assert (response.status_code, response.data) == (204, b"")
 
 
+def update_with_output(client, route, output_text):
+    """Posts a result whose outputData is ``output_text`` (JSON, as written) for a new task."""
+    (task_id,) = client.post("/fake/tasks", json={"taskType": "big"}).json["taskIds"]
+    task = client.get("/api/tasks/poll/big?workerid=w").json
+    body = (
+        f'{{"workflowInstanceId":"{task["workflowInstanceId"]}","taskId":"{task_id}",'
+        f'"status":"COMPLETED","outputData":{output_text}}}'
+    )
+    response = client.post(route, data=body, content_type="application/json")
+    return response, client.get(f"/api/tasks/{task_id}").json
+
+
+@pytest.mark.parametrize("route", ["/api/tasks", "/api/tasks/update-v2"])
+def test_an_output_is_measured_as_written_back_not_as_sent(client, route):
+    """Conductor measures the output it stores: 1e15 sent in 4 bytes is stored as
+    1000000000000000.0, so 2.7 MB of them is over the 10 MB limit."""
+    count = 10240 * 1024 // len("1000000000000000.0,") + 1
+    numbers = ",".join(["1e15"] * count)
+    response, stored = update_with_output(client, route, '{"n":[' + numbers + "]}")
+    assert response.status_code in (200, 204)
+    size = len('{"n":[]}') + count * len("1000000000000000.0,") - 1
+    assert stored["status"] == "FAILED_WITH_TERMINAL_ERROR"
+    assert stored["reasonForIncompletion"].startswith(f"The payload size: {size} of task:")
+
+
+@pytest.mark.parametrize("padding", [0, 2 * 1024 * 1024])
+def test_an_output_with_a_lone_surrogate_is_stored(client, padding):
+    """JSON may hold a lone surrogate (\\ud800), which Java's strings keep: the output is
+    measured and stored, not refused with a server error; a small and a large output alike."""
+    output = '{"odd":"\\ud800","pad":"' + "x" * padding + '"}'
+    response, stored = update_with_output(client, "/api/tasks", output)
+    assert response.status_code == 200
+    assert stored["status"] == "COMPLETED"
+    assert stored["outputData"]["odd"] == "\ud800"
+
+
 def test_task_logs(client):
     (task_id,) = client.post("/fake/tasks", json={"taskType": "a"}).json["taskIds"]
     plain = client.post(f"/api/tasks/{task_id}/log", data="plain line", content_type="text/plain")
