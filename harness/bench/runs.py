@@ -45,6 +45,7 @@ CAPACITY_QUEUE = 50_000
 ASYNC_TASKS_PER_SLOT = 40  # queued per awaiting slot: more than the window can drain
 KILL_RESPONSE_TIMEOUT = 600  # seconds: what the server alone would wait for a dead worker
 KILL_TASKS_PER_THREAD = 2
+KILL_SETTLE_MS = 100  # the victim's tasks were handed out at least this long before the kill
 PASSED_TO_WORKERS = (
     "Worker(task_definition_name, execute_function, worker_id=<distinct per process>, "
     "thread_count=T) and TaskHandler(workers=..., configuration=Configuration("
@@ -323,8 +324,12 @@ class Bench:
             victim, victim_id = running.ready["workers"][0], running.ready["worker_ids"][0]
 
             def victim_busy() -> bool:
+                # Mid-drain: every task it holds was handed out a while ago, so the process
+                # has it in hand (not an answer still on its way to it).
                 running.check_alive()
-                return self._held_by(victim_id) != {}
+                held = self._held_by(victim_id, with_times=True)
+                now_ms = time.time() * 1000.0
+                return bool(held) and all(now_ms - at >= KILL_SETTLE_MS for at in held.values())
 
             wait_until(victim_busy, timeout=30, message=f"{victim_id} to hold tasks")
             before = set(procs.process_tree(running.pid))
@@ -357,10 +362,11 @@ class Bench:
             "sdk": running.ready.get("sdk"),
         }
 
-    def _held_by(self, worker_id: str) -> dict[str, int]:
-        """Task id -> poll count of the tasks in progress with ``worker_id``."""
+    def _held_by(self, worker_id: str, *, with_times: bool = False) -> dict[str, int]:
+        """Task id -> poll count (or, ``with_times``, hand-out time in epoch ms) of the tasks
+        in progress with ``worker_id``."""
         return {
-            t["taskId"]: t["pollCount"]
+            t["taskId"]: int(t["updateTime"] if with_times else t["pollCount"])
             for t in self.admin.state()["tasks"]
             if t["status"] == "IN_PROGRESS" and t.get("workerId") == worker_id
         }

@@ -123,11 +123,11 @@ def test_the_command_soaks_prints_tables_and_writes_json_and_chart(tmp_path):
     assert chart.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_async_and_kill_runs_measure_both_sides(tmp_path):
+def test_async_and_kill_runs_measure_what_they_report(tmp_path):
     figures = tmp_path / "bench.json"
     argv = ["--only", "async,kill", "--reference", "2x2", "--repeat", "1", "--no-progress"]
     argv += ["--async-concurrency", "20", "--async-task-ms", "20", "--async-seconds", "1"]
-    argv += ["--kill-task-ms", "300", "--kill-wait", "10", "--compare-python", sys.executable]
+    argv += ["--kill-task-ms", "300", "--kill-wait", "10"]
     assert cli.main([*argv, "--json", str(figures)]) == 0
     document = json.loads(figures.read_text())
     assert document["errors"] == []
@@ -135,10 +135,9 @@ def test_async_and_kill_runs_measure_both_sides(tmp_path):
         assert (run["processes"], run["threads"]) == (1, 20)
         assert run["completed"] > 0
         assert run["tasks_per_second"] == pytest.approx(run["completed"] / run["seconds"])
-    (ratio,) = document["ratios"]["async"]
-    rates = {run["side"]: run["tasks_per_second"] for run in runs_of(document, "async")}
-    assert ratio["ours_vs_other"] == pytest.approx(rates["ours"] / rates["other"])
-    for run in runs_of(document, "kill"):  # this project on both sides: both recover
+    ((ratio,), runs) = document["ratios"]["async"], runs_of(document, "async")
+    assert ratio["ours_vs_other"] is None and [run["side"] for run in runs] == ["ours"]
+    for run in runs_of(document, "kill"):
         assert run["back_seconds"] < 10
         # A request of the killed process that the server answers after the kill hands a task
         # to nobody (the response timeout recovers it); the tasks it held come back at once.
