@@ -7,6 +7,7 @@ serves (granian's worker, or this one on waitress), from the options in the envi
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ ANNOUNCE = "Fake Conductor server listening on {root_url}/api"
 TIME_SKIPPING_ANNOUNCE = (
     "Time skipping is on: with no task in progress or ready, the clock jumps to the next timer"
 )
+IN_USE_HINT = " (is a server running there already? --port 0 picks a free port)"
 # The options, as JSON, for served_app in the process that serves.
 OPTIONS_VARIABLE = "FAKE_SERVER_OPTIONS"
 
@@ -117,18 +119,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
     logging.basicConfig(level=args.log_level, format=LOG_FORMAT)
+    announce = [ANNOUNCE]
     if args.definitions:
         try:  # here first, so that a bad file is an error of the command, not of its server
             loaded = load_definitions(Engine(), args.definitions)
         except DefinitionsError as error:
-            print(f"conductor-fake-server: error: {error}", file=sys.stderr)
+            print(f"conductor-fake-server: error: --definitions {error}", file=sys.stderr)
             return EXIT_USAGE
-        logging.getLogger("fake_server").info(
-            "loading %d task and %d workflow definitions from %s",
-            loaded.task_defs,
-            loaded.workflow_defs,
-            args.definitions,
+        announce.append(
+            f"Loaded {loaded.task_defs} task and {loaded.workflow_defs} workflow definitions "
+            f"from {args.definitions}"
         )
+    if args.time_skipping:
+        announce.append(TIME_SKIPPING_ANNOUNCE)
     options = {
         "auth_key": args.auth_key,
         "auth_secret": args.auth_secret,
@@ -146,12 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             backend=args.wsgi,
             threads=args.threads,
-            announce=f"{ANNOUNCE}\n{TIME_SKIPPING_ANNOUNCE}" if args.time_skipping else ANNOUNCE,
+            announce="\n".join(announce),
             log_level=args.log_level,
         )
     except OSError as error:
         print(
-            f"conductor-fake-server: error: cannot listen on {args.host}:{args.port}: {error}",
+            f"conductor-fake-server: error: cannot listen on {args.host}:{args.port}: {error}"
+            f"{IN_USE_HINT if error.errno == errno.EADDRINUSE else ''}",
             file=sys.stderr,
         )
         return 1

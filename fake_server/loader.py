@@ -35,7 +35,8 @@ class Loaded:
 def load_definitions(engine: Engine, directory: str | Path) -> Loaded:
     directory = Path(directory)
     if not directory.is_dir():
-        raise DefinitionsError(f"{directory}: not a directory")
+        problem = "not a directory" if directory.exists() else "no such directory"
+        raise DefinitionsError(f"{directory}: {problem}")
     task_defs: list[Any] = []
     workflow_defs: list[Any] = []
     for path in sorted(directory.rglob("*.json")):
@@ -50,10 +51,10 @@ def load_definitions(engine: Engine, directory: str | Path) -> Loaded:
                 )
             # Parsed here only to name the file and item in an error; the engine parses again.
             parse = parse_workflow_def if is_workflow_def(item) else parse_task_def
-            try:
-                parse(item, "" if where == "the file" else f"[{index}]")
+            try:  # the error names the field, from the item's index in a list
+                parse(item, f"[{index}]" if isinstance(content, list) else "")
             except ConductorError as error:
-                raise DefinitionsError(f"{path}: {where}: {error.message}") from None
+                raise DefinitionsError(f"{path}: {error.message}") from None
             (workflow_defs if is_workflow_def(item) else task_defs).append(item)
     if task_defs:
         engine.register_task_defs(task_defs)

@@ -39,7 +39,7 @@ def test_loads_task_defs_lists_and_workflows_by_shape(tmp_path):
         ([{"name": "a"}, "b"], "item [1] must be a task or workflow definition"),
         ({"retryCount": 1}, "name: is required"),
         ({"name": "a", "retryLogic": "SOMETIMES"}, "retryLogic: must be one of FIXED"),
-        ([{"name": "a"}, {"name": "wf", "tasks": []}], "item [1]: [1].tasks: must hold at least"),
+        ([{"name": "a"}, {"name": "wf", "tasks": []}], "bad.json: [1].tasks: must hold at least"),
     ],
 )
 def test_a_bad_file_is_named(tmp_path, content, words):
@@ -52,5 +52,5 @@ def test_a_bad_file_is_named(tmp_path, content, words):
 
 
 def test_a_missing_directory(tmp_path):
-    with pytest.raises(DefinitionsError, match="not a directory"):
+    with pytest.raises(DefinitionsError, match="nope: no such directory"):
         load_definitions(Engine(), tmp_path / "nope")

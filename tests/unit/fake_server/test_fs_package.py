@@ -1,5 +1,7 @@
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +50,20 @@ def test_without_the_server_extra_the_error_says_what_to_install(blocked, import
     assert run.returncode == 1
     assert f"needs the package's server extra ({blocked} is not installed)" in run.stderr
     assert "pip install 'conductor-workers[server]'" in run.stderr
+
+
+@pytest.mark.parametrize("command", [["-m", "fake_server"], ["conductor-fake-server"]])
+def test_the_command_without_the_server_extra_says_what_to_install_in_one_line(command, tmp_path):
+    # A module of that name that cannot be imported, as when the extra was not installed.
+    (tmp_path / "jsonpath.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'jsonpath'\", name='jsonpath')\n"
+    )
+    script = Path(sys.executable).parent / "conductor-fake-server"
+    argv = [sys.executable, *command] if command[0] == "-m" else [str(script)]
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    run = subprocess.run([*argv, "--help"], capture_output=True, text=True, env=env, timeout=30)
+    assert run.returncode == 1
+    assert run.stderr == (
+        "conductor-fake-server: error: the fake Conductor server needs the package's server "
+        "extra (jsonpath is not installed): pip install 'conductor-workers[server]'\n"
+    )
