@@ -7,6 +7,7 @@ exist only on the fake server.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -22,12 +23,48 @@ TERMINAL_WORKFLOW_STATUSES = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "TER
 
 
 class AdminError(RuntimeError):
-    """The server answered a harness call with an error; carries its status and message."""
+    """The server answered a harness call with an error; carries its status and message.
 
-    def __init__(self, method: str, path: str, status: int, body: str) -> None:
-        super().__init__(f"{method} {path} -> {status}: {body[:500]}")
+    The message is the error body's own words (its ``message``, the fields its
+    ``validationErrors`` name, the fake server's ``fakeServerDetail``), the body itself when it
+    is not Conductor's error body; ``hint`` is added after it.
+    """
+
+    def __init__(self, method: str, path: str, status: int, body: str, hint: str = "") -> None:
+        super().__init__(f"{method} {path} -> {status}: {error_text(body)}{hint}")
         self.status = status
         self.body = body
+
+
+# Conductor's message for failed constraints: the fields are in validationErrors.
+GENERIC_VALIDATION_MESSAGE = "Validation failed"
+
+
+def error_text(body: str) -> str:
+    """What an error body says, in one line: Conductor's ``{"message", "validationErrors"}``
+    read out, anything else as it is (cut at 500 characters)."""
+    try:
+        error = json.loads(body)
+    except ValueError:
+        return body[:500]
+    if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+        return body[:500]
+    message: str = error["message"]
+    fields = [
+        f"{field['path']}: {field.get('message')}" if field.get("path") else str(field)
+        for field in error.get("validationErrors") or []
+        if isinstance(field, dict)
+    ]
+    if not fields:
+        text = message
+    elif message.startswith(GENERIC_VALIDATION_MESSAGE) or any(message in f for f in fields):
+        text = "; ".join(fields)
+    else:
+        text = f"{message} ({'; '.join(fields)})"
+    detail = error.get("fakeServerDetail")
+    if isinstance(detail, str) and detail not in text:
+        text += f" (fake server: {detail})"
+    return text
 
 
 class AdminClient:
@@ -69,8 +106,18 @@ class AdminClient:
             self._renew_token()  # none yet, or expired: Conductor's API wants a fresh one
             response = self._session.request(method, url, **kwargs)
         if response.status_code >= 400:
-            raise AdminError(method, url, response.status_code, response.text)
+            hint = self._hint(url) if response.status_code == 404 else ""
+            raise AdminError(method, url, response.status_code, response.text, hint)
         return response
+
+    def _hint(self, url: str) -> str:
+        """For a 404 from an API base that does not end in /api: what is probably wrong."""
+        if url.startswith(self.api_url) and not self.api_url.endswith("/api"):
+            return (
+                f" (AdminClient's URL {self.api_url} does not end in /api: Conductor's API is "
+                "under /api, e.g. http://127.0.0.1:8080/api)"
+            )
+        return ""
 
     def _renew_token(self) -> None:
         assert self._credentials is not None
