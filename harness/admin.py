@@ -336,11 +336,11 @@ class AdminClient:
                 timeout=timeout,
                 message=lambda: (
                     f"workflow {workflow_id} to reach {status} (last status {seen.get('status')})"
-                    + self.explain_stuck(_family(self, seen))
                 ),
             )
         except WaitTimeout as error:
-            raise WaitTimeout(f"{error}{span.note()}") from None
+            why = self.explain_stuck(_family(self, seen))
+            raise WaitTimeout(f"{error}{span.note()}{why}") from None
         return span.result(workflow)
 
     # -- tasks and queues -------------------------------------------------------------------

@@ -23,6 +23,9 @@ from fake_server.engine.tasks import SYSTEM_TASKS
 # A task handed out this long ago without an update, or a queue last polled this long ago,
 # is worth a line; a worker that long-polls polls at least every few seconds.
 QUIET_MS = ACTIVE_WORKER_WINDOW_MS
+# How alike a polled name must be to be offered as a misspelling (difflib's ratio): 'addd' for
+# 'add' (0.86) is; 'send_email' for 'send_sms' (0.67), another task altogether, is not.
+CLOSE_NAME_CUTOFF = 0.7
 
 CAUSES = {
     "not_polled": "no worker polls the task's type",
@@ -194,7 +197,7 @@ def _never_polled(state: EngineState, task: Task) -> tuple[str, str, str | None]
             " are the workers running, and pointed at this server (CONDUCTOR_SERVER_URL)?",
             None,
         )
-    close = difflib.get_close_matches(task.task_type, polled_types, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(task.task_type, polled_types, n=1, cutoff=CLOSE_NAME_CUTOFF)
     if close:
         pollers = _pollers(state, close[0])
         return (

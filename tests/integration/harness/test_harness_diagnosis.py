@@ -36,6 +36,8 @@ def test_a_workflow_wait_names_the_misspelt_worker(
     assert "why, according to the fake server (GET /fake/diagnose):" in message
     assert f"task add (scheduled, ref add_ref, workflow addition {workflow_id})" in message
     assert "the closest name polled is 'addd' (by adder): did you mean 'add'?" in message
+    # the diagnosis ends the message, after how far the server's clock moved
+    assert message.index("the server's clock moved") < message.index("why, according")
 
 
 def test_a_drain_names_the_domain_no_worker_polls(

@@ -55,6 +55,16 @@ def test_an_unrelated_poll_lists_what_is_polled(engine):
     assert "no worker polls 'add'; polled task types: resize_image" in message
 
 
+def test_a_sibling_task_polled_is_not_offered_as_a_misspelling(engine):
+    engine.enqueue_tasks("send_sms")
+    Worker(engine).poll("send_email")
+
+    finding = only(engine)
+
+    assert "didYouMean" not in finding
+    assert "no worker polls 'send_sms'; polled task types: send_email" in finding["message"]
+
+
 def test_a_domain_no_worker_polls_says_which_domains_are_polled(engine):
     start(engine, sequence("math", "add"), taskToDomain={"add": "gpu"})
     Worker(engine, "w", domain=None).poll("add")
