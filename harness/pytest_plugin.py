@@ -28,6 +28,8 @@ until a fixture is used: the fixtures need the ``testing`` extra
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -78,7 +80,7 @@ def conductor_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     if marker is not None and (marker.kwargs or marker.args):
         if marker.args:
             raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only")
-        with server_handle(**marker.kwargs) as server:
+        with _marked_server(server_handle, marker.kwargs) as server:
             yield server
             server.check()
         return
@@ -86,6 +88,25 @@ def conductor_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     server.reset()
     yield server
     server.check()
+
+
+def _marked_server(server_handle: Any, options: dict[str, Any]) -> Any:
+    """The server the marker's options describe; a test failure naming the option the marker
+    got wrong (unknown, or not allowed with another) instead of a traceback."""
+    known = [name for name in inspect.signature(server_handle).parameters if name != "self"]
+    for name in options:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            pytest.fail(
+                f"@pytest.mark.{MARKER}: unknown option {name!r}"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + f"; its options: {', '.join(known)}",
+                pytrace=False,
+            )
+    try:
+        return server_handle(**options)
+    except ValueError as error:
+        pytest.fail(f"@pytest.mark.{MARKER}: {error}", pytrace=False)
 
 
 @pytest.fixture

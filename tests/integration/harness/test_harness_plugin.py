@@ -172,6 +172,34 @@ def test_a_marked_test_gets_a_server_with_authentication(author_folder: Path):
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_a_marker_with_a_wrong_option_fails_its_test_naming_the_option(author_folder: Path):
+    (author_folder / "test_marked.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.conductor_server(time_skiping=True)
+            def test_misspelt(conductor_server):
+                pass
+
+            @pytest.mark.conductor_server(time_skipping=True, manual_clock=True)
+            def test_both_clocks(conductor_server):
+                pass
+            """
+        )
+    )
+
+    run = run_pytest(author_folder, "-rE")
+
+    assert "2 errors" in run.stdout, run.stdout + run.stderr
+    assert (
+        "@pytest.mark.conductor_server: unknown option 'time_skiping' (did you mean "
+        "'time_skipping'?); its options: mode, manual_clock, time_skipping"
+    ) in run.stdout
+    assert "@pytest.mark.conductor_server: choose manual_clock" in run.stdout
+    assert "Traceback" not in run.stdout
+
+
 def test_without_the_testing_extra_the_plugin_loads_and_its_fixtures_say_what_to_install(
     author_folder: Path,
 ):
