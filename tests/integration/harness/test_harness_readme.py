@@ -64,8 +64,9 @@ def run_readme_workers(tmp_path: Path, conductor_server) -> None:
         [str(Path(sys.executable).with_name("conductor-fake-server")), "--help"],
         [sys.executable, "-m", "harness", "--help"],
         [sys.executable, "-m", "harness", "demo", "--help"],
+        [sys.executable, "-m", "harness", "bench", "--help"],
     ],
-    ids=["fake_server", "conductor-fake-server", "harness", "harness-demo"],
+    ids=["fake_server", "conductor-fake-server", "harness", "harness-demo", "harness-bench"],
 )
 def test_every_command_answers_help(command: list[str]) -> None:
     run = subprocess.run(command, capture_output=True, text=True, timeout=60)
