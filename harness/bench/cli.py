@@ -1,4 +1,4 @@
-"""``python -m harness bench`` (also ``conductor-bench``): the throughput benchmark."""
+"""``python -m harness bench``: the throughput benchmark."""
 
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="conductor-bench", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(prog="python -m harness bench", description=DESCRIPTION)
     add_arguments(parser)
     return parser
 
