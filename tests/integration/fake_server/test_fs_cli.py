@@ -80,7 +80,8 @@ def test_loads_definitions_at_start(tmp_path):
     (tmp_path / "hello.json").write_text(json.dumps(workflow))
     with Running("--port", "0", "--definitions", str(tmp_path)) as server:
         url = server.url()
-        loaded = read_line(server.process.stdout).strip()
+        # printed with the first line: already read into the pipe's buffer
+        loaded = server.process.stdout.readline().strip()
         assert loaded == f"Loaded 1 task and 1 workflow definitions from {tmp_path}"
         assert requests.get(f"{url}/metadata/taskdefs/greet", timeout=5).json()["retryCount"] == 7
         started = requests.post(f"{url}/workflow", json={"name": "hello"}, timeout=5)
