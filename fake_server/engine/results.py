@@ -4,12 +4,11 @@ IN_PROGRESS gives the task back to its queue after ``callbackAfterSeconds``; ``e
 only restarts the response timeout; COMPLETED lets the workflow go on; FAILED is retried while
 retries remain; FAILED_WITH_TERMINAL_ERROR and CANCELED never are. An update of a task or
 workflow that has already ended changes nothing (workers deliver at least once). An output over
-10 MB fails the task for good with Conductor's message.
+10 MB fails the task for good with Conductor's message (see :mod:`.payloads`).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fake_server.engine.errors import (
@@ -20,6 +19,7 @@ from fake_server.engine.errors import (
     constraint_violations,
 )
 from fake_server.engine.models import RESULT_STATUSES, Task
+from fake_server.engine.payloads import oversized_task_payload
 from fake_server.engine.retries import fail
 from fake_server.engine.state import EngineState
 from fake_server.engine.tasks import SYSTEM_TASKS
@@ -29,14 +29,6 @@ from fake_server.engine.workflows import complete_task
 
 MAX_REASON_LENGTH = 500
 MAX_LOGS_PER_UPDATE = 10
-MAX_TASK_OUTPUT_BYTES = 10240 * 1024
-# How much larger than the JSON text it was read from a value can be once written again as
-# compact UTF-8 JSON: strings, literals and punctuation never grow; a float can (1e9 is written
-# back as 1000000000.0), but a float's text has at least 3 characters and Python writes any float
-# in at most 24.
-MAX_EXPANSION = 8
-# One encoder: json.dumps with options builds a new one per call.
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def apply_result(state: EngineState, result: Any, text_size: int | None = None) -> Task | None:
@@ -47,7 +39,7 @@ def apply_result(state: EngineState, result: Any, text_size: int | None = None) 
     500 there), the ids are validated (400), then looked up (404); an update of an ended task or
     workflow changes nothing, whatever its status; only then does a missing status fail (500).
     ``text_size``, when known, is the size in bytes of the JSON text ``result`` was read from
-    (see :func:`_oversized_output`)."""
+    (see :func:`.payloads.oversized_task_payload`)."""
     f = Fields(result, "TaskResult")
     workflow_id = f.string("workflowInstanceId")
     task_id = f.string("taskId")
@@ -84,7 +76,7 @@ def apply_result(state: EngineState, result: Any, text_size: int | None = None) 
     task.reason_for_incompletion = None if reason is None else reason[:MAX_REASON_LENGTH]
     task.callback_after_seconds = callback_seconds
     task.output_data = output
-    oversized = _oversized_output(task, text_size)
+    oversized = oversized_task_payload(task, task.output_data, text_size)
     if oversized is not None:
         task.output_data = {}
         fail(state, task, "FAILED_WITH_TERMINAL_ERROR", oversized)
@@ -148,28 +140,6 @@ def _missing_status() -> MalformedRequestError:
             ' because the return value of "com.netflix.conductor.common.metadata.tasks.'
             'TaskResult.getStatus()" is null'
         ),
-    )
-
-
-def _oversized_output(task: Task, text_size: int | None = None) -> str | None:
-    """Conductor's message when the output is over maxTaskOutputPayloadSizeThreshold (10 MB,
-    ExternalPayloadStorageUtils.verifyAndUpload), else None.
-
-    The output is measured as compact UTF-8 JSON. Read from a JSON text of ``text_size``
-    bytes, it cannot measure more than :data:`MAX_EXPANSION` times that, so a text under the
-    limit divided by it needs no measuring (serialising every result cost more than a tenth of
-    the server's work per task)."""
-    if not task.output_data:
-        return None
-    if text_size is not None and text_size * MAX_EXPANSION <= MAX_TASK_OUTPUT_BYTES:
-        return None
-    size = len(_COMPACT.encode(task.output_data).encode("utf-8", "surrogatepass"))
-    if size <= MAX_TASK_OUTPUT_BYTES:
-        return None
-    return (
-        f"The payload size: {size} of task: {task.task_id} in workflow: "
-        f"{task.workflow_instance_id}  is greater than the permissible limit: "
-        f"{MAX_TASK_OUTPUT_BYTES} bytes"
     )
 
 

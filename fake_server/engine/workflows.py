@@ -23,7 +23,7 @@ import logging
 import uuid
 from typing import Any
 
-from fake_server.engine import blueprint, boundary, retries
+from fake_server.engine import blueprint, boundary, payloads, retries
 from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef, parse_workflow_def
 from fake_server.engine.domains import resolve_domain
 from fake_server.engine.errors import ConductorError, malformed
@@ -152,8 +152,15 @@ class Decider:
         for key, value in definition.input_template.items():
             if workflow_input.get(key) is None:
                 workflow_input[key] = copy.deepcopy(value)
+        workflow_id = str(uuid.uuid4())
+        oversized = payloads.oversized_workflow_input(workflow_id, workflow_input)
+        if oversized is not None:
+            # ExecutionDAOFacade.createWorkflow fails (TerminateWorkflowException, a 500 at the
+            # start request) and no workflow is left behind.
+            log.error(oversized)
+            raise ConductorError(oversized)
         workflow = Workflow(
-            workflow_id=str(uuid.uuid4()),
+            workflow_id=workflow_id,
             definition=definition,
             status="RUNNING",
             input=workflow_input,
@@ -428,7 +435,7 @@ class Decider:
         tasks = self._new_attempts(workflow, tasks)
         for task in tasks:
             record_task(self.state, workflow, task)
-            if task.task_type not in SYSTEM_TASKS:
+            if task.task_type not in SYSTEM_TASKS and not self._input_too_large(workflow, task):
                 delay_ms = task.start_delay_in_seconds * 1000
                 self.state.enqueue(task, task.scheduled_time + delay_ms)
         for task in tasks:
@@ -437,6 +444,19 @@ class Decider:
                 handler.start(self, workflow, task)
             if workflow.is_terminal:
                 return
+
+    def _input_too_large(self, workflow: Workflow, task: Task) -> bool:
+        """A worker task whose input is over the size limit is created failed for good, its
+        input emptied, and never queued; the workflow's next pass gives up on it
+        (ExecutionDAOFacade.createTasks with ExternalPayloadStorageUtils.failTask)."""
+        oversized = payloads.oversized_task_payload(task, task.input_data)
+        if oversized is None:
+            return False
+        log.error(oversized)
+        task.input_data = {}
+        self.state.end_task(task, "FAILED_WITH_TERMINAL_ERROR", oversized)
+        workflow.decide_again = True
+        return True
 
     def _new_attempts(self, workflow: Workflow, tasks: list[Task]) -> list[Task]:
         """Conductor's ``dedupAndAddTasks``: the same reference name and retry count twice is

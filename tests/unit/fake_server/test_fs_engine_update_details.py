@@ -1,9 +1,12 @@
-"""What one TaskResult changes, in the details Conductor's WorkflowExecutorOps.updateTask has."""
+"""What one TaskResult changes, in the details Conductor's WorkflowExecutorOps.updateTask has;
+payload size limits."""
+
+import re
 
 import pytest
 from fs_helpers import Worker, result, sequence, start, statuses
 
-from fake_server.engine.errors import ConflictError
+from fake_server.engine.errors import ConductorError, ConflictError
 
 
 def test_an_update_without_output_sets_it_to_empty(engine, worker):
@@ -96,11 +99,68 @@ def test_an_output_over_ten_megabytes_fails_the_task_for_good(engine, worker):
 
 
 def test_an_output_just_under_the_limit_is_kept(engine, worker):
+    """Mirrors ExternalPayloadStorageUtils.verifyAndUpload: 10240 KB itself is allowed."""
     engine.enqueue_tasks("a", 1)
     task = worker.take("a")
     blob = "x" * (10240 * 1024 - len('{"blob":""}'))
     worker.update(task, "COMPLETED", outputData={"blob": blob})
     assert engine.get_task(task["taskId"])["status"] == "COMPLETED"
+
+
+def test_an_input_over_ten_megabytes_fails_the_task_before_any_worker_gets_it(engine, worker):
+    """Mirrors ExecutionDAOFacade.createTasks with ExternalPayloadStorageUtils.verifyAndUpload
+    (maxTaskInputPayloadSizeThreshold 10240 KB) and failTask: the task is created
+    FAILED_WITH_TERMINAL_ERROR, its input emptied, with Conductor's message; no worker receives
+    it, it is not retried, and its workflow fails."""
+    engine.register_task_defs([{"name": "a", "retryCount": 3}, {"name": "b"}])
+    definition = sequence("wf", "a", "b")
+    twice = {"x": "${a.output.blob}", "y": "${a.output.blob}"}
+    definition["tasks"][1]["inputParameters"] = twice
+    workflow_id = start(engine, definition)
+    blob = "x" * (6 * 1024 * 1024)  # 6 MB of output is allowed; twice that as input is not
+    worker.update(worker.take("a"), "COMPLETED", outputData={"blob": blob})
+    assert worker.poll("b") is None
+    workflow = engine.get_workflow(workflow_id)
+    failed = workflow["tasks"][1]
+    assert (failed["status"], failed["inputData"]) == ("FAILED_WITH_TERMINAL_ERROR", {})
+    size = len('{"x":"","y":""}') + 2 * len(blob)
+    assert failed["reasonForIncompletion"] == (
+        f"The payload size: {size} of task: {failed['taskId']} in workflow: {workflow_id}  is "
+        "greater than the permissible limit: 10485760 bytes"
+    )
+    assert len(workflow["tasks"]) == 2
+    assert workflow["status"] == "FAILED"
+
+
+def test_an_oversized_input_of_an_optional_task_lets_the_workflow_go_on(engine, worker):
+    """Mirrors DeciderService on the failed task: an optional one ends COMPLETED_WITH_ERRORS."""
+    definition = sequence("wf", "a", "b")
+    definition["tasks"][0]["optional"] = True
+    twice = {"x": "${workflow.input.blob}", "y": "${workflow.input.blob}"}
+    definition["tasks"][0]["inputParameters"] = twice  # 12 MB from a 6 MB workflow input
+    workflow_id = start(engine, definition, input={"blob": "x" * (6 * 1024 * 1024)})
+    assert statuses(engine, workflow_id) == [("a", "COMPLETED_WITH_ERRORS"), ("b", "SCHEDULED")]
+    assert worker.poll("a") is None
+    worker.update(worker.take("b"), "COMPLETED")
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_a_workflow_input_over_ten_megabytes_is_refused_at_the_start(engine):
+    """Mirrors ExecutionDAOFacade.createWorkflow with ExternalPayloadStorageUtils.failWorkflow
+    (maxWorkflowInputPayloadSizeThreshold 10240 KB): a TerminateWorkflowException, answered
+    500, and WorkflowExecutorOps.startWorkflow removes the workflow it began."""
+    engine.upsert_workflow_defs([sequence("wf", "a")])
+    big = "x" * (10240 * 1024)
+    with pytest.raises(ConductorError) as refused:
+        engine.start_workflow({"name": "wf", "input": {"blob": big}})
+    assert refused.value.status == 500
+    assert re.fullmatch(
+        r"The payload size: \d+ of workflow: [0-9a-f-]+ is greater than the permissible "
+        r"limit: 10485760 bytes",
+        refused.value.message,
+    )
+    assert engine.list_workflows() == []
+    assert engine.queue_sizes(["a"]) == {"a": 0}
 
 
 @pytest.mark.parametrize("ending", ["FAILED", "TIMED_OUT"])

@@ -316,6 +316,19 @@ def test_query_booleans_are_read_as_spring_reads_them(client):
         assert client.get(f"/api/workflow/none?includeTasks={word}").status_code == 404
 
 
+def test_a_workflow_input_over_the_size_limit_is_a_500(client):
+    """ExecutionDAOFacade.createWorkflow's TerminateWorkflowException: not mapped, so 500."""
+    client.put(
+        "/api/metadata/workflow",
+        json=[{"name": "wf", "tasks": [{"name": "a", "taskReferenceName": "a"}]}],
+    )
+    answer = client.post("/api/workflow/wf", json={"blob": "x" * (10240 * 1024)})
+    assert answer.status_code == 500
+    assert answer.json["message"].endswith("is greater than the permissible limit: 10485760 bytes")
+    assert answer.json["retryable"] is False
+    assert client.get("/api/workflow/search").json["totalHits"] == 0
+
+
 def test_the_admin_api_names_the_value(client):
     body = client.post("/fake/tasks", json={"taskType": "a", "count": "2"}).json
     assert body["message"] == "body.count: must be an integer, got a string"
