@@ -52,7 +52,11 @@ def update_v2(ctx: Context, request: Request) -> Reply:
 
 
 def get_task(ctx: Context, request: Request, task_id: str) -> Reply:
-    return json_reply(ctx.engine.get_task(task_id))
+    """``GET /tasks/{taskId}``; 404 in TaskResource.getTask's words for an unknown one."""
+    try:
+        return json_reply(ctx.engine.get_task(task_id))
+    except NotFoundError:
+        raise NotFoundError(f"Task not found for taskId: {task_id}") from None
 
 
 def add_log(ctx: Context, request: Request, task_id: str) -> Reply:

@@ -1,3 +1,6 @@
+"""The fake server's clocks (system, manual, time-skipping): its own, mirroring no Conductor
+class."""
+
 import time
 
 import pytest

@@ -28,9 +28,11 @@ def active(*pairs):
     ],
 )
 def test_resolve_domain(mapping, workers, expected):
+    """Mirrors WorkflowExecutorOps.setTaskDomains and getActiveDomain."""
     assert resolve_domain(mapping, "greet", active(*workers)) == expected
 
 
 def test_queue_name():
+    """Mirrors QueueUtils.getQueueName."""
     assert queue_name("greet", None) == "greet"
     assert queue_name("greet", "cool") == "cool:greet"

@@ -1,4 +1,5 @@
-"""What the admin API is built on: ad-hoc tasks, stats, the state snapshot, reset, the clock."""
+"""What the admin API is built on: ad-hoc tasks, stats, the state snapshot, reset, the clock.
+The fake server's own API: these tests mirror no Conductor class."""
 
 import time
 

@@ -119,6 +119,8 @@ def test_workflow_definition_refusals(engine, fields, message):
 
 
 def test_an_unsupported_expression_in_a_task_input_is_named(engine):
+    """The fake's honest boundary for ParametersUtils (Jayway JsonPath): an expression Conductor
+    would evaluate and the fake cannot is refused at registration."""
     definition = {
         "name": "wf",
         "tasks": [
@@ -139,7 +141,8 @@ def test_an_unsupported_expression_in_a_task_input_is_named(engine):
 
 
 def test_what_official_clients_always_send_is_accepted(engine, worker):
-    """The defaults the official SDKs send with every definition change nothing."""
+    """Mirrors WorkflowDef's and TaskDef's defaults, as MetadataServiceImpl accepts them. The
+    defaults the official SDKs send with every definition change nothing."""
     definition = {
         **sequence("wf", "a"),
         "timeoutSeconds": 0,
@@ -177,6 +180,8 @@ def test_variables_of_the_definition_start_the_workflow(engine, worker):
 
 
 def test_start_request_fields_that_would_change_behaviour(engine):
+    """The fake's honest boundary for StartWorkflowRequest: an idempotencyKey
+    (WorkflowExecutorOps.startWorkflowIdempotent) is refused, not ignored."""
     engine.upsert_workflow_defs([sequence("wf", "a")])
     with pytest.raises(BadRequestError, match="not supported by the fake server: idempotencyKey"):
         engine.start_workflow({"name": "wf", "idempotencyKey": "k-1"})
@@ -188,6 +193,8 @@ def test_start_request_fields_that_would_change_behaviour(engine):
 
 def test_an_idempotency_strategy_without_a_key_is_accepted(engine):
     # conductor-python's StartWorkflowRequest sends idempotencyStrategy FAIL even without a key.
+    """Mirrors StartWorkflowRequest: an idempotencyStrategy without an idempotencyKey changes
+    nothing."""
     engine.upsert_workflow_defs([sequence("wf", "a")])
     workflow_id = engine.start_workflow({"name": "wf", "idempotencyStrategy": "FAIL"})
     assert engine.get_workflow(workflow_id)["status"] == "RUNNING"

@@ -1,4 +1,6 @@
-"""The engine says why a task is not moving: one finding per cause, in words a user acts on."""
+"""The engine says why a task is not moving: one finding per cause, in words a user acts on.
+The fake server's own feature: these tests mirror no Conductor class (the causes they name
+do: limits, delays, timeouts and domains as the engine tests show them)."""
 
 from __future__ import annotations
 

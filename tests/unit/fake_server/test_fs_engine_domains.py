@@ -4,6 +4,8 @@ from fs_helpers import Worker, result, sequence, start
 
 
 def test_a_task_in_a_domain_is_only_seen_by_that_domain(engine):
+    """Mirrors WorkflowExecutorOps.setTaskDomains and QueueUtils.getQueueName: a task mapped to
+    a domain waits in that domain's queue only."""
     start(engine, sequence("wf", "a"), taskToDomain={"a": "cool"})
     assert Worker(engine, "plain").poll("a") is None
     assert Worker(engine, "other", "hot").poll("a") is None
@@ -13,6 +15,8 @@ def test_a_task_in_a_domain_is_only_seen_by_that_domain(engine):
 
 
 def test_star_and_own_entries(engine):
+    """Mirrors WorkflowExecutorOps.setTaskDomains: a task's own taskToDomain entry wins over
+    "*"."""
     start(engine, sequence("wf", "a", "b"), taskToDomain={"*": "star", "b": "own"})
     a = Worker(engine, "w", "star").take("a")
     engine.update_task(result(a, "COMPLETED"))
@@ -20,6 +24,8 @@ def test_star_and_own_entries(engine):
 
 
 def test_fallback_prefers_a_domain_with_a_recent_poll(engine, clock):
+    """Mirrors WorkflowExecutorOps.getActiveDomain: the first domain of the list with a worker
+    that polled recently."""
     Worker(engine, "cpu-worker", "cpu").poll("a")  # an active worker in "cpu"
     start(engine, sequence("wf", "a"), taskToDomain={"a": "gpu,cpu,NO_DOMAIN"})
     assert engine.all_queue_sizes()["cpu:a"] == 1
@@ -38,11 +44,15 @@ def test_fallback_forgets_workers_after_ten_seconds(engine, clock):
 
 
 def test_fallback_without_active_workers_uses_the_last_entry(engine):
+    """Mirrors WorkflowExecutorOps.getActiveDomain: with no active worker, the last domain of
+    the list."""
     start(engine, sequence("wf", "a"), taskToDomain={"a": "gpu,cpu"})
     assert engine.all_queue_sizes()["cpu:a"] == 1
 
 
 def test_retries_are_routed_again(engine, clock):
+    """Mirrors DeciderService.retry with WorkflowExecutorOps.setTaskDomains: a retry's domain is
+    chosen again."""
     engine.register_task_defs([{"name": "a", "retryDelaySeconds": 0}])
     start(engine, sequence("wf", "a"), taskToDomain={"a": "gpu,NO_DOMAIN"})
     plain = Worker(engine, "plain")
@@ -53,6 +63,8 @@ def test_retries_are_routed_again(engine, clock):
 
 
 def test_poll_data_records_every_poll(engine, clock):
+    """Mirrors ExecutionDAOFacade.updateTaskLastPoll: the last poll of each queue, with its
+    worker and domain."""
     Worker(engine, "w1").poll("a")
     clock.advance(5)
     Worker(engine, "w2", "d").poll("a")
@@ -83,6 +95,7 @@ def test_an_explicit_empty_mapping_is_used_as_is(engine):
 
 
 def test_a_blank_star_mapping_is_ignored(engine):
+    """Mirrors WorkflowExecutorOps.setTaskDomains: a blank "*" entry maps nothing."""
     start(engine, sequence("wf", "a"), taskToDomain={"*": "  "})
     assert engine.all_queue_sizes() == {"a": 1}
 

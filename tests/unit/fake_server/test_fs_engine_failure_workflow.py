@@ -40,6 +40,8 @@ def test_failure_workflow_starts_with_conductors_input(engine, worker):
 
 
 def test_failure_workflow_named_by_an_input(engine, worker):
+    """Mirrors WorkflowExecutorOps.terminateWorkflow: a failureWorkflow given as ${...} is
+    resolved over the workflow."""
     engine.upsert_workflow_defs([sequence("cleanup", "c")])
     engine.register_task_defs([{"name": "a", "retryCount": 0}])
     workflow_id = start(
@@ -53,6 +55,8 @@ def test_failure_workflow_named_by_an_input(engine, worker):
 
 
 def test_a_failure_workflow_that_cannot_start_is_named_in_the_output(engine, worker):
+    """Mirrors WorkflowExecutorOps.terminateWorkflow: a failure workflow that cannot start is
+    reported in the output under conductor.failure_workflow."""
     workflow_id = failing(engine, failureWorkflow="missing")
     worker.update(worker.take("a"), "FAILED")
     assert engine.get_workflow(workflow_id)["output"]["conductor.failure_workflow"] == (

@@ -60,6 +60,8 @@ def test_limits_of_an_inline_task_definition_apply(engine, clock, worker):
 
 
 def test_a_task_held_back_by_a_limit_stays_scheduled(engine):
+    """Mirrors ExecutionService.poll: a task over a limit is postponed in its queue and stays
+    SCHEDULED."""
     engine.register_task_defs([{"name": "a", "rateLimitPerFrequency": 1}])
     ids = engine.enqueue_tasks("a", 2)
     engine.poll("a", "w")
@@ -69,6 +71,8 @@ def test_a_task_held_back_by_a_limit_stays_scheduled(engine):
 
 
 def test_update_v2_respects_limits(engine):
+    """Mirrors TaskResource.updateTaskV2, whose next task comes from the same
+    ExecutionService.poll and its limits."""
     engine.register_task_defs([{"name": "a", "rateLimitPerFrequency": 1}])
     engine.enqueue_tasks("a", 2)
     task = engine.poll("a", "w")

@@ -31,12 +31,15 @@ def long_poll(engine, timeout_ms, worker_id="waiter"):
 
 
 def test_an_empty_long_poll_waits_its_timeout(engine):
+    """Mirrors ExecutionService.poll with QueueDAO.pop's timeout: with nothing ready the poll
+    waits that long."""
     tasks, elapsed = long_poll(engine, 150)
     assert tasks == []
     assert 0.14 <= elapsed < 1.0
 
 
 def test_a_long_poll_ends_when_a_task_is_queued(engine, pool):
+    """Mirrors QueueDAO.pop's timeout: a task queued during the wait is handed out at once."""
     future = pool.submit(long_poll, engine, 5000)
     wait_until_polling(engine, "waiter")
     engine.enqueue_tasks("a", 2)
@@ -46,6 +49,8 @@ def test_a_long_poll_ends_when_a_task_is_queued(engine, pool):
 
 
 def test_a_long_poll_ends_when_a_manual_clock_makes_a_task_due(engine, clock, pool):
+    """Mirrors QueueDAO.pop's timeout, on the fake's manual clock: a task coming due during the
+    wait is handed out."""
     engine.register_task_defs([{"name": "a", "retryDelaySeconds": 30}])
     engine.enqueue_tasks("a", 1)
     worker = Worker(engine)
@@ -59,6 +64,8 @@ def test_a_long_poll_ends_when_a_manual_clock_makes_a_task_due(engine, clock, po
 
 
 def test_a_long_poll_ends_when_a_delayed_task_comes_due_on_the_wall_clock(pool):
+    """Mirrors QueueDAO.pop's timeout: a task coming due during the wait is handed out, with
+    nothing else to wake the poll."""
     engine = Engine(SystemClock())
     engine.register_task_defs([{"name": "a", "retryDelaySeconds": 1}])
     engine.enqueue_tasks("a", 1)
@@ -70,6 +77,8 @@ def test_a_long_poll_ends_when_a_delayed_task_comes_due_on_the_wall_clock(pool):
 
 
 def test_wake_waiters_ends_long_polls_at_once(engine, pool):
+    """The fake's own Engine.wake_waiters (used when it stops or resets): no Conductor
+    counterpart."""
     future = pool.submit(long_poll, engine, 5000)
     wait_until_polling(engine, "waiter")
     engine.wake_waiters()
@@ -79,6 +88,8 @@ def test_wake_waiters_ends_long_polls_at_once(engine, pool):
 
 
 def test_a_long_poll_in_another_queue_keeps_waiting(engine, pool):
+    """Mirrors QueueDAO.pop: a long poll waits on its own queue; tasks of another type or domain
+    do not end it."""
     future = pool.submit(long_poll, engine, 300)
     wait_until_polling(engine, "waiter")
     engine.enqueue_tasks("b", 1)

@@ -46,6 +46,8 @@ def test_correlated_workflows(engine, three):
 
 
 def test_search_by_query_free_text_sort_and_page(engine, three):
+    """Mirrors WorkflowServiceImpl.searchWorkflows as far as the fake answers it: query, free
+    text, sort, start and size."""
     first, second, third = three
     result = engine.search_workflows(query="workflowType = 'orders' AND status IN (RUNNING)")
     assert result["totalHits"] == 2
@@ -77,6 +79,8 @@ def test_a_search_result_is_a_workflow_summary(engine, three):
     ],
 )
 def test_what_the_fake_cannot_search_is_refused(engine, arguments, what):
+    """The fake's honest boundary for WorkflowServiceImpl.searchWorkflows: what its index would
+    answer and the fake cannot is refused."""
     with pytest.raises(BadRequestError, match="not supported by the fake server") as raised:
         engine.search_workflows(**arguments)
     assert raised.value.errors[0].path == what

@@ -7,6 +7,8 @@ from fake_server.engine.errors import BadRequestError, MalformedRequestError, No
 
 
 def test_poll_hands_out_a_task_once(engine, clock, worker):
+    """Mirrors ExecutionService.poll: the task is IN_PROGRESS for the worker that polled,
+    pollCount and startTime set, and handed out once."""
     workflow_id = start(engine, sequence("wf", "greet"), input={"name": "Ada"})
     clock.advance(40)
     task = worker.take("greet")
@@ -23,6 +25,8 @@ def test_poll_hands_out_a_task_once(engine, clock, worker):
 
 
 def test_batch_poll_gives_at_most_count(engine):
+    """Mirrors ExecutionService.poll: a batch poll takes at most count tasks from the queue
+    (QueueDAO.pop)."""
     engine.enqueue_tasks("greet", 5)
     assert len(engine.batch_poll("greet", "w", count=3)) == 3
     assert len(engine.batch_poll("greet", "w", count=3)) == 2
@@ -31,22 +35,28 @@ def test_batch_poll_gives_at_most_count(engine):
 
 @pytest.mark.parametrize("count", [0, -4])
 def test_batch_poll_without_a_positive_count_gives_nothing(engine, count):
+    """Mirrors ExecutionService.poll: a count of zero or less pops nothing from the queue
+    (QueueDAO.pop)."""
     engine.enqueue_tasks("greet", 2)
     assert engine.batch_poll("greet", "w", count=count, timeout_ms=1000) == []
     assert engine.queue_sizes(["greet"]) == {"greet": 2}
 
 
 def test_batch_poll_count_is_capped(engine):
+    """The fake's own bound, where ExecutionService.poll has none: one batch poll hands out at
+    most 1000 tasks."""
     engine.enqueue_tasks("greet", 1005)
     assert len(engine.batch_poll("greet", "w", count=5000)) == 1000
 
 
 def test_batch_poll_long_poll_limit(engine):
+    """Mirrors ExecutionService.poll: a timeout over 5000 ms is an IllegalArgumentException."""
     with pytest.raises(BadRequestError, match="cannot be more than 5 seconds"):
         engine.batch_poll("greet", "w", count=1, timeout_ms=5001)
 
 
 def test_tasks_come_out_in_the_order_they_became_ready(engine, worker):
+    """Mirrors PostgresQueueDAO: among tasks of one priority, the one due first is popped first."""
     first = engine.enqueue_tasks("greet", 3)
     second = engine.enqueue_tasks("greet", 2)
     handed = [t["taskId"] for t in engine.batch_poll("greet", "w", count=10)]
@@ -54,6 +64,8 @@ def test_tasks_come_out_in_the_order_they_became_ready(engine, worker):
 
 
 def test_completed_moves_the_workflow_on(engine, worker):
+    """Mirrors WorkflowExecutorOps.updateTask and DeciderService: a COMPLETED task keeps its
+    output and end time, and the next task is scheduled."""
     workflow_id = start(engine, sequence("wf", "a", "b"))
     task = worker.take("a")
     assert worker.update(task, "COMPLETED", outputData={"x": 1}) == task["taskId"]
@@ -64,6 +76,8 @@ def test_completed_moves_the_workflow_on(engine, worker):
 
 
 def test_in_progress_requeues_after_callback(engine, clock, worker):
+    """Mirrors WorkflowExecutorOps.updateTask: IN_PROGRESS from a worker makes the task
+    SCHEDULED again, postponed in its queue by callbackAfterSeconds (QueueDAO.postpone)."""
     start(engine, sequence("wf", "a"))
     task = worker.take("a")
     worker.update(task, "IN_PROGRESS", callbackAfterSeconds=30, outputData={"step": 1})
@@ -83,6 +97,8 @@ def test_in_progress_requeues_after_callback(engine, clock, worker):
 
 
 def test_in_progress_without_callback_is_pollable_at_once(engine, worker):
+    """Mirrors WorkflowExecutorOps.updateTask: IN_PROGRESS without a callback postpones the task
+    by 0 s."""
     start(engine, sequence("wf", "a"))
     task = worker.take("a")
     worker.update(task, "IN_PROGRESS")
@@ -90,6 +106,8 @@ def test_in_progress_without_callback_is_pollable_at_once(engine, worker):
 
 
 def test_output_is_replaced_and_logs_are_appended(engine, worker):
+    """Mirrors WorkflowExecutorOps.updateTask: each update replaces the output; its logs are
+    added to the task's (ExecutionDAOFacade.addTaskExecLog)."""
     start(engine, sequence("wf", "a"))
     task = worker.take("a")
     worker.update(task, "IN_PROGRESS", outputData={"a": 1, "b": 2}, logs=[{"log": "one"}])
@@ -102,6 +120,7 @@ def test_output_is_replaced_and_logs_are_appended(engine, worker):
 
 
 def test_reason_is_cut_to_500_characters(engine, worker):
+    """Mirrors TaskResult.setReasonForIncompletion: the reason is cut to 500 characters."""
     engine.register_task_defs([{"name": "a", "retryCount": 0}])
     start(engine, sequence("wf", "a"))
     task = worker.take("a")
@@ -110,6 +129,8 @@ def test_reason_is_cut_to_500_characters(engine, worker):
 
 
 def test_extend_lease_only_touches_update_time(engine, clock, worker):
+    """Mirrors WorkflowExecutorOps.extendLease: only the update time moves (the response timeout
+    restarts); status and output stay."""
     start(engine, sequence("wf", "a"))
     task = worker.take("a")
     clock.advance(500)
@@ -121,6 +142,8 @@ def test_extend_lease_only_touches_update_time(engine, clock, worker):
 
 
 def test_failed_is_retried_as_a_new_task(engine, clock, worker):
+    """Mirrors DeciderService.retry: a FAILED task is marked retried and a new attempt is
+    scheduled after retryDelaySeconds."""
     engine.register_task_defs([{"name": "a", "retryCount": 2, "retryDelaySeconds": 10}])
     workflow_id = start(engine, sequence("wf", "a"))
     task = worker.take("a")
@@ -181,10 +204,14 @@ def retry_delays(engine, clock, worker, task_def, failures):
     ],
 )
 def test_retry_delays(engine, clock, worker, task_def, expected):
+    """Mirrors DeciderService.retry: FIXED, LINEAR_BACKOFF and EXPONENTIAL_BACKOFF delays
+    (backoffScaleFactor, maxRetryDelaySeconds)."""
     assert retry_delays(engine, clock, worker, {"retryCount": 4, **task_def}, 4) == expected
 
 
 def test_unregistered_task_type_retries_three_times_after_60_seconds(engine, clock, worker):
+    """Mirrors TaskDef's defaults for a task without a registered definition: retryCount 3,
+    retryDelaySeconds 60."""
     workflow_id = start(engine, sequence("wf", "a"))
     task = worker.take("a")
     for _ in range(3):
@@ -200,6 +227,8 @@ def test_unregistered_task_type_retries_three_times_after_60_seconds(engine, clo
 
 
 def test_exhausted_retries_fail_the_workflow_with_the_reason(engine, worker):
+    """Mirrors DeciderService.retry: with no retry left the workflow fails, its reason naming
+    the task and the worker's reason."""
     engine.register_task_defs([{"name": "a", "retryCount": 0}])
     workflow_id = start(engine, sequence("wf", "a", "b"))
     task = worker.take("a")
@@ -214,6 +243,8 @@ def test_exhausted_retries_fail_the_workflow_with_the_reason(engine, worker):
 
 
 def test_workflow_task_retry_count_overrides_the_task_def(engine, clock, worker):
+    """Mirrors DeciderService.retry: the workflow task's retryCount wins over the task
+    definition's."""
     engine.register_task_defs([{"name": "a", "retryCount": 5, "retryDelaySeconds": 0}])
     definition = {"name": "wf", "tasks": [{"name": "a", "taskReferenceName": "a", "retryCount": 1}]}
     workflow_id = start(engine, definition)
@@ -223,6 +254,7 @@ def test_workflow_task_retry_count_overrides_the_task_def(engine, clock, worker)
 
 
 def test_failed_with_terminal_error_is_never_retried(engine, worker):
+    """Mirrors DeciderService.retry: FAILED_WITH_TERMINAL_ERROR is never retried."""
     engine.register_task_defs([{"name": "a", "retryCount": 3, "retryDelaySeconds": 0}])
     workflow_id = start(engine, sequence("wf", "a"))
     task = worker.take("a")
@@ -237,6 +269,7 @@ def test_failed_with_terminal_error_is_never_retried(engine, worker):
 
 
 def test_update_of_a_terminal_task_changes_nothing(engine, worker):
+    """Mirrors WorkflowExecutorOps.updateTask: an update of a task that has ended is ignored."""
     start(engine, sequence("wf", "a", "b"))
     task = worker.take("a")
     worker.update(task, "COMPLETED", outputData={"first": True})
@@ -247,6 +280,8 @@ def test_update_of_a_terminal_task_changes_nothing(engine, worker):
 
 
 def test_update_in_a_terminal_workflow_changes_nothing(engine, worker):
+    """Mirrors WorkflowExecutorOps.updateTask: an update of a task in a workflow that has ended
+    is ignored."""
     workflow_id = start(engine, sequence("wf", "a"))
     task = worker.take("a")
     engine.terminate_workflow(workflow_id, "stop")
@@ -257,6 +292,8 @@ def test_update_in_a_terminal_workflow_changes_nothing(engine, worker):
 
 
 def test_update_of_unknown_ids(engine, worker):
+    """Mirrors WorkflowExecutorOps.updateTask: an unknown workflow or task id is a
+    NotFoundException."""
     workflow_id = start(engine, sequence("wf", "a"))
     task = worker.take("a")
     with pytest.raises(NotFoundError, match="No such workflow found by id: nope"):
@@ -270,6 +307,8 @@ def test_update_of_unknown_ids(engine, worker):
 
 
 def test_a_task_belongs_to_its_own_workflow(engine, worker):
+    """Stricter than WorkflowExecutorOps.updateTask, which does not check that the task belongs
+    to the workflow the result names: the fake answers 404 there."""
     start(engine, sequence("wf", "a"))
     other = engine.start_workflow({"name": "wf"})
     task = worker.take("a")
@@ -332,6 +371,8 @@ def test_a_negative_callback_is_taken_as_none(engine, worker):
 
 
 def test_bad_status_lists_the_allowed_values(engine):
+    """Mirrors TaskResult.Status as Jackson reads it: an unknown status is refused, the fake
+    naming the allowed ones."""
     with pytest.raises(BadRequestError) as raised:
         engine.update_task({"workflowInstanceId": "w", "taskId": "t", "status": "DONE"})
     assert "IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR" in raised.value.message
@@ -339,6 +380,8 @@ def test_bad_status_lists_the_allowed_values(engine):
 
 
 def test_update_v2_returns_the_next_task_of_the_same_type(engine, worker):
+    """Mirrors TaskResource.updateTaskV2: a terminal update is answered with the same worker's
+    next task of that type."""
     engine.enqueue_tasks("a", 2)
     engine.enqueue_tasks("b", 1)
     first = worker.take("a")
@@ -351,6 +394,7 @@ def test_update_v2_returns_the_next_task_of_the_same_type(engine, worker):
 
 
 def test_update_v2_stays_in_the_task_domain(engine):
+    """Mirrors TaskResource.updateTaskV2: the next task comes from the updated task's domain."""
     engine.enqueue_tasks("a", 1, domain="blue")
     engine.enqueue_tasks("a", 1)
     engine.enqueue_tasks("a", 1, domain="blue")
@@ -361,6 +405,8 @@ def test_update_v2_stays_in_the_task_domain(engine):
 
 
 def test_update_v2_for_a_non_terminal_update_returns_nothing(engine, worker):
+    """Mirrors TaskResource.updateTaskV2: a non-terminal update (or an extendLease) hands out
+    nothing."""
     engine.enqueue_tasks("a", 3)
     task = worker.take("a")
     assert engine.update_task_v2(result(task, "IN_PROGRESS", callbackAfterSeconds=5)) is None
@@ -369,6 +415,7 @@ def test_update_v2_for_a_non_terminal_update_returns_nothing(engine, worker):
 
 
 def test_task_logs_and_lookup(engine, clock, worker):
+    """Mirrors ExecutionService.log and getTaskLogs, and ExecutionDAOFacade.getTask."""
     (task_id,) = engine.enqueue_tasks("a", 1)
     engine.add_task_log(task_id, "hello")
     assert engine.get_task_logs(task_id) == [
@@ -381,6 +428,8 @@ def test_task_logs_and_lookup(engine, clock, worker):
 
 
 def test_adhoc_tasks_share_a_synthetic_workflow_id_that_updates_carry(engine, worker):
+    """The fake's own ad-hoc tasks (the admin API's, no Conductor counterpart): updated as
+    WorkflowExecutorOps.updateTask updates a workflow's task."""
     ids = engine.enqueue_tasks("a", 2, task_input={"n": 1})
     first = worker.take("a")
     assert first["workflowInstanceId"].startswith("adhoc-")
@@ -396,6 +445,7 @@ def test_adhoc_tasks_share_a_synthetic_workflow_id_that_updates_carry(engine, wo
 
 
 def test_adhoc_tasks_are_retried_by_their_task_def(engine, worker):
+    """The fake's own ad-hoc tasks, retried as DeciderService.retry retries a workflow's task."""
     engine.register_task_defs([{"name": "a", "retryCount": 1, "retryDelaySeconds": 0}])
     engine.enqueue_tasks("a", 1, domain="d")
     adhoc = Worker(engine, "w", "d")

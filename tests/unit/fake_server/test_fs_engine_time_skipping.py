@@ -3,6 +3,9 @@ to hand out) and a timer is pending, the clock jumps to the earliest timer and f
 
 "Real time" here is a manual clock under the skipping clock: it moves only when a test says so,
 so every jump the tests see is one the engine made.
+
+The fake server's own feature: these tests mirror no Conductor class (the timers they skip
+do, as the engine tests of timeouts, retries and waits show).
 """
 
 import time

@@ -7,6 +7,8 @@ from fake_server.engine import Engine
 
 
 def test_response_timeout_times_out_and_retries(engine, clock, worker):
+    """Mirrors DeciderService.isResponseTimedOut: a task not updated within
+    responseTimeoutSeconds is TIMED_OUT and retried."""
     engine.register_task_defs([{"name": "a", "responseTimeoutSeconds": 10, "retryDelaySeconds": 0}])
     workflow_id = start(engine, sequence("wf", "a"))
     task = worker.take("a")
@@ -23,6 +25,7 @@ def test_response_timeout_times_out_and_retries(engine, clock, worker):
 
 
 def test_a_late_update_after_a_response_timeout_changes_nothing(engine, clock, worker):
+    """Mirrors WorkflowExecutorOps.updateTask: the result of a task that timed out is ignored."""
     engine.register_task_defs([{"name": "a", "responseTimeoutSeconds": 10, "retryDelaySeconds": 0}])
     workflow_id = start(engine, sequence("wf", "a"))
     task = worker.take("a")
@@ -32,6 +35,8 @@ def test_a_late_update_after_a_response_timeout_changes_nothing(engine, clock, w
 
 
 def test_extend_lease_and_in_progress_updates_keep_a_task_alive(engine, clock, worker):
+    """Mirrors WorkflowExecutorOps.extendLease and DeciderService.isResponseTimedOut: each
+    update restarts the response timeout."""
     engine.register_task_defs([{"name": "a", "responseTimeoutSeconds": 10}])
     start(engine, sequence("wf", "a"))
     task = worker.take("a")
@@ -44,6 +49,8 @@ def test_extend_lease_and_in_progress_updates_keep_a_task_alive(engine, clock, w
 
 
 def test_response_timeouts_exhaust_retries_and_time_the_workflow_out(engine, clock, worker):
+    """Mirrors DeciderService.retry: when a TIMED_OUT task has no retry left, the workflow times
+    out."""
     engine.register_task_defs(
         [{"name": "a", "responseTimeoutSeconds": 5, "retryCount": 1, "retryDelaySeconds": 0}]
     )
@@ -60,6 +67,8 @@ def test_response_timeouts_exhaust_retries_and_time_the_workflow_out(engine, clo
 
 
 def test_a_task_waiting_for_its_callback_does_not_time_out(engine, clock, worker):
+    """Mirrors DeciderService.isResponseTimedOut: responseTimeoutSeconds plus
+    callbackAfterSeconds."""
     engine.register_task_defs([{"name": "a", "responseTimeoutSeconds": 10}])
     start(engine, sequence("wf", "a"))
     task = worker.take("a")
@@ -87,6 +96,7 @@ def keep_alive_until_timeout(clock, worker, task, seconds):
 
 
 def test_timeout_seconds_retry_policy(engine, clock, worker):
+    """Mirrors DeciderService.checkTaskTimeout with RETRY."""
     engine.register_task_defs([{**TIMEOUT_DEF, "timeoutPolicy": "RETRY"}])
     workflow_id = start(engine, sequence("wf", "a"))
     task = worker.take("a")
@@ -104,6 +114,7 @@ def test_timeout_seconds_retry_policy(engine, clock, worker):
 
 
 def test_timeout_seconds_time_out_wf_policy(engine, clock, worker):
+    """Mirrors DeciderService.checkTaskTimeout with TIME_OUT_WF."""
     engine.register_task_defs([{**TIMEOUT_DEF, "timeoutPolicy": "TIME_OUT_WF"}])
     workflow_id = start(engine, sequence("wf", "a", "b"))
     task = worker.take("a")
@@ -120,6 +131,7 @@ def test_timeout_seconds_time_out_wf_policy(engine, clock, worker):
 
 
 def test_timeout_seconds_alert_only_policy(engine, clock, worker, caplog):
+    """Mirrors DeciderService.checkTaskTimeout with ALERT_ONLY."""
     engine.register_task_defs([{**TIMEOUT_DEF, "timeoutPolicy": "ALERT_ONLY"}])
     workflow_id = start(engine, sequence("wf", "a"))
     task = worker.take("a")
@@ -131,6 +143,8 @@ def test_timeout_seconds_alert_only_policy(engine, clock, worker, caplog):
 
 
 def test_timeout_seconds_counts_from_the_first_start(engine, clock, worker):
+    """Mirrors DeciderService.checkTaskTimeout: timeoutSeconds counts from the task's start,
+    callbacks included."""
     engine.register_task_defs([{**TIMEOUT_DEF, "timeoutPolicy": "RETRY"}])
     start(engine, sequence("wf", "a"))
     task = worker.take("a")
@@ -144,6 +158,7 @@ def test_timeout_seconds_counts_from_the_first_start(engine, clock, worker):
 
 @pytest.mark.parametrize("policy", ["RETRY", "TIME_OUT_WF", "ALERT_ONLY"])
 def test_poll_timeout(engine, clock, worker, policy, caplog):
+    """Mirrors DeciderService.checkTaskPollTimeout with each timeoutPolicy."""
     engine.register_task_defs(
         [{"name": "a", "pollTimeoutSeconds": 20, "retryDelaySeconds": 0, "timeoutPolicy": policy}]
     )
@@ -257,6 +272,8 @@ class SilentClock:
 
 
 def test_timeouts_fire_on_the_next_call_when_time_moved_silently():
+    """The fake's own timers, where Conductor's WorkflowSweeper looks at workflows again on its
+    own: a timeout that came due fires at the next call."""
     clock = SilentClock()
     engine = Engine(clock)
     engine.register_task_defs([{"name": "a", "responseTimeoutSeconds": 1, "retryDelaySeconds": 0}])

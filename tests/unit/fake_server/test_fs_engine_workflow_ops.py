@@ -85,6 +85,7 @@ def test_restart_runs_the_workflow_again_from_the_start(engine, worker):
 
 
 def test_restart_with_the_latest_definition(engine, worker):
+    """Mirrors WorkflowExecutorOps.restart with useLatestDefinitions."""
     workflow_id, _, _ = failed_workflow(engine, worker, "a", "b")
     engine.upsert_workflow_defs([{**sequence("wf", "z"), "version": 2}])
     engine.restart_workflow(workflow_id, use_latest_definitions=True)
@@ -118,6 +119,8 @@ def test_rerun_from_a_task_drops_the_later_ones(engine, worker):
 
 
 def test_rerun_of_an_unknown_task_and_of_a_running_workflow(engine, worker):
+    """Mirrors WorkflowExecutorOps.rerun: an unknown task is an IllegalArgumentException;
+    without a task the workflow runs from its start."""
     workflow_id, _, _ = failed_workflow(engine, worker, "a", "b")
     with pytest.raises(BadRequestError, match="Task nope not found"):
         engine.rerun_workflow(workflow_id, {"reRunFromTaskId": "nope"})
@@ -144,6 +147,8 @@ def test_pause_holds_the_next_task_and_resume_lets_it_go(engine, worker):
 
 
 def test_pause_of_an_ended_workflow(engine, worker):
+    """Mirrors WorkflowExecutorOps.pauseWorkflow: an ended workflow cannot be paused
+    (ConflictException)."""
     workflow_id = start(engine, sequence("wf", "a"))
     worker.update(worker.take("a"), "COMPLETED")
     with pytest.raises(ConflictError, match="has ended, status cannot be updated."):
@@ -172,12 +177,14 @@ def test_skip_a_task_that_has_not_run(engine, worker):
     ],
 )
 def test_skip_refusals(engine, reference, message):
+    """Mirrors WorkflowExecutorOps.skipTaskFromWorkflow's IllegalStateExceptions."""
     workflow_id = start(engine, sequence("wf", "a", "b"))
     with pytest.raises(IllegalStateError, match=message):
         engine.skip_task(workflow_id, reference)
 
 
 def test_reset_callbacks_makes_waiting_tasks_pollable(engine, worker):
+    """Mirrors WorkflowExecutorOps.resetCallbacksForWorkflow."""
     workflow_id = start(engine, sequence("wf", "a"))
     worker.update(worker.take("a"), "IN_PROGRESS", callbackAfterSeconds=600)
     assert worker.poll("a") is None

@@ -7,6 +7,7 @@ from fake_server.engine.errors import BadRequestError, ConflictError, NotFoundEr
 
 
 def test_task_def_takes_conductor_defaults(engine):
+    """Mirrors TaskDef's defaults."""
     engine.register_task_defs([{"name": "a"}])
     task_def = engine.get_task_def("a")
     assert task_def["retryCount"] == 3
@@ -19,6 +20,8 @@ def test_task_def_takes_conductor_defaults(engine):
 
 
 def test_task_defs_upsert_and_update(engine):
+    """Mirrors MetadataServiceImpl.registerTaskDef and updateTaskDef: registering again replaces
+    a definition."""
     engine.register_task_defs([{"name": "a", "retryCount": 1, "description": "first"}])
     engine.register_task_defs([{"name": "a", "retryCount": 2}])
     assert engine.get_task_def("a")["retryCount"] == 2
@@ -62,6 +65,7 @@ def test_task_defs_upsert_and_update(engine):
     ],
 )
 def test_bad_task_defs_name_the_field(engine, definition, path, words):
+    """Mirrors TaskDef's constraints (@Min, @NotEmpty) and its enums as Jackson reads them."""
     with pytest.raises(BadRequestError) as raised:
         engine.register_task_defs([definition])
     assert raised.value.errors[0].path == path
@@ -70,11 +74,14 @@ def test_bad_task_defs_name_the_field(engine, definition, path, words):
 
 
 def test_task_defs_must_be_a_list(engine):
+    """Mirrors MetadataResource.registerTaskDef, which reads a List of TaskDef."""
     with pytest.raises(BadRequestError, match="taskDefs: must be a JSON list"):
         engine.register_task_defs({"name": "a"})
 
 
 def test_workflow_defs_versions(engine):
+    """Mirrors MetadataServiceImpl.registerWorkflowDef (ConflictException for an existing
+    version) and getWorkflowDef (the latest by default)."""
     engine.register_workflow_def(sequence("wf", "a"))
     engine.register_workflow_def({**sequence("wf", "b"), "version": 2})
     with pytest.raises(ConflictError, match="wf.2 already exists"):
@@ -92,6 +99,7 @@ def test_workflow_defs_versions(engine):
 
 
 def test_workflow_def_defaults(engine):
+    """Mirrors WorkflowDef's and WorkflowTask's defaults."""
     engine.register_workflow_def(sequence("wf", "a"))
     definition = engine.get_workflow_def("wf")
     assert definition["version"] == 1
@@ -119,12 +127,15 @@ def test_workflow_def_defaults(engine):
     ],
 )
 def test_bad_workflow_defs_name_the_field(engine, definition, path):
+    """Mirrors WorkflowDef's constraints (WorkflowTaskTypeConstraint and the others)."""
     with pytest.raises(BadRequestError) as raised:
         engine.register_workflow_def(definition)
     assert raised.value.errors[0].path == path
 
 
 def test_start_queues_the_first_task_before_returning(engine, clock):
+    """Mirrors WorkflowExecutorOps.startWorkflow: the workflow is created and decided before the
+    id is answered."""
     workflow_id = start(engine, sequence("wf", "a", "b"), input={"x": 1}, correlationId="c-1")
     workflow = engine.get_workflow(workflow_id)
     assert workflow["status"] == "RUNNING"
@@ -139,6 +150,8 @@ def test_start_queues_the_first_task_before_returning(engine, clock):
 
 
 def test_start_picks_the_version(engine, worker):
+    """Mirrors MetadataMapperService.lookupForWorkflowDefinition: the version asked for, else
+    the latest."""
     engine.register_workflow_def(sequence("wf", "a"))
     engine.register_workflow_def({**sequence("wf", "b"), "version": 2})
     engine.start_workflow({"name": "wf", "version": 1})
@@ -148,12 +161,15 @@ def test_start_picks_the_version(engine, worker):
 
 
 def test_start_with_an_inline_definition(engine, worker):
+    """Mirrors StartWorkflowRequest.workflowDef: an inline definition is run as given."""
     workflow_id = engine.start_workflow({"name": "ignored", "workflowDef": sequence("inline", "x")})
     assert engine.get_workflow(workflow_id)["workflowName"] == "inline"
     assert worker.take("x")["workflowInstanceId"] == workflow_id
 
 
 def test_start_errors(engine):
+    """Mirrors StartWorkflowRequest's constraints and WorkflowExecutorOps.startWorkflow's
+    NotFoundException."""
     with pytest.raises(NotFoundError, match="No such workflow defined. name=nope"):
         engine.start_workflow({"name": "nope"})
     with pytest.raises(BadRequestError, match="StartWorkflowRequest.name"):
@@ -170,6 +186,8 @@ def test_start_errors(engine):
 
 
 def test_inputs_flow_through_expressions(engine, worker):
+    """Mirrors ParametersUtils.getTaskInput: ${...} expressions over the workflow and earlier
+    tasks."""
     definition = {
         "name": "wf",
         "tasks": [
@@ -235,6 +253,8 @@ def test_paths_over_the_whole_context_see_each_task_once_by_its_latest_attempt(e
 
 
 def test_input_template_fills_what_is_missing(engine, worker):
+    """Mirrors ParametersUtils.getTaskInput: the task definition's inputTemplate fills the keys
+    the input lacks."""
     engine.register_task_defs([{"name": "a", "inputTemplate": {"region": "eu", "size": 1}}])
     definition = {
         "name": "wf",
@@ -251,6 +271,8 @@ def test_input_template_fills_what_is_missing(engine, worker):
 
 
 def test_output_parameters_make_the_workflow_output(engine, worker):
+    """Mirrors DeciderService.updateWorkflowOutput: outputParameters evaluated by
+    ParametersUtils."""
     definition = {
         **sequence("wf", "a", "b"),
         "outputParameters": {
@@ -269,6 +291,8 @@ def test_output_parameters_make_the_workflow_output(engine, worker):
 
 
 def test_without_output_parameters_the_output_is_the_last_task_output(engine, worker):
+    """Mirrors DeciderService.updateWorkflowOutput: without outputParameters, the last task's
+    output."""
     workflow_id = start(engine, sequence("wf", "a", "b"))
     worker.update(worker.take("a"), "COMPLETED", outputData={"v": 1})
     worker.update(worker.take("b"), "COMPLETED", outputData={"w": 2})
@@ -276,6 +300,8 @@ def test_without_output_parameters_the_output_is_the_last_task_output(engine, wo
 
 
 def test_an_optional_task_that_fails_lets_the_workflow_go_on(engine, worker):
+    """Mirrors DeciderService: a failed optional task ends COMPLETED_WITH_ERRORS and the
+    workflow goes on."""
     engine.register_task_defs([{"name": "a", "retryCount": 0}])
     definition = {
         "name": "wf",
@@ -292,6 +318,7 @@ def test_an_optional_task_that_fails_lets_the_workflow_go_on(engine, worker):
 
 
 def test_an_optional_task_is_still_retried_first(engine, worker):
+    """Mirrors DeciderService.retry: an optional task is retried before it is given up on."""
     engine.register_task_defs([{"name": "a", "retryCount": 1, "retryDelaySeconds": 0}])
     definition = {
         "name": "wf",
@@ -305,6 +332,8 @@ def test_an_optional_task_is_still_retried_first(engine, worker):
 
 
 def test_start_delay_holds_the_task_back(engine, clock, worker):
+    """Mirrors SimpleTaskMapper (startDelay) and WorkflowExecutorOps.addTaskToQueue: the task is
+    queued with that delay."""
     definition = {"name": "wf", "tasks": [{"name": "a", "taskReferenceName": "a", "startDelay": 5}]}
     start(engine, definition)
     assert worker.poll("a") is None
@@ -313,6 +342,7 @@ def test_start_delay_holds_the_task_back(engine, clock, worker):
 
 
 def test_workflow_timeout_times_the_workflow_out(engine, clock, worker):
+    """Mirrors DeciderService.checkWorkflowTimeout with TIME_OUT_WF."""
     definition = {**sequence("wf", "a", "b"), "timeoutSeconds": 30, "timeoutPolicy": "TIME_OUT_WF"}
     workflow_id = start(engine, definition)
     task = worker.take("a")
@@ -346,6 +376,8 @@ def test_workflow_timeout_alert_only_keeps_it_running(engine, clock, worker, cap
 
 
 def test_terminate(engine, worker):
+    """Mirrors WorkflowExecutorOps.terminateWorkflow: open tasks are canceled and leave their
+    queues."""
     workflow_id = start(engine, sequence("wf", "a"))
     engine.terminate_workflow(workflow_id)
     assert engine.get_workflow(workflow_id)["status"] == "TERMINATED"
@@ -354,6 +386,8 @@ def test_terminate(engine, worker):
 
 
 def test_priority_and_correlation_reach_the_task(engine):
+    """Mirrors TaskMapperContext.createTaskModel: the task carries the workflow's priority and
+    correlation id."""
     start(engine, sequence("wf", "a"), priority=7, correlationId="c-9")
     task = Worker(engine).take("a")
     assert (task["workflowPriority"], task["correlationId"]) == (7, "c-9")

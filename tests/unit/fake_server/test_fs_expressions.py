@@ -210,6 +210,8 @@ def test_secrets_stay_until_a_worker_gets_the_task(monkeypatch):
 
 
 def test_objects_and_lists_are_walked():
+    """Mirrors ParametersUtils.replace: maps and lists are walked and every ${...} in them
+    evaluated."""
     template = {
         "who": "${workflow.input.name}",
         "all": ["${first.output.sum}", {"n": "${workflow.input.n}"}],
@@ -218,12 +220,15 @@ def test_objects_and_lists_are_walked():
 
 
 def test_a_whole_value_is_a_copy():
+    """Mirrors ParametersUtils: a value taken whole is a copy, not the source itself."""
     value = evaluate("${workflow.input.nested}", CONTEXT)
     value["m"]["a"].append(4)
     assert CONTEXT["workflow"]["input"]["nested"]["m"]["a"] == [1, 2, 3]
 
 
 def test_json_in_text_escapes_as_jayway_does():
+    """Mirrors ParametersUtils with Jayway's JsonPath: a value inside a longer text reads as
+    Java prints it."""
     assert as_text([{"p": "a/b", "q": 'say "hi"\n'}]) == '[{p=a/b, q=say "hi"\n}]'
     assert evaluate("${workflow.input.items[?(@.id == 1)].tags}", CONTEXT) == [["x"]]
     assert (
@@ -236,6 +241,8 @@ def test_json_in_text_escapes_as_jayway_does():
 
 
 def test_what_jayway_reads_but_the_fake_cannot_is_named():
+    """The fake's honest boundary for ParametersUtils (Jayway JsonPath): what Conductor
+    evaluates and the fake cannot is named, not read as null."""
     template = {
         "a": "${workflow.input.items[?(@.id nin [1])].id}",
         "b": ["${workflow.input['name','n']}", "${workflow.input.list.append(1)}"],

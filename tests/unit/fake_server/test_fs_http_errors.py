@@ -88,7 +88,7 @@ BAD_REQUESTS = [
         "Long Poll Timeout value cannot be more than 5 seconds",
     ),
     ("GET", "/api/tasks/poll/batch/a?timeout=-1", None, 400, "own", "negative poll timeout"),
-    ("GET", "/api/tasks/nope", None, 404, "conductor", "No such task found by id: nope"),
+    ("GET", "/api/tasks/nope", None, 404, "conductor", "Task not found for taskId: nope"),
     (
         "GET",
         "/api/tasks/queue/size",
