@@ -36,6 +36,10 @@ def _server(out: TextIO) -> Iterator[str]:
     """Yields the API URL: the real server named by CONDUCTOR_SERVER_URL, else a fake one."""
     url = os.environ.get("CONDUCTOR_SERVER_URL")
     if url:
+        try:  # the workers' own reading of the variable, and its check
+            url = Configuration().server_api_url
+        except ValueError as error:
+            raise DemoError(str(error)) from None
         print(f"Using the Conductor server at {url}", file=out)
         yield url
         return

@@ -75,6 +75,16 @@ def test_a_url_without_api_says_so() -> None:
     assert "answered 404. Is '/api' missing at its end?" in run.stderr
 
 
+def test_a_url_without_a_scheme_says_what_is_allowed() -> None:
+    run = run_demo(env={"CONDUCTOR_SERVER_URL": "localhost:8080/api"})
+
+    assert run.returncode == 1
+    assert run.stderr == (
+        "demo: Configuration: server URL 'localhost:8080/api' (from env CONDUCTOR_SERVER_URL) "
+        "must start with http:// or https://, e.g. http://localhost:8080/api\n"
+    )
+
+
 def test_the_demo_runs_against_the_server_in_conductor_server_url() -> None:
     with ServerHandle() as server:
         run = run_demo("--workflows", "3", env={"CONDUCTOR_SERVER_URL": server.url})
