@@ -72,9 +72,14 @@ def _local_function():
 def test_a_bad_setting_fails_at_start_naming_its_source(monkeypatch):
     monkeypatch.setenv("conductor_worker_checked_task_polling_interval", "soon")
     handler = TaskHandler([Worker("checked_task", top_level)], CONFIG)
-    with pytest.raises(WorkerConfigError, match="conductor_worker_checked_task_polling_interval"):
+    with pytest.raises(
+        WorkerConfigError, match="conductor_worker_checked_task_polling_interval"
+    ) as raised:
         handler.start_processes()
     assert handler.processes == []
+    # The traceback is the caller's line and start_processes, not the frames reading the value.
+    frames = [entry.name for entry in raised.traceback]
+    assert frames[-1] == "start_processes", frames
 
 
 def test_workers_must_be_workers_and_the_guide_ellipsis_is_skipped():

@@ -51,7 +51,11 @@ from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
 from conductor.client.http.task_client import TaskClient
 from conductor.client.telemetry import prometheus
-from conductor.client.worker.worker_config import WorkerSettings, resolve_worker_settings
+from conductor.client.worker.worker_config import (
+    WorkerConfigError,
+    WorkerSettings,
+    resolve_worker_settings,
+)
 from conductor.client.worker.worker_interface import WorkerInterface
 from conductor.client.worker.worker_task import (
     get_registered_worker_names,
@@ -223,7 +227,12 @@ class TaskHandler:
         configure_logging(self.configuration)
         context = self._context = self.process_context()
         method = context.get_start_method()
-        plans = [(worker, _resolved_settings(worker)) for worker in self.workers]
+        try:
+            plans = [(worker, _resolved_settings(worker)) for worker in self.workers]
+        except WorkerConfigError as error:
+            # A mistake in the configuration, not in the SDK: the traceback shows the caller's
+            # line and the message, not the frames that read the value.
+            raise error.with_traceback(None) from None
         if any(is_async_worker(worker) for worker, _ in plans):
             require_aiohttp()
         if self.metrics_settings is not None:
