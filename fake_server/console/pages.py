@@ -111,6 +111,18 @@ class TaskRow:
         return list(workflow_task.get("joinOn") or []) if self.type == "JOIN" else []
 
     @property
+    def choice(self) -> str:
+        """For a SWITCH or DECISION that ran: the case it took, or that it fell to the default."""
+        if self.type not in ("SWITCH", "DECISION"):
+            return ""
+        cases = (self.task.get("outputData") or {}).get("evaluationResult") or []
+        if not cases:
+            return ""
+        case = str(cases[0])
+        decision_cases = (self.task.get("workflowTask") or {}).get("decisionCases") or {}
+        return f"case {case}" if case in decision_cases else f"default case ({case})"
+
+    @property
     def retries(self) -> int:
         return int(self.task.get("retryCount") or 0)
 

@@ -126,3 +126,25 @@ def test_durations_and_times_read_as_a_person_would():
     assert pages.duration(None) == "-"
     assert pages.clock_time(1_700_000_000_123) == "22:13:20.123"
     assert pages.ago(10_000, 7_000) == "3.0 s ago" and pages.ago(10_000, 0) == "never"
+
+
+def test_a_switch_row_says_which_case_it_took(engine, clock):
+    switch = {
+        "name": "route",
+        "taskReferenceName": "route",
+        "type": "SWITCH",
+        "evaluatorType": "value-param",
+        "expression": "speed",
+        "inputParameters": {"speed": "${workflow.input.speed}"},
+        "decisionCases": {"express": [{"name": "noop", "taskReferenceName": "n", "type": "NOOP"}]},
+        "defaultCase": [],
+    }
+    definition = {"name": "routing", "tasks": [switch]}
+
+    def row_of(speed: str) -> pages.TaskRow:
+        workflow_id = start(engine, definition, input={"speed": speed})
+        view = pages.workflow_view(engine.get_workflow(workflow_id), clock.now_ms())
+        return view.rows[0]
+
+    assert row_of("express").choice == "case express"
+    assert row_of("by sea").choice == "default case (by sea)"
