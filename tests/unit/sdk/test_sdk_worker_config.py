@@ -336,8 +336,12 @@ def test_bad_argument_is_rejected_even_when_the_environment_overrides_it(tmp_pat
 
 
 def test_unreadable_ini_names_the_file(tmp_path: Path) -> None:
-    with pytest.raises(WorkerConfigError, match=str(tmp_path / "worker.ini")):
+    with pytest.raises(WorkerConfigError, match=str(tmp_path / "worker.ini")) as raised:
         resolve(tmp_path, ini_text="domain = no section header\n")
+    assert str(raised.value).endswith(
+        "line 1 ('domain = no section header') is outside a section; settings go under "
+        "[DEFAULT] (every worker) or [<task name>]"
+    )
 
 
 def test_unknown_ini_setting_is_reported_with_a_hint(tmp_path: Path, caplog) -> None:
@@ -345,6 +349,15 @@ def test_unknown_ini_setting_is_reported_with_a_hint(tmp_path: Path, caplog) -> 
         resolve(tmp_path, ini_text="[greet]\npolling_intervall = 5\n")
     assert "unknown setting 'polling_intervall'" in caplog.text
     assert "did you mean polling_interval?" in caplog.text
+
+
+def test_an_unknown_default_setting_is_reported_once_for_all_workers(
+    tmp_path: Path, caplog
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="conductor.client"):
+        for task in ("greet", "add", "ship"):
+            resolve(tmp_path, ini_text="[DEFAULT]\ntread_count = 5\n", task=task)
+    assert caplog.text.count("unknown setting 'tread_count'") == 1
 
 
 def test_ini_values_are_not_interpolated(tmp_path: Path) -> None:

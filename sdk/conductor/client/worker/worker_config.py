@@ -434,6 +434,10 @@ def _checked_arguments(task_name: str, arguments: Mapping[str, Any]) -> dict[str
     return checked
 
 
+# The unknown worker.ini settings warned about in this process: (file, section, key).
+_WARNED_INI_KEYS: set[tuple[str, str, str]] = set()
+
+
 class _IniFile:
     """One parsed ``worker.ini``, with [DEFAULT] kept apart from the task sections."""
 
@@ -458,6 +462,13 @@ class _IniFile:
         try:
             with path.open(encoding="utf-8") as stream:
                 parser.read_file(stream)
+        except configparser.MissingSectionHeaderError as exc:
+            message = (
+                f"cannot read worker configuration file {path}: line {exc.lineno} "
+                f"({exc.line.strip()!r}) is outside a section; settings go under [DEFAULT] "
+                "(every worker) or [<task name>]"
+            )
+            raise WorkerConfigError(message) from None
         except (OSError, UnicodeDecodeError, configparser.Error) as exc:
             message = f"cannot read worker configuration file {path}: {exc}"
             raise WorkerConfigError(message) from None
@@ -479,8 +490,10 @@ class _IniFile:
             if not self.parser.has_section(section):
                 continue
             for key in self.parser.options(section):
-                if key in _INI_NAMES:
+                if key in _INI_NAMES or (str(self.path), section, key) in _WARNED_INI_KEYS:
                     continue
+                # Once per file, section and key: every worker reads [DEFAULT].
+                _WARNED_INI_KEYS.add((str(self.path), section, key))
                 close = difflib.get_close_matches(key, _INI_NAMES, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 logger.warning(
