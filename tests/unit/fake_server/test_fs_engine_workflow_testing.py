@@ -33,6 +33,7 @@ def task(run: dict[str, Any], ref: str, attempt: int = -1) -> dict[str, Any]:
 
 # -- mocks, one per attempt ---------------------------------------------------------------------
 def test_mocked_results_complete_the_workflow_with_their_outputs(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     definition = workflow(
         "greet",
         simple("lookup", inputParameters={"id": "${workflow.input.id}"}),
@@ -57,6 +58,7 @@ def test_mocked_results_complete_the_workflow_with_their_outputs(engine):
 
 
 def test_a_failed_mock_then_a_completed_one_is_a_retry_without_its_delay(engine, clock):
+    """Mirrors WorkflowTestService.testWorkflow."""
     engine.register_task_defs([{"name": "charge", "retryCount": 2, "retryDelaySeconds": 600}])
     before = clock.now_ms()
     run = mocked_run(
@@ -74,6 +76,7 @@ def test_a_failed_mock_then_a_completed_one_is_a_retry_without_its_delay(engine,
 
 
 def test_failures_beyond_the_retries_fail_the_workflow(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     engine.register_task_defs([{"name": "charge", "retryCount": 1, "retryDelaySeconds": 0}])
     run = mocked_run(
         engine,
@@ -90,6 +93,7 @@ def test_failures_beyond_the_retries_fail_the_workflow(engine):
 
 
 def test_a_terminal_error_is_not_retried(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     engine.register_task_defs([{"name": "charge", "retryCount": 3}])
     run = mocked_run(
         engine,
@@ -101,6 +105,7 @@ def test_a_terminal_error_is_not_retried(engine):
 
 
 def test_an_in_progress_mock_keeps_the_attempt_open_for_the_next_mock(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     run = mocked_run(
         engine,
         workflow("poll_job", simple("job")),
@@ -112,6 +117,7 @@ def test_an_in_progress_mock_keeps_the_attempt_open_for_the_next_mock(engine):
 
 
 def test_a_mock_without_status_or_output_completes_with_an_empty_output(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     run = mocked_run(engine, workflow("w", simple("a")), taskRefToMockOutput={"a": [{}]})
     assert run["status"] == "COMPLETED"
     assert task(run, "a")["outputData"] == {}
@@ -119,6 +125,7 @@ def test_a_mock_without_status_or_output_completes_with_an_empty_output(engine):
 
 # -- where a run stops --------------------------------------------------------------------------
 def test_a_task_without_a_mock_leaves_the_workflow_running_there(engine, worker):
+    """Mirrors WorkflowTestService.testWorkflow."""
     run = mocked_run(
         engine,
         workflow("w", simple("first"), simple("second"), simple("third")),
@@ -136,6 +143,7 @@ def test_a_task_without_a_mock_leaves_the_workflow_running_there(engine, worker)
 
 
 def test_used_up_mocks_stop_the_run_at_the_next_attempt(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     engine.register_task_defs([{"name": "charge", "retryCount": 2, "retryDelaySeconds": 5}])
     run = mocked_run(
         engine, workflow("pay", simple("charge")), taskRefToMockOutput={"charge": [done("FAILED")]}
@@ -146,6 +154,7 @@ def test_used_up_mocks_stop_the_run_at_the_next_attempt(engine):
 
 def test_a_branch_without_a_mock_stops_the_run_before_any_mock_is_used(engine):
     # Conductor looks for open tasks without mocks before it uses any mock of the round.
+    """Mirrors WorkflowTestService.testWorkflow."""
     definition = workflow(
         "fork",
         system(
@@ -160,6 +169,7 @@ def test_a_branch_without_a_mock_stops_the_run_before_any_mock_is_used(engine):
 
 
 def test_a_workflow_of_operators_only_needs_no_mock(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     definition = workflow(
         "compute",
         system(
@@ -188,6 +198,7 @@ def test_a_workflow_of_operators_only_needs_no_mock(engine):
 
 
 def test_a_terminate_task_ends_the_run_as_it_says(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     definition = workflow(
         "stop",
         simple("check"),
@@ -205,6 +216,7 @@ def test_a_terminate_task_ends_the_run_as_it_says(engine):
 
 
 def test_tasks_that_end_when_scheduled_run_without_mocks(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     definition = workflow(
         "sync",
         system("NOOP", "nothing"),
@@ -252,6 +264,7 @@ def routed(engine: Engine, country: str) -> dict[str, Any]:
     ("country", "branch"), [("FR", "ship_eu"), ("US", "ship_us"), ("JP", "ship_by_post")]
 )
 def test_a_switch_takes_the_case_the_mocked_output_selects(engine, country, branch):
+    """Mirrors WorkflowTestService.testWorkflow."""
     run = routed(engine, country)
     assert run["status"] == "COMPLETED"
     refs = [t["referenceTaskName"] for t in run["tasks"]]
@@ -259,6 +272,7 @@ def test_a_switch_takes_the_case_the_mocked_output_selects(engine, country, bran
 
 
 def test_fork_branches_take_their_mocks_and_the_join_runs(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     definition = workflow(
         "fork",
         system("FORK_JOIN", "fork", forkTasks=[[simple("left")], [simple("right")]]),
@@ -272,6 +286,7 @@ def test_fork_branches_take_their_mocks_and_the_join_runs(engine):
 
 
 def test_each_loop_iteration_takes_the_mocks_of_its_own_reference_name(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     definition = workflow(
         "loop",
         system(
@@ -290,6 +305,7 @@ def test_each_loop_iteration_takes_the_mocks_of_its_own_reference_name(engine):
 
 
 def test_a_dynamic_task_and_a_dynamic_fork_take_the_mocks_of_what_they_became(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     engine.register_task_defs([{"name": "mail"}])
     definition = workflow(
         "dyn",
@@ -333,6 +349,7 @@ PARENT = workflow(
 
 
 def test_a_sub_workflow_runs_on_the_mocks_of_its_sub_request(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     engine.upsert_workflow_defs([CHILD])
     engine.register_task_defs([{"name": "charge", "retryCount": 1, "retryDelaySeconds": 60}])
     sub_request = {
@@ -366,6 +383,7 @@ def test_a_sub_workflow_runs_on_the_mocks_of_its_sub_request(engine):
 
 
 def test_a_sub_workflow_without_a_sub_request_keeps_both_running(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     engine.upsert_workflow_defs([CHILD])
     run = mocked_run(engine, PARENT, taskRefToMockOutput={"ship": [done()]})
     assert run["status"] == "RUNNING"
@@ -377,6 +395,7 @@ def test_a_sub_workflow_without_a_sub_request_keeps_both_running(engine):
 
 
 def test_nested_sub_requests_reach_a_grandchild(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     grandchild = workflow("audit", simple("log"))
     child = workflow("payment", system("SUB_WORKFLOW", "audit", subWorkflowParam={"name": "audit"}))
     engine.upsert_workflow_defs([grandchild, child])
@@ -391,6 +410,7 @@ def test_nested_sub_requests_reach_a_grandchild(engine):
 
 # -- system tasks that wait for mocks -----------------------------------------------------------
 def test_http_wait_human_and_start_workflow_take_mocks_instead_of_running(engine, clock):
+    """Mirrors WorkflowTestService.testWorkflow."""
     definition = workflow(
         "waits",
         system(
@@ -419,6 +439,7 @@ def test_http_wait_human_and_start_workflow_take_mocks_instead_of_running(engine
 
 
 def test_an_http_task_without_a_mock_is_not_called(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     definition = workflow(
         "call",
         system(
@@ -436,6 +457,7 @@ def test_an_http_task_without_a_mock_is_not_called(engine):
 
 # -- times ------------------------------------------------------------------------------------
 def test_execution_and_queue_wait_times_set_the_task_times_back(engine, clock):
+    """Mirrors WorkflowTestService.testWorkflow."""
     run = mocked_run(
         engine,
         workflow("w", simple("slow")),
@@ -451,6 +473,7 @@ def test_execution_and_queue_wait_times_set_the_task_times_back(engine, clock):
 
 
 def test_an_execution_time_beyond_the_timeout_times_the_attempt_out(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     engine.register_task_defs(
         [
             {
@@ -470,6 +493,8 @@ def test_an_execution_time_beyond_the_timeout_times_the_attempt_out(engine):
 
 
 def test_a_test_run_neither_moves_a_skipping_clock_nor_holds_skipping_up():
+    """Mirrors WorkflowTestService with the fake's own time skipping (no Conductor counterpart):
+    a test run neither moves the clock nor holds skipping up."""
     real_time = ManualClock()
     engine = Engine(SkippingClock(base=real_time))
     try:
@@ -495,6 +520,7 @@ def test_a_test_run_neither_moves_a_skipping_clock_nor_holds_skipping_up():
 
 # -- the request --------------------------------------------------------------------------------
 def test_a_registered_definition_is_run_by_name_and_version(engine):
+    """Mirrors WorkflowTestService.testWorkflow."""
     engine.upsert_workflow_defs([workflow("w", simple("a")), workflow("w", simple("b"), version=2)])
     run = engine.test_workflow({"name": "w", "version": 1, "taskRefToMockOutput": {"a": [done()]}})
     assert (run["status"], run["workflowVersion"]) == ("COMPLETED", 1)
@@ -503,6 +529,8 @@ def test_a_registered_definition_is_run_by_name_and_version(engine):
 
 
 def test_the_request_domains_stay_and_star_is_the_runs_own(engine):
+    """Mirrors WorkflowTestService.testWorkflow: the request's taskToDomain stays, and "*" maps
+    to a domain of the run's own."""
     run = mocked_run(
         engine,
         workflow("w", simple("a")),
@@ -549,6 +577,7 @@ def test_the_request_domains_stay_and_star_is_the_runs_own(engine):
     ],
 )
 def test_bad_requests_are_refused_naming_what_is_wrong(engine, request_body, error, words):
+    """Mirrors WorkflowTestRequest's constraints and its enums as Jackson reads them."""
     engine.upsert_workflow_defs([workflow("w", simple("a"))])
     with pytest.raises(error) as raised:
         engine.test_workflow(request_body)

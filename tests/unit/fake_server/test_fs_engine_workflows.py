@@ -231,6 +231,8 @@ def test_inputs_flow_through_expressions(engine, worker):
 
 
 def test_paths_over_the_whole_context_see_each_task_once_by_its_latest_attempt(engine, worker):
+    """Mirrors ParametersUtils: a path over the whole context sees each task once, by its latest
+    attempt."""
     engine.register_task_defs([{"name": "b", "retryCount": 1, "retryDelaySeconds": 0}])
     inputs = {
         "names": "${$.keys()}",

@@ -16,6 +16,7 @@ def inline(ref, expression, evaluator="javascript", **inputs):
 
 
 def test_inline_returns_the_value_of_its_script(engine):
+    """Mirrors Inline with JavascriptEvaluator: the script's value is the output's result."""
     definition = workflow(
         "w",
         inline(
@@ -33,16 +34,19 @@ def test_inline_returns_the_value_of_its_script(engine):
 
 
 def test_inline_whole_numbers_come_back_as_integers(engine):
+    """Mirrors Inline: a whole number from the script comes back as an integer."""
     workflow_id = start(engine, workflow("w", inline("calc", "2 ** 40")))
     assert by_ref(engine, workflow_id)["calc"]["outputData"]["result"] == 2**40
 
 
 def test_inline_value_param_evaluator(engine):
+    """Mirrors Inline with ValueParamEvaluator."""
     workflow_id = start(engine, workflow("w", inline("calc", "x", "value-param", x=[1])))
     assert by_ref(engine, workflow_id)["calc"]["outputData"] == {"result": [1]}
 
 
 def test_an_inline_script_that_throws_fails_for_good_with_the_line(engine):
+    """Mirrors Inline: a script that throws fails the task for good, its reason naming the line."""
     workflow_id = start(engine, workflow("w", inline("calc", "1;\nthrow new Error('nope')")))
     calc = by_ref(engine, workflow_id)["calc"]
     assert calc["status"] == "FAILED_WITH_TERMINAL_ERROR"
@@ -52,11 +56,13 @@ def test_an_inline_script_that_throws_fails_for_good_with_the_line(engine):
 
 
 def test_inline_has_no_console_as_on_the_real_server(engine):
+    """Mirrors Inline with JavascriptEvaluator: no console object there either."""
     workflow_id = start(engine, workflow("w", inline("calc", "console.log('x')")))
     assert "console is not defined" in by_ref(engine, workflow_id)["calc"]["reasonForIncompletion"]
 
 
 def test_inline_with_an_unknown_evaluator_fails(engine):
+    """Mirrors Inline: an evaluatorType it does not know fails the task."""
     definition = workflow("w", inline("calc", "1", "${workflow.input.evaluator}"))
     workflow_id = start(engine, definition, input={"evaluator": "rhino"})
     calc = by_ref(engine, workflow_id)["calc"]
@@ -64,6 +70,7 @@ def test_inline_with_an_unknown_evaluator_fails(engine):
 
 
 def test_lambda_runs_its_script_as_a_function_body(engine):
+    """Mirrors Lambda: the script is a function body over $."""
     definition = workflow(
         "w",
         system("LAMBDA", "l", inputParameters={"x": 2, "scriptExpression": "return $.x + 1;"}),
@@ -73,6 +80,8 @@ def test_lambda_runs_its_script_as_a_function_body(engine):
 
 
 def test_set_variable_sets_workflow_variables_that_expressions_read(engine, worker):
+    """Mirrors SetVariable: its input becomes workflow variables that ${workflow.variables.x}
+    reads."""
     definition = workflow(
         "w",
         system("SET_VARIABLE", "set", inputParameters={"user": "${workflow.input.user}", "n": 1}),
@@ -88,6 +97,8 @@ def test_set_variable_sets_workflow_variables_that_expressions_read(engine, work
 
 
 def test_set_variable_over_the_size_limit_fails_and_keeps_the_variables(engine):
+    """Mirrors SetVariable: over maxWorkflowVariablesPayloadSizeThreshold the task fails and the
+    variables stay as they were."""
     definition = workflow(
         "w",
         system("SET_VARIABLE", "small", inputParameters={"a": 1}),
@@ -99,6 +110,7 @@ def test_set_variable_over_the_size_limit_fails_and_keeps_the_variables(engine):
 
 
 def test_jq_transform_gives_result_and_result_list(engine):
+    """Mirrors JsonJqTransform: output result and resultList."""
     definition = workflow(
         "w",
         system(
@@ -121,6 +133,7 @@ def test_jq_transform_gives_result_and_result_list(engine):
 
 
 def test_jq_with_no_value_gives_null_and_an_empty_list(engine):
+    """Mirrors JsonJqTransform: no value gives a null result and an empty resultList."""
     definition = workflow(
         "w", system("JSON_JQ_TRANSFORM", "jq", inputParameters={"queryExpression": "empty"})
     )
@@ -129,6 +142,7 @@ def test_jq_with_no_value_gives_null_and_an_empty_list(engine):
 
 
 def test_a_jq_query_that_does_not_compile_fails_the_task(engine):
+    """Mirrors JsonJqTransform: a query that does not compile fails the task."""
     definition = workflow(
         "w", system("JSON_JQ_TRANSFORM", "jq", inputParameters={"queryExpression": ".a |"})
     )
@@ -140,6 +154,8 @@ def test_a_jq_query_that_does_not_compile_fails_the_task(engine):
 
 
 def test_jq_needs_a_query_expression(engine):
+    """Mirrors WorkflowTaskTypeConstraint: JSON_JQ_TRANSFORM needs
+    inputParameters.queryExpression."""
     with pytest.raises(BadRequestError, match="inputParameters.queryExpression field is required"):
         engine.register_workflow_def(workflow("w", system("JSON_JQ_TRANSFORM", "jq")))
 
@@ -155,6 +171,8 @@ def test_jq_needs_a_query_expression(engine):
 def test_terminate_ends_the_workflow_with_its_status_output_and_reason(
     engine, status, workflow_status, reason
 ):
+    """Mirrors Terminate: the workflow ends with terminationStatus, workflowOutput and
+    terminationReason."""
     params = {"terminationStatus": status, "workflowOutput": {"code": 7}}
     if reason:
         params["terminationReason"] = reason
@@ -172,6 +190,7 @@ def test_terminate_ends_the_workflow_with_its_status_output_and_reason(
 
 
 def test_terminate_with_a_plain_value_as_output(engine):
+    """Mirrors Terminate: a workflowOutput that is not a map becomes the output as it is."""
     params = {"terminationStatus": "COMPLETED", "workflowOutput": "fine"}
     workflow_id = start(engine, workflow("w", system("TERMINATE", "stop", inputParameters=params)))
     assert engine.get_workflow(workflow_id)["output"] == {"output": "fine"}
@@ -186,16 +205,20 @@ def test_terminate_with_a_plain_value_as_output(engine):
     ],
 )
 def test_terminate_registration_checks(engine, fields):
+    """Mirrors WorkflowTaskTypeConstraint for TERMINATE."""
     with pytest.raises(BadRequestError, match="terminate task"):
         engine.register_workflow_def(workflow("w", system("TERMINATE", "stop", **fields)))
 
 
 def test_noop_completes_at_once(engine):
+    """Mirrors Noop: it completes at once."""
     workflow_id = start(engine, workflow("w", system("NOOP", "nothing"), simple("after")))
     assert statuses(engine, workflow_id) == [("nothing", "COMPLETED"), ("after", "SCHEDULED")]
 
 
 def test_dynamic_runs_the_task_type_named_by_its_input(engine, worker):
+    """Mirrors DynamicTaskMapper: the task type comes from the input named by
+    dynamicTaskNameParam."""
     engine.register_task_defs([{"name": "send_email"}])
     definition = workflow(
         "w",
@@ -215,6 +238,7 @@ def test_dynamic_runs_the_task_type_named_by_its_input(engine, worker):
 
 
 def test_dynamic_needs_a_registered_task_definition(engine):
+    """Mirrors DynamicTaskMapper: the named type needs a registered task definition."""
     definition = workflow(
         "w",
         system("DYNAMIC", "notify", dynamicTaskNameParam="t", inputParameters={"t": "unknown"}),
@@ -225,6 +249,8 @@ def test_dynamic_needs_a_registered_task_definition(engine):
 
 
 def test_a_system_task_with_a_registered_definition_is_retried(engine):
+    """Mirrors DeciderService.retry: a system task with a registered definition is retried by
+    it."""
     engine.register_task_defs([{"name": "flaky_jq", "retryCount": 1, "retryDelaySeconds": 0}])
     definition = workflow(
         "w",
@@ -245,6 +271,7 @@ def test_a_system_task_with_a_registered_definition_is_retried(engine):
 
 
 def test_a_worker_task_in_a_case_sees_its_own_id_as_cpewf_task_id(engine, worker):
+    """Mirrors ParametersUtils: ${CPEWF_TASK_ID} is the task's own id."""
     definition = workflow(
         "w",
         system(
@@ -274,16 +301,21 @@ def test_a_worker_task_in_a_case_sees_its_own_id_as_cpewf_task_id(engine, worker
     ],
 )
 def test_what_the_fake_does_not_honour_is_refused_at_registration(engine, task, what):
+    """The fake's honest boundary for WorkflowTaskTypeConstraint: what Conductor would honour
+    and the fake cannot is refused at registration."""
     with pytest.raises(BadRequestError, match=f"not supported by the fake server: {what}"):
         engine.register_workflow_def(workflow("w", task))
 
 
 def test_default_values_of_fields_the_fake_does_not_use_are_accepted(engine):
+    """Mirrors WorkflowTask's defaults: official clients send them, and they change nothing."""
     task = simple("a", permissive=False, cacheConfig=None, onStateChange={})
     engine.register_workflow_def(workflow("w", task))
 
 
 def test_without_a_javascript_engine_the_task_fails_saying_what_to_install(engine, monkeypatch):
+    """The fake's own packaging (no Conductor counterpart): without quickjs-ng an Inline task
+    fails naming the install command."""
     monkeypatch.setitem(sys.modules, "quickjs", None)  # as if quickjs-ng were not installed
     workflow_id = start(engine, workflow("w", inline("calc", "1 + 1")))
     calc = by_ref(engine, workflow_id)["calc"]
@@ -292,6 +324,8 @@ def test_without_a_javascript_engine_the_task_fails_saying_what_to_install(engin
 
 
 def test_without_jq_the_task_fails_saying_what_to_install(engine, monkeypatch):
+    """The fake's own packaging (no Conductor counterpart): without jq a JsonJqTransform task
+    fails naming the install command."""
     monkeypatch.setitem(sys.modules, "jq", None)
     query = {"queryExpression": ".a + 1000001"}  # a query not compiled before
     workflow_id = start(

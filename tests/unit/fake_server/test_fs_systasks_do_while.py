@@ -16,6 +16,8 @@ TWICE = "$.loop['iteration'] < 2"
 
 
 def test_each_iteration_runs_the_body_with_suffixed_names_and_the_iteration(engine, worker):
+    """Mirrors DoWhile and DoWhileTaskMapper: each iteration's tasks are named ref__N and carry
+    the iteration."""
     workflow_id = start(engine, workflow("w", loop(TWICE, simple("a"), simple("b")), simple("end")))
     seen = []
     for _ in range(2):
@@ -37,6 +39,8 @@ def test_each_iteration_runs_the_body_with_suffixed_names_and_the_iteration(engi
 
 
 def test_the_condition_sees_the_latest_outputs_and_the_loop_input(engine, worker):
+    """Mirrors DoWhile.evaluateCondition: the condition sees the latest outputs and the loop's
+    input."""
     definition = workflow(
         "w",
         loop(
@@ -53,6 +57,8 @@ def test_the_condition_sees_the_latest_outputs_and_the_loop_input(engine, worker
 
 
 def test_expressions_name_loop_tasks_without_the_suffix(engine, worker):
+    """Mirrors ParametersUtils inside a DoWhile: expressions name loop tasks without the __N
+    suffix."""
     definition = workflow(
         "w",
         loop(TWICE, simple("a"), simple("b", inputParameters={"prev": "${a.output.v}"})),
@@ -69,6 +75,7 @@ def test_expressions_name_loop_tasks_without_the_suffix(engine, worker):
 
 
 def test_a_false_condition_still_runs_the_body_once(engine, worker):
+    """Mirrors DoWhile: the body runs once before the condition is first read."""
     workflow_id = start(engine, workflow("w", loop("false", simple("a"))))
     worker.update(worker.take("a"), "COMPLETED")
     assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
@@ -76,6 +83,7 @@ def test_a_false_condition_still_runs_the_body_once(engine, worker):
 
 
 def test_an_empty_items_list_loops_zero_times(engine):
+    """Mirrors DoWhile with items: an empty list runs the body no time."""
     definition = workflow(
         "w", loop("", simple("a"), items="${workflow.input.items}"), simple("after")
     )
@@ -85,6 +93,7 @@ def test_an_empty_items_list_loops_zero_times(engine):
 
 
 def test_items_run_once_each_with_loop_item_and_index(engine, worker):
+    """Mirrors DoWhile with items: one iteration per item, with the item and its index."""
     definition = workflow(
         "w",
         loop(
@@ -104,6 +113,7 @@ def test_items_run_once_each_with_loop_item_and_index(engine, worker):
 
 
 def test_keep_last_n_drops_older_iterations(engine, worker):
+    """Mirrors DoWhile with keepLastN: older iterations' tasks are dropped."""
     definition = workflow(
         "w", loop("$.loop.iteration < 4", simple("a"), inputParameters={"keepLastN": 2})
     )
@@ -117,6 +127,7 @@ def test_keep_last_n_drops_older_iterations(engine, worker):
 
 
 def test_a_switch_inside_the_loop(engine, worker):
+    """Mirrors DoWhile with SwitchTaskMapper inside its body."""
     switch = system(
         "SWITCH",
         "pick",
@@ -145,6 +156,7 @@ def test_a_switch_inside_the_loop(engine, worker):
 
 
 def test_a_failure_in_the_loop_is_retried_in_its_iteration(engine, worker):
+    """Mirrors DeciderService.retry inside a DoWhile: the retry keeps its iteration's name."""
     engine.register_task_defs([{"name": "a", "retryCount": 1, "retryDelaySeconds": 0}])
     workflow_id = start(engine, workflow("w", loop("$.loop.iteration < 2", simple("a"))))
     worker.update(worker.take("a"), "FAILED")
@@ -156,6 +168,7 @@ def test_a_failure_in_the_loop_is_retried_in_its_iteration(engine, worker):
 
 
 def test_a_failure_in_the_loop_without_retries_fails_the_workflow(engine, worker):
+    """Mirrors DoWhile: a task of the body that fails for good fails the loop and the workflow."""
     engine.register_task_defs([{"name": "a", "retryCount": 0}])
     workflow_id = start(engine, workflow("w", loop("true", simple("a"))))
     worker.update(worker.take("a"), "FAILED", reasonForIncompletion="bad")
@@ -164,6 +177,7 @@ def test_a_failure_in_the_loop_without_retries_fails_the_workflow(engine, worker
 
 
 def test_a_condition_that_throws_fails_the_loop_for_good(engine, worker):
+    """Mirrors DoWhile.evaluateCondition: a condition that throws fails the loop for good."""
     workflow_id = start(engine, workflow("w", loop("$.nothing.here", simple("a"))))
     worker.update(worker.take("a"), "COMPLETED")
     do_while = by_ref(engine, workflow_id)["loop"]
@@ -173,6 +187,7 @@ def test_a_condition_that_throws_fails_the_loop_for_good(engine, worker):
 
 
 def test_a_loop_of_system_tasks_only_runs_to_its_end(engine):
+    """Mirrors DoWhile: a body of system tasks only runs through every iteration."""
     inline = system(
         "INLINE",
         "step",
@@ -191,11 +206,13 @@ def test_a_loop_of_system_tasks_only_runs_to_its_end(engine):
     ],
 )
 def test_do_while_registration_says_what_is_missing(engine, fields, words):
+    """Mirrors WorkflowTaskTypeConstraint for DO_WHILE."""
     with pytest.raises(BadRequestError, match=words):
         engine.register_workflow_def(workflow("w", system("DO_WHILE", "loop", **fields)))
 
 
 def test_a_fork_inside_the_loop_joins_each_iteration(engine, worker):
+    """Mirrors DoWhile with ForkJoinTaskMapper and Join inside its body."""
     body = [
         system("FORK_JOIN", "fork", forkTasks=[[simple("left")], [simple("right")]]),
         system("JOIN", "join", joinOn=["left", "right"]),
@@ -215,6 +232,7 @@ def test_a_fork_inside_the_loop_joins_each_iteration(engine, worker):
 
 
 def test_a_sub_workflow_inside_the_loop_runs_once_per_iteration(engine, worker):
+    """Mirrors DoWhile with SubWorkflow inside its body."""
     engine.upsert_workflow_defs([workflow("child", simple("step"))])
     sub = system("SUB_WORKFLOW", "sub", subWorkflowParam={"name": "child"})
     workflow_id = start(engine, workflow("w", loop("$.loop.iteration < 3", sub)))

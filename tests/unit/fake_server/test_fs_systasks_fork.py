@@ -36,6 +36,8 @@ def test_fork_schedules_every_branch_and_its_join(engine):
 
 
 def test_join_waits_for_every_branch_and_keys_outputs_by_reference_name(engine, worker):
+    """Mirrors ForkJoinTaskMapper and Join: the join waits for every branch and keys the outputs
+    by reference name."""
     definition = workflow(
         "fan", *fan_out([simple("t1"), simple("t3")], [simple("t2")]), simple("t4")
     )
@@ -74,6 +76,7 @@ def test_a_failed_branch_fails_the_workflow_and_cancels_the_join(engine, worker)
 
 
 def test_an_optional_branch_that_fails_lets_the_join_complete_with_errors(engine, worker):
+    """Mirrors Join: an optional branch that failed lets it end COMPLETED_WITH_ERRORS."""
     engine.register_task_defs([{"name": "t2", "retryCount": 0}])
     definition = workflow("fan", *fan_out([simple("t1")], [simple("t2", optional=True)]))
     workflow_id = start(engine, definition)
@@ -87,6 +90,7 @@ def test_an_optional_branch_that_fails_lets_the_join_complete_with_errors(engine
 
 
 def test_a_retried_branch_task_is_what_the_join_waits_for(engine, worker, clock):
+    """Mirrors Join with DeciderService.retry: the join waits for the retry."""
     engine.register_task_defs([{"name": "t1", "retryCount": 1, "retryDelaySeconds": 0}])
     workflow_id = start(engine, workflow("fan", *fan_out([simple("t1")], [simple("t2")])))
     worker.update(worker.take("t2"), "COMPLETED")
@@ -98,6 +102,7 @@ def test_a_retried_branch_task_is_what_the_join_waits_for(engine, worker, clock)
 
 
 def test_nested_forks(engine, worker):
+    """Mirrors ForkJoinTaskMapper and Join, nested."""
     inner = [
         system("FORK_JOIN", "inner_fork", forkTasks=[[simple("a")], [simple("b")]]),
         system("JOIN", "inner_join", joinOn=["a", "b"]),
@@ -112,6 +117,7 @@ def test_nested_forks(engine, worker):
 
 
 def test_terminate_inside_a_fork_cancels_the_other_branch(engine, worker):
+    """Mirrors Terminate inside a fork: the other branches are canceled."""
     terminate = system(
         "TERMINATE",
         "stop",
@@ -130,6 +136,7 @@ def test_terminate_inside_a_fork_cancels_the_other_branch(engine, worker):
 
 
 def test_a_fork_must_be_followed_by_a_join(engine):
+    """Mirrors WorkflowTaskTypeConstraint for FORK_JOIN: a JOIN must follow it."""
     definition = workflow(
         "w", system("FORK_JOIN", "fork", forkTasks=[[simple("a")]]), simple("not_a_join")
     )
@@ -144,6 +151,7 @@ def test_a_fork_must_be_followed_by_a_join(engine):
     [([], "forkTasks should have atleast one task"), ([[]], "every branch of forkTasks")],
 )
 def test_an_empty_fork_is_refused_at_registration(engine, fork_tasks, words):
+    """Mirrors WorkflowTaskTypeConstraint for FORK_JOIN: forkTasks cannot be empty."""
     definition = workflow(
         "w", system("FORK_JOIN", "fork", forkTasks=fork_tasks), system("JOIN", "join")
     )
@@ -159,6 +167,8 @@ def dynamic_fork(**fields):
 
 
 def test_dynamic_fork_from_a_list_of_workflow_tasks(engine, worker):
+    """Mirrors ForkJoinDynamicTaskMapper with dynamicForkTasksParam and
+    dynamicForkTasksInputParamName."""
     definition = workflow(
         "dyn",
         *dynamic_fork(
@@ -187,6 +197,7 @@ def test_dynamic_fork_from_a_list_of_workflow_tasks(engine, worker):
 
 
 def test_dynamic_fork_from_fork_task_inputs(engine, worker):
+    """Mirrors ForkJoinDynamicTaskMapper with forkTaskName and forkTaskInputs."""
     definition = workflow(
         "dyn",
         *dynamic_fork(
@@ -205,6 +216,7 @@ def test_dynamic_fork_from_fork_task_inputs(engine, worker):
 
 
 def test_an_empty_dynamic_fork_joins_at_once(engine, worker):
+    """Mirrors ForkJoinDynamicTaskMapper: no branch, and the join completes at once."""
     definition = workflow(
         "dyn",
         *dynamic_fork(inputParameters={"forkTaskName": "x", "forkTaskInputs": []}),
@@ -219,6 +231,7 @@ def test_an_empty_dynamic_fork_joins_at_once(engine, worker):
 
 
 def test_dynamic_fork_input_that_is_not_a_map_fails_the_workflow(engine):
+    """Mirrors ForkJoinDynamicTaskMapper: an input that is not a map fails the workflow."""
     definition = workflow(
         "dyn",
         *dynamic_fork(
@@ -233,6 +246,7 @@ def test_dynamic_fork_input_that_is_not_a_map_fails_the_workflow(engine):
 
 
 def test_exclusive_join_takes_the_output_of_the_case_that_ran(engine, worker):
+    """Mirrors ExclusiveJoin: the output of whichever joinOn task ran."""
     definition = workflow(
         "ex",
         system(

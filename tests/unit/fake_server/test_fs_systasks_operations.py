@@ -13,6 +13,7 @@ NO_RETRIES = [
 
 
 def test_retry_from_a_failed_branch_reopens_the_join(engine, worker):
+    """Mirrors WorkflowExecutorOps.retry: a JOIN canceled by the failure is reopened in place."""
     engine.register_task_defs(NO_RETRIES)
     definition = workflow(
         "fan",
@@ -37,6 +38,7 @@ def test_retry_from_a_failed_branch_reopens_the_join(engine, worker):
 
 
 def test_retry_from_a_failed_task_in_a_loop_goes_on_with_the_loop(engine, worker):
+    """Mirrors WorkflowExecutorOps.retry: a DO_WHILE is reopened and goes on with its loop."""
     engine.register_task_defs(NO_RETRIES)
     loop = system("DO_WHILE", "loop", loopCondition="$.loop.iteration < 3", loopOver=[simple("a")])
     workflow_id = start(engine, workflow("w", loop))
@@ -57,6 +59,8 @@ def test_retry_from_a_failed_task_in_a_loop_goes_on_with_the_loop(engine, worker
 
 
 def test_retry_of_a_failed_sub_workflow_task_starts_a_new_child(engine, worker):
+    """Mirrors WorkflowExecutorOps.retry: a failed SUB_WORKFLOW task gets a new attempt, which
+    starts a new child."""
     engine.register_task_defs(NO_RETRIES)
     engine.upsert_workflow_defs([workflow("payment", simple("charge"))])
     definition = workflow(
@@ -77,8 +81,9 @@ def test_retry_of_a_failed_sub_workflow_task_starts_a_new_child(engine, worker):
 
 
 def test_retrying_the_failed_child_takes_its_parent_along(engine, worker):
-    """updateAndPushParents: the parent's SUB_WORKFLOW task goes back IN_PROGRESS and the
-    parent RUNNING; when the child completes, so does the parent."""
+    """Mirrors WorkflowExecutorOps.retry with updateAndPushParents: the parent's SUB_WORKFLOW
+    task goes back IN_PROGRESS and the parent RUNNING; when the child completes, so does the
+    parent."""
     engine.register_task_defs(NO_RETRIES)
     engine.upsert_workflow_defs([workflow("payment", simple("charge"))])
     definition = workflow(
@@ -105,6 +110,7 @@ def test_retrying_the_failed_child_takes_its_parent_along(engine, worker):
 
 
 def test_a_wait_that_comes_due_while_paused_ends_on_resume(engine, clock):
+    """Mirrors WorkflowExecutorOps.pauseWorkflow and resumeWorkflow around a Wait."""
     definition = workflow(
         "w", system("WAIT", "pause", inputParameters={"duration": "10s"}), simple("after")
     )
@@ -119,6 +125,8 @@ def test_a_wait_that_comes_due_while_paused_ends_on_resume(engine, clock):
 
 
 def test_a_sub_workflow_that_ends_while_its_parent_is_paused_moves_it_on_resume(engine, worker):
+    """Mirrors WorkflowExecutorOps.resumeWorkflow with SubWorkflow: a child that ended meanwhile
+    moves its parent on."""
     engine.upsert_workflow_defs([workflow("payment", simple("charge"))])
     definition = workflow(
         "order",
@@ -136,6 +144,7 @@ def test_a_sub_workflow_that_ends_while_its_parent_is_paused_moves_it_on_resume(
 
 
 def test_restart_runs_system_tasks_again(engine, worker):
+    """Mirrors WorkflowExecutorOps.restart: the system tasks run again."""
     definition = workflow(
         "w",
         system(
@@ -157,6 +166,8 @@ def test_restart_runs_system_tasks_again(engine, worker):
 
 
 def test_terminate_of_a_paused_parent_terminates_its_child(engine):
+    """Mirrors WorkflowExecutorOps.terminateWorkflow with SubWorkflow.cancel: the child is
+    terminated too."""
     engine.upsert_workflow_defs([workflow("payment", simple("charge"))])
     definition = workflow(
         "order", system("SUB_WORKFLOW", "pay", subWorkflowParam={"name": "payment"})
@@ -169,6 +180,7 @@ def test_terminate_of_a_paused_parent_terminates_its_child(engine):
 
 
 def test_retrying_a_child_in_a_fork_sets_its_canceled_siblings_going_again(engine, worker):
+    """Mirrors WorkflowExecutorOps.updateAndPushParents: the parent's canceled tasks go again."""
     engine.register_task_defs(NO_RETRIES)
     engine.upsert_workflow_defs([workflow("payment", simple("charge"))])
     definition = workflow(
@@ -202,6 +214,7 @@ def test_retrying_a_child_in_a_fork_sets_its_canceled_siblings_going_again(engin
 
 
 def test_retrying_a_grandchild_takes_both_ancestors_along(engine, worker):
+    """Mirrors WorkflowExecutorOps.updateAndPushParents up two levels."""
     engine.register_task_defs(NO_RETRIES)
     engine.upsert_workflow_defs(
         [

@@ -25,6 +25,7 @@ def parent(**param):
 
 
 def test_sub_workflow_runs_and_its_output_becomes_the_task_output(engine, worker):
+    """Mirrors SubWorkflow: the child's output becomes the task's output."""
     engine.upsert_workflow_defs([CHILD])
     parent_id = start(engine, parent(), input={"amount": 12}, correlationId="c-1")
     pay = by_ref(engine, parent_id)["pay"]
@@ -48,6 +49,7 @@ def test_sub_workflow_runs_and_its_output_becomes_the_task_output(engine, worker
 
 
 def test_version_left_out_is_the_latest(engine):
+    """Mirrors SubWorkflowTaskMapper: without a version, the latest."""
     engine.upsert_workflow_defs([CHILD, {**CHILD, "version": 2}])
     parent_id = start(engine, parent())
     assert by_ref(engine, parent_id)["pay"]["inputData"]["subWorkflowVersion"] == 2
@@ -57,12 +59,14 @@ def test_version_left_out_is_the_latest(engine):
 
 
 def test_an_unknown_sub_workflow_fails_the_parent(engine):
+    """Mirrors SubWorkflowTaskMapper: an unknown workflow fails the parent."""
     done = engine.get_workflow(start(engine, parent()))
     assert done["status"] == "FAILED"
     assert "has no workflow definition available" in done["reasonForIncompletion"]
 
 
 def test_inline_workflow_definition(engine, worker):
+    """Mirrors SubWorkflowTaskMapper with an inline workflowDefinition."""
     definition = workflow(
         "order",
         system(
@@ -83,6 +87,7 @@ def test_inline_workflow_definition(engine, worker):
 
 
 def test_a_failed_sub_workflow_fails_its_task_and_the_parent(engine, worker):
+    """Mirrors SubWorkflow: a failed child fails its task and the parent."""
     engine.register_task_defs([{"name": "charge", "retryCount": 0}])
     engine.upsert_workflow_defs([CHILD])
     parent_id = start(engine, parent())
@@ -97,6 +102,7 @@ def test_a_failed_sub_workflow_fails_its_task_and_the_parent(engine, worker):
 
 
 def test_an_optional_sub_workflow_that_fails_lets_the_parent_go_on(engine, worker):
+    """Mirrors SubWorkflow with an optional task: the parent goes on."""
     engine.register_task_defs([{"name": "charge", "retryCount": 0}])
     engine.upsert_workflow_defs([CHILD])
     definition = parent()
@@ -107,6 +113,7 @@ def test_an_optional_sub_workflow_that_fails_lets_the_parent_go_on(engine, worke
 
 
 def test_terminating_the_parent_terminates_the_child(engine):
+    """Mirrors SubWorkflow.cancel: terminating the parent terminates the child."""
     engine.upsert_workflow_defs([CHILD])
     parent_id = start(engine, parent())
     child_id = by_ref(engine, parent_id)["pay"]["subWorkflowId"]
@@ -121,6 +128,7 @@ def test_terminating_the_parent_terminates_the_child(engine):
 
 
 def test_terminating_the_child_cancels_the_task_and_fails_the_parent(engine):
+    """Mirrors SubWorkflow: a terminated child cancels its task and fails the parent."""
     engine.upsert_workflow_defs([CHILD])
     parent_id = start(engine, parent())
     child_id = by_ref(engine, parent_id)["pay"]["subWorkflowId"]
@@ -130,6 +138,7 @@ def test_terminating_the_child_cancels_the_task_and_fails_the_parent(engine):
 
 
 def test_task_to_domain_is_inherited(engine, worker):
+    """Mirrors SubWorkflow.start: the parent's taskToDomain is inherited."""
     engine.upsert_workflow_defs([CHILD])
     parent_id = start(engine, parent(), taskToDomain={"charge": "eu"})
     child_id = by_ref(engine, parent_id)["pay"]["subWorkflowId"]
@@ -139,6 +148,7 @@ def test_task_to_domain_is_inherited(engine, worker):
 
 
 def test_sub_workflow_param_task_to_domain_wins(engine):
+    """Mirrors SubWorkflowTaskMapper: subWorkflowParam's taskToDomain wins over the parent's."""
     engine.upsert_workflow_defs([CHILD])
     parent_id = start(engine, parent(taskToDomain={"charge": "us"}), taskToDomain={"charge": "eu"})
     child_id = by_ref(engine, parent_id)["pay"]["subWorkflowId"]
@@ -146,6 +156,7 @@ def test_sub_workflow_param_task_to_domain_wins(engine):
 
 
 def test_a_child_made_of_system_tasks_completes_within_the_parent_start(engine):
+    """Mirrors SubWorkflow: a child of system tasks only ends within the parent's start."""
     child = workflow(
         "compute",
         system(
@@ -160,6 +171,7 @@ def test_a_child_made_of_system_tasks_completes_within_the_parent_start(engine):
 
 
 def test_terminate_failed_in_a_child_fails_the_parent(engine):
+    """Mirrors Terminate with SubWorkflow: a child terminated as FAILED fails the parent."""
     child = workflow(
         "child",
         system(
@@ -176,6 +188,8 @@ def test_terminate_failed_in_a_child_fails_the_parent(engine):
 
 
 def test_start_workflow_starts_another_and_goes_on(engine, worker):
+    """Mirrors StartWorkflow: another workflow starts and the task completes with its
+    workflowId."""
     engine.upsert_workflow_defs([CHILD])
     definition = workflow(
         "w",
@@ -196,6 +210,7 @@ def test_start_workflow_starts_another_and_goes_on(engine, worker):
 
 
 def test_start_workflow_without_a_request_fails(engine):
+    """Mirrors StartWorkflow: without a startWorkflow request the task fails."""
     definition = workflow("w", system("START_WORKFLOW", "kick"))
     workflow_id = start(engine, definition)
     kick = by_ref(engine, workflow_id)["kick"]

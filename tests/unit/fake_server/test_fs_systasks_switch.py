@@ -52,6 +52,7 @@ def test_value_param_picks_the_case_named_by_the_input(engine, worker, kind, cho
 
 
 def test_javascript_evaluator_sees_the_input_as_dollar(engine, worker):
+    """Mirrors SwitchTaskMapper with JavascriptEvaluator: the input is $."""
     definition = workflow(
         "orders",
         route(
@@ -69,12 +70,15 @@ def test_javascript_evaluator_sees_the_input_as_dollar(engine, worker):
 
 
 def test_graaljs_is_the_same_evaluator(engine, worker):
+    """Mirrors SwitchTaskMapper with GraalJSEvaluator."""
     definition = workflow("w", route("graaljs", "1 + 1", {"2": [simple("two")]}))
     workflow_id = start(engine, definition)
     assert by_ref(engine, workflow_id)["route"]["outputData"]["selectedCase"] == "2"
 
 
 def test_no_matching_case_and_no_default_goes_on_after_the_switch(engine, worker):
+    """Mirrors SwitchTaskMapper: no case and no default, and the workflow goes on after the
+    switch."""
     definition = workflow("w", route("value-param", "kind", {"a": [simple("a")]}), simple("after"))
     workflow_id = start(engine, definition, input={"kind": "zzz"})
     assert statuses(engine, workflow_id) == [("route", "COMPLETED"), ("after", "SCHEDULED")]
@@ -82,11 +86,14 @@ def test_no_matching_case_and_no_default_goes_on_after_the_switch(engine, worker
 
 
 def test_switch_as_last_task_with_nothing_to_run_completes_the_workflow(engine):
+    """Mirrors SwitchTaskMapper and DeciderService: a last switch with nothing to run completes
+    the workflow."""
     workflow_id = start(engine, workflow("w", route("value-param", "kind", {"a": [simple("a")]})))
     assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
 
 
 def test_an_empty_case_runs_nothing_and_does_not_fall_to_the_default(engine):
+    """Mirrors SwitchTaskMapper: an empty case runs nothing, and not the default either."""
     definition = workflow(
         "w",
         route("value-param", "kind", {"skip": []}, [simple("default")]),
@@ -97,6 +104,7 @@ def test_an_empty_case_runs_nothing_and_does_not_fall_to_the_default(engine):
 
 
 def test_nested_switches_lead_on_after_the_outer_one(engine, worker):
+    """Mirrors SwitchTaskMapper nested, with DeciderService's next task after the outer switch."""
     inner = system(
         "SWITCH",
         "inner",
@@ -123,6 +131,7 @@ def test_nested_switches_lead_on_after_the_outer_one(engine, worker):
 
 
 def test_a_script_that_throws_fails_the_switch_and_the_workflow(engine):
+    """Mirrors SwitchTaskMapper: a script that throws fails the switch and the workflow."""
     definition = workflow("w", route("javascript", "$.missing.field", {"a": [simple("a")]}))
     workflow_id = start(engine, definition)
     switch = by_ref(engine, workflow_id)["route"]
@@ -134,6 +143,7 @@ def test_a_script_that_throws_fails_the_switch_and_the_workflow(engine):
 
 
 def test_decision_reads_case_value_param_and_falls_to_default_for_an_empty_case(engine, worker):
+    """Mirrors DecisionTaskMapper: caseValueParam, and the default for an empty case."""
     definition = workflow(
         "w",
         system(
@@ -153,6 +163,7 @@ def test_decision_reads_case_value_param_and_falls_to_default_for_an_empty_case(
 
 
 def test_decision_case_expression_is_javascript(engine):
+    """Mirrors DecisionTaskMapper: caseExpression is JavaScript."""
     definition = workflow(
         "w",
         system(
@@ -184,11 +195,13 @@ def test_decision_case_expression_is_javascript(engine):
     ],
 )
 def test_switch_registration_says_what_is_missing(engine, fields, words):
+    """Mirrors WorkflowTaskTypeConstraint for SWITCH."""
     with pytest.raises(BadRequestError, match=words):
         engine.register_workflow_def(workflow("w", system("SWITCH", "s", **fields)))
 
 
 def test_reference_names_are_unique_across_nested_tasks(engine):
+    """Mirrors WorkflowDef's constraint: reference names are unique across nested tasks."""
     definition = workflow("w", route("value-param", "kind", {"a": [simple("dup")]}), simple("dup"))
     with pytest.raises(BadRequestError) as raised:
         engine.register_workflow_def(definition)
@@ -197,6 +210,8 @@ def test_reference_names_are_unique_across_nested_tasks(engine):
 
 @pytest.mark.parametrize("task_type", ["KAFKA_PUBLISH", "LLM_CHAT_COMPLETE", "CALL_MCP_TOOL"])
 def test_unsupported_types_are_refused_by_name(engine, task_type):
+    """The fake's honest boundary for WorkflowTaskTypeConstraint: a type the fake does not run
+    is refused by name."""
     definition = workflow("w", simple("a"), system(task_type, "x"))
     with pytest.raises(BadRequestError) as raised:
         engine.register_workflow_def(definition)
@@ -205,12 +220,14 @@ def test_unsupported_types_are_refused_by_name(engine, task_type):
 
 
 def test_unsupported_type_nested_in_a_case_is_refused_too(engine):
+    """The fake's honest boundary for WorkflowTaskTypeConstraint, inside a case too."""
     definition = workflow("w", route("value-param", "k", {"a": [system("KAFKA_PUBLISH", "k")]}))
     with pytest.raises(BadRequestError, match="not supported by the fake server: KAFKA_PUBLISH"):
         engine.upsert_workflow_defs([definition])
 
 
 def test_registered_definition_keeps_its_cases(engine):
+    """Mirrors MetadataServiceImpl.getWorkflowDef: the definition comes back with its cases."""
     definition = workflow("w", route("value-param", "kind", {"a": [simple("a")]}, [simple("b")]))
     engine.register_workflow_def(definition)
     stored = engine.get_workflow_def("w")["tasks"][0]
@@ -220,6 +237,7 @@ def test_registered_definition_keeps_its_cases(engine):
 
 
 def test_worker_sees_the_workflow_task_of_a_case(engine):
+    """Mirrors SwitchTaskMapper: a task of a case carries its workflowTask."""
     workflow_id = start(
         engine,
         workflow("w", route("value-param", "kind", {"a": [simple("a")]})),
@@ -235,6 +253,7 @@ def test_worker_sees_the_workflow_task_of_a_case(engine):
     [(True, "true"), (3, "3"), (1.5, "1.5"), (None, "null"), ("x", "x")],
 )
 def test_a_case_is_the_value_as_text(engine, value, case):
+    """Mirrors SwitchTaskMapper: the case is the value as text."""
     definition = workflow(
         "w",
         route("value-param", "kind", {case: [simple("chosen")]}, [simple("other")]),

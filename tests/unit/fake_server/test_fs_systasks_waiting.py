@@ -16,6 +16,7 @@ def wait(ref="pause", **inputs):
 
 
 def test_wait_with_a_duration_ends_when_the_clock_gets_there(engine, clock):
+    """Mirrors Wait and WaitTaskMapper with duration."""
     workflow_id = start(engine, workflow("w", wait(duration="1 hour"), simple("after")))
     pause = by_ref(engine, workflow_id)["pause"]
     assert (pause["taskType"], pause["status"]) == ("WAIT", "IN_PROGRESS")
@@ -28,6 +29,7 @@ def test_wait_with_a_duration_ends_when_the_clock_gets_there(engine, clock):
 
 def test_wait_until_a_time(engine, clock):
     # The manual clock starts at 2023-11-14T22:13:20Z.
+    """Mirrors Wait and WaitTaskMapper with until."""
     workflow_id = start(engine, workflow("w", wait(until="2023-11-14 23:00 UTC")))
     clock.advance_seconds(46 * 60 + 39)
     assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
@@ -36,6 +38,7 @@ def test_wait_until_a_time(engine, clock):
 
 
 def test_wait_without_an_end_is_completed_from_outside(engine):
+    """Mirrors Wait without an end: completed by an update from outside."""
     workflow_id = start(engine, workflow("w", wait(), simple("after")))
     pause = by_ref(engine, workflow_id)["pause"]
     engine.update_task(result(pause, "COMPLETED", outputData={"approved": True}))
@@ -44,22 +47,26 @@ def test_wait_without_an_end_is_completed_from_outside(engine):
 
 
 def test_a_wait_is_not_handed_to_workers(engine):
+    """Mirrors Wait: the server holds it; no worker receives it."""
     start(engine, workflow("w", wait()))
     assert engine.poll("WAIT") is None
     assert engine.poll("pause") is None
 
 
 def test_wait_with_duration_and_until_is_refused(engine):
+    """Mirrors WorkflowTaskTypeConstraint for WAIT: both duration and until is refused."""
     with pytest.raises(BadRequestError, match="Both 'duration' and 'until'"):
         engine.register_workflow_def(workflow("w", wait(duration="1s", until="2024-01-01")))
 
 
 def test_wait_with_an_unreadable_duration_is_refused(engine):
+    """Mirrors WaitTaskMapper: a duration it cannot read is refused."""
     with pytest.raises(BadRequestError, match="Wait time specified is invalid"):
         engine.register_workflow_def(workflow("w", wait(duration="soon")))
 
 
 def test_human_waits_for_an_update_and_can_be_failed(engine):
+    """Mirrors Human: it waits for an update, which may fail it."""
     definition = workflow("w", system("HUMAN", "approve"), simple("after"))
     workflow_id = start(engine, definition)
     approve = by_ref(engine, workflow_id)["approve"]
@@ -78,6 +85,7 @@ def http_task(httpserver, path="/price", **request):
 
 
 def test_http_task_calls_out_and_takes_the_response(engine, httpserver):
+    """Mirrors HttpTask: the call is made and its response becomes the output."""
     httpserver.expect_request(
         "/price", method="POST", json={"sku": "a"}, headers={"X-Token": "t"}
     ).respond_with_json({"price": 3}, headers={"X-Served": "yes"})
@@ -103,6 +111,7 @@ def test_http_task_calls_out_and_takes_the_response(engine, httpserver):
 
 
 def test_http_task_reads_a_number_body_as_a_float_and_text_as_text(engine, httpserver):
+    """Mirrors HttpTask: a number body reads as a float, text as text."""
     httpserver.expect_request("/n").respond_with_data("42")
     httpserver.expect_request("/t").respond_with_data("plain words")
     first = start(engine, workflow("a", http_task(httpserver, "/n")))
@@ -112,6 +121,7 @@ def test_http_task_reads_a_number_body_as_a_float_and_text_as_text(engine, https
 
 
 def test_http_task_fails_on_an_error_status(engine, httpserver):
+    """Mirrors HttpTask: an error status fails the task."""
     httpserver.expect_request("/price").respond_with_data("no such sku", status=404)
     workflow_id = start(engine, workflow("w", http_task(httpserver)))
     call = by_ref(engine, workflow_id)["call"]
@@ -122,6 +132,7 @@ def test_http_task_fails_on_an_error_status(engine, httpserver):
 
 
 def test_http_task_is_retried_by_its_definition(engine, httpserver, clock):
+    """Mirrors HttpTask with DeciderService.retry: retried as its task definition says."""
     engine.register_task_defs([{"name": "call", "retryCount": 1, "retryDelaySeconds": 5}])
     httpserver.expect_ordered_request("/price").respond_with_data("busy", status=503)
     httpserver.expect_ordered_request("/price").respond_with_json({"price": 1})
@@ -133,6 +144,7 @@ def test_http_task_is_retried_by_its_definition(engine, httpserver, clock):
 
 
 def test_http_task_times_out_by_its_read_timeout(engine, httpserver):
+    """Mirrors HttpTask: its read timeout fails it."""
     import time
 
     def slow(_request):
@@ -147,6 +159,7 @@ def test_http_task_times_out_by_its_read_timeout(engine, httpserver):
 
 
 def test_http_task_with_async_complete_waits_for_an_update(engine, httpserver):
+    """Mirrors HttpTask with asyncComplete: it waits for an update."""
     httpserver.expect_request("/price").respond_with_json({"accepted": True})
     definition = workflow("w", {**http_task(httpserver), "asyncComplete": True})
     workflow_id = start(engine, definition)
@@ -157,11 +170,14 @@ def test_http_task_with_async_complete_waits_for_an_update(engine, httpserver):
 
 
 def test_http_task_needs_a_uri(engine):
+    """Mirrors WorkflowTaskTypeConstraint for HTTP: it needs a uri."""
     with pytest.raises(BadRequestError, match="http_request or inputParameters.uri"):
         engine.register_workflow_def(workflow("w", system("HTTP", "call")))
 
 
 def test_event_is_recorded_and_completes_with_conductors_output(engine):
+    """Mirrors Event: it completes with Conductor's output; the fake records the message instead
+    of publishing it."""
     definition = workflow(
         "orders",
         system(
@@ -182,11 +198,13 @@ def test_event_is_recorded_and_completes_with_conductors_output(engine):
 
 
 def test_event_needs_a_sink(engine):
+    """Mirrors WorkflowTaskTypeConstraint for EVENT: it needs a sink."""
     with pytest.raises(BadRequestError, match="sink field is required"):
         engine.register_workflow_def(workflow("w", system("EVENT", "e")))
 
 
 def test_published_events_are_shown_by_the_admin_api(engine, client):
+    """The fake's own admin API shows what Event tasks published (no Conductor counterpart)."""
     definition = workflow(
         "orders", system("EVENT", "notify", sink="sqs:orders", inputParameters={"n": 1})
     )
@@ -197,6 +215,7 @@ def test_published_events_are_shown_by_the_admin_api(engine, client):
 
 
 def test_registering_an_unsupported_type_over_http_is_a_400_naming_it(client):
+    """The fake's honest boundary for WorkflowTaskTypeConstraint, over HTTP."""
     definition = workflow("w", system("KAFKA_PUBLISH", "k", inputParameters={"kafka_request": {}}))
     answer = client.post("/api/metadata/workflow", json=definition)
     assert answer.status_code == 400
@@ -204,6 +223,7 @@ def test_registering_an_unsupported_type_over_http_is_a_400_naming_it(client):
 
 
 def test_a_wait_is_completed_by_workflow_id_and_reference_name_over_http(engine, client):
+    """Mirrors TaskResource.updateTask by workflow id and reference name, on a Wait."""
     workflow_id = start(engine, workflow("w", wait(), simple("after")))
     answer = client.post(f"/api/tasks/{workflow_id}/pause/COMPLETED", json={"approved": True})
     assert answer.status_code == 200
@@ -213,6 +233,7 @@ def test_a_wait_is_completed_by_workflow_id_and_reference_name_over_http(engine,
 
 
 def test_a_human_task_in_a_loop_is_updated_by_its_iteration_name_with_sync(engine, client):
+    """Mirrors TaskResource.updateTaskSync on a Human task in a DoWhile."""
     loop = system(
         "DO_WHILE",
         "loop",
