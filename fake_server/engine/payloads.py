@@ -18,10 +18,10 @@ from fake_server.engine.models import Task
 
 MAX_TASK_PAYLOAD_BYTES = 10240 * 1024
 MAX_WORKFLOW_INPUT_BYTES = 10240 * 1024
-# How much larger than the JSON text it was read from a value can be once written again as
-# compact UTF-8 JSON: strings, literals and punctuation never grow; a float can (1e9 is written
-# back as 1000000000.0), but a float's text has at least 3 characters and Python writes any float
-# in at most 24.
+# How much larger than the JSON text it was read from (its bytes, in any of JSON's encodings) a
+# value can be once written again as compact UTF-8 JSON: a number grows the most, a float's text
+# being at least 3 characters (1e9) and its writing at most 24 (1000000000.0 here); strings grow
+# at most 1.5 times (from a UTF-16 text), literals and punctuation not at all.
 MAX_EXPANSION = 8
 # One encoder: json.dumps with options builds a new one per call.
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
