@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
 from harness.bench.summary import CEILING, FIELDS, OTHER, OURS, SECTIONS
+from harness.report import format_table
 
 INSTALL_HINT = "pip install -e '.[bench]'"
 TITLES = {
@@ -23,29 +24,23 @@ TITLES = {
 
 
 class Progress:
-    """A bar redrawn in place on a terminal; one line per step elsewhere (logs, CI)."""
+    """One line per step on standard error: which step of how many, the time so far, what."""
 
     def __init__(self, total: int, *, enabled: bool = True, stream: TextIO | None = None) -> None:
-        self.total, self.done, self.enabled = max(total, 1), 0, enabled
-        self.stream = stream or sys.stderr
-        self.started = time.monotonic()
-        self.end = "" if self.stream.isatty() else "\n"
+        self.total, self.done, self.enabled = total, 0, enabled
+        self.stream, self.started = stream or sys.stderr, time.monotonic()
 
-    def _write(self, text: str, end: str) -> None:
+    def _write(self, text: str) -> None:
         if self.enabled:
-            self.stream.write(("\r\033[K" if not self.end else "") + text + end)
-            self.stream.flush()
+            print(f"{time.monotonic() - self.started:5.0f} s  {text}", file=self.stream, flush=True)
 
     def step(self, label: str) -> None:
         """Announces the step about to run."""
-        filled = 24 * self.done // self.total
-        elapsed = time.monotonic() - self.started
-        bar = "#" * filled + "-" * (24 - filled)
-        self._write(f"[{bar}] {self.done + 1}/{self.total} {elapsed:5.0f}s  {label}", self.end)
-        self.done = min(self.done + 1, self.total)
+        self.done += 1
+        self._write(f"[{self.done}/{self.total}] {label}")
 
     def finish(self) -> None:
-        self._write(f"done: {self.done} steps in {time.monotonic() - self.started:.0f} s", "\n")
+        self._write(f"done: {self.done} steps")
 
 
 def side_names(setup: Mapping[str, Any]) -> dict[str, str]:
@@ -73,21 +68,6 @@ def _ratio(value: float | None) -> str:
     return _show(value, "{:.2f}x")
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 2) -> str:
-    """Text columns under a rule: the first ``left`` left-aligned, the others right-aligned."""
-    cells = [list(headers), *rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-
-    def line(row: Sequence[str]) -> str:
-        cells = [
-            c.ljust(w) if i < left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        return "  ".join(cells).rstrip()
-
-    return "\n".join([line(cells[0]), line(["-" * w for w in widths]), *map(line, cells[1:])])
-
-
 def medians_table(document: Mapping[str, Any], kind: str) -> str:
     """A section's rows, one per side and point, one column per field that has one."""
     section, names = SECTIONS[kind], side_names(document["setup"])
@@ -102,7 +82,7 @@ def medians_table(document: Mapping[str, Any], kind: str) -> str:
         rows[-1] += [_show(row.get(field.key), field.shown) for field in fields]
         if kind == "drain":
             rows[-1].append(_ratio(ratios.get(point, {}).get(f"{row['side']}_vs_ceiling")))
-    return f"{TITLES[section]}\n{table(headers, rows)}"
+    return f"{TITLES[section]}\n{format_table(headers, rows, left=2)}"
 
 
 def render(document: Mapping[str, Any]) -> str:
@@ -137,7 +117,7 @@ def render(document: Mapping[str, Any]) -> str:
     at = document["targets"][0]["at"] if document["targets"] else ""
     sections.append(
         f"Targets (measured at {at}; set for 4x10 and a trivial task)\n"
-        + table(["target", "goal", "measured", "result"], targets, left=4)
+        + format_table(["target", "goal", "measured", "result"], targets, left=4)
     )
     if document.get("errors"):
         failed = [

@@ -82,7 +82,8 @@ class Child:
         )
 
     def log_tail(self, characters: int = 3000) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         text = self.log_path.read_text(errors="replace")[-characters:]
         return f"\n--- {self.log_path} (end) ---\n{text}" if text.strip() else ""
 
@@ -94,11 +95,6 @@ class Child:
     def pids(self) -> list[int]:
         """Its worker processes (the whole tree when it does not say which)."""
         return list(self.ready.get("workers") or []) or process_tree(self.pid)
-
-    def send_line(self, text: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(text + "\n")
-        self.process.stdin.flush()
 
     def check_alive(self) -> None:
         code = self.process.poll()

@@ -3,7 +3,7 @@ tasks per second), quiet runs (idle CPU, then pick-up latency), capacity runs (a
 request rate), kill runs (recovery from kill -9), the soak (memory over time).
 
 All runs share one fake server (its own process), reset between runs. Every run starts its own
-worker side (an SDK through ``worker_main.py``, or the plain loop ``raw_main.py``), waits until
+worker side (an SDK, or the plain loop, through ``worker_main.py``), waits until
 each of its processes has polled, measures, and stops it again. For each repeat, every sweep
 point is drained by each SDK in turn (the order alternates from one repeat to the next, so a
 drift of the shared machine's load hits both alike) and by the plain loop; then, at the
@@ -59,12 +59,13 @@ class Side:
 
     key: str  # its name in worker ids and the JSON
     python: str
-    script: str = "worker_main.py"
+    plain: bool = False
 
     def command(self, url: str, processes: int, threads: int, prefix: str) -> list[str]:
         return [
-            *(self.python, str(HERE / self.script), "--url", url, "--task", TASK_TYPE),
+            *(self.python, str(HERE / "worker_main.py"), "--url", url, "--task", TASK_TYPE),
             *("--processes", str(processes), "--threads", str(threads), "--id-prefix", prefix),
+            *(["--plain"] if self.plain else []),
         ]
 
 
@@ -76,7 +77,7 @@ def sdk_sides(settings: argparse.Namespace, repeat: int) -> list[Side]:
     return sides if repeat % 2 == 0 else sides[::-1]
 
 
-CEILING_SIDE = Side(CEILING, sys.executable, "raw_main.py")
+CEILING_SIDE = Side(CEILING, sys.executable, plain=True)
 
 
 def points(settings: argparse.Namespace) -> list[tuple[int, int]]:
@@ -248,10 +249,10 @@ class Bench:
         running.check_alive()
 
     def capacity(self, target: str) -> dict[str, Any]:
-        """The plain loop's requests per second for ``--capacity-seconds`` at the reference
+        """The plain loop's requests per second over ``--capacity-seconds`` at the reference
         point, and the server's CPU meanwhile: ``target="fake"``, its loop on a long queue of
         the fake server; ``"flask"``, GET of a bare Flask route on the same HTTP server."""
-        extra, url, server = ["--seconds", str(self.settings.capacity_seconds)], "", None
+        extra, url, server = [], "", None
         if target == "fake":
             self.admin.reset()
             self.admin.enqueue(TASK_TYPE, CAPACITY_QUEUE)
@@ -259,23 +260,23 @@ class Bench:
             if self.flask is None:
                 command = [sys.executable, "-m", "harness.bench.bare_flask"]
                 command += ["--wsgi", self.server.backend]
-                log = self.workdir / "bare-flask.log"
-                self.flask = Child(command, log)
-            server, url = self.flask, self.flask.ready["url"]
-            extra.append("--get")
+                self.flask = Child(command, self.workdir / "bare-flask.log")
+            server, url, extra = self.flask, self.flask.ready["url"], ["--get"]
         child, _ = self.start(CEILING_SIDE, *self.settings.reference, *extra, url=url)
         try:
-            server_before = self.server_cpu(server)
-            child.send_line("go")
-            done = child.line('"requests"', self.settings.capacity_seconds + 60)
+            server_before, started = self.server_cpu(server), time.monotonic()
+            time.sleep(self.settings.capacity_seconds)  # the measuring window
+            child.check_alive()
             server_used = self.server_cpu(server) - server_before
+            window = time.monotonic() - started
         finally:
             child.stop()
             self.admin.reset()  # no queued task is left for the next run's workers to take
+        done = child.line('"requests"', 5)  # printed as it stopped
         return {
             "requests_per_second": done["requests"] / done["seconds"],
             "tasks_per_second": done["tasks"] / done["seconds"],
-            "server_cpu_percent": 100.0 * server_used / done["seconds"],
+            "server_cpu_percent": 100.0 * server_used / window,
         }
 
     def async_run(self, side: Side, concurrency: int) -> dict[str, Any]:

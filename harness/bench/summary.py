@@ -264,92 +264,76 @@ def paired_ratio(
     return median(ratio(value, denominators.get(k)) for k, value in numerators.items())
 
 
+def paired_ratios(
+    records: Sequence[Record], kind: str, columns: Mapping[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Per point where ``kind`` ran: each column's paired median ratio of tasks per second."""
+    points = sorted({(r["threads"], r["processes"]) for r in ok_records(records, kind)})
+    return [
+        {
+            "processes": processes,
+            "threads": threads,
+            **{
+                name: paired_ratio(records, kind, sides, (processes, threads), "tasks_per_second")
+                for name, sides in columns.items()
+            },
+        }
+        for threads, processes in points
+    ]
+
+
 def throughput_ratios(records: Sequence[Record]) -> list[dict[str, Any]]:
     """Per sweep point: ours / other, ours / ceiling, other / ceiling (paired medians)."""
+    pairs = {"ours_vs_other": (OURS, OTHER), "ours_vs_ceiling": (OURS, CEILING)}
+    rows = paired_ratios(records, "drain", {**pairs, "other_vs_ceiling": (OTHER, CEILING)})
     drains = ok_records(records, "drain")
-    rows = []
-    for threads, processes in sorted({(r["threads"], r["processes"]) for r in drains}):
-        point = (processes, threads)
-
-        def versus(sides: tuple[str, str], point: tuple[int, int] = point) -> float | None:
-            return paired_ratio(records, "drain", sides, point, "tasks_per_second")
-
-        ceiling = [
-            r for r in drains if (r["side"], r["processes"], r["threads"]) == (CEILING, *point)
-        ]
-        rows.append(
-            {
-                "processes": processes,
-                "threads": threads,
-                "ours_vs_other": versus((OURS, OTHER)),
-                "ours_vs_ceiling": versus((OURS, CEILING)),
-                "other_vs_ceiling": versus((OTHER, CEILING)),
-                "ceiling_tasks_per_second": median(r["tasks_per_second"] for r in ceiling),
-            }
-        )
+    for row in rows:
+        at = (CEILING, row["processes"], row["threads"])
+        ceiling = (r for r in drains if (r["side"], r["processes"], r["threads"]) == at)
+        row["ceiling_tasks_per_second"] = median(r["tasks_per_second"] for r in ceiling)
     return rows
 
 
 def evaluate_targets(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Each target with its measured value and PASS, MISS or NOT MEASURED."""
     reference = document["setup"]["reference"]
-    p, t = reference["processes"], reference["threads"]
+    at = (reference["processes"], reference["threads"])
 
-    def ours(section: str) -> Mapping[str, Any]:
-        rows = document[section] if section != "ratios" else document["ratios"]["throughput"]
-        found = (r for r in rows if (r["processes"], r["threads"]) == (p, t))
-        return next((r for r in found if r.get("side", OURS) == OURS), {})
-
-    sizes = [ours(s).get("max_rss_mb") for s in ("throughput", "quiet")]
-    soaks = [s.get("flat") for s in document.get("soak", []) if s["side"] == OURS]
-    kill: Mapping[str, Any] = next(
-        (row for row in document.get("kill", []) if row["side"] == OURS), {}
-    )
-
-    def async_ours(point: tuple[int, int]) -> Mapping[str, Any]:
-        rows = document.get("async", [])
+    def ours(rows: Sequence[Mapping[str, Any]], point: tuple[int, int] = at) -> Mapping[str, Any]:
         found = (r for r in rows if (r["processes"], r["threads"]) == point)
-        return next((r for r in found if r["side"] == OURS), {})
+        return next((r for r in found if r.get("side", OURS) == OURS), {})  # ratios: no side
 
-    async_ratio = next(
-        (
-            r["ours_vs_other"]
-            for r in document["ratios"].get("async", [])
-            if (r["processes"], r["threads"]) == ASYNC_TARGET_POINTS[1]
-        ),
-        None,
-    )
+    ratios, quiet = ours(document["ratios"]["throughput"]), ours(document["quiet"])
+    kill: Mapping[str, Any] = next((r for r in document.get("kill", []) if r["side"] == OURS), {})
+    sizes = [row.get("max_rss_mb") for row in (ours(document["throughput"]), quiet)]
+    soaks = [s.get("flat") for s in document.get("soak", []) if s["side"] == OURS]
+    slow, fast = (ours(document.get("async", []), point) for point in ASYNC_TARGET_POINTS)
+    async_ratios = ours(document["ratios"].get("async", []), ASYNC_TARGET_POINTS[1])
     measured = (
-        ours("ratios").get("ours_vs_other"),
-        ours("ratios").get("ours_vs_ceiling"),
-        ours("quiet").get("pickup_p50_ms"),
-        ours("quiet").get("idle_cpu_percent"),
+        ratios.get("ours_vs_other"),
+        ratios.get("ours_vs_ceiling"),
+        quiet.get("pickup_p50_ms"),
+        quiet.get("idle_cpu_percent"),
         max((size for size in sizes if size is not None), default=None),
         next((flat for flat in soaks if flat is not None), None),
         kill.get("back_seconds"),
         kill.get("rerun_seconds"),
-        async_ours(ASYNC_TARGET_POINTS[0]).get("tasks_per_second"),
-        async_ours(ASYNC_TARGET_POINTS[1]).get("tasks_per_second"),
-        async_ratio,
+        slow.get("tasks_per_second"),
+        fast.get("tasks_per_second"),
+        async_ratios.get("ours_vs_other"),
     )
     results = []
     for (name, unit, bound, sense), value in zip(TARGETS, measured, strict=True):
         if sense == "flat":
             goal, met = "flat", bool(value)
         else:
-            goal = f"{'>=' if sense == 'min' else '<='} {bound:g}"
-            goal += "x" if unit == "x" else f" {unit}"
+            shown_unit = "x" if unit == "x" else f" {unit}"
+            goal = f"{'>=' if sense == 'min' else '<='} {bound:g}{shown_unit}"
             met = value is not None and (value >= bound if sense == "min" else value <= bound)
         status = "NOT MEASURED" if value is None else "PASS" if met else "MISS"
+        where = f"{at[0]}x{at[1]} (processes x threads)"
         results.append(
-            {
-                "name": name,
-                "goal": goal,
-                "measured": value,
-                "unit": unit,
-                "status": status,
-                "at": f"{p}x{t} (processes x threads)",
-            }
+            dict(name=name, goal=goal, measured=value, unit=unit, status=status, at=where)
         )
     return results
 
@@ -371,18 +355,7 @@ def build_document(
     )
     document["ratios"] = {
         "throughput": throughput_ratios(records),
-        "async": [
-            {
-                "processes": point[0],
-                "threads": point[1],
-                "ours_vs_other": paired_ratio(
-                    records, "async", (OURS, OTHER), point, "tasks_per_second"
-                ),
-            }
-            for point in sorted(
-                {(r["processes"], r["threads"]) for r in ok_records(records, "async")}
-            )
-        ],
+        "async": paired_ratios(records, "async", {"ours_vs_other": (OURS, OTHER)}),
         "fake_vs_flask_capacity": capacity,
     }
     document["targets"] = evaluate_targets(document)
