@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -95,19 +95,9 @@ def render(document: Mapping[str, Any]) -> str:
         f"process.\nTask: {setup['task']['description']}; {setup['tasks_per_drain']} tasks per "
         f"drain; medians of {setup['repeat']} repeat(s); ratios are paired per repeat."
     ]
-    versus = [
-        f"\n  {r['processes']}x{r['threads']}: {_ratio(r['ours_vs_other'])}"
-        for r in ratios["throughput"]
-        if r.get("ours_vs_other") is not None
-    ]
-    async_versus = [
-        f"\n  1x{r['threads']}: {_ratio(r['ours_vs_other'])}"
-        for r in ratios.get("async", [])
-        if r.get("ours_vs_other") is not None
-    ]
     notes = {
-        "drain": "\nThis project vs the other SDK (tasks/s):" + "".join(versus) if versus else "",
-        "async": "\nThis project vs the other SDK:" + "".join(async_versus) if async_versus else "",
+        "drain": _versus(ratios["throughput"], " (tasks/s)"),
+        "async": _versus(ratios.get("async", []), ""),
         "capacity": f"\nFake server / bare Flask: {_ratio(ratios.get('fake_vs_flask_capacity'))}",
     }
     for kind, section in SECTIONS.items():
@@ -127,6 +117,16 @@ def render(document: Mapping[str, Any]) -> str:
         ]
         sections.append("Failed runs (left out of the medians):\n" + "\n".join(failed))
     return "\n\n".join(sections)
+
+
+def _versus(ratios: Sequence[Mapping[str, Any]], what: str) -> str:
+    """This SDK / the other one, point by point, if both ran."""
+    lines = [
+        f"\n  {r['processes']}x{r['threads']}: {_ratio(r['ours_vs_other'])}"
+        for r in ratios
+        if r.get("ours_vs_other") is not None
+    ]
+    return f"\nThis project vs the other SDK{what}:" + "".join(lines) if lines else ""
 
 
 def _target_value(target: Mapping[str, Any]) -> str:
