@@ -211,7 +211,10 @@ def wait_for_stop(stop: threading.Event, ready: dict[str, Any]) -> None:
 
 
 def _stop_at_eof(stop: threading.Event) -> None:
-    sys.stdin.read()
+    # The descriptor, not sys.stdin: a worker process restarted after a kill is forked while
+    # this thread waits, and multiprocessing closes sys.stdin in it, which must not be locked.
+    while os.read(0, 4096):
+        pass
     stop.set()
 
 
