@@ -11,6 +11,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[3]
 PROJECT_FILES = ("pyproject.toml", "README.md", "sdk", "fake_server", "harness")
 
@@ -32,13 +34,26 @@ def copy_of_the_project(folder: Path) -> Path:
     return project
 
 
-def test_pip_install_brings_requests_and_its_own_dependencies_only(tmp_path: Path):
-    project = copy_of_the_project(tmp_path)
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package's wheel, built once (building is most of what these tests cost)."""
+    folder = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder)]
+        + [str(copy_of_the_project(folder))],
+        check=True,
+        timeout=240,
+    )
+    [built] = folder.glob("*.whl")
+    return built
+
+
+def test_pip_install_brings_requests_and_its_own_dependencies_only(wheel: Path, tmp_path: Path):
     report = tmp_path / "report.json"
-    # What `pip install .` would install into an empty environment.
+    # What `pip install` of the package would install into an empty environment.
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed"]
-        + ["--report", str(report), str(project)],
+        + ["--report", str(report), str(wheel)],
         check=True,
         timeout=240,
     )
@@ -58,13 +73,5 @@ def test_pip_install_brings_requests_and_its_own_dependencies_only(tmp_path: Pat
     assert [r for r in ours.get("requires_dist", []) if "extra ==" not in r] == ["requests>=2.28"]
 
 
-def test_the_wheel_ships_the_sdks_type_hints(tmp_path: Path):
-    project = copy_of_the_project(tmp_path)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path)]
-        + [str(project)],
-        check=True,
-        timeout=240,
-    )
-    [wheel] = tmp_path.glob("*.whl")
+def test_the_wheel_ships_the_sdks_type_hints(wheel: Path):
     assert "conductor/py.typed" in zipfile.ZipFile(wheel).namelist()
