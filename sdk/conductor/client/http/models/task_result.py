@@ -22,7 +22,7 @@ class _Status:
         status: TaskResultStatus | None = result.__dict__.get("_status")
         return status
 
-    def __set__(self, result: TaskResult, value: Any) -> None:
+    def __set__(self, result: TaskResult, value: TaskResultStatus | str | None) -> None:
         if value is not None and type(value) is not TaskResultStatus:
             value = as_status(value)
         result.__dict__["_status"] = value
@@ -41,7 +41,8 @@ class TaskResult:
     reason_for_incompletion: str | None = None
     callback_after_seconds: int | None = None
     worker_id: str | None = None
-    status: TaskResultStatus | None = _Status()  # type: ignore[assignment]
+    # Typed by the descriptor: set as the enum or its name, read as the enum.
+    status: _Status = _Status()
     output_data: dict[str, Any] = field(default_factory=dict)
     logs: list[TaskExecLog] = field(default_factory=list)
     external_output_payload_storage_path: str | None = None
