@@ -191,3 +191,107 @@ def test_the_async_client_gives_up_a_result_the_server_cannot_take(server, caplo
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(errors) == 1 and "was refused" in errors[0]
     assert server.task(task_id)["status"] == "IN_PROGRESS"
+
+
+# -- the async client shares TaskClient's tokens, fallbacks and error words ---------------------
+
+
+def run_async_client(url: str, calls, auth: AuthenticationSettings | None = None):
+    """Runs ``calls(client)`` with an ``AsyncTaskClient`` of ``url`` on a loop of its own."""
+
+    async def main():
+        configuration = Configuration(server_api_url=url, authentication_settings=auth)
+        client = AsyncTaskClient(configuration, pool_maxsize=2)
+        try:
+            return await calls(client)
+        finally:
+            await client.close()
+
+    return asyncio.run(main())
+
+
+def test_the_async_client_renews_a_token_the_server_says_expired(caplog) -> None:
+    caplog.set_level(logging.DEBUG, logger="fake_server.access")
+    clock = ManualClock()
+    fake_server = FakeServer(
+        auth_key="key", auth_secret="secret", clock=clock, token_ttl_seconds=60
+    )
+
+    async def poll_twice(client: AsyncTaskClient) -> None:
+        assert await client.batch_poll("double", worker_id="w1") == []
+        clock.advance_seconds(120)  # expired on the server's clock
+        assert await client.batch_poll("double", worker_id="w1") == []
+
+    with fake_server as fake:
+        run_async_client(fake.url, poll_twice, AuthenticationSettings("key", "secret"))
+    poll = "GET /api/tasks/poll/batch/double?workerid=w1&count=1&timeout=0"
+    assert [r.getMessage() for r in caplog.records if r.name == "fake_server.access"] == [
+        "POST /api/token -> 200",
+        f"{poll} -> 200",  # a batch poll answers an empty list
+        f"{poll} -> 401",
+        "POST /api/token -> 200",
+        f"{poll} -> 200",
+    ]
+
+
+def test_the_async_client_names_the_key_the_server_refused() -> None:
+    async def poll(client: AsyncTaskClient) -> None:
+        await client.batch_poll("double", worker_id="w1")
+
+    with FakeServer(auth_key="key", auth_secret="secret") as fake:
+        auth = AuthenticationSettings(key_id="key", key_secret="not-the-secret")
+        with pytest.raises(ConductorAuthError, match="'key'") as raised:
+            run_async_client(fake.url, poll, auth)
+    assert "not-the-secret" not in str(raised.value)
+
+
+def test_the_async_client_goes_without_a_token_where_the_server_has_no_token_endpoint(
+    server,
+) -> None:
+    [task_id] = server.enqueue("double", 1, input={"n": 2})
+
+    async def poll_and_deliver(client: AsyncTaskClient) -> None:
+        [task] = await client.batch_poll("double", worker_id="w1")
+        await client.deliver(completed(task))
+
+    run_async_client(
+        server.url, poll_and_deliver, AuthenticationSettings("<KEY_ID>", "<KEY_SECRET>")
+    )
+    assert server.task(task_id)["status"] == "COMPLETED"
+
+
+def test_both_clients_say_where_they_looked_for_a_server_that_is_not_there() -> None:
+    with socket.socket() as probe:  # a port that nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/api"
+
+    async def poll(client: AsyncTaskClient) -> None:
+        await client.batch_poll("double", worker_id="w1")
+
+    with pytest.raises(ConductorApiError) as from_async:
+        run_async_client(url, poll)
+    with (
+        TaskClient(Configuration(server_api_url=url)) as client,
+        pytest.raises(ConductorApiError) as from_threads,
+    ):
+        client.batch_poll("double", worker_id="w1")
+    for error in (from_async.value, from_threads.value):
+        assert error.transient and error.status is None
+        assert f"no server answers at {url}" in str(error)
+
+
+def test_both_clients_say_a_url_without_api_is_not_conductors_api(server) -> None:
+    root = server.url.removesuffix("/api")
+
+    async def poll(client: AsyncTaskClient) -> None:
+        await client.batch_poll("double", worker_id="w1")
+
+    with pytest.raises(ConductorApiError) as from_async:
+        run_async_client(root, poll)
+    with (
+        TaskClient(Configuration(server_api_url=root)) as client,
+        pytest.raises(ConductorApiError) as from_threads,
+    ):
+        client.batch_poll("double", worker_id="w1")
+    assert str(from_async.value) == str(from_threads.value)
+    assert "Is '/api' missing?" in str(from_async.value)

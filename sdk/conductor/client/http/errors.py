@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 if TYPE_CHECKING:
     from conductor.client.http.transport import Answer
 
@@ -80,28 +78,54 @@ def _rebuild(
 
 
 def error_from_response(answer: Answer, request: str) -> ConductorApiError:
-    """The error for an answer with a 4xx/5xx status, carrying the server's message."""
-    return error_from_body(answer.status, answer.body, answer.reason, request)
-
-
-def error_from_body(
-    status: int, body: bytes, reason: str | None, request: str
-) -> ConductorApiError:
-    """The error for a 4xx/5xx answer with ``body``: the server's message, and whether to retry
-    (see :func:`is_transient_answer`)."""
-    data = _json(body)
+    """The error for an answer with a 4xx/5xx status: the server's message, and whether to
+    retry (see :func:`is_transient_answer`)."""
+    data = _json(answer.body)
     return ConductorApiError(
-        _message(data, body, reason, status),
-        status=status,
-        transient=is_transient_answer(status, data),
+        _message(data, answer.body, answer.reason, answer.status),
+        status=answer.status,
+        transient=is_transient_answer(answer.status, data),
         request=request,
     )
 
 
-def error_from_exception(exc: requests.RequestException, request: str) -> ConductorApiError:
-    """The error for a request that got no answer: always transient."""
-    kind = "timed out" if isinstance(exc, requests.Timeout) else "connection error"
-    return ConductorApiError(f"{kind}: {exc}", status=None, transient=True, request=request)
+def answer_error(
+    answer: Answer, request: str, base_url: str, *, has_key: bool
+) -> ConductorApiError:
+    """:func:`error_from_response`, saying what to fix for the two mistakes a 401 or a 404
+    points at: no application key for a server that wants one, and a URL that does not lead
+    to Conductor's API (a poll is never "not found" there)."""
+    if answer.status == 401 and not has_key:
+        return ConductorApiError(
+            f"{server_message(answer)} (the server wants authentication: set "
+            "CONDUCTOR_AUTH_KEY and CONDUCTOR_AUTH_SECRET or pass authentication_settings)",
+            status=401,
+            request=request,
+        )
+    if answer.status == 404 and request.startswith("GET /tasks/poll/"):
+        url = base_url + request.split(" ", 1)[1]
+        hint = "" if base_url.rstrip("/").endswith("/api") else " Is '/api' missing?"
+        return ConductorApiError(
+            f"{server_message(answer)} ({url} is not Conductor's API: check server_api_url "
+            f"or CONDUCTOR_SERVER_URL, now {base_url}.{hint})",
+            status=404,
+            request=request,
+        )
+    return error_from_response(answer, request)
+
+
+def no_answer_error(
+    cause: str, request: str, base_url: str, *, timed_out: bool, not_connected: bool
+) -> ConductorApiError:
+    """The error for a request that got no answer: always transient. When no connection could
+    be made, it says where the client looked for the server."""
+    message = f"{'timed out' if timed_out else 'connection error'}: {cause}"
+    if not_connected and not timed_out:
+        message += (
+            f" (no server answers at {base_url}: is it running, and is that its address? "
+            "It comes from server_api_url or CONDUCTOR_SERVER_URL)"
+        )
+    return ConductorApiError(message, status=None, transient=True, request=request)
 
 
 def server_message(answer: Answer) -> str:

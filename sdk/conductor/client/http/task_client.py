@@ -9,55 +9,49 @@ made when the environment sets a proxy for the server (``HTTP_PROXY``, ``HTTPS_P
 ``https`` server is checked against, as with ``requests``. Every request carries a
 ``(connect, read)`` timeout, and a long poll's read timeout covers the poll's own wait.
 
-Authentication: with ``configuration.authentication_settings`` set, the client obtains a token
-from ``POST /token`` and sends it as ``X-Authorization``. It renews the token shortly before
-the JWT ``exp`` claim (or every ``auth_token_ttl_min`` minutes when there is none), and once
-more when the server answers 401 ``EXPIRED_TOKEN``/``INVALID_TOKEN`` (then the call is retried
-once). A server without ``/token`` (404) has no authentication: requests go without a token.
+Authentication, timeouts and errors are the ``ApiConnection``'s
+(``conductor.client.http.api_connection``): with ``configuration.authentication_settings``
+set, requests carry an access token, renewed before it expires (``conductor.client.http.auth``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any, NoReturn
-from urllib.parse import quote, urlencode
 
 import requests
 
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.http.auth import renewal_time
+from conductor.client.http.api_connection import ApiConnection
 from conductor.client.http.backoff import Backoff
 from conductor.client.http.encoding import json_bytes, result_body
-from conductor.client.http.errors import (
-    ConductorApiError,
-    ConductorAuthError,
-    error_from_exception,
-    error_from_response,
-    json_body,
-    server_message,
-)
+from conductor.client.http.errors import ConductorApiError, ConductorAuthError, json_body
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
-from conductor.client.http.transport import (
-    Answer,
-    KeepAliveTransport,
-    SessionTransport,
-    Transport,
+from conductor.client.http.task_api import (
+    UPDATE_PATH,
+    UPDATE_V2_PATH,
+    Delivery,
+    UpdateRoute,
+    batch_poll_path,
+    batch_poll_query,
+    log_path,
+    poll_path,
+    poll_query,
+    task_in,
+    task_path,
+    tasks_in,
 )
+from conductor.client.http.transport import transport_for
 
 __all__ = ["ConductorApiError", "ConductorAuthError", "TaskClient"]
 
 logger = logging.getLogger(__name__)
 
-AUTH_HEADER = "X-Authorization"
-TOKEN_ERRORS = frozenset({"EXPIRED_TOKEN", "INVALID_TOKEN"})
 DEFAULT_POOL_MAXSIZE = 32
-JSON_CONTENT_TYPE = "application/json"
 
 
 class TaskClient:
@@ -89,25 +83,20 @@ class TaskClient:
             raise ValueError(f"TaskClient: pool_maxsize={pool_maxsize!r} must be at least 1")
         self.configuration = configuration
         self.pool_maxsize = pool_maxsize
-        self._base = configuration.server_api_url
-        self._auth = configuration.authentication_settings
-        self._timeout = (configuration.connect_timeout, configuration.read_timeout)
+        self.connection = ApiConnection(
+            configuration,
+            transport_for(configuration.server_api_url, pool_maxsize=pool_maxsize, session=session),
+        )
+        self._call = self.connection.call
         self._sleep = sleep
         self._delivery_backoff = Backoff("Delivering task results", logger, jitter=jitter)
-        self._update_v2 = True  # False once the server showed it has no /tasks/update-v2
-        self._transport = _transport(self._base, pool_maxsize, session)
-        self._token_lock = threading.Lock()
-        self._token: str | None = None
-        self._renew_at = 0.0  # epoch seconds; 0 = fetch before the first request
-        self._auth_disabled = False
+        self._update_route = UpdateRoute()
 
     # -- the API -----------------------------------------------------------------------------
 
     def poll(self, task_type: str, *, worker_id: str, domain: str | None = None) -> Task | None:
         """One task of ``task_type`` for this worker, or ``None`` when none is ready."""
-        path = "/tasks/poll/" + _task_type_segment(task_type)
-        data = json_body(self._call("GET", path, query=_poll_query(worker_id, domain)))
-        return Task.from_dict(data) if isinstance(data, dict) else None
+        return task_in(self._call("GET", poll_path(task_type), query=poll_query(worker_id, domain)))
 
     def batch_poll(
         self,
@@ -121,19 +110,17 @@ class TaskClient:
         """Up to ``count`` tasks; the server holds the request up to ``timeout_ms`` for one."""
         if count < 1:
             return []
-        query = f"{_poll_query(worker_id, domain)}&count={count}&timeout={int(timeout_ms)}"
         answer = self._call(
             "GET",
-            "/tasks/poll/batch/" + _task_type_segment(task_type),
-            query=query,
-            read_timeout=self._timeout[1] + max(timeout_ms, 0) / 1000.0,
+            batch_poll_path(task_type),
+            query=batch_poll_query(worker_id, domain, count, timeout_ms),
+            read_timeout=self.connection.timeouts[1] + max(timeout_ms, 0) / 1000.0,
         )
-        data = json_body(answer)
-        return [Task.from_dict(item) for item in data] if isinstance(data, list) else []
+        return tasks_in(answer)
 
     def update(self, result: TaskResult) -> str:
         """Reports a result with ``POST /tasks``; returns the task id the server echoes."""
-        answer = self._call("POST", "/tasks", data=json_bytes(result.to_json()))
+        answer = self._call("POST", UPDATE_PATH, data=json_bytes(result.to_json()))
         return answer.body.decode("utf-8", "replace")
 
     def update_v2(self, result: TaskResult) -> Task | None:
@@ -165,50 +152,38 @@ class TaskClient:
         then called with the last error.
         """
         body = result_body(result)
-        retry = 0
+        delivery = Delivery(result.task_id, self._delivery_backoff)
         while True:
             last_chance = stop is not None and stop.is_set()
             try:
                 next_task = self._update_v2_body(body)
             except ConductorApiError as exc:
-                if not exc.transient:
-                    logger.error("Result of task %s was refused: %s", result.task_id, exc)
+                wait = delivery.wait_after(exc, last_chance=last_chance)
+                if wait is None:
                     if on_failure is not None:
                         on_failure(exc)
                     return None
-                self._delivery_backoff.failed(exc)
-                if last_chance:
-                    logger.error(
-                        "Result of task %s not delivered: stopping while the server is "
-                        "unreachable (%s)",
-                        result.task_id,
-                        exc,
-                    )
-                    if on_failure is not None:
-                        on_failure(exc)
-                    return None
-                self._wait(self._delivery_backoff.delay(retry), stop)
-                retry += 1
+                self._wait(wait, stop)
                 continue
-            self._delivery_backoff.succeeded()
+            delivery.succeeded()
             return next_task
 
     def add_log(self, task_id: str, line: str) -> None:
         """Appends one line to the task's execution log."""
         self._call(
             "POST",
-            f"/tasks/{_segment(task_id)}/log",
+            log_path(task_id),
             data=line.encode("utf-8"),
             content_type="text/plain; charset=utf-8",
         )
 
     def get_task(self, task_id: str) -> Task:
         """The task as the server has it now."""
-        return Task.from_dict(json_body(self._call("GET", "/tasks/" + _segment(task_id))))
+        return Task.from_dict(json_body(self._call("GET", task_path(task_id))))
 
     def close(self) -> None:
         """Closes the client's idle connections; it opens new ones if used again."""
-        self._transport.close()
+        self.connection.close()
 
     def __enter__(self) -> TaskClient:
         return self
@@ -225,183 +200,29 @@ class TaskClient:
     @property
     def base_url(self) -> str:
         """The API base every request goes to (``server_api_url``)."""
-        return self._base
+        return self.connection.base_url
 
     def __repr__(self) -> str:
-        key = f", key_id={self._auth.key_id!r}" if self._auth is not None else ""
-        return f"TaskClient(server_api_url={self._base!r}{key})"
+        auth = self.connection.authentication_settings
+        key = f", key_id={auth.key_id!r}" if auth is not None else ""
+        return f"TaskClient(server_api_url={self.base_url!r}{key})"
 
-    # -- requests ----------------------------------------------------------------------------
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: str = "",
-        data: bytes | None = None,
-        content_type: str = JSON_CONTENT_TYPE,
-        read_timeout: float | None = None,
-    ) -> Answer:
-        if self._auth is not None:
-            self._ensure_token()
-        timeouts = self._timeout if read_timeout is None else (self._timeout[0], read_timeout)
-        target = f"{path}?{query}" if query else path
-        request = f"{method} {path}"
-        try:
-            token = self._token
-            answer = self._send(method, target, data, content_type, timeouts, token)
-            if answer.status == 401 and self._token_rejected(answer, token):
-                answer = self._send(method, target, data, content_type, timeouts, self._token)
-        except requests.RequestException as exc:
-            raise self._unreachable(exc, request) from exc
-        if answer.status >= 400:
-            raise self._error(answer, request)
-        return answer
-
-    def _unreachable(self, exc: requests.RequestException, request: str) -> ConductorApiError:
-        """The error for a call that got no answer; a refused connection says where it went."""
-        error = error_from_exception(exc, request)
-        if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.Timeout):
-            return error
-        hint = (
-            f" (no server answers at {self._base}: is it running, and is that its address? "
-            "It comes from server_api_url or CONDUCTOR_SERVER_URL)"
-        )
-        return ConductorApiError(error.message + hint, transient=True, request=request)
-
-    def _send(
-        self,
-        method: str,
-        target: str,
-        body: bytes | None,
-        content_type: str,
-        timeouts: tuple[float, float],
-        token: str | None,
-    ) -> Answer:
-        headers = {"Content-Type": content_type} if body is not None else {}
-        if token is not None:
-            headers[AUTH_HEADER] = token
-        return self._transport.send(method, target, headers, body, timeouts)
-
-    def _error(self, answer: Answer, request: str) -> ConductorApiError:
-        if answer.status == 401 and self._auth is None:
-            return ConductorApiError(
-                f"{server_message(answer)} (the server wants authentication: set "
-                "CONDUCTOR_AUTH_KEY and CONDUCTOR_AUTH_SECRET or pass authentication_settings)",
-                status=401,
-                request=request,
-            )
-        if answer.status == 404 and request.startswith("GET /tasks/poll/"):
-            # A poll is never "not found" on Conductor: the URL does not lead to its API.
-            url = self._base + request.split(" ", 1)[1]
-            hint = "" if self._base.rstrip("/").endswith("/api") else " Is '/api' missing?"
-            return ConductorApiError(
-                f"{server_message(answer)} ({url} is not Conductor's API: check server_api_url "
-                f"or CONDUCTOR_SERVER_URL, now {self._base}.{hint})",
-                status=404,
-                request=request,
-            )
-        return error_from_response(answer, request)
-
-    # -- authentication ----------------------------------------------------------------------
-
-    def _ensure_token(self, rejected: str | None = None) -> None:
-        """Fetches a token when there is none, it is due for renewal, or it was ``rejected``."""
-        if self._auth_disabled or (rejected is None and time.time() < self._renew_at):
-            return
-        with self._token_lock:
-            if self._auth_disabled:
-                return
-            if rejected is None and time.time() < self._renew_at:
-                return  # another thread renewed it meanwhile
-            if rejected is not None and self._token != rejected:
-                return  # another thread replaced the rejected token meanwhile
-            self._fetch_token()
-
-    def _token_rejected(self, answer: Answer, sent: str | None) -> bool:
-        """True when a 401 says our token expired or is invalid and a new one was fetched."""
-        if self._auth is None or self._auth_disabled:
-            return False
-        body = json_body(answer)
-        if not isinstance(body, dict) or body.get("error") not in TOKEN_ERRORS:
-            return False
-        logger.info("Server answered %s: renewing the access token", body.get("error"))
-        self._ensure_token(rejected=sent or "")
-        return True
-
-    def _fetch_token(self) -> None:
-        assert self._auth is not None
-        key_id = self._auth.key_id
-        request = f"POST /token (key id {key_id!r})"
-        body = json_bytes({"keyId": key_id, "keySecret": self._auth.key_secret})
-        try:
-            answer = self._send("POST", "/token", body, JSON_CONTENT_TYPE, self._timeout, None)
-        except requests.RequestException as exc:
-            raise error_from_exception(exc, request) from exc
-        status = answer.status
-        if status == 404:
-            self._auth_disabled = True
-            self._token = None
-            logger.info(
-                "Server %s has no /token endpoint (404): it does not use authentication, "
-                "requests go without a token",
-                self._base,
-            )
-            return
-        if status in (401, 403):
-            raise ConductorAuthError(
-                f"the server refused application key id {key_id!r}: {server_message(answer)}",
-                status=status,
-                request=request,
-            )
-        if status >= 400:
-            raise error_from_response(answer, request)
-        data = json_body(answer)
-        token = data.get("token") if isinstance(data, dict) else None
-        if not isinstance(token, str) or not token or not token.isprintable():
-            raise ConductorApiError(
-                "the server's answer has no usable token", status=status, request=request
-            )
-        self._token = token
-        self._renew_at = renewal_time(
-            token, time.time(), self.configuration.auth_token_ttl_min * 60.0
-        )
-        logger.debug("Obtained an access token for key id %r", key_id)
-
-    # -- update fallback and waiting ---------------------------------------------------------
+    # -- update-v2 and waiting ---------------------------------------------------------------
 
     def _update_v2_body(self, body: bytes) -> Task | None:
-        if not self._update_v2:
-            self._call("POST", "/tasks", data=body)
+        route = self._update_route
+        if not route.returns_next_task:
+            self._call("POST", UPDATE_PATH, data=body)
             return None
         try:
-            answer = self._call("POST", "/tasks/update-v2", data=body)
+            answer = self._call("POST", UPDATE_V2_PATH, data=body)
         except ConductorApiError as exc:
-            if exc.status not in (404, 405):
+            if not route.may_lack_update_v2(exc):
                 raise
-            self._fall_back_to_update(body, exc)
+            self._call("POST", UPDATE_PATH, data=body)
+            route.update_worked(exc)
             return None
-        data = json_body(answer)
-        return Task.from_dict(data) if isinstance(data, dict) else None
-
-    def _fall_back_to_update(self, body: bytes, v2_error: ConductorApiError) -> None:
-        # 405 means the endpoint is missing. A 404 may also mean "no such task": only a
-        # successful POST /tasks proves it was the endpoint.
-        if v2_error.status == 405:
-            self._use_update_from_now_on(v2_error)
-        self._call("POST", "/tasks", data=body)
-        if self._update_v2:
-            self._use_update_from_now_on(v2_error)
-
-    def _use_update_from_now_on(self, v2_error: ConductorApiError) -> None:
-        if self._update_v2:
-            self._update_v2 = False
-            logger.info(
-                "Server has no /tasks/update-v2 (HTTP %s): results go to POST /tasks from now "
-                "on, one extra poll per task",
-                v2_error.status,
-            )
+        return task_in(answer)
 
     def _wait(self, seconds: float, stop: threading.Event | None) -> None:
         if self._sleep is not None:
@@ -410,32 +231,3 @@ class TaskClient:
             stop.wait(seconds)
         else:
             time.sleep(seconds)
-
-
-def _transport(base_url: str, pool_maxsize: int, session: requests.Session | None) -> Transport:
-    """The client's own keep-alive connections, unless a session is given or the environment
-    sets a proxy for the server (proxies are left to ``requests``)."""
-    if session is not None:
-        return SessionTransport(session, base_url, owned=False)
-    proxies = requests.utils.get_environ_proxies(base_url)
-    if requests.utils.select_proxy(base_url, proxies):
-        return SessionTransport(requests.Session(), base_url, owned=True)
-    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    return KeepAliveTransport(base_url, pool_maxsize=pool_maxsize, ca_bundle=ca_bundle)
-
-
-@lru_cache(maxsize=64)  # a worker polls with the same few ids and domains all the time
-def _poll_query(worker_id: str, domain: str | None) -> str:
-    params = {"workerid": worker_id}
-    if domain:  # never an empty domain: that would be a different queue
-        params["domain"] = domain
-    return urlencode(params)
-
-
-def _segment(value: str) -> str:
-    return quote(value, safe="")
-
-
-@lru_cache(maxsize=256)  # a worker polls for the same task types all the time
-def _task_type_segment(task_type: str) -> str:
-    return quote(task_type, safe="")

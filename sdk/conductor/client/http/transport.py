@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.utils import DEFAULT_CA_BUNDLE_PATH
 
-__all__ = ["Answer", "KeepAliveTransport", "SessionTransport", "Transport"]
+__all__ = ["Answer", "KeepAliveTransport", "SessionTransport", "Transport", "transport_for"]
 
 Timeouts = tuple[float, float]  # (connect, read) seconds
 
@@ -76,6 +76,20 @@ class Transport(Protocol):
 
     def close(self) -> None:
         """Closes idle connections; the transport opens new ones if used again."""
+
+
+def transport_for(
+    base_url: str, *, pool_maxsize: int, session: requests.Session | None = None
+) -> Transport:
+    """The client's own keep-alive connections, unless a session is given or the environment
+    sets a proxy for the server (proxies are left to ``requests``)."""
+    if session is not None:
+        return SessionTransport(session, base_url, owned=False)
+    proxies = requests.utils.get_environ_proxies(base_url)
+    if requests.utils.select_proxy(base_url, proxies):
+        return SessionTransport(requests.Session(), base_url, owned=True)
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return KeepAliveTransport(base_url, pool_maxsize=pool_maxsize, ca_bundle=ca_bundle)
 
 
 class SessionTransport:
