@@ -87,7 +87,6 @@ class TaskClient:
             configuration,
             transport_for(configuration.server_api_url, pool_maxsize=pool_maxsize, session=session),
         )
-        self._call = self.connection.call
         self._sleep = sleep
         self._delivery_backoff = Backoff("Delivering task results", logger, jitter=jitter)
         self._update_route = UpdateRoute()
@@ -96,7 +95,9 @@ class TaskClient:
 
     def poll(self, task_type: str, *, worker_id: str, domain: str | None = None) -> Task | None:
         """One task of ``task_type`` for this worker, or ``None`` when none is ready."""
-        return task_in(self._call("GET", poll_path(task_type), query=poll_query(worker_id, domain)))
+        return task_in(
+            self.connection.call("GET", poll_path(task_type), query=poll_query(worker_id, domain))
+        )
 
     def batch_poll(
         self,
@@ -110,7 +111,7 @@ class TaskClient:
         """Up to ``count`` tasks; the server holds the request up to ``timeout_ms`` for one."""
         if count < 1:
             return []
-        answer = self._call(
+        answer = self.connection.call(
             "GET",
             batch_poll_path(task_type),
             query=batch_poll_query(worker_id, domain, count, timeout_ms),
@@ -120,7 +121,7 @@ class TaskClient:
 
     def update(self, result: TaskResult) -> str:
         """Reports a result with ``POST /tasks``; returns the task id the server echoes."""
-        answer = self._call("POST", UPDATE_PATH, data=json_bytes(result.to_json()))
+        answer = self.connection.call("POST", UPDATE_PATH, data=json_bytes(result.to_json()))
         return answer.body.decode("utf-8", "replace")
 
     def update_v2(self, result: TaskResult) -> Task | None:
@@ -170,7 +171,7 @@ class TaskClient:
 
     def add_log(self, task_id: str, line: str) -> None:
         """Appends one line to the task's execution log."""
-        self._call(
+        self.connection.call(
             "POST",
             log_path(task_id),
             data=line.encode("utf-8"),
@@ -179,7 +180,7 @@ class TaskClient:
 
     def get_task(self, task_id: str) -> Task:
         """The task as the server has it now."""
-        return Task.from_dict(json_body(self._call("GET", task_path(task_id))))
+        return Task.from_dict(json_body(self.connection.call("GET", task_path(task_id))))
 
     def close(self) -> None:
         """Closes the client's idle connections; it opens new ones if used again."""
@@ -212,14 +213,14 @@ class TaskClient:
     def _update_v2_body(self, body: bytes) -> Task | None:
         route = self._update_route
         if not route.returns_next_task:
-            self._call("POST", UPDATE_PATH, data=body)
+            self.connection.call("POST", UPDATE_PATH, data=body)
             return None
         try:
-            answer = self._call("POST", UPDATE_V2_PATH, data=body)
+            answer = self.connection.call("POST", UPDATE_V2_PATH, data=body)
         except ConductorApiError as exc:
             if not route.may_lack_update_v2(exc):
                 raise
-            self._call("POST", UPDATE_PATH, data=body)
+            self.connection.call("POST", UPDATE_PATH, data=body)
             route.update_worked(exc)
             return None
         return task_in(answer)
