@@ -1,21 +1,22 @@
 """Task definitions through Conductor's metadata API (``/api/metadata/taskdefs``).
 
-The calls go through a ``TaskClient``'s connection and credentials (a worker process shares
-the one it polls with): same server, same token, same timeouts and error reporting
+The calls go through a ``TaskClient``'s ``ApiConnection`` (a worker process shares the one it
+polls with): same server, same token, same timeouts and error reporting
 (``ConductorApiError``).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 from conductor.client.configuration.configuration import Configuration
+from conductor.client.http.api_connection import ApiConnection
+from conductor.client.http.encoding import json_bytes
 from conductor.client.http.errors import ConductorApiError, json_body
-from conductor.client.http.json_values import json_default
 from conductor.client.http.models.task_def import TaskDef
 from conductor.client.http.task_client import TaskClient
+from conductor.client.http.transport import transport_for
 
 TASK_DEFS = "/metadata/taskdefs"
 
@@ -32,8 +33,13 @@ class MetadataClient:
     def __init__(
         self, configuration: Configuration | None = None, *, client: TaskClient | None = None
     ) -> None:
-        self._own_client = client is None
-        self._client = client or TaskClient(configuration or Configuration(), pool_maxsize=1)
+        self._own_connection = client is None
+        if client is not None:
+            self._connection = client.connection
+        else:
+            configuration = configuration or Configuration()
+            transport = transport_for(configuration.server_api_url, pool_maxsize=1)
+            self._connection = ApiConnection(configuration, transport)
 
     def register_task_def(self, task_def: TaskDef | list[TaskDef]) -> None:
         """Creates the definitions, or replaces those that exist (``POST``)."""
@@ -47,7 +53,7 @@ class MetadataClient:
     def get_task_def(self, name: str) -> TaskDef | None:
         """The definition of ``name``, or ``None`` when the server has none."""
         try:
-            response = self._client._call("GET", f"{TASK_DEFS}/{quote(name, safe='')}")
+            response = self._connection.call("GET", f"{TASK_DEFS}/{quote(name, safe='')}")
         except ConductorApiError as error:
             if error.status == 404:
                 return None
@@ -56,15 +62,15 @@ class MetadataClient:
         return TaskDef.from_json(body) if isinstance(body, dict) else None
 
     def get_all_task_defs(self) -> list[TaskDef]:
-        body = json_body(self._client._call("GET", TASK_DEFS))
+        body = json_body(self._connection.call("GET", TASK_DEFS))
         return [TaskDef.from_json(item) for item in body or [] if isinstance(item, dict)]
 
     def unregister_task_def(self, name: str) -> None:
-        self._client._call("DELETE", f"{TASK_DEFS}/{quote(name, safe='')}")
+        self._connection.call("DELETE", f"{TASK_DEFS}/{quote(name, safe='')}")
 
     def close(self) -> None:
-        if self._own_client:
-            self._client.close()
+        if self._own_connection:
+            self._connection.close()
 
     def __enter__(self) -> MetadataClient:
         return self
@@ -73,5 +79,4 @@ class MetadataClient:
         self.close()
 
     def _send(self, method: str, path: str, body: Any) -> None:
-        data = json.dumps(body, allow_nan=False, default=json_default).encode("utf-8")
-        self._client._call(method, path, data=data)
+        self._connection.call(method, path, data=json_bytes(body))
