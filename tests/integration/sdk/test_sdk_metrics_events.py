@@ -3,6 +3,7 @@ what the listeners saw."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import signal
@@ -17,6 +18,8 @@ from conftest import wait_until
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
+from conductor.client.event.task_runner_events import TaskExecutionCompleted
+from conductor.client.http.models import Task
 from conductor.client.telemetry.prometheus import MetricsUnavailableError
 from conductor.client.worker.worker import Worker
 
@@ -145,3 +148,36 @@ def test_a_refused_result_is_a_task_update_failure_event(server, async_runner) -
     [event] = recorder.events
     assert (event.task_id, event.task_result.task_id) == (task_id, "no-such-task")
     assert event.cause.status == 404
+
+
+@pytest.mark.parametrize("async_runner", [False, True])
+def test_the_completed_event_gives_the_size_of_the_output_as_sent(server, async_runner) -> None:
+    """Dates and the like count in the form they are sent in (ISO text)."""
+    from conductor.client.automator.async_task_runner import AsyncTaskRunner
+    from conductor.client.automator.task_runner import TaskRunner
+
+    completed: list[TaskExecutionCompleted] = []
+
+    class Sizes:
+        def on_task_execution_completed(self, event: TaskExecutionCompleted) -> None:
+            completed.append(event)
+
+    output = {"day": datetime.date(2024, 5, 17), "word": "ünï"}
+
+    def dated(task: Task) -> dict:
+        return output
+
+    async def dated_async(task: Task) -> dict:
+        return output
+
+    runner_class = AsyncTaskRunner if async_runner else TaskRunner
+    function = dated_async if async_runner else dated
+    [task_id] = server.enqueue("dated")
+    runner = runner_class(
+        Worker("dated", function), Configuration(server_api_url=server.url), None, [Sizes()]
+    )
+    runner.run(burst=True)
+    stored = server.task(task_id)
+    assert stored["outputData"] == {"day": "2024-05-17", "word": "ünï"}
+    [event] = completed
+    assert event.output_size_bytes == len(json.dumps(stored["outputData"]))

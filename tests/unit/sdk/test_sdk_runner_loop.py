@@ -60,7 +60,7 @@ class StubClient:
                 raise self.poll_errors.pop(0)
             return [self.queue.popleft() for _ in range(min(count, len(self.queue)))]
 
-    def deliver(self, result, *, stop=None, on_failure=None):
+    def deliver(self, result, *, stop=None, on_failure=None, body=None):
         with self.lock:
             self.delivered.append(result)
             self.changed.notify_all()

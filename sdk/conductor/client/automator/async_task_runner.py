@@ -44,6 +44,7 @@ from conductor.client.event.task_runner_events import (
 )
 from conductor.client.http.async_task_client import AsyncTaskClient, require_aiohttp
 from conductor.client.http.backoff import Backoff
+from conductor.client.http.encoding import encode_result
 from conductor.client.http.errors import ConductorApiError
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
@@ -227,10 +228,10 @@ class AsyncTaskRunner:
             self.leases.started(
                 task.task_id, task.workflow_instance_id, task.response_timeout_seconds
             )
-            result = await self._execute(task)
+            result, body = await self._execute(task)
             watched = self.leases.finished(task.task_id)
             try:
-                next_task = await self.client.deliver(result, stop=self._abandon)
+                next_task = await self.client.deliver(result, stop=self._abandon, body=body)
             except ConductorApiError as error:
                 self._update_failed(task, result, error)
                 return
@@ -244,11 +245,13 @@ class AsyncTaskRunner:
                 return
             task = next_task
 
-    async def _execute(self, task: Task) -> TaskResult:
+    async def _execute(self, task: Task) -> tuple[TaskResult, bytes | None]:
+        """Runs one task; tells event listeners. Returns the result, and its JSON when the
+        listeners' event needed it (the size of the output) to be encoded already."""
         events = self.events
         worker_id = self.settings.worker_id
         if events is None:
-            return (await run_task_async(self.worker, task, worker_id))[0]
+            return (await run_task_async(self.worker, task, worker_id))[0], None
         events.publish(
             TaskExecutionStarted(
                 self.task_name, task.task_id or "", worker_id, task.workflow_instance_id
@@ -256,10 +259,14 @@ class AsyncTaskRunner:
         )
         started = time.monotonic()
         result, error = await run_task_async(self.worker, task, worker_id)
+        duration_ms = _ms_since(started)
+        encoded = encode_result(result)
         events.publish(
-            execution_event(self.task_name, worker_id, task, result, error, _ms_since(started))
+            execution_event(
+                self.task_name, worker_id, task, error, duration_ms, encoded.output_size
+            )
         )
-        return result
+        return result, encoded.body
 
     def _update_failed(self, task: Task, result: TaskResult, error: ConductorApiError) -> None:
         if self.events is not None:

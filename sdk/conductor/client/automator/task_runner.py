@@ -55,6 +55,7 @@ from conductor.client.event.task_runner_events import (
     TaskUpdateFailure,
 )
 from conductor.client.http.backoff import Backoff
+from conductor.client.http.encoding import encode_result
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
@@ -311,13 +312,15 @@ class TaskRunner:
         """Executes ``task``, delivers its result, and goes on with the next task the server
         returns with the update, until there is none (or the worker stops or pauses)."""
         while task is not None:
-            result = self._execute(task)
+            result, body = self._execute(task)
             watched = self.leases.finished(task.task_id)
             on_failure = None
             if self.events is not None:
                 on_failure = functools.partial(self._update_failed, task, result)
             try:
-                next_task = self.client.deliver(result, stop=self._abandon, on_failure=on_failure)
+                next_task = self.client.deliver(
+                    result, stop=self._abandon, on_failure=on_failure, body=body
+                )
             except Exception:  # deliver handles server errors: this is a bug
                 logger.exception(
                     "Worker %s: delivering the result of task %s failed",
@@ -335,12 +338,14 @@ class TaskRunner:
                 self._give_back(task, "stopping" if self._stop.is_set() else "paused")
                 return
 
-    def _execute(self, task: Task) -> TaskResult:
-        """Runs one task, watched against its response timeout; tells event listeners."""
+    def _execute(self, task: Task) -> tuple[TaskResult, bytes | None]:
+        """Runs one task, watched against its response timeout; tells event listeners. Returns
+        the result, and its JSON when the listeners' event needed it (the size of the output)
+        to be encoded already."""
         events = self.events
         self.leases.started(task.task_id, task.workflow_instance_id, task.response_timeout_seconds)
         if events is None and not logger.isEnabledFor(logging.DEBUG):
-            return run_task(self.worker, task, self.settings.worker_id)[0]
+            return run_task(self.worker, task, self.settings.worker_id)[0], None
         if events is not None:
             events.publish(
                 TaskExecutionStarted(
@@ -360,13 +365,20 @@ class TaskRunner:
             result.status,
             duration_ms,
         )
-        if events is not None:
-            events.publish(
-                execution_event(
-                    self.task_name, self.settings.worker_id, task, result, error, duration_ms
-                )
+        if events is None:
+            return result, None
+        encoded = encode_result(result)
+        events.publish(
+            execution_event(
+                self.task_name,
+                self.settings.worker_id,
+                task,
+                error,
+                duration_ms,
+                encoded.output_size,
             )
-        return result
+        )
+        return result, encoded.body
 
     def _update_failed(self, task: Task, result: TaskResult, error: BaseException) -> None:
         assert self.events is not None

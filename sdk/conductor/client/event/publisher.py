@@ -7,7 +7,6 @@ no event object is built and no clock is read for it.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -74,12 +73,13 @@ def execution_event(
     task_type: str,
     worker_id: str,
     task: Any,
-    result: Any,
     error: BaseException | None,
     duration_ms: float,
+    output_size: int | None,
 ) -> TaskRunnerEvent:
     """The event that ends an execution: ``TaskExecutionFailure`` when ``error`` failed it,
-    else ``TaskExecutionCompleted`` with the size of the output as JSON."""
+    else ``TaskExecutionCompleted`` with the size of the output as JSON (``output_size``, from
+    ``conductor.client.http.encoding.encode_result``)."""
     if error is not None:
         return TaskExecutionFailure(
             task_type, task.task_id or "", worker_id, task.workflow_instance_id, error, duration_ms
@@ -90,15 +90,8 @@ def execution_event(
         worker_id,
         task.workflow_instance_id,
         duration_ms,
-        _json_size(result.output_data),
+        output_size,
     )
-
-
-def _json_size(value: Any) -> int | None:
-    try:
-        return len(json.dumps(value).encode("utf-8"))
-    except (TypeError, ValueError):
-        return None
 
 
 def publisher_for(listeners: Iterable[Any] | None) -> EventPublisher | None:

@@ -119,13 +119,15 @@ class AsyncTaskClient:
         return await self._update_v2_body(json_bytes(result.to_json()))
 
     async def deliver(
-        self, result: TaskResult, *, stop: asyncio.Event | None = None
+        self, result: TaskResult, *, stop: asyncio.Event | None = None, body: bytes | None = None
     ) -> Task | None:
         """``update_v2`` until the server has the result (transient failures retried with
         backoff; once ``stop`` is set, one last attempt). A refused result (4xx, or a 5xx whose
         error body says ``"retryable": false``) is logged once and its error raised; so is a
-        result not delivered before stopping."""
-        body = result_body(result)
+        result not delivered before stopping. ``body``: the result's JSON when the caller
+        encoded it already (``conductor.client.http.encoding.encode_result``)."""
+        if body is None:
+            body = result_body(result)
         delivery = Delivery(result.task_id, self._delivery_backoff)
         while True:
             last_chance = stop is not None and stop.is_set()

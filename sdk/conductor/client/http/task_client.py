@@ -138,6 +138,7 @@ class TaskClient:
         *,
         stop: threading.Event | None = None,
         on_failure: Callable[[ConductorApiError], Any] | None = None,
+        body: bytes | None = None,
     ) -> Task | None:
         """``update_v2`` until the server has the result; returns the next task, if any.
 
@@ -150,9 +151,11 @@ class TaskClient:
         circular reference) is reported as a ``FAILED`` task whose reason names the offending
         value's type; its logs are kept. Returns ``None`` when
         there is no next task or the result was not delivered; ``on_failure``, when given, is
-        then called with the last error.
+        then called with the last error. ``body``: the result's JSON when the caller encoded it
+        already (``conductor.client.http.encoding.encode_result``).
         """
-        body = result_body(result)
+        if body is None:
+            body = result_body(result)
         delivery = Delivery(result.task_id, self._delivery_backoff)
         while True:
             last_chance = stop is not None and stop.is_set()
