@@ -62,6 +62,10 @@ class Configuration:
         connect_timeout: seconds to wait for a TCP connection.
         read_timeout: seconds to wait for a response; a long poll waits this much on top of
             its own timeout.
+
+    Attributes set after construction, as with conductor-python 2.0.0: ``verify_ssl``,
+    ``ssl_ca_cert``, ``cert_file``, ``key_file``, ``assert_hostname`` and ``proxy`` (see
+    ``conductor.client.http.connection_settings``).
     """
 
     def __init__(
@@ -89,6 +93,14 @@ class Configuration:
         self.auth_token_ttl_min = _positive("auth_token_ttl_min", auth_token_ttl_min, "minutes")
         self.register_schema = _register_schema(register_schema)
         self.logger_format = DEFAULT_LOGGER_FORMAT
+        # conductor-python 2.0.0's TLS and proxy attributes, set after construction
+        # (conductor.client.http.connection_settings says what each does).
+        self.verify_ssl: bool = True
+        self.ssl_ca_cert: str | None = None
+        self.cert_file: str | None = None
+        self.key_file: str | None = None
+        self.assert_hostname: bool | None = None
+        self.proxy: str | None = None
         self._explicit_level = _explicit_level(log_level)
         self._debug = bool(debug)
         self.apply_log_level()

@@ -38,7 +38,7 @@ class MetadataClient:
             self._connection = client.connection
         else:
             configuration = configuration or Configuration()
-            transport = transport_for(configuration.server_api_url, pool_maxsize=1)
+            transport = transport_for(configuration, pool_maxsize=1)
             self._connection = ApiConnection(configuration, transport)
 
     def register_task_def(self, task_def: TaskDef | list[TaskDef]) -> None:

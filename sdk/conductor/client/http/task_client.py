@@ -4,10 +4,11 @@ One ``TaskClient`` serves every thread of one process: its connections, token an
 to the process that made it, so each process makes its own (``TaskHandler``'s worker processes
 do), and a client cannot be pickled. Requests go over the client's own keep-alive connections
 (``conductor.client.http.transport``), or through a ``requests.Session``: one passed in, or one
-made when the environment sets a proxy for the server (``HTTP_PROXY``, ``HTTPS_PROXY``,
-``NO_PROXY``). ``REQUESTS_CA_BUNDLE`` (or ``CURL_CA_BUNDLE``) names the CA certificates that an
-``https`` server is checked against, as with ``requests``. Every request carries a
-``(connect, read)`` timeout, and a long poll's read timeout covers the poll's own wait.
+made when a proxy is set for the server (``configuration.proxy``, or ``HTTP_PROXY``,
+``HTTPS_PROXY`` and ``NO_PROXY`` in the environment). How an ``https`` server's certificate is
+checked, and which client certificate is shown: ``conductor.client.http.connection_settings``.
+Every request carries a ``(connect, read)`` timeout, and a long poll's read timeout covers the
+poll's own wait.
 
 Authentication, timeouts and errors are the ``ApiConnection``'s
 (``conductor.client.http.api_connection``): with ``configuration.authentication_settings``
@@ -85,7 +86,7 @@ class TaskClient:
         self.pool_maxsize = pool_maxsize
         self.connection = ApiConnection(
             configuration,
-            transport_for(configuration.server_api_url, pool_maxsize=pool_maxsize, session=session),
+            transport_for(configuration, pool_maxsize=pool_maxsize, session=session),
         )
         self._sleep = sleep
         self._delivery_backoff = Backoff("Delivering task results", logger, jitter=jitter)

@@ -11,7 +11,11 @@ Internal to ``TaskClient``, which picks one of two transports:
   measured about five times the client CPU of one through this transport (docs/benchmarks.md,
   "The SDK's own transport").
 - ``SessionTransport``: through a ``requests.Session``, for what the first one does not do:
-  a proxy set in the environment, or a session the application passes in.
+  a proxy (``configuration.proxy``, or one the environment sets for the server), or a session
+  the application passes in.
+
+``transport_for`` picks one for a ``Configuration``; both check TLS certificates as its
+``ConnectionSettings`` say (``conductor.client.http.connection_settings``).
 
 Both raise ``requests``' exceptions for a request that got no answer (``ConnectionError``,
 ``ConnectTimeout``, ``ReadTimeout``, ``SSLError``). A kept-alive connection that the server
@@ -25,18 +29,19 @@ short, is never resent.
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import select
 import socket
 import ssl
 import threading
 from collections.abc import Mapping
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 import requests
-from requests.utils import DEFAULT_CA_BUNDLE_PATH
+
+from conductor.client.configuration.configuration import Configuration
+from conductor.client.http.connection_settings import ConnectionSettings
 
 __all__ = ["Answer", "KeepAliveTransport", "SessionTransport", "Transport", "transport_for"]
 
@@ -79,27 +84,45 @@ class Transport(Protocol):
 
 
 def transport_for(
-    base_url: str, *, pool_maxsize: int, session: requests.Session | None = None
+    configuration: Configuration, *, pool_maxsize: int, session: requests.Session | None = None
 ) -> Transport:
-    """The client's own keep-alive connections, unless a session is given or the environment
-    sets a proxy for the server (proxies are left to ``requests``)."""
+    """The client's own keep-alive connections, unless a session is given or a proxy is set
+    for the server, in the configuration or the environment (proxies are left to
+    ``requests``). TLS and proxy settings: ``ConnectionSettings``."""
+    settings = ConnectionSettings.of(configuration)
+    url = configuration.server_api_url
     if session is not None:
-        return SessionTransport(session, base_url, owned=False)
-    proxies = requests.utils.get_environ_proxies(base_url)
-    if requests.utils.select_proxy(base_url, proxies):
-        return SessionTransport(requests.Session(), base_url, owned=True)
-    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    return KeepAliveTransport(base_url, pool_maxsize=pool_maxsize, ca_bundle=ca_bundle)
+        if settings.verify and not settings.check_hostname:
+            raise ValueError(
+                "Configuration: assert_hostname=False cannot be applied to a requests.Session "
+                "passed in: mount an HTTPAdapter that skips the host name check on it instead"
+            )
+        return SessionTransport(session, url, owned=False, options=settings.request_options())
+    if settings.proxy_url:
+        return SessionTransport(
+            settings.session(), url, owned=True, options=settings.request_options()
+        )
+    tls_context = settings.tls_context() if url.startswith("https:") else None
+    return KeepAliveTransport(url, pool_maxsize=pool_maxsize, tls_context=tls_context)
 
 
 class SessionTransport:
-    """Sends through a ``requests.Session``: its adapters, proxies and TLS settings.
+    """Sends through a ``requests.Session``: its adapters, proxies and TLS settings, except
+    where ``options`` (``requests`` arguments given with each request) say otherwise.
     ``close()`` closes the session only when it is ``owned`` (made for this transport)."""
 
-    def __init__(self, session: requests.Session, base_url: str, *, owned: bool) -> None:
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str,
+        *,
+        owned: bool,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
         self.session = session
         self._base_url = base_url
         self._owned = owned
+        self._options = dict(options or {})  # sent with each request: verify, cert, proxies
 
     def send(
         self,
@@ -115,6 +138,7 @@ class SessionTransport:
             data=body,
             headers={**FIXED_HEADERS, **headers},
             timeout=timeouts,
+            **self._options,
         )
         return Answer(response.status_code, response.reason, response.content)
 
@@ -129,11 +153,13 @@ class KeepAliveTransport:
     Arguments:
         base_url: the API base URL; requests go to paths below it.
         pool_maxsize: idle connections kept open; a thread that finds none idle opens one.
-        ca_bundle: for ``https``, a file or folder of CA certificates to check the server
-            against (default: ``requests``' bundle).
+        tls_context: for ``https``, how to check the server and what client certificate to
+            show (default: ``ConnectionSettings``' defaults, ``requests``' CA bundle).
     """
 
-    def __init__(self, base_url: str, *, pool_maxsize: int, ca_bundle: str | None = None) -> None:
+    def __init__(
+        self, base_url: str, *, pool_maxsize: int, tls_context: ssl.SSLContext | None = None
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in DEFAULT_PORTS or not parts.hostname or _UNSAFE.search(base_url):
             raise ValueError(f"not an http:// or https:// URL with a host: {base_url!r}")
@@ -143,7 +169,9 @@ class KeepAliveTransport:
         host_header = parts.netloc.rpartition("@")[2]
         fixed = "".join(f"{name}: {value}\r\n" for name, value in FIXED_HEADERS.items())
         self._fixed_head = f"Host: {host_header}\r\n{fixed}"
-        self._tls = _tls_context(ca_bundle) if parts.scheme == "https" else None
+        self._tls: ssl.SSLContext | None = None
+        if parts.scheme == "https":
+            self._tls = tls_context or ConnectionSettings().tls_context()
         self._pool_maxsize = pool_maxsize
         self._idle: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -288,15 +316,6 @@ class _StaleConnection(Exception):
     def __init__(self, cause: BaseException) -> None:
         super().__init__(str(cause))
         self.cause = cause
-
-
-def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
-    location = ca_bundle or DEFAULT_CA_BUNDLE_PATH
-    if not os.path.exists(location):
-        raise OSError(f"cannot find the TLS CA certificate bundle {location!r}")
-    if os.path.isdir(location):
-        return ssl.create_default_context(capath=location)
-    return ssl.create_default_context(cafile=location)
 
 
 def _looks_open(sock: socket.socket) -> bool:
