@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef
+from fake_server.engine.workflow_tasks import WorkflowTasks
 
 TASK_STATUSES = (
     "SCHEDULED",
@@ -172,7 +173,8 @@ class Workflow:
     reason_for_incompletion: str | None = None
     update_time: int = 0
     end_time: int = 0
-    task_ids: list[str] = field(default_factory=list)  # in scheduling order
+    # Its tasks in scheduling order (their ids: ``task_ids``), indexed for the decider.
+    tasks: WorkflowTasks = field(default_factory=WorkflowTasks, repr=False)
     timeout_alerted: bool = False
     # Not in Conductor's Workflow JSON: the task that ended the workflow (a failure workflow's
     # failureTaskId), and when it was last retried (its timeout counts from then).
@@ -192,6 +194,12 @@ class Workflow:
     @property
     def start_time(self) -> int:
         return self.create_time
+
+    @property
+    def task_ids(self) -> list[str]:
+        """The ids of its tasks in scheduling order (read-only: tasks join and leave through
+        ``tasks``)."""
+        return self.tasks.ids
 
     @property
     def is_terminal(self) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from fake_server.engine.definitions import TaskDef, WorkflowTaskDef
 from fake_server.engine.expressions import evaluate
-from fake_server.engine.models import Task, Workflow
+from fake_server.engine.models import LOOP_DELIMITER, Task, Workflow
 from fake_server.engine.state import EngineState
 from fake_server.engine.validation import check_range
 
@@ -101,9 +101,9 @@ def build_task(
 def record_task(state: EngineState, workflow: Workflow | None, task: Task) -> None:
     """Add ``task`` to the engine (and to the end of ``workflow``'s tasks, numbered)."""
     if workflow is not None:
-        workflow.task_ids.append(task.task_id)
+        workflow.tasks.add(task)
         workflow.update_time = task.scheduled_time
-        task.seq = len(workflow.task_ids)
+        task.seq = len(workflow.tasks)
     state.add_task(task)
 
 
@@ -182,7 +182,7 @@ class ExpressionContext(Mapping[str, Any]):
     itself, each entry as its ``expression_view``.
 
     Entries are made when read: most expressions read one task (``${ref.output.x}``), which is
-    found by looking back from the workflow's latest task, so an evaluation does not cost a
+    found among the tasks of its name, the latest first, so an evaluation does not cost a
     view of every task (which made a long loop quadratic). A path that needs every entry (a
     wildcard, a deep scan or a filter over the root, the root itself) iterates the mapping,
     which lists them all, in the order of the workflow's tasks, as a dict built at once
@@ -203,10 +203,10 @@ class ExpressionContext(Mapping[str, Any]):
     def _view(self, name: str) -> dict[str, Any]:
         if name == "workflow":
             return self._workflow.expression_view()
-        tasks = self._state.tasks
-        for task_id in reversed(self._workflow.task_ids):  # the latest attempt wins
-            task = tasks[task_id]
-            if task.reference_task_name.startswith(name) and _context_name(task) == name:
+        # Only a task whose reference name starts as ``name`` does can go by that name.
+        base = name.split(LOOP_DELIMITER)[0]
+        for task in reversed(self._workflow.tasks.with_base(base)):  # the latest attempt wins
+            if _context_name(task) == name:
                 return task.expression_view()
         raise KeyError(name)
 

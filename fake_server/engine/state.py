@@ -21,7 +21,7 @@ from fake_server.engine.clock import Clock
 from fake_server.engine.definitions import TaskDef, WorkflowDef, default_task_def
 from fake_server.engine.domains import ACTIVE_WORKER_WINDOW_MS, queue_name
 from fake_server.engine.errors import NotFoundError
-from fake_server.engine.models import Task, Workflow
+from fake_server.engine.models import TERMINAL_TASK_STATUSES, Task, Workflow
 from fake_server.engine.queues import TaskQueues
 from fake_server.engine.stats import PickupLatencies, WorkerStats
 
@@ -166,6 +166,10 @@ class EngineState:
         if counts is not None:
             _count(counts, task.status, -1)
             _count(counts, status, +1)
+        if task.status in TERMINAL_TASK_STATUSES and status not in TERMINAL_TASK_STATUSES:
+            workflow = self.workflows.get(task.workflow_instance_id)
+            if workflow is not None:
+                workflow.tasks.reopened(task)  # the decider looks at it again
         task.status = status
 
     def _counts(self, task: Task) -> dict[str, int] | None:

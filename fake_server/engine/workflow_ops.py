@@ -411,4 +411,4 @@ def _watch_timeout(state: EngineState, workflow: Workflow) -> None:
 def _remove_tasks(state: EngineState, workflow: Workflow, task_ids: list[str]) -> None:
     for task_id in task_ids:
         state.forget_task(state.tasks[task_id])
-        workflow.task_ids.remove(task_id)
+    workflow.tasks.remove(task_ids)

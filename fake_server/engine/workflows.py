@@ -228,7 +228,9 @@ class Decider:
 
     def _pass(self, workflow: Workflow) -> bool:
         changed = False
-        for task in self.tasks_of(workflow):
+        # Only tasks not yet settled can be acted on (see WorkflowTasks.unsettled): a pass
+        # costs what is open, not every task the workflow ever had.
+        for task in workflow.tasks.unsettled():
             if task.retried or task.executed or task.status == "SKIPPED" or not task.is_terminal:
                 continue
             changed = True
@@ -242,7 +244,7 @@ class Decider:
                 self._terminate_by_task(workflow, task)
                 return True
             self.schedule(workflow, self._successors(workflow, task))
-        for task in self.tasks_of(workflow):
+        for task in workflow.tasks.unsettled():
             handler = self.runner(workflow, task.task_type)
             if handler is not None and not task.is_terminal and not task.retried:
                 changed = handler.execute(self, workflow, task) or changed
@@ -326,11 +328,13 @@ class Decider:
     def _complete_if_done(self, workflow: Workflow) -> None:
         """Conductor's ``checkForWorkflowCompletion``: every task ended and every task of the
         workflow's own list has run."""
-        tasks = [t for t in self.tasks_of(workflow) if not t.retried]
-        if not tasks or any(not t.is_terminal or not t.executed for t in tasks):
+        tasks = workflow.tasks
+        if any(not t.retried and not (t.is_terminal and t.executed) for t in tasks.unsettled()):
             return
-        seen = {t.reference_task_name for t in tasks}
-        if all(wt.task_reference_name in seen for wt in workflow.definition.tasks):
+        if all(
+            any(not t.retried for t in tasks.named(wt.task_reference_name))
+            for wt in workflow.definition.tasks
+        ):
             self.end_workflow(workflow, "COMPLETED", None)
 
     # ---------------------------------------------------------------- mapping
@@ -461,12 +465,13 @@ class Decider:
     def _new_attempts(self, workflow: Workflow, tasks: list[Task]) -> list[Task]:
         """Conductor's ``dedupAndAddTasks``: the same reference name and retry count twice is
         one task."""
-        present = {(t.reference_task_name, t.retry_count) for t in self.tasks_of(workflow)}
         unique = []
+        added = set()
         for task in tasks:
             key = (task.reference_task_name, task.retry_count)
-            if key not in present:
-                present.add(key)
+            present = workflow.tasks.named(task.reference_task_name)
+            if key not in added and all(t.retry_count != task.retry_count for t in present):
+                added.add(key)
                 unique.append(task)
         return unique
 
@@ -479,19 +484,14 @@ class Decider:
         return SYSTEM_TASKS.get(task_type)
 
     def tasks_of(self, workflow: Workflow) -> list[Task]:
-        return [self.state.tasks[task_id] for task_id in workflow.task_ids]
+        return list(workflow.tasks)
 
     def latest(self, workflow: Workflow, reference_name: str) -> Task | None:
-        for task_id in reversed(workflow.task_ids):
-            task = self.state.tasks[task_id]
-            if task.reference_task_name == reference_name:
-                return task
-        return None
+        return workflow.tasks.latest(reference_name)
 
     def _has_started(self, workflow: Workflow, reference_name: str) -> bool:
         return any(
-            t.reference_task_name == reference_name and (t.status == "IN_PROGRESS" or t.is_terminal)
-            for t in self.tasks_of(workflow)
+            t.status == "IN_PROGRESS" or t.is_terminal for t in workflow.tasks.named(reference_name)
         )
 
     def workflow_def(self, name: str, version: int | None) -> WorkflowDef:
@@ -605,8 +605,7 @@ def next_wake(state: EngineState, workflow: Workflow) -> tuple[int, Task] | None
     """The earliest time an open system task of ``workflow`` waits for on the clock alone (a
     WAIT's end, an HTTP retry's delay), with that task; None when none does."""
     earliest: tuple[int, Task] | None = None
-    for task_id in workflow.task_ids:
-        task = state.tasks[task_id]
+    for task in workflow.tasks.unsettled():  # every open task is among them
         handler = SYSTEM_TASKS.get(task.task_type)
         if handler is None or task.is_terminal or task.retried:
             continue

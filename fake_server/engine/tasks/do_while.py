@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fake_server.engine import blueprint, scripts
+from fake_server.engine.models import LOOP_DELIMITER
 from fake_server.engine.tasks.base import Runtime, SystemTask
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class DoWhile(SystemTask):
     def execute(self, rt: Runtime, workflow: Workflow, task: Task) -> bool:
         loop = task.workflow_task_def
         assert loop is not None
-        current = self._iteration_tasks(rt, workflow, task, loop)
+        current = self._iteration_tasks(workflow, task, loop)
         if not current:
             if _items_mode(loop) and not self._items(rt, workflow, loop):
                 task.output_data = {**task.output_data, "iteration": 0}
@@ -78,12 +79,10 @@ class DoWhile(SystemTask):
         return self.finish(rt, task, "COMPLETED")
 
     @staticmethod
-    def _iteration_tasks(
-        rt: Runtime, workflow: Workflow, task: Task, loop: WorkflowTaskDef
-    ) -> list[Task]:
+    def _iteration_tasks(workflow: Workflow, task: Task, loop: WorkflowTaskDef) -> list[Task]:
         """The latest attempt of each body task of the current iteration, in order."""
         latest: dict[str, Task] = {}
-        for other in (rt.state.tasks[i] for i in workflow.task_ids):
+        for other in _candidates(workflow, task, loop):
             if (
                 other is not task
                 and other.iteration == task.iteration
@@ -123,9 +122,7 @@ class DoWhile(SystemTask):
     ) -> bool:
         data = rt.evaluate(loop.input_parameters, workflow)
         data[task.reference_task_name] = task.output_data
-        for other in (rt.state.tasks[i] for i in workflow.task_ids):
-            if other is not task and blueprint.contains(loop, other.base_reference_name):
-                data[other.base_reference_name] = other.output_data
+        data.update(_latest_outputs(workflow, task, loop))
         if _items_mode(loop):
             items = self._items(rt, workflow, loop)
             index = task.iteration - 1
@@ -172,16 +169,48 @@ class DoWhile(SystemTask):
         dropped = task.iteration - keep
         output = {k: v for k, v in task.output_data.items() if not _is_iteration_key(k, dropped)}
         task.output_data = output
-        for task_id in list(workflow.task_ids):
-            other = rt.state.tasks[task_id]
-            if (
-                other is not task
-                and 0 < other.iteration <= dropped
-                and blueprint.contains(loop, other.base_reference_name)
-            ):
-                rt.state.dequeue(other)
-                workflow.task_ids.remove(task_id)
-                del rt.state.tasks[task_id]
+        old = [
+            other
+            for other in workflow.tasks
+            if other is not task
+            and 0 < other.iteration <= dropped
+            and blueprint.contains(loop, other.base_reference_name)
+        ]
+        for other in old:
+            rt.state.dequeue(other)
+            del rt.state.tasks[other.task_id]
+        workflow.tasks.remove(other.task_id for other in old)
+
+
+def _candidates(workflow: Workflow, task: Task, loop: WorkflowTaskDef) -> list[Task]:
+    """The tasks that may belong to ``task``'s current iteration, in scheduling order: those
+    named ``<body task>__<iteration>`` and, as a nested DO_WHILE's own iteration moves on
+    with its loop, every task of a nested DO_WHILE."""
+    tasks = workflow.tasks
+    found: dict[str, Task] = {}
+    for body in loop.walk():
+        if body is loop:
+            continue
+        named = tasks.named(f"{body.task_reference_name}{LOOP_DELIMITER}{task.iteration}")
+        found.update((t.task_id, t) for t in named)
+        if body.type == "DO_WHILE":
+            found.update((t.task_id, t) for t in tasks.with_base(body.task_reference_name))
+    return sorted(found.values(), key=tasks.place)
+
+
+def _latest_outputs(workflow: Workflow, task: Task, loop: WorkflowTaskDef) -> dict[str, Any]:
+    """The output of the latest task of each name in the loop (iteration suffix left out),
+    the loop itself aside; the names in the order they first appear in the workflow."""
+    tasks = workflow.tasks
+    firsts: list[tuple[int, str, Task]] = []
+    for body in loop.walk():
+        attempts = tasks.with_base(body.task_reference_name)
+        first = next((t for t in attempts if t is not task), None)
+        if first is not None:
+            last = next(t for t in reversed(attempts) if t is not task)
+            firsts.append((tasks.place(first), body.task_reference_name, last))
+    firsts.sort(key=lambda entry: entry[0])
+    return {name: last.output_data for _, name, last in firsts}
 
 
 def _items_mode(loop: WorkflowTaskDef) -> bool:
