@@ -8,6 +8,7 @@ exist only on the fake server.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -399,8 +400,11 @@ class AdminClient:
             findings = [f for f in findings if f.get("workflowId") in wanted]
         if not findings:
             return ""
+        # Tasks queued alike (no workflow, same type and cause) are one line, with their count.
+        lines = Counter(describe_finding(finding) for finding in findings)
         return "\nwhy, according to the fake server (GET /fake/diagnose):\n" + "\n".join(
-            f"  - {describe_finding(finding)}" for finding in findings
+            f"  - {line}" + (f" ({count} tasks like this)" if count > 1 else "")
+            for line, count in lines.items()
         )
 
     def stats(self) -> dict[str, Any]:
