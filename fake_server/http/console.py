@@ -167,14 +167,24 @@ def _workflow_defs(ctx: Context) -> list[dict[str, Any]]:
 def start_form(ctx: Context, request: Request) -> Reply:
     defs = _workflow_defs(ctx)
     names = sorted({d["name"] for d in defs})
+    name = request.arg("name") or (names[0] if names else "")
     form = {
-        "name": request.arg("name") or (names[0] if names else ""),
+        "name": name,
         "version": request.arg("version") or "",
         "correlationId": "",
-        "input": "{}",
+        "input": _input_templates(defs).get(name, "{}"),
         "taskToDomain": "",
     }
     return _start_page(ctx, request, form, None)
+
+
+def _input_templates(defs: list[dict[str, Any]]) -> dict[str, str]:
+    """Per workflow name, the input its latest version declares, each key null, to fill in."""
+    templates: dict[str, str] = {}
+    for definition in defs:  # by name and version: the latest is the last of its name
+        declared = definition.get("inputParameters") or []
+        templates[definition["name"]] = json.dumps(dict.fromkeys(declared)) if declared else "{}"
+    return templates
 
 
 def start_submit(ctx: Context, request: Request) -> Reply:
@@ -211,6 +221,7 @@ def _start_page(
         http_status=http_status,
         workflow_defs=defs,
         names=names,
+        templates=_input_templates(defs),
         form=form,
         error=error,
     )

@@ -99,4 +99,24 @@
     area.addEventListener("input", check);
     check();
   });
+
+  // The start form's input begins as the chosen workflow's declared inputs; picking another
+  // workflow swaps them, unless something was typed there.
+  var chosen = document.getElementById("start-name");
+  var input = document.getElementById("start-input");
+  if (chosen && input) {
+    var template = function () {
+      var option = chosen.options[chosen.selectedIndex];
+      return (option && option.dataset.inputTemplate) || "{}";
+    };
+    var shown = template();
+    chosen.addEventListener("change", function () {
+      var untouched = input.value.trim() === shown || input.value.trim() === "{}";
+      shown = template();
+      if (untouched) {
+        input.value = shown;
+        input.dispatchEvent(new Event("input"));
+      }
+    });
+  }
 })();

@@ -133,6 +133,25 @@ def test_the_start_form_starts_a_workflow_with_json_input(page: Any, conductor_s
     shows(browser, "greet_ref")
 
 
+def test_the_start_form_begins_with_the_inputs_the_workflow_declares(
+    page: Any, conductor_server: Any
+):
+    admin = conductor_server.admin
+    admin.register_workflow(GREETING)
+    admin.register_workflow(dict(GREETING, name="order", inputParameters=["orderId", "items"]))
+    browser = page("/start?name=greeting")
+    field = browser.find_element(By.NAME, "input")
+    assert field.get_attribute("value") == '{"name": null}'
+
+    Select(browser.find_element(By.NAME, "name")).select_by_visible_text("order")
+    assert field.get_attribute("value") == '{"orderId": null, "items": null}'
+
+    field.clear()
+    field.send_keys('{"orderId": "A-1"}')
+    Select(browser.find_element(By.NAME, "name")).select_by_visible_text("greeting")
+    assert field.get_attribute("value") == '{"orderId": "A-1"}'  # what was typed stays
+
+
 def test_the_start_form_says_what_is_wrong_and_keeps_the_input(page: Any, conductor_server: Any):
     conductor_server.admin.register_workflow(GREETING)
     browser = page("/start")
