@@ -23,10 +23,11 @@ import logging
 import time
 from typing import Any
 
-from conductor.client.automator.held_tasks import HeldTasks
+from conductor.client.automator.held_tasks import HeldTasks, give_back_result
 from conductor.client.automator.leases import (
     LeaseSchedule,
     RunningTask,
+    extension_update,
     report_late_result,
     warn_overrun,
 )
@@ -34,13 +35,17 @@ from conductor.client.automator.task_execution import run_task_async
 from conductor.client.automator.worker_startup import start_worker
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
-from conductor.client.event.publisher import EventPublisher, execution_event, publisher_for
+from conductor.client.event.publisher import (
+    EventPublisher,
+    execution_event,
+    publisher_for,
+    update_failure_event,
+)
 from conductor.client.event.task_runner_events import (
     PollCompleted,
     PollFailure,
     PollStarted,
     TaskExecutionStarted,
-    TaskUpdateFailure,
 )
 from conductor.client.http.async_task_client import AsyncTaskClient, require_aiohttp
 from conductor.client.http.backoff import Backoff
@@ -48,7 +53,6 @@ from conductor.client.http.encoding import encode_result
 from conductor.client.http.errors import ConductorApiError
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
-from conductor.client.http.models.task_result_status import TaskResultStatus
 from conductor.client.telemetry.prometheus import listeners_with_metrics
 from conductor.client.worker.worker_config import (
     DEFAULT_POLL_TIMEOUT_MS,
@@ -271,15 +275,7 @@ class AsyncTaskRunner:
     def _update_failed(self, task: Task, result: TaskResult, error: ConductorApiError) -> None:
         if self.events is not None:
             self.events.publish(
-                TaskUpdateFailure(
-                    self.task_name,
-                    task.task_id or "",
-                    self.settings.worker_id,
-                    task.workflow_instance_id,
-                    error,
-                    0,
-                    result,
-                )
+                update_failure_event(self.task_name, self.settings.worker_id, task, result, error)
             )
 
     def _chain_done(self, chain: asyncio.Task[None]) -> None:
@@ -295,13 +291,7 @@ class AsyncTaskRunner:
     async def _give_back(self, task: Task, why: str) -> None:
         assert self.client is not None
         logger.debug("Worker %s (%s): giving task %s back", self.task_name, why, task.task_id)
-        result = TaskResult(
-            task_id=task.task_id,
-            workflow_instance_id=task.workflow_instance_id,
-            worker_id=self.settings.worker_id,
-            status=TaskResultStatus.IN_PROGRESS,
-            callback_after_seconds=0,
-        )
+        result = give_back_result(task.task_id, task.workflow_instance_id, self.settings.worker_id)
         try:
             await self.client.deliver(result, stop=self._abandon)
         except ConductorApiError as error:  # best effort: the server's timeouts recover it
@@ -331,15 +321,8 @@ class AsyncTaskRunner:
 
     async def _extend_lease(self, entry: RunningTask) -> None:
         assert self.client is not None
-        update = TaskResult(
-            task_id=entry.task_id,
-            workflow_instance_id=entry.workflow_id,
-            worker_id=self.settings.worker_id,
-            status=TaskResultStatus.IN_PROGRESS,
-            extend_lease=True,
-        )
         try:
-            await self.client.update(update)
+            await self.client.update(extension_update(entry, self.settings.worker_id))
         except ConductorApiError as error:  # tried again at the next check
             logger.warning(
                 "Worker %s: could not extend the lease of task %s: %s",
@@ -396,7 +379,7 @@ class AsyncTaskRunner:
     # -- helpers -----------------------------------------------------------------------------
 
     def _is_paused(self) -> bool:
-        if self.settings.sources.get("paused") not in ("argument", "default"):
+        if self.settings.paused_by_configuration:
             return self.settings.paused
         return is_paused(self.worker)
 

@@ -22,6 +22,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from conductor.client.http.models.task_result import TaskResult
+from conductor.client.http.models.task_result_status import TaskResultStatus
+
 logger = logging.getLogger(__name__)
 
 EXTEND_FRACTION = 0.8  # extend after this share of the response timeout
@@ -116,6 +119,17 @@ class LeaseSchedule:
             due.next_check = min(due.next_check, entry.due_at)
         self._next_look = due.next_check
         return due
+
+
+def extension_update(entry: RunningTask, worker_id: str) -> TaskResult:
+    """The ``extendLease`` update of a running task (sent with ``POST /tasks``)."""
+    return TaskResult(
+        task_id=entry.task_id,
+        workflow_instance_id=entry.workflow_id,
+        worker_id=worker_id,
+        status=TaskResultStatus.IN_PROGRESS,
+        extend_lease=True,
+    )
 
 
 def warn_overrun(task_name: str, entry: RunningTask, now: float) -> None:

@@ -38,7 +38,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from conductor.client.automator import worker_discovery
-from conductor.client.automator.held_tasks import HeldTasks
+from conductor.client.automator.held_tasks import HeldTasks, give_back_result
 from conductor.client.automator.supervisor import RestartPolicy, Supervisor, WorkerSlot
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS
 from conductor.client.automator.worker_discovery import WorkerDiscoveryError
@@ -594,12 +594,7 @@ class _GiveBack:
                     result.reason_for_incompletion,
                 )
             else:
-                result = TaskResult(
-                    task_id=task_id,
-                    workflow_instance_id=workflow_id,
-                    status=TaskResultStatus.IN_PROGRESS,
-                    callback_after_seconds=0,
-                )
+                result = give_back_result(task_id, workflow_id)
             try:
                 client.deliver(result, stop=self._abandon)
             except Exception:  # best effort: the server's response timeout recovers it

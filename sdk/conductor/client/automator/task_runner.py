@@ -35,10 +35,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from conductor.client.automator.held_tasks import HeldTasks
+from conductor.client.automator.held_tasks import HeldTasks, give_back_result
 from conductor.client.automator.leases import (
     LeaseSchedule,
     RunningTask,
+    extension_update,
     report_late_result,
     warn_overrun,
 )
@@ -46,19 +47,21 @@ from conductor.client.automator.task_execution import run_task
 from conductor.client.automator.worker_startup import start_worker
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
-from conductor.client.event.publisher import execution_event, publisher_for
+from conductor.client.event.publisher import (
+    execution_event,
+    publisher_for,
+    update_failure_event,
+)
 from conductor.client.event.task_runner_events import (
     PollCompleted,
     PollFailure,
     PollStarted,
     TaskExecutionStarted,
-    TaskUpdateFailure,
 )
 from conductor.client.http.backoff import Backoff
 from conductor.client.http.encoding import encode_result
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
-from conductor.client.http.models.task_result_status import TaskResultStatus
 from conductor.client.http.task_client import TaskClient
 from conductor.client.telemetry.prometheus import listeners_with_metrics
 from conductor.client.worker.worker_config import (
@@ -76,7 +79,6 @@ logger = logging.getLogger(__name__)
 LONG_POLL_MS = DEFAULT_POLL_TIMEOUT_MS
 DRAIN_TIMEOUT_SECONDS = 20.0
 PAUSE_CHECK_SECONDS = (0.05, 1.0)  # how often a paused worker looks again: bounds
-_CONFIGURED_ELSEWHERE = ("argument", "default")
 
 
 class TaskRunner:
@@ -130,9 +132,6 @@ class TaskRunner:
         )
         self.long_poll_ms = self.settings.poll_timeout_ms if long_poll_ms is None else long_poll_ms
         self.drain_timeout = drain_timeout
-        self._paused_by_configuration = self.settings.sources.get("paused") not in (
-            _CONFIGURED_ELSEWHERE
-        )
         self._stop = threading.Event()  # no more polling; chains end
         self._abandon = threading.Event()  # the drain is over: stop retrying deliveries
         self._capacity = threading.Condition()
@@ -288,7 +287,7 @@ class TaskRunner:
         self._stop.wait(self._poll_backoff.delay(self._poll_backoff.failures - 1))
 
     def _is_paused(self) -> bool:
-        if self._paused_by_configuration:
+        if self.settings.paused_by_configuration:
             return self.settings.paused
         return is_paused(self.worker)
 
@@ -383,15 +382,7 @@ class TaskRunner:
     def _update_failed(self, task: Task, result: TaskResult, error: BaseException) -> None:
         assert self.events is not None
         self.events.publish(
-            TaskUpdateFailure(
-                self.task_name,
-                task.task_id or "",
-                self.settings.worker_id,
-                task.workflow_instance_id,
-                error,
-                0,
-                result,
-            )
+            update_failure_event(self.task_name, self.settings.worker_id, task, result, error)
         )
 
     def _check_late_result(self, result: TaskResult) -> None:
@@ -408,13 +399,7 @@ class TaskRunner:
     def _give_back(self, task: Task, why: str) -> None:
         """Returns a task this worker will not run to the queue, at once."""
         logger.debug("Worker %s (%s): giving task %s back", self.task_name, why, task.task_id)
-        result = TaskResult(
-            task_id=task.task_id,
-            workflow_instance_id=task.workflow_instance_id,
-            worker_id=self.settings.worker_id,
-            status=TaskResultStatus.IN_PROGRESS,
-            callback_after_seconds=0,
-        )
+        result = give_back_result(task.task_id, task.workflow_instance_id, self.settings.worker_id)
         try:
             self.client.deliver(result, stop=self._abandon)
         except Exception:  # best effort: the server's timeouts recover it
@@ -501,15 +486,8 @@ class TaskRunner:
             wakeup.clear()
 
     def _extend_lease(self, entry: RunningTask) -> None:
-        update = TaskResult(
-            task_id=entry.task_id,
-            workflow_instance_id=entry.workflow_id,
-            worker_id=self.settings.worker_id,
-            status=TaskResultStatus.IN_PROGRESS,
-            extend_lease=True,
-        )
         try:
-            self.client.update(update)
+            self.client.update(extension_update(entry, self.settings.worker_id))
         except Exception as error:  # tried again at the next check
             logger.warning(
                 "Worker %s: could not extend the lease of task %s: %s",

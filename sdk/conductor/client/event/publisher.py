@@ -94,6 +94,15 @@ def execution_event(
     )
 
 
+def update_failure_event(
+    task_type: str, worker_id: str, task: Any, result: Any, error: BaseException
+) -> TaskUpdateFailure:
+    """The event of a result the server refused, or that was not delivered before stopping."""
+    return TaskUpdateFailure(
+        task_type, task.task_id or "", worker_id, task.workflow_instance_id, error, 0, result
+    )
+
+
 def publisher_for(listeners: Iterable[Any] | None) -> EventPublisher | None:
     """A publisher for ``listeners``, or ``None`` when none of them handles any event."""
     publisher = EventPublisher(listeners or ())

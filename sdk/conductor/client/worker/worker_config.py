@@ -115,6 +115,12 @@ class WorkerSettings:
     def polling_interval_seconds(self) -> float:
         return self.polling_interval_ms / 1000.0
 
+    @property
+    def paused_by_configuration(self) -> bool:
+        """Whether the environment or ``worker.ini`` set ``paused``: then it wins over what
+        the worker itself says (its ``paused`` attribute or method, asked before each poll)."""
+        return self.sources.get("paused") not in ("argument", "default")
+
     def value(self, prop: str) -> Any:
         """The value of a property by its name (``polling_interval``, ``poll_timeout``, ...)."""
         return getattr(self, _SETTINGS_FIELDS.get(prop, prop))
