@@ -175,6 +175,16 @@ def _cmdline(process: Any) -> list[str]:
 
 
 @pytest.fixture
+def no_network_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy or CA bundle from the developer's environment (or this machine's)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+
+
+@pytest.fixture
 def run_script(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     """``run_script(path, *args, cwd=None, env=None)`` starts a script; stopped after the test."""
     scripts: list[Script] = []

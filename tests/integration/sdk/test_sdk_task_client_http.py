@@ -260,38 +260,30 @@ def test_the_async_client_goes_without_a_token_where_the_server_has_no_token_end
     assert server.task(task_id)["status"] == "COMPLETED"
 
 
-def test_both_clients_say_where_they_looked_for_a_server_that_is_not_there() -> None:
-    with socket.socket() as probe:  # a port that nothing listens on once closed
-        probe.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{probe.getsockname()[1]}/api"
+def poll_errors_of_both_clients(url: str) -> list[ConductorApiError]:
+    """What a batch poll of ``url`` raises in the async client, then in the threaded one."""
 
     async def poll(client: AsyncTaskClient) -> None:
         await client.batch_poll("double", worker_id="w1")
 
     with pytest.raises(ConductorApiError) as from_async:
         run_async_client(url, poll)
-    with (
-        TaskClient(Configuration(server_api_url=url)) as client,
-        pytest.raises(ConductorApiError) as from_threads,
-    ):
+    client = TaskClient(Configuration(server_api_url=url))
+    with client, pytest.raises(ConductorApiError) as from_threads:
         client.batch_poll("double", worker_id="w1")
-    for error in (from_async.value, from_threads.value):
+    return [from_async.value, from_threads.value]
+
+
+def test_both_clients_say_where_they_looked_for_a_server_that_is_not_there() -> None:
+    with socket.socket() as probe:  # a port that nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/api"
+    for error in poll_errors_of_both_clients(url):
         assert error.transient and error.status is None
         assert f"no server answers at {url}" in str(error)
 
 
 def test_both_clients_say_a_url_without_api_is_not_conductors_api(server) -> None:
-    root = server.url.removesuffix("/api")
-
-    async def poll(client: AsyncTaskClient) -> None:
-        await client.batch_poll("double", worker_id="w1")
-
-    with pytest.raises(ConductorApiError) as from_async:
-        run_async_client(root, poll)
-    with (
-        TaskClient(Configuration(server_api_url=root)) as client,
-        pytest.raises(ConductorApiError) as from_threads,
-    ):
-        client.batch_poll("double", worker_id="w1")
-    assert str(from_async.value) == str(from_threads.value)
-    assert "Is '/api' missing?" in str(from_async.value)
+    from_async, from_threads = poll_errors_of_both_clients(server.url.removesuffix("/api"))
+    assert str(from_async) == str(from_threads)
+    assert "Is '/api' missing?" in str(from_async)

@@ -28,8 +28,9 @@ from conductor.client.http.async_task_client import AsyncTaskClient
 from conductor.client.http.models.task import Task
 from conductor.client.http.task_client import ConductorApiError, TaskClient
 
+pytestmark = pytest.mark.usefixtures("no_network_settings_from_the_environment")
+
 CLIENTS = ["TaskClient", "AsyncTaskClient"]
-ENVIRONMENT = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -87,15 +88,6 @@ def serving(tls: ssl.SSLContext | None = None) -> Iterator[RecordingServer]:
         server.shutdown()
         server.server_close()  # joins the request threads
         thread.join(10)
-
-
-@pytest.fixture(autouse=True)
-def plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No proxy or CA bundle from the developer's environment."""
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
 
 
 @pytest.fixture(scope="module")

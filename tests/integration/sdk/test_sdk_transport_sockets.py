@@ -31,7 +31,8 @@ from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.models import TaskResult, TaskResultStatus
 from conductor.client.http.task_client import ConductorApiError, TaskClient
 
-ENVIRONMENT = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE")
+pytestmark = pytest.mark.usefixtures("no_network_settings_from_the_environment")
+
 RESULT = TaskResult(
     task_id="t-1", workflow_instance_id="wf-1", worker_id="w1", status=TaskResultStatus.COMPLETED
 )
@@ -199,15 +200,6 @@ def local() -> Iterator[LocalServer]:
     server = start(LocalServer())
     yield server
     stop(server)
-
-
-@pytest.fixture(autouse=True)
-def plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No proxy or CA bundle from the developer's environment."""
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
 
 
 def client_of(
