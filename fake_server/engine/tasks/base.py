@@ -157,3 +157,20 @@ class SystemTask:
             task.output_data = {**task.output_data, **output}
         rt.state.end_task(task, status, reason)
         return True
+
+
+def control_record(
+    rt: Runtime,
+    workflow: Workflow,
+    workflow_task: WorkflowTaskDef,
+    task_type: str,
+    input_data: dict[str, Any],
+    status: str = "IN_PROGRESS",
+) -> Task:
+    """The record of a control-flow task (FORK, JOIN, SWITCH, ...): Conductor's mappers name
+    it after its type, whatever the definition calls it."""
+    task = rt.new_task(
+        workflow, workflow_task, task_type=task_type, status=status, input_data=input_data
+    )
+    task.task_def_name = task_type
+    return task

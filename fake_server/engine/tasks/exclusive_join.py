@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fake_server.engine.models import LOOP_DELIMITER
-from fake_server.engine.tasks.base import Runtime, SystemTask
+from fake_server.engine.tasks.base import Runtime, SystemTask, control_record
 
 if TYPE_CHECKING:
     from fake_server.engine.definitions import WorkflowTaskDef
@@ -29,18 +29,11 @@ class ExclusiveJoin(SystemTask):
         task_input: dict[str, Any],
         retry_count: int,
     ) -> list[Task]:
-        task = rt.new_task(
-            workflow,
-            workflow_task,
-            task_type=self.task_type,
-            status="IN_PROGRESS",
-            input_data={
-                "joinOn": list(workflow_task.join_on),
-                "defaultExclusiveJoinTask": list(workflow_task.default_exclusive_join_task),
-            },
-        )
-        task.task_def_name = self.task_type
-        return [task]
+        task_input = {
+            "joinOn": list(workflow_task.join_on),
+            "defaultExclusiveJoinTask": list(workflow_task.default_exclusive_join_task),
+        }
+        return [control_record(rt, workflow, workflow_task, self.task_type, task_input)]
 
     def execute(self, rt: Runtime, workflow: Workflow, task: Task) -> bool:
         join_on = [str(ref) for ref in task.input_data.get("joinOn") or ()]

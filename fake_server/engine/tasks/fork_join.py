@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from fake_server.engine import blueprint
 from fake_server.engine.models import LOOP_DELIMITER
-from fake_server.engine.tasks.base import Runtime, SystemTask, TerminateWorkflow
+from fake_server.engine.tasks.base import (
+    Runtime,
+    SystemTask,
+    TerminateWorkflow,
+    control_record,
+)
 
 if TYPE_CHECKING:
     from fake_server.engine.definitions import WorkflowTaskDef
@@ -39,10 +44,7 @@ class ForkJoin(SystemTask):
         task_input: dict[str, Any],
         retry_count: int,
     ) -> list[Task]:
-        fork = rt.new_task(
-            workflow, workflow_task, task_type="FORK", status="COMPLETED", input_data=task_input
-        )
-        fork.task_def_name = "FORK"
+        fork = control_record(rt, workflow, workflow_task, "FORK", task_input, "COMPLETED")
         fork.end_time = fork.start_time = rt.now_ms()
         tasks = [fork]
         for branch in workflow_task.fork_tasks:
@@ -80,15 +82,8 @@ class Join(SystemTask):
         task_input: dict[str, Any],
         retry_count: int,
     ) -> list[Task]:
-        join = rt.new_task(
-            workflow,
-            workflow_task,
-            task_type=self.task_type,
-            status="IN_PROGRESS",
-            input_data={"joinOn": list(workflow_task.join_on)},
-        )
-        join.task_def_name = self.task_type
-        return [join]
+        task_input = {"joinOn": list(workflow_task.join_on)}
+        return [control_record(rt, workflow, workflow_task, self.task_type, task_input)]
 
     def execute(self, rt: Runtime, workflow: Workflow, task: Task) -> bool:
         join_on = [str(ref) for ref in task.input_data.get("joinOn") or ()]

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from fake_server.engine.definitions import parse_workflow_task
 from fake_server.engine.errors import BadRequestError
-from fake_server.engine.tasks.base import Runtime, SystemTask, TerminateWorkflow
+from fake_server.engine.tasks.base import (
+    Runtime,
+    SystemTask,
+    TerminateWorkflow,
+    control_record,
+)
 from fake_server.engine.tasks.fork_join import join_after
 
 if TYPE_CHECKING:
@@ -44,18 +49,12 @@ class ForkJoinDynamic(SystemTask):
             forked = _from_fork_task_inputs(rt, workflow, workflow_task, task_input)
         else:
             forked = _from_dynamic_tasks(workflow_task, task_input)
-        fork = rt.new_task(
-            workflow,
-            workflow_task,
-            task_type="FORK",
-            status="COMPLETED",
-            input_data={
-                **task_input,
-                "forkedTasks": [t.task_reference_name for t in forked],
-                "forkedTaskDefs": [t.to_json() for t in forked],
-            },
-        )
-        fork.task_def_name = "FORK"
+        fork_input = {
+            **task_input,
+            "forkedTasks": [t.task_reference_name for t in forked],
+            "forkedTaskDefs": [t.to_json() for t in forked],
+        }
+        fork = control_record(rt, workflow, workflow_task, "FORK", fork_input, "COMPLETED")
         fork.end_time = fork.start_time = rt.now_ms()
         fork.executed = True
         tasks = [fork]
@@ -71,15 +70,8 @@ class ForkJoinDynamic(SystemTask):
             tasks.extend(branch)
             join_on.append(branch[-1].reference_task_name)
         join_task = join_after(workflow, workflow_task)
-        join = rt.new_task(
-            workflow,
-            join_task,
-            task_type="JOIN",
-            status="IN_PROGRESS",
-            input_data={**join_task.input_parameters, "joinOn": join_on},
-        )
-        join.task_def_name = "JOIN"
-        return [*tasks, join]
+        join_input = {**join_task.input_parameters, "joinOn": join_on}
+        return [*tasks, control_record(rt, workflow, join_task, "JOIN", join_input)]
 
 
 def _from_fork_task_inputs(

@@ -21,7 +21,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fake_server.engine import scripts
-from fake_server.engine.tasks.base import Runtime, SystemTask, TerminateWorkflow
+from fake_server.engine.tasks.base import (
+    Runtime,
+    SystemTask,
+    TerminateWorkflow,
+    control_record,
+)
 
 if TYPE_CHECKING:
     from fake_server.engine.definitions import WorkflowTaskDef
@@ -40,14 +45,7 @@ class Switch(SystemTask):
         task_input: dict[str, Any],
         retry_count: int,
     ) -> list[Task]:
-        task = rt.new_task(
-            workflow,
-            workflow_task,
-            task_type=self.task_type,
-            status="IN_PROGRESS",
-            input_data=dict(task_input),
-        )
-        task.task_def_name = self.task_type
+        task = control_record(rt, workflow, workflow_task, self.task_type, dict(task_input))
         try:
             case = scripts.as_text(self._evaluate(workflow_task, task_input))
         except scripts.ScriptError as error:
@@ -84,14 +82,7 @@ class Decision(SystemTask):
         task_input: dict[str, Any],
         retry_count: int,
     ) -> list[Task]:
-        task = rt.new_task(
-            workflow,
-            workflow_task,
-            task_type=self.task_type,
-            status="IN_PROGRESS",
-            input_data=dict(task_input),
-        )
-        task.task_def_name = self.task_type
+        task = control_record(rt, workflow, workflow_task, self.task_type, dict(task_input))
         if workflow_task.case_expression:
             try:
                 value = scripts.evaluate(workflow_task.case_expression, task_input)
