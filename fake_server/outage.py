@@ -19,14 +19,14 @@ import ctypes
 import logging
 import os
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-MODES = ("reset", "refuse")
+# What an outage does to connections: refuse new ones, or reset them as they come.
+MODES = ("refuse", "reset")
 # How often a reset window looks for new connections to reset.
 RESET_SCAN_SECONDS = 0.005
 # An outage begins this long after it is asked for, so that the request asking gets its answer.
@@ -35,10 +35,6 @@ BEGIN_DELAY_SECONDS = 0.1
 
 class _SockAddr(ctypes.Structure):
     _fields_ = [("sa_family", ctypes.c_ushort), ("sa_data", ctypes.c_char * 14)]
-
-
-def supported() -> bool:
-    return sys.platform.startswith("linux") and os.path.isdir("/dev/fd")
 
 
 def reset_connections(port: int) -> int:

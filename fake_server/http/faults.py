@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fake_server import outage
 from fake_server.engine.domains import queue_name
 from fake_server.engine.errors import BadRequestError, invalid
 from fake_server.engine.validation import Fields
@@ -45,13 +46,10 @@ if TYPE_CHECKING:
     from fake_server.http.routes import Route
 
 KINDS = ("error", "latency", "hang", "duplicate")
-# The routes a worker calls for every task, by the names of the routing table.
-TASK_ROUTES = ("poll", "batch_poll", "update", "update_v2")
 ANY_ROUTE = "*"
 DEFAULT_SEED = 0
 MAX_LATENCY_MS = 60_000
 MAX_HANG_SECONDS = 300
-OUTAGE_MODES = ("refuse", "reset")
 MAX_OUTAGE_SECONDS = 300
 
 
@@ -411,5 +409,5 @@ def parse_outage(spec: Any) -> tuple[str, float]:
         raise invalid(
             "outage.seconds", f"is required, more than 0 and at most {MAX_OUTAGE_SECONDS}"
         )
-    mode = f.choice("mode", OUTAGE_MODES, default="refuse")
+    mode = f.choice("mode", outage.MODES, default="refuse")
     return mode, seconds
