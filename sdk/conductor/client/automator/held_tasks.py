@@ -20,9 +20,6 @@ import multiprocessing.sharedctypes
 import threading
 from typing import Any
 
-from conductor.client.http.models.task_result import TaskResult
-from conductor.client.http.models.task_result_status import TaskResultStatus
-
 ID_BYTES = 96  # ids longer than this (Conductor's are 36-character UUIDs) are not recorded
 _FREE, _HELD = b"\0", b"\1"
 # Layout of one slot: state, task id length, workflow id length, task id, workflow id.
@@ -109,17 +106,3 @@ class HeldTasks:
         self._memory[:] = bytes(len(self._memory))
         with self._lock:
             self._free = list(range(self.capacity - 1, -1, -1))
-
-
-def give_back_result(
-    task_id: str | None, workflow_id: str | None, worker_id: str | None = None
-) -> TaskResult:
-    """The update that hands a task back to the server for another worker at once:
-    ``IN_PROGRESS`` with ``callbackAfterSeconds=0``."""
-    return TaskResult(
-        task_id=task_id,
-        workflow_instance_id=workflow_id,
-        worker_id=worker_id,
-        status=TaskResultStatus.IN_PROGRESS,
-        callback_after_seconds=0,
-    )

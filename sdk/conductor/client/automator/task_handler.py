@@ -38,7 +38,8 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from conductor.client.automator import worker_discovery
-from conductor.client.automator.held_tasks import HeldTasks, give_back_result
+from conductor.client.automator.give_back import GiveBack
+from conductor.client.automator.held_tasks import HeldTasks
 from conductor.client.automator.supervisor import RestartPolicy, Supervisor, WorkerSlot
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS
 from conductor.client.automator.worker_discovery import WorkerDiscoveryError
@@ -47,9 +48,6 @@ from conductor.client.automator.worker_process import configure_logging, run_wor
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.http.async_task_client import require_aiohttp
-from conductor.client.http.models.task_result import TaskResult
-from conductor.client.http.models.task_result_status import TaskResultStatus
-from conductor.client.http.task_client import TaskClient
 from conductor.client.telemetry import prometheus
 from conductor.client.worker.worker_config import (
     WorkerConfigError,
@@ -167,7 +165,7 @@ class TaskHandler:
         self._stopped = False
         self._supervisor: Supervisor | None = None
         self._metrics: prometheus.MetricsExporter | None = None
-        self._give_back = _GiveBack(self.configuration)
+        self._give_back = GiveBack(self.configuration)
         self._context: BaseContext | None = None
 
     @property
@@ -526,82 +524,3 @@ def _attempts(value: int) -> int:
             "or more"
         )
     return value
-
-
-class _GiveBack:
-    """Gives the tasks of dead worker processes back to the server, from this process.
-
-    Each batch is sent from a thread of its own (a server outage must not hold up restarts);
-    ``finish()`` waits for them, bounded, when the handler stops. The client is this
-    process's own: no HTTP connection is shared with a worker process.
-    """
-
-    FINISH_TIMEOUT_SECONDS = 10.0
-
-    def __init__(self, configuration: Configuration) -> None:
-        self.configuration = configuration
-        self._client: TaskClient | None = None
-        self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
-        self._abandon = threading.Event()
-
-    def submit(
-        self, task_name: str, held: list[tuple[str, str]], poisonous: list[str], exit: str
-    ) -> None:
-        thread = threading.Thread(
-            target=self._send, args=(task_name, held, poisonous, exit), daemon=True
-        )
-        with self._lock:
-            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-            self._abandon.clear()
-        thread.start()
-
-    def finish(self) -> None:
-        deadline = time.monotonic() + self.FINISH_TIMEOUT_SECONDS
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-            self._abandon.set()  # past the deadline: one last attempt each
-        for thread in threads:
-            thread.join(5)
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-
-    def _send(
-        self, task_name: str, held: list[tuple[str, str]], poisonous: list[str], exit: str
-    ) -> None:
-        with self._lock:
-            if self._client is None:
-                self._client = TaskClient(self.configuration)
-            client = self._client
-        for task_id, workflow_id in held:
-            if task_id in poisonous:
-                result = TaskResult(
-                    task_id=task_id,
-                    workflow_instance_id=workflow_id,
-                    status=TaskResultStatus.FAILED,
-                    reason_for_incompletion=(
-                        f"the worker process running this task died twice ({exit}); "
-                        "it is failed rather than handed to another process"
-                    ),
-                )
-                logger.error(
-                    "Worker %s: task %s failed: %s",
-                    task_name,
-                    task_id,
-                    result.reason_for_incompletion,
-                )
-            else:
-                result = give_back_result(task_id, workflow_id)
-            try:
-                client.deliver(result, stop=self._abandon)
-            except Exception:  # best effort: the server's response timeout recovers it
-                logger.exception("Worker %s: could not give task %s back", task_name, task_id)
-        logger.info(
-            "Worker %s: gave back %d task(s) of a dead worker process: %s",
-            task_name,
-            len(held),
-            ", ".join(task_id for task_id, _ in held),
-        )

@@ -35,7 +35,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from conductor.client.automator.held_tasks import HeldTasks, give_back_result
+from conductor.client.automator.give_back import give_back_result
+from conductor.client.automator.held_tasks import HeldTasks
 from conductor.client.automator.leases import (
     LeaseSchedule,
     RunningTask,
