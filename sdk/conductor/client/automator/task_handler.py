@@ -231,13 +231,7 @@ class TaskHandler:
             # A mistake in the configuration, not in the SDK: the traceback shows the caller's
             # line and the message, not the frames that read the value.
             raise error.with_traceback(None) from None
-        if any(is_async_worker(worker) for worker, _ in plans):
-            require_aiohttp()
-        if self.metrics_settings is not None:
-            prometheus.require_prometheus()
-        if method != "fork":
-            for worker, settings in plans:
-                _check_sendable(worker, self._process_arguments(settings), method)
+        self._check_can_start(plans, method)
         self._stopped = False
         self._start_metrics()
         self.slots = [
@@ -256,7 +250,25 @@ class TaskHandler:
             method,
             ", ".join(f"{p.name} (pid {p.pid})" for p in self.processes),
         )
-        self._supervisor = Supervisor(
+        self._supervisor = self._new_supervisor()
+        self._supervisor.start()
+
+    def _check_can_start(
+        self, plans: list[tuple[WorkerInterface, WorkerSettings]], method: str
+    ) -> None:
+        """Fails before anything starts when a worker could not run: a missing extra, or a
+        worker that cannot be sent to its process."""
+        if any(is_async_worker(worker) for worker, _ in plans):
+            require_aiohttp()
+        if self.metrics_settings is not None:
+            prometheus.require_prometheus()
+        if method != "fork":
+            for worker, settings in plans:
+                _check_sendable(worker, self._process_arguments(settings), method)
+
+    def _new_supervisor(self) -> Supervisor:
+        metrics = self._metrics
+        return Supervisor(
             self.slots,
             self._start_slot,
             self._give_back.submit,
@@ -268,10 +280,9 @@ class TaskHandler:
                 restart_backoff_max_seconds=self.restart_backoff_max_seconds,
                 restart_max_attempts=self.restart_max_attempts,
             ),
-            on_exit=self._metrics.process_ended if self._metrics is not None else None,
-            on_restart=self._metrics.count_restart if self._metrics is not None else None,
+            on_exit=metrics.process_ended if metrics is not None else None,
+            on_restart=metrics.count_restart if metrics is not None else None,
         )
-        self._supervisor.start()
 
     def _start_slot(self, slot: WorkerSlot) -> None:
         assert self._context is not None
