@@ -25,7 +25,7 @@ from fake_server.server import Ticker
 EXIT_USAGE = 2
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-ANNOUNCE = "Fake Conductor server listening on {root_url}/api"
+ANNOUNCE = "Fake Conductor server listening on {root_url}/api\nIts console: {root_url}/"
 TIME_SKIPPING_ANNOUNCE = (
     "Time skipping is on: with no task in progress or ready, the clock jumps to the next timer"
 )
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "An in-memory fake Conductor server for developing and testing task workers. "
             "Workers use it as a real server: point CONDUCTOR_SERVER_URL at the URL it prints. "
+            "Its web console is at the server's root (http://127.0.0.1:8080/ by default). "
             "State lives in memory only; the test-only admin API is under /fake/ "
             "(see the fake_server.http.admin module)."
         ),

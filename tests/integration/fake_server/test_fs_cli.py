@@ -81,6 +81,7 @@ def test_loads_definitions_at_start(tmp_path):
     with Running("--port", "0", "--definitions", str(tmp_path)) as server:
         url = server.url()
         # printed with the first line: already read into the pipe's buffer
+        assert server.process.stdout.readline().strip() == f"Its console: {url[:-4]}/"
         loaded = server.process.stdout.readline().strip()
         assert loaded == f"Loaded 1 task and 1 workflow definitions from {tmp_path}"
         assert requests.get(f"{url}/metadata/taskdefs/greet", timeout=5).json()["retryCount"] == 7
