@@ -9,6 +9,7 @@ then saves one PNG per page in headless Chromium.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 import tempfile
@@ -162,6 +163,18 @@ def take(out: Path) -> list[Path]:
     return saved
 
 
-if __name__ == "__main__":
-    for path in take(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/console")):
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog="screenshots.py",
+        description="Runs workflows on a fake server and saves a PNG of every console page "
+        "(needs chromium and chromedriver).",
+    )
+    parser.add_argument(
+        "folder", nargs="?", default="docs/console", help="where to save (default: %(default)s)"
+    )
+    for path in take(Path(parser.parse_args(argv).folder)):
         print(path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
