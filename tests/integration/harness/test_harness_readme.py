@@ -3,7 +3,6 @@ the one CI runs, its commands answer."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -100,7 +99,9 @@ def test_the_readme_definitions_folder_loads_and_runs(tmp_path: Path) -> None:
             server.stdout.close()
 
 
-def test_the_readme_project_with_worker_task_functions_passes_its_tests(tmp_path: Path) -> None:
+def test_the_readme_project_with_worker_task_functions_passes_its_tests(
+    tmp_path: Path, run_pytest
+) -> None:
     """The two files the README shows, laid out as its first lines name them, outside this
     repository, run with the command it gives."""
     project = tmp_path / "project"
@@ -111,16 +112,6 @@ def test_the_readme_project_with_worker_task_functions_passes_its_tests(tmp_path
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(block)
     assert sorted(p.name for p in project.rglob("*.py")) == ["test_my_workers.py", "workers.py"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", "-q"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
+    run = run_pytest(project, "tests", timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 passed" in run.stdout

@@ -3,11 +3,8 @@ socket, and the README's example file, run by pytest outside this repository."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -37,21 +34,11 @@ def test_the_readme_shows_the_example_file():
 
 
 @pytest.mark.parametrize("extra_args", [(), ("-n", "2")], ids=["serial", "xdist"])
-def test_the_readme_example_passes_outside_the_repository(tmp_path: Path, extra_args):
+def test_the_readme_example_passes_outside_the_repository(tmp_path: Path, extra_args, run_pytest):
     folder = tmp_path / "my_workflows"
     folder.mkdir()
     shutil.copy(EXAMPLE, folder / EXAMPLE.name)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *extra_args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-
+    run = run_pytest(folder, *extra_args)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "4 passed" in run.stdout
 
