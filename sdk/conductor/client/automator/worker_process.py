@@ -49,29 +49,20 @@ def run_worker_process(
     # Until the runner can stop gracefully, Ctrl-C in the terminal must not kill us noisily.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging(configuration)
-    runner: TaskRunner | AsyncTaskRunner
-    if is_async_worker(worker):
+    runner_class: type[TaskRunner] | type[AsyncTaskRunner] = TaskRunner
+    if is_async_worker(worker):  # imported here: a plain worker's process never loads it
         from conductor.client.automator.async_task_runner import AsyncTaskRunner
 
-        runner = AsyncTaskRunner(
-            worker,
-            configuration,
-            metrics_settings,
-            event_listeners,
-            settings=settings,
-            held=held,
-            drain_timeout=drain_timeout,
-        )
-    else:
-        runner = TaskRunner(
-            worker,
-            configuration,
-            metrics_settings,
-            event_listeners,
-            settings=settings,
-            held=held,
-            drain_timeout=drain_timeout,
-        )
+        runner_class = AsyncTaskRunner
+    runner = runner_class(
+        worker,
+        configuration,
+        metrics_settings,
+        event_listeners,
+        settings=settings,
+        held=held,
+        drain_timeout=drain_timeout,
+    )
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda signum, frame: runner.stop_from_signal())
     _stop_when_parent_ends(runner)
