@@ -311,14 +311,14 @@ def _evaluate(text: str, function: Any) -> Any:
         namespace.update(inspect.getclosurevars(function).nonlocals)
     try:
         return eval(text, namespace)  # noqa: S307  (the function's own annotation)
-    except Exception:
+    except Exception:  # a name not importable here: the annotation stays text, not a type
         return text
 
 
 def _class_hints(target: Any) -> dict[str, Any]:
     try:
         return typing.get_type_hints(target)
-    except Exception:
+    except Exception:  # any annotation it cannot resolve fails them all: then none is known
         return {}
 
 

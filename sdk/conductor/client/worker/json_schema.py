@@ -70,7 +70,7 @@ def output_schema(function: Callable[..., Any], strict: bool = False) -> dict[st
     """The schema of the output ``function``'s return annotation gives, or ``None``."""
     try:
         annotation = typing.get_type_hints(function).get("return", inspect.Signature.empty)
-    except Exception:
+    except Exception:  # an annotation that cannot be resolved gives no schema, as none does
         return None
     annotation = _without_in_progress(annotation)
     if annotation in (inspect.Signature.empty, type(None), TaskResult):
