@@ -16,18 +16,6 @@ REPO = Path(__file__).resolve().parents[3]
 AUTHOR_TEST = REPO / "examples" / "testing" / "test_greeting_workers.py"
 
 
-def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-
-
 @pytest.fixture
 def author_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "my_workers"
@@ -37,7 +25,9 @@ def author_folder(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("extra_args", [(), ("-n", "2")], ids=["serial", "xdist"])
-def test_a_worker_authors_test_file_passes(author_folder: Path, extra_args: tuple[str, ...]):
+def test_a_worker_authors_test_file_passes(
+    author_folder: Path, extra_args: tuple[str, ...], run_pytest
+):
     shutil.copy(AUTHOR_TEST, author_folder / AUTHOR_TEST.name)
 
     run = run_pytest(author_folder, *extra_args)
@@ -46,7 +36,7 @@ def test_a_worker_authors_test_file_passes(author_folder: Path, extra_args: tupl
     assert "3 passed" in run.stdout
 
 
-def test_a_failing_worker_is_a_clear_test_failure(author_folder: Path):
+def test_a_failing_worker_is_a_clear_test_failure(author_folder: Path, run_pytest):
     (author_folder / "test_broken.py").write_text(
         textwrap.dedent(
             """
@@ -74,7 +64,7 @@ def test_a_failing_worker_is_a_clear_test_failure(author_folder: Path):
     assert "card declined by the bank" in run.stdout
 
 
-def test_workers_are_stopped_after_a_test_that_raises(author_folder: Path):
+def test_workers_are_stopped_after_a_test_that_raises(author_folder: Path, run_pytest):
     (author_folder / "test_cleanup.py").write_text(
         textwrap.dedent(
             """
@@ -107,7 +97,7 @@ def test_workers_are_stopped_after_a_test_that_raises(author_folder: Path):
     assert "the test itself fails" in run.stdout
 
 
-def test_a_marked_test_gets_a_server_with_a_manual_clock(author_folder: Path):
+def test_a_marked_test_gets_a_server_with_a_manual_clock(author_folder: Path, run_pytest):
     (author_folder / "test_clock.py").write_text(
         textwrap.dedent(
             """
@@ -140,7 +130,7 @@ def test_a_marked_test_gets_a_server_with_a_manual_clock(author_folder: Path):
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-def test_a_marked_test_gets_a_server_with_authentication(author_folder: Path):
+def test_a_marked_test_gets_a_server_with_authentication(author_folder: Path, run_pytest):
     (author_folder / "test_auth.py").write_text(
         textwrap.dedent(
             """
@@ -172,7 +162,9 @@ def test_a_marked_test_gets_a_server_with_authentication(author_folder: Path):
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-def test_a_marker_with_a_wrong_option_fails_its_test_naming_the_option(author_folder: Path):
+def test_a_marker_with_a_wrong_option_fails_its_test_naming_the_option(
+    author_folder: Path, run_pytest
+):
     (author_folder / "test_marked.py").write_text(
         textwrap.dedent(
             """
