@@ -154,7 +154,7 @@ class AsyncTaskClient:
         await self._call("POST", UPDATE_PATH, data=result_body(result))
 
     async def get_task(self, task_id: str) -> Task:
-        return Task.from_dict(json_body(await self._call("GET", task_path(task_id))))
+        return Task.from_json(json_body(await self._call("GET", task_path(task_id))))
 
     # -- requests ----------------------------------------------------------------------------
 

@@ -70,13 +70,13 @@ def _task_type_segment(task_type: str) -> str:
 def task_in(answer: Answer) -> Task | None:
     """The task an answer carries (a poll's, update-v2's next task), or ``None`` (204)."""
     data = json_body(answer)
-    return Task.from_dict(data) if isinstance(data, dict) else None
+    return Task.from_json(data) if isinstance(data, dict) else None
 
 
 def tasks_in(answer: Answer) -> list[Task]:
     """The tasks of a batch poll's answer."""
     data = json_body(answer)
-    return [Task.from_dict(item) for item in data] if isinstance(data, list) else []
+    return [Task.from_json(item) for item in data] if isinstance(data, list) else []
 
 
 class UpdateRoute:

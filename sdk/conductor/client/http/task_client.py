@@ -184,7 +184,7 @@ class TaskClient:
 
     def get_task(self, task_id: str) -> Task:
         """The task as the server has it now."""
-        return Task.from_dict(json_body(self.connection.call("GET", task_path(task_id))))
+        return Task.from_json(json_body(self.connection.call("GET", task_path(task_id))))
 
     def close(self) -> None:
         """Closes the client's idle connections; it opens new ones if used again."""

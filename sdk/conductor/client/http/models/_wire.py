@@ -14,6 +14,31 @@ from enum import Enum
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+M = TypeVar("M", bound="WireModel")
+
+
+class WireModel:
+    """The dict forms of a dataclass model (see the module doc), under conductor-python's
+    method names."""
+
+    @classmethod
+    def from_json(cls: type[M], data: dict[str, Any] | None) -> M:
+        """A model from Conductor's JSON (camelCase keys; snake_case keys are read too)."""
+        return from_json(cls, data)
+
+    @classmethod
+    def from_dict(cls: type[M], data: dict[str, Any] | None) -> M:
+        """``from_json`` (conductor-python's name)."""
+        return cls.from_json(data)
+
+    def to_json(self) -> dict[str, Any]:
+        """Conductor's JSON: camelCase keys, unset fields left out."""
+        return to_json(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field by its Python name, ``None`` included (as conductor-python's models)."""
+        return to_dict(self)
+
 
 # Worked out once per model class (a race only computes the same value twice).
 _NAMES: dict[type, dict[str, str]] = {}

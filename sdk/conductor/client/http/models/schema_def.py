@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from conductor.client.http.models._wire import from_json, to_dict, to_json
+from conductor.client.http.models._wire import WireModel
 
 
 class SchemaType(str, Enum):
@@ -19,7 +19,7 @@ class SchemaType(str, Enum):
 
 
 @dataclass
-class SchemaDef:
+class SchemaDef(WireModel):
     """A named, versioned schema; ``data`` holds the schema document itself (for ``JSON``,
     a JSON Schema)."""
 
@@ -41,15 +41,3 @@ class SchemaDef:
                 allowed = ", ".join(SchemaType.__members__)
                 raise ValueError(f"SchemaDef: type={self.type!r} is not one of {allowed}")
             self.type = SchemaType[self.type]
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> SchemaDef:
-        return from_json(cls, data)
-
-    from_dict = from_json
-
-    def to_json(self) -> dict[str, Any]:
-        return to_json(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        return to_dict(self)

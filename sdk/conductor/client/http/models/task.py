@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conductor.client.http.models._wire import from_json, to_dict, to_json
+from conductor.client.http.models._wire import WireModel
 from conductor.client.http.models.task_result import TaskResult, as_status
 from conductor.client.http.models.task_result_status import TaskResultStatus
 
 
 @dataclass
-class Task:
+class Task(WireModel):
     """A task handed to a worker. Fields are in conductor-python's order (positional
     construction works as there); JSON fields the model does not name land in ``extra``.
 
@@ -78,18 +78,3 @@ class Task:
             worker_id=self.worker_id,
             status=as_status(status),
         )
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> Task:
-        """A task from Conductor's JSON (camelCase keys; snake_case keys are read too)."""
-        return from_json(cls, data)
-
-    from_dict = from_json  # conductor-python's name
-
-    def to_json(self) -> dict[str, Any]:
-        """Conductor's JSON of this task: camelCase keys, unset fields left out."""
-        return to_json(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Every field by its Python name, ``None`` included (as conductor-python's models)."""
-        return to_dict(self)

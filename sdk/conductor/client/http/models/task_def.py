@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conductor.client.http.models._wire import from_json, to_dict, to_json
+from conductor.client.http.models._wire import WireModel
 from conductor.client.http.models.schema_def import SchemaDef
 
 TIMEOUT_POLICIES = ("RETRY", "TIME_OUT_WF", "ALERT_ONLY")
@@ -13,7 +13,7 @@ RETRY_LOGICS = ("FIXED", "EXPONENTIAL_BACKOFF", "LINEAR_BACKOFF")
 
 
 @dataclass
-class TaskDef:
+class TaskDef(WireModel):
     """A task definition as the metadata API takes it. Fields are in conductor-python's order;
     unset fields are left out of the JSON, so the server applies its own defaults."""
 
@@ -56,18 +56,6 @@ class TaskDef:
             value = getattr(self, name)
             if isinstance(value, dict):
                 setattr(self, name, SchemaDef.from_json(value))
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> TaskDef:
-        return from_json(cls, data)
-
-    from_dict = from_json
-
-    def to_json(self) -> dict[str, Any]:
-        return to_json(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        return to_dict(self)
 
 
 def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conductor.client.http.models._wire import from_json, to_dict, to_json
+from conductor.client.http.models._wire import WireModel, from_json, to_json
 from conductor.client.http.models.task_exec_log import TaskExecLog
 from conductor.client.http.models.task_result_status import TaskResultStatus
 
@@ -29,7 +29,7 @@ class _Status:
 
 
 @dataclass
-class TaskResult:
+class TaskResult(WireModel):
     """What a worker reports for a task: status, output, logs.
 
     Fields are in conductor-python's order. ``status`` may be given as a ``TaskResultStatus``
@@ -91,8 +91,6 @@ class TaskResult:
         ]
         return result
 
-    from_dict = from_json
-
     def to_json(self) -> dict[str, Any]:
         """Conductor's JSON of this result: what the update request carries."""
         body = to_json(self)
@@ -104,10 +102,6 @@ class TaskResult:
         for log in body.get("logs", ()):
             log.setdefault("taskId", self.task_id)
         return body
-
-    def to_dict(self) -> dict[str, Any]:
-        """Every field by its Python name, ``None`` included (as conductor-python's models)."""
-        return to_dict(self)
 
 
 def as_status(value: Any) -> TaskResultStatus:
