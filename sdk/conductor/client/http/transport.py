@@ -1,6 +1,6 @@
-"""How ``TaskClient``'s requests reach the server: a request out, status and body back.
-
-Internal to ``TaskClient``, which picks one of two transports:
+"""How the synchronous clients' requests reach the server: a request out, status and body
+back. Internal to the SDK: an ``ApiConnection`` (``TaskClient``'s, ``MetadataClient``'s) sends
+over one of two transports, which ``transport_for`` picks for a ``Configuration``:
 
 - ``KeepAliveTransport``, the default: connections to the one server the client talks to, kept
   open in a small pool that the process's threads share. Each request goes out in one write,
@@ -14,8 +14,8 @@ Internal to ``TaskClient``, which picks one of two transports:
   a proxy (``configuration.proxy``, or one the environment sets for the server), or a session
   the application passes in.
 
-``transport_for`` picks one for a ``Configuration``; both check TLS certificates as its
-``ConnectionSettings`` say (``conductor.client.http.connection_settings``).
+Both check TLS certificates as the configuration's ``ConnectionSettings`` say
+(``conductor.client.http.connection_settings``).
 
 Both raise ``requests``' exceptions for a request that got no answer (``ConnectionError``,
 ``ConnectTimeout``, ``ReadTimeout``, ``SSLError``). A kept-alive connection that the server
@@ -61,7 +61,7 @@ _UNSAFE = re.compile(r"[\x00-\x20\x7f]")  # what cannot stand in a request line
 
 
 class Answer(NamedTuple):
-    """The server's answer, as much of it as ``TaskClient`` reads."""
+    """The server's answer, as much of it as the clients read."""
 
     status: int
     reason: str
