@@ -237,6 +237,123 @@ def find_worker_ini(search_dirs: Sequence[Path] | None = None) -> Path | None:
     return None
 
 
+# -- conductor-python 2.0.0's functions ----------------------------------------------------
+
+# resolve_worker_config's keys (2.0.0's names) and the properties they report.
+CONFIG_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        "poll_interval": "polling_interval",
+        "domain": "domain",
+        "worker_id": "worker_id",
+        "thread_count": "thread_count",
+        "register_task_def": "register_task_def",
+        "poll_timeout": "poll_timeout",
+        "lease_extend_enabled": "lease_extend_enabled",
+        "paused": "paused",
+        "overwrite_task_def": "overwrite_task_def",
+        "strict_schema": "strict_schema",
+        "register_schema": "register_schema",
+    }
+)
+# The only properties 2.0.0's function reports a default for; the others are None unless set.
+_CONFIG_DEFAULTS = {"overwrite_task_def": True, "strict_schema": False, "register_schema": False}
+
+
+def resolve_worker_config(
+    worker_name: str,
+    poll_interval: float | None = None,
+    domain: str | None = None,
+    worker_id: str | None = None,
+    thread_count: int | None = None,
+    register_task_def: bool | None = None,
+    poll_timeout: int | None = None,
+    lease_extend_enabled: bool | None = None,
+    paused: bool | None = None,
+    overwrite_task_def: bool | None = None,
+    strict_schema: bool | None = None,
+    register_schema: bool | None = None,
+) -> dict[str, Any]:
+    """conductor-python 2.0.0's view of a worker's settings: the values given in code (these
+    arguments), overridden by the environment and ``worker.ini`` as ``resolve_worker_settings``
+    decides, keyed by 2.0.0's names (``poll_interval`` in ms, ...).
+
+    As in 2.0.0, a property that nothing sets is ``None`` (the worker then runs with the
+    built-in default), except ``overwrite_task_def`` (``True``), ``strict_schema`` and
+    ``register_schema`` (``False``). A bad value raises ``WorkerConfigError`` naming it.
+    """
+    given = {
+        "poll_interval": poll_interval,
+        "domain": domain,
+        "worker_id": worker_id,
+        "thread_count": thread_count,
+        "register_task_def": register_task_def,
+        "poll_timeout": poll_timeout,
+        "lease_extend_enabled": lease_extend_enabled,
+        "paused": paused,
+        "overwrite_task_def": overwrite_task_def,
+        "strict_schema": strict_schema,
+        "register_schema": register_schema,
+    }
+    settings = resolve_worker_settings(
+        worker_name, {CONFIG_KEYS[key]: value for key, value in given.items()}
+    )
+    resolved: dict[str, Any] = {}
+    for key, prop in CONFIG_KEYS.items():
+        source = settings.sources[prop]
+        if source == "default":
+            resolved[key] = _CONFIG_DEFAULTS.get(key)
+        elif source == "argument":
+            resolved[key] = given[key]  # as written in code (checked): 1000, not 1000.0
+        else:
+            resolved[key] = settings.value(prop)
+    return resolved
+
+
+def get_worker_config_summary(worker_name: str, resolved_config: Mapping[str, Any]) -> str:
+    """Lines naming each value of ``resolved_config`` (from ``resolve_worker_config``) and
+    where it came from: the variable or ``worker.ini`` section that set it, else the code."""
+    sources = _sources_outside_code(worker_name)
+    lines = [f"Worker '{worker_name}' configuration:"]
+    for key, value in resolved_config.items():
+        if value is not None:
+            lines.append(f"  {key}: {value} (from {sources.get(key, 'code')})")
+    return "\n".join(lines)
+
+
+def get_worker_config_oneline(worker_name: str, resolved_config: Mapping[str, Any]) -> str:
+    """The settings of ``resolved_config`` on one line, as 2.0.0 logs a worker's start:
+    ``Conductor Worker[name=..., pid=..., status=active, poll_interval=500ms, ...]``."""
+    parts = [f"name={worker_name}", f"pid={os.getpid()}"]
+    parts.append("status=paused" if resolved_config.get("paused") else "status=active")
+    shown = (
+        ("poll_interval", "poll_interval", "ms"),
+        ("domain", "domain", ""),
+        ("thread_count", "thread_count", ""),
+        ("poll_timeout", "poll_timeout", "ms"),
+        ("lease_extend_enabled", "lease_extend", ""),
+        ("register_task_def", "register_task_def", ""),
+    )
+    for key, label, unit in shown:
+        value = resolved_config.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        parts.append(f"{label}={value}{unit}")
+    return f"Conductor Worker[{', '.join(parts)}]"
+
+
+def _sources_outside_code(worker_name: str) -> dict[str, str]:
+    """For each of 2.0.0's keys set by the environment or ``worker.ini``: where."""
+    settings = resolve_worker_settings(worker_name)
+    sources = {}
+    for key, prop in CONFIG_KEYS.items():
+        source = settings.sources[prop]
+        if source != "default":
+            sources[key] = source.removeprefix("env ")
+    return sources
+
+
 # -- properties -----------------------------------------------------------------------------
 
 
