@@ -360,16 +360,25 @@ class TaskHandler:
 
         In the main thread of the main process, SIGINT (Ctrl-C) and SIGTERM stop the workers
         gracefully and end the wait (a second signal kills them at once); the previous signal
-        handlers are restored afterwards. Elsewhere it simply waits.
+        handlers are restored afterwards. After Ctrl-C it then raises ``KeyboardInterrupt``,
+        as Python does (and conductor-python 2.0.0), so that the program's own
+        ``except KeyboardInterrupt`` runs; after SIGTERM it returns. Elsewhere it simply waits.
 
         Worker processes that die are restarted meanwhile; the wait also ends when none runs
         and none will be restarted (restarts off, or given up after ``restart_max_attempts``):
         then it raises ``WorkerProcessError`` naming the processes that crashed.
         """
+        if self._wait_for_workers() == signal.SIGINT:
+            raise KeyboardInterrupt
+
+    def _wait_for_workers(self) -> int | None:
+        """``join_processes`` without the ``KeyboardInterrupt``: the signal that stopped the
+        workers, if one did."""
         if not self.slots or self._supervisor is None:
-            return
+            return None
+        received = None
         if _may_handle_signals():
-            self._wait_for_workers_or_signal()
+            received = self._wait_for_workers_or_signal()
         else:
             self._supervisor.done.wait()
         if not self._stopped:
@@ -379,20 +388,23 @@ class TaskHandler:
                     "worker processes ended unexpectedly: "
                     + ", ".join(f"{p.name} (pid {p.pid}, exit code {p.exitcode})" for p in crashed)
                 )
+        return received
 
-    def _wait_for_workers_or_signal(self) -> None:
+    def _wait_for_workers_or_signal(self) -> int | None:
         assert self._supervisor is not None
         with _SignalWait() as wait:
             while not (self._supervisor.done.is_set() or wait.received):
                 wait.until_ready([self._supervisor.done_waitable])
-            if wait.received:
-                logger.info(
-                    "Received %s: stopping %d worker process(es)",
-                    signal.Signals(wait.received[0]).name,
-                    len([p for p in self.processes if p.is_alive()]),
-                )
-                wait.on_second_signal = self._kill_all
-                self.stop_processes()
+            if not wait.received:
+                return None
+            logger.info(
+                "Received %s: stopping %d worker process(es)",
+                signal.Signals(wait.received[0]).name,
+                len([p for p in self.processes if p.is_alive()]),
+            )
+            wait.on_second_signal = self._kill_all
+            self.stop_processes()
+            return wait.received[0]
 
     def __enter__(self) -> TaskHandler:
         return self
@@ -405,7 +417,7 @@ class TaskHandler:
     ) -> None:
         try:
             if exc_type is None and not self._stopped:
-                self.join_processes()
+                self._wait_for_workers()  # Ctrl-C here ends the block quietly
         finally:
             self.stop_processes()
 
