@@ -15,7 +15,7 @@ from conductor.client.configuration.settings.authentication_settings import (
     AuthenticationSettings,
 )
 from conductor.client.http.async_task_client import AsyncTaskClient
-from conductor.client.http.models import TaskResult, TaskResultStatus
+from conductor.client.http.models import Task, TaskResult, TaskResultStatus
 from conductor.client.http.task_client import ConductorApiError, ConductorAuthError, TaskClient
 from fake_server import ManualClock
 from fake_server.server import FakeServer
@@ -287,3 +287,31 @@ def test_both_clients_say_a_url_without_api_is_not_conductors_api(server) -> Non
     from_async, from_threads = poll_errors_of_both_clients(server.url.removesuffix("/api"))
     assert str(from_async) == str(from_threads)
     assert "Is '/api' missing?" in str(from_async)
+
+
+@pytest.mark.parametrize("status", [404, 405])
+def test_the_async_client_sends_results_to_post_tasks_where_update_v2_is_missing(
+    server, status, caplog
+) -> None:
+    """A server without update-v2 (imitated by a fault on that route): the result goes to
+    POST /tasks, and from then on straight there."""
+    caplog.set_level(logging.DEBUG, logger="fake_server.access")
+    fault = {"kind": "error", "route": "update_v2", "status": status}
+    server.http.post(f"{server.root_url}/fake/faults", json=fault).raise_for_status()
+    task_ids = server.enqueue("double", 2, input={"n": 1})
+
+    async def poll_and_deliver_each(client: AsyncTaskClient) -> list[Task | None]:
+        answers = []
+        for _ in task_ids:
+            [task] = await client.batch_poll("double", worker_id="w1")
+            answers.append(await client.deliver(completed(task)))
+        return answers
+
+    assert run_async_client(server.url, poll_and_deliver_each) == [None, None]
+    assert [server.task(task_id)["status"] for task_id in task_ids] == ["COMPLETED"] * 2
+    updates = [
+        r.getMessage().split(" -> ")[0]
+        for r in caplog.records
+        if r.name == "fake_server.access" and r.getMessage().startswith("POST /api/tasks")
+    ]
+    assert updates == ["POST /api/tasks/update-v2", "POST /api/tasks", "POST /api/tasks"]
