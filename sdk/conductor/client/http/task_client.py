@@ -67,8 +67,12 @@ class TaskClient:
         jitter: a source of numbers in ``[0, 1)`` for the backoff's jitter (default
             ``random.random``); see ``conductor.client.http.backoff``.
         session: send every request through this ``requests.Session`` (its adapters, proxies
-            and TLS settings) instead of the client's own connections; ``close()`` leaves it
-            open.
+            and TLS settings, where the configuration sets none) instead of the client's own
+            connections; ``close()`` leaves it open.
+
+    Attributes:
+        connection: the ``ApiConnection`` every call goes through (token, timeouts, errors);
+            ``MetadataClient(client=...)`` makes its calls through it too.
     """
 
     def __init__(
