@@ -8,10 +8,12 @@ STAMP  := $(VENV)/.installed-stamp
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Two distributions, both editable: the SDK (sdk/pyproject.toml) and the testing tools with the
+# development tools (pyproject.toml); either file changing reinstalls.
+$(STAMP): pyproject.toml sdk/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e './sdk[metrics,async]' -e '.[dev]'
 	touch $(STAMP)
 
 lint: install

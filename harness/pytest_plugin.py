@@ -21,9 +21,11 @@ pauses it for a block); a manual clock is moved with
 ``conductor_server.admin.advance_clock(seconds)``; without long poll, a worker's polling
 interval shows in ``harness.scenario.observe_polling``.
 
-The plugin loads wherever the package is installed, and imports nothing of the fake server
-until a fixture is used: the fixtures need the ``testing`` extra
-(``pip install 'conductor-workers[testing]'``), and say so when it is missing.
+The plugin loads wherever the testing tools are installed (``pip install .`` at the repository's
+root, distribution ``conductor-workers-testing``), and imports nothing of the fake server, nor
+of any Conductor SDK, until a fixture is used: ``conductor_server`` needs no SDK at all;
+``conductor_workers`` runs the workers with the ``TaskHandler`` of the SDK the project has (this
+repository's or conductor-python 2.0.0).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import Any
 import pytest
 
 MARKER = "conductor_server"
-INSTALL_HINT = "pip install 'conductor-workers[testing]'"
+INSTALL_HINT = "pip install conductor-workers-testing"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,8 +59,8 @@ def _server_handle(fixture: str) -> Any:
         import fake_server.http  # noqa: F401  (the fake server, with Flask and the rest)
     except ImportError as missing:
         pytest.fail(
-            f"the {fixture} fixture runs a fake Conductor server, which needs the package's "
-            f"testing extra ({missing.name} is not installed): {INSTALL_HINT}",
+            f"the {fixture} fixture runs a fake Conductor server, which needs {missing.name} "
+            f"(not installed): {INSTALL_HINT}",
             pytrace=False,
         )
     from harness.server import ServerHandle
