@@ -31,7 +31,7 @@ from fake_server.engine.facade import Engine
 from fake_server.http.auth import TokenAuthority
 from fake_server.http.errors import error_reply
 from fake_server.http.faults import FaultPlan
-from fake_server.http.routes import ROUTES, Route
+from fake_server.http.routes import API_ROUTE_NAMES, ROUTES, Route
 from fake_server.http.wire import Context, Reply, Request, reply_headers
 
 # One line per request at DEBUG (the command line's --log-level DEBUG); silent otherwise.
@@ -53,7 +53,7 @@ def create_app(
     Conductor's API or ``/fake``. With ``fast_path=False`` every request goes through Flask's
     dispatch and runs them."""
     app = Flask("fake_server")
-    context = Context(engine, auth, faults) if faults is not None else Context(engine, auth)
+    context = Context(engine, auth, faults or FaultPlan(), API_ROUTE_NAMES)
     for route in ROUTES:
         view = _view(app, context, route)
         app.add_url_rule(route.path, route.endpoint, view, methods=[route.method])
