@@ -98,6 +98,16 @@ def complete_task(state: EngineState, task: Task) -> None:
     task_ended(state, task)
 
 
+def fail(state: EngineState, task: Task, status: str, reason: str | None = None) -> None:
+    """``task`` ended FAILED, FAILED_WITH_TERMINAL_ERROR or TIMED_OUT: its workflow decides
+    whether to retry it."""
+    state.end_task(task, status, reason)
+    if task.workflow_instance_id in state.workflows:
+        task_ended(state, task)
+    elif retries.may_retry(task):  # a task of no workflow (the admin API's) is retried here
+        retries.retry(state, task)
+
+
 def end_workflow(
     state: EngineState,
     workflow: Workflow,

@@ -145,9 +145,7 @@ def faults(ctx: Context, request: Request) -> Reply:
 
 
 def add_fault(ctx: Context, request: Request) -> Reply:
-    from fake_server.http.routes import API_ROUTE_NAMES
-
-    return json_reply(ctx.faults.add(json_body(request), API_ROUTE_NAMES), 201)
+    return json_reply(ctx.faults.add(json_body(request), ctx.api_route_names), 201)
 
 
 def clear_faults(ctx: Context, request: Request) -> Reply:

@@ -4,12 +4,12 @@ A route is a method, a path in werkzeug's rule syntax (``<name>`` a path segment
 ``<int:name>`` a number; each becomes a keyword argument of the handler) and a handler
 ``(context, request, **params) -> Reply``. Routes under ``/api`` need a token when the server
 requires them, except ``token`` and ``health``; the admin API under ``/fake`` never does. The
-Flask app and its fast path are both built from this table (see :mod:`fake_server.http.app`).
+app answers every request from this table (see :mod:`fake_server.http.app`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from fake_server.http import admin, console, metadata, system, tasks, workflows
@@ -133,5 +133,10 @@ ROUTES: tuple[Route, ...] = (
     _open("GET", "/fake/events", admin.events),
 )
 
-# What fault rules may name (see fake_server.http.faults).
-API_ROUTE_NAMES = tuple(sorted({route.name for route in ROUTES if route.is_api}))
+
+def api_route_names(routes: Iterable[Route]) -> tuple[str, ...]:
+    """What fault rules may name (see fake_server.http.faults): the API routes' names."""
+    return tuple(sorted({route.name for route in routes if route.is_api}))
+
+
+API_ROUTE_NAMES = api_route_names(ROUTES)

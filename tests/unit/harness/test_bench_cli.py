@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_server.serve import COMMAND_LINE_BACKEND
+from fake_server.options import COMMAND_LINE_BACKEND
 from harness.bench import cli, runs, summary
 from harness.cli import build_parser as harness_parser
 
