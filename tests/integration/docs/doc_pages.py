@@ -9,9 +9,10 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def pages() -> list[Path]:
-    """Every page a reader is sent to: the README, the contributing guide, the changelog and
-    docs/ (generated references included)."""
-    top = [REPO / name for name in ("README.md", "CONTRIBUTING.md", "CHANGELOG.md")]
+    """Every page a reader is sent to: the README, the contributing guide, the changelog, the
+    examples' README and docs/ (generated references included)."""
+    names = ("README.md", "CONTRIBUTING.md", "CHANGELOG.md", "examples/README.md")
+    top = [REPO / name for name in names]
     return [page for page in top if page.exists()] + sorted((REPO / "docs").rglob("*.md"))
 
 
