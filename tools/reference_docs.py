@@ -86,22 +86,28 @@ def class_section(cls: type, how_to_get_it: str) -> str:
 
 
 def harness_client_page() -> str:
-    """The harness's client of a (fake) Conductor server, every public method."""
+    """The harness's client of a (fake) Conductor server and its running workers."""
     from harness.admin import AdminClient
     from harness.faults import FaultsClient
+    from harness.workers import RunningWorkers
 
     return (
         "# Reference: the harness client\n\n"
         "What a test calls on `conductor_server.admin` and `conductor_server.faults` (the pytest "
-        "plugin), or on an `AdminClient(api_url)` of its own. Signatures and first docstring "
-        "lines come from the code. Guides: [testing](../testing.md), "
-        "[the fake server](../fake-server.md).\n\n"
+        "plugin), or on an `AdminClient(api_url)` of its own, and on the workers "
+        "`conductor_workers(...)` started. Signatures and first docstring lines come from the "
+        "code. Guides: [testing](../testing.md), [the fake server](../fake-server.md).\n\n"
         + class_section(
             AdminClient,
             '`conductor_server.admin`, or `AdminClient("http://127.0.0.1:8080/api")`.',
         )
         + "\n"
         + class_section(FaultsClient, "`conductor_server.faults`, or `AdminClient(...).faults`.")
+        + "\n"
+        + class_section(
+            RunningWorkers,
+            "what `conductor_workers(...)` returns, or `with run_workers(...) as running:`.",
+        )
     )
 
 

@@ -15,6 +15,7 @@ import pytest
 from fake_server.http.routes import ROUTES
 from harness.admin import AdminClient
 from harness.faults import FaultsClient
+from harness.workers import RunningWorkers
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -36,7 +37,9 @@ def test_every_reference_page_is_up_to_date(generator: ModuleType) -> None:
     assert not stale, f"{stale} differ from the code: run {generator.COMMAND}"
 
 
-@pytest.mark.parametrize("cls", [AdminClient, FaultsClient], ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "cls", [AdminClient, FaultsClient, RunningWorkers], ids=lambda c: c.__name__
+)
 def test_the_client_reference_shows_every_public_method_with_its_parameters(
     generator: ModuleType, cls: type
 ) -> None:
