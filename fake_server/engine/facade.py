@@ -30,6 +30,7 @@ from fake_server.engine import (
     results,
     scheduling,
     search,
+    signals,
     timeouts,
     workflow_ops,
     workflow_testing,
@@ -43,10 +44,8 @@ from fake_server.engine.errors import (
     ConflictError,
     NotFoundError,
     illegal_argument,
-    mismatched_parameter,
     unsupported,
 )
-from fake_server.engine.models import RESULT_STATUSES
 from fake_server.engine.skipping import TimeSkipper
 from fake_server.engine.state import EngineState
 from fake_server.engine.tasks.http import Http
@@ -294,6 +293,51 @@ class Engine:
         if workflow.status != "TERMINATED":
             workflows.terminate(self._state, workflow, reason)
 
+    # ------------------------------------------ synchronous execution and signals
+    @_synchronized
+    def signal_task(self, workflow_id: str, status: str, output: Any) -> str | None:
+        """TaskServiceImpl.signalTask: the workflow's first open WAIT task (see
+        :func:`.signals.pending_blocking_task`) gets ``status`` and ``output``; its id, or
+        None when nothing is blocked."""
+        status = signals.task_result_status(status)
+        output = require_object(output, "body") if output is not None else {}
+        task = signals.pending_blocking_task(self._state, workflow_id)
+        if task is None:
+            return None
+        results.apply_result(self._state, signals.result_for(task, status, output, None))
+        return str(task.task_id)
+
+    def await_signal_response(
+        self,
+        workflow_id: str,
+        task_refs: list[str],
+        strategy: str,
+        request_id: str,
+        timeout_seconds: float,
+    ) -> dict[str, Any]:
+        """Wait up to ``timeout_seconds`` (real time, as a long poll waits) for the workflow to
+        end or block, then answer its SignalResponse (see :mod:`.signals`). Other requests go
+        on meanwhile: the wait releases the lock."""
+        give_up_at = time.monotonic() + max(timeout_seconds, 0)
+        with self._lock:
+            generation = self._wake_generation
+            while True:
+                timeouts.fire_due(self._state)
+                state = self._state  # a reset replaces it
+                if signals.settled(state, workflow_id, task_refs):
+                    timed_out = False
+                    break
+                remaining = give_up_at - time.monotonic()
+                if remaining <= 0 or generation != self._wake_generation:
+                    timed_out = True
+                    break
+                self._changed.wait(min(remaining, signals.LOOK_INTERVAL_SECONDS))
+            answer = signals.response(
+                state, workflow_id, task_refs, strategy, request_id, timed_out=timed_out
+            )
+        self._make_outside_calls()
+        return answer
+
     # ------------------------------------------------------- workflow operations
     @_synchronized
     def retry_workflow(self, workflow_id: str, resume_subworkflow_tasks: bool = False) -> None:
@@ -455,23 +499,12 @@ class Engine:
         """``POST /tasks/{workflowId}/{taskRefName}/{status}`` (TaskServiceImpl.updateTask):
         the workflow's pending task of that reference name gets ``status`` and ``output``
         merged into its output; its id, or None when no such task is pending."""
-        if status not in RESULT_STATUSES:
-            allowed = f"one of {', '.join(RESULT_STATUSES)}"
-            raise mismatched_parameter("status", status, "TaskResult$Status", allowed)
+        status = signals.task_result_status(status)
         output = require_object(output, "body")
         task = self._pending_task(workflow_id, reference_name)
         if task is None:
             return None
-        result = {
-            "workflowInstanceId": task.workflow_instance_id,
-            "taskId": task.task_id,
-            "status": status,
-            "outputData": {**task.output_data, **output},
-            "reasonForIncompletion": task.reason_for_incompletion,
-            "callbackAfterSeconds": task.callback_after_seconds,
-            "workerId": worker_id if worker_id and worker_id.strip() else task.worker_id,
-        }
-        results.apply_result(self._state, result)
+        results.apply_result(self._state, signals.result_for(task, status, output, worker_id))
         return str(task.task_id)
 
     def _pending_task(self, workflow_id: str, reference_name: str) -> Any:

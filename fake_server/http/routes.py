@@ -72,6 +72,9 @@ ROUTES: tuple[Route, ...] = (
         "/api/tasks/<workflow_id>/<reference_name>/<status>/sync",
         tasks.update_by_reference_sync,
     ),
+    # the literal "signal" wins over an update by reference name, as on Conductor
+    Route("POST", "/api/tasks/<workflow_id>/<status>/signal", tasks.signal),
+    Route("POST", "/api/tasks/<workflow_id>/<status>/signal/sync", tasks.signal_sync),
     # metadata
     Route("POST", "/api/metadata/taskdefs", metadata.register_task_defs),
     Route("PUT", "/api/metadata/taskdefs", metadata.update_task_def),
@@ -87,6 +90,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/workflow", workflows.start),
     # the literal path wins over a start by name, as on Conductor
     Route("POST", "/api/workflow/test", workflows.test),
+    Route("POST", "/api/workflow/execute/<name>/<version>", workflows.execute),
     Route("POST", "/api/workflow/<name>", workflows.start_by_name),
     Route("GET", "/api/workflow/<workflow_id>", workflows.get),
     Route("GET", "/api/workflow/<workflow_id>/status", workflows.status),

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 
+from fake_server.engine import signals
+from fake_server.engine.validation import require_object
 from fake_server.http.wire import (
     EMPTY,
     INTEGER,
@@ -16,6 +19,7 @@ from fake_server.http.wire import (
     Request,
     bool_arg,
     int_arg,
+    int_path,
     json_body,
     json_reply,
     text_reply,
@@ -39,6 +43,32 @@ def start_by_name(ctx: Context, request: Request, name: str) -> Reply:
         priority=int_arg(request, "priority"),
     )
     return text_reply(workflow_id)
+
+
+def execute(ctx: Context, request: Request, name: str, version: str) -> Reply:
+    """``POST /workflow/execute/{name}/{version}`` (WorkflowResource.executeWorkflow): start the
+    StartWorkflowRequest of the body (an inline ``workflowDef`` allowed) as ``name`` at
+    ``version`` (0: the latest), wait up to ``waitForSeconds`` (0 or absent: 10) for it to end
+    or block (``waitUntilTaskRef``: comma-separated references whose end counts as blocking),
+    and answer a SignalResponse shaped by ``returnStrategy``. ``consistency`` is read and not
+    used, as on Conductor OSS (DURABLE, SYNCHRONOUS and REGION_DURABLE all behave the same)."""
+    number = int_path("version", version, java_type=INTEGER)
+    wait_seconds = int_arg(request, "waitForSeconds", java_type=INTEGER) or (
+        signals.DEFAULT_EXECUTE_WAIT_SECONDS
+    )
+    strategy = signals.return_strategy(request.arg("returnStrategy"))
+    request_id = (request.arg("requestId") or "").strip() or str(uuid.uuid4())
+    refs = (request.arg("waitUntilTaskRef") or "").strip()
+    task_refs = [ref.strip() for ref in refs.split(",")] if refs else []
+    start_request = require_object(json_body(request), "body")
+    signals.mark_dynamic(start_request)
+    start_request["name"] = name
+    start_request["version"] = number or None
+    workflow_id = ctx.engine.start_workflow(start_request)
+    answer = ctx.engine.await_signal_response(
+        workflow_id, task_refs, strategy, request_id, wait_seconds
+    )
+    return json_reply(answer)
 
 
 def get(ctx: Context, request: Request, workflow_id: str) -> Reply:
