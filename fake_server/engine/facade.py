@@ -221,7 +221,18 @@ class Engine:
 
     @_synchronized
     def get_workflow_def(self, name: str, version: int | None = None) -> dict[str, Any]:
-        return self._state.workflow_def(name, version).to_json()
+        return self._registered_workflow_def(name, version).to_json()
+
+    def _registered_workflow_def(self, name: str, version: int | None) -> WorkflowDef:
+        """MetadataServiceImpl.getWorkflowDef (``GET /metadata/workflow/{name}``, and a start by
+        name): a 404 in its words, which user code matches on."""
+        try:
+            return self._state.workflow_def(name, version)
+        except NotFoundError:
+            shown = "null" if version is None else version
+            raise NotFoundError(
+                f"No such workflow found by name: {name}, version: {shown}"
+            ) from None
 
     @_synchronized
     def list_workflow_defs(self) -> list[dict[str, Any]]:
@@ -240,6 +251,7 @@ class Engine:
         """Start a workflow from a StartWorkflowRequest; its first task is queued on return."""
         return workflows.start_workflow(self._state, request).workflow_id
 
+    @_synchronized
     def start_workflow_by_name(
         self,
         name: str,
@@ -250,6 +262,7 @@ class Engine:
         priority: int | None = None,
     ) -> str:
         """``POST /workflow/{name}``: the body is the input map."""
+        self._registered_workflow_def(name, version)
         request = {
             "name": name,
             "version": version,
@@ -638,6 +651,12 @@ class Engine:
         if self._skipper is not None:
             stats["timeSkipping"] = self._skipper.to_json(self._state)
         return stats
+
+    @_synchronized
+    def status_notifications(self) -> list[dict[str, Any]]:
+        """What the workflow status listener was told, oldest first (see
+        :mod:`.status_listener`)."""
+        return list(self._state.status_notifications)
 
     @_synchronized
     def published_events(self) -> list[dict[str, Any]]:

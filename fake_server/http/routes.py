@@ -98,6 +98,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/workflow/search", workflows.search),
     Route("GET", "/api/workflow/running/<name>", workflows.running),
     Route("GET", "/api/workflow/<name>/correlated/<correlation_id>", workflows.correlated),
+    Route("POST", "/api/workflow/<name>/correlated", workflows.correlated_batch),
     Route("POST", "/api/workflow/<workflow_id>/retry", workflows.retry),
     Route("POST", "/api/workflow/<workflow_id>/restart", workflows.restart),
     Route("POST", "/api/workflow/<workflow_id>/rerun", workflows.rerun),
@@ -135,6 +136,7 @@ ROUTES: tuple[Route, ...] = (
     _open("GET", "/faults", console.faults),
     _open("GET", "/static/<filename>", console.static),
     _open("GET", "/fake/events", admin.events),
+    _open("GET", "/fake/status-notifications", admin.status_notifications),
 )
 
 # What fault rules may name (see fake_server.http.faults).

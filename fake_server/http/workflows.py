@@ -3,12 +3,14 @@ re-drive a workflow, finding workflows, and the test API."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
 
 from fake_server.engine import signals
-from fake_server.engine.validation import require_object
+from fake_server.engine.errors import malformed
+from fake_server.engine.validation import require_list, require_object
 from fake_server.http.wire import (
     EMPTY,
     INTEGER,
@@ -180,6 +182,23 @@ def correlated(ctx: Context, request: Request, name: str, correlation_id: str) -
         bool_arg(request, "includeTasks", False),
     )
     return json_reply(workflows)
+
+
+def correlated_batch(ctx: Context, request: Request, name: str) -> Reply:
+    """``POST /workflow/{name}/correlated`` with a list of correlation ids: ``{id: [workflow,
+    ...]}`` for each (WorkflowServiceImpl.getWorkflows, one lookup per id)."""
+    include_closed = bool_arg(request, "includeClosed", False)
+    include_tasks = bool_arg(request, "includeTasks", False)
+    answer = {}
+    for index, value in enumerate(require_list(json_body(request), "body")):
+        if isinstance(value, (dict, list)) or value is None:
+            raise malformed(f"body[{index}]", "must be a string", value)
+        # Jackson reads a number or a boolean into a String as its JSON text.
+        correlation_id = value if isinstance(value, str) else json.dumps(value)
+        answer[correlation_id] = ctx.engine.correlated_workflows(
+            name, correlation_id, include_closed, include_tasks
+        )
+    return json_reply(answer)
 
 
 def search(ctx: Context, request: Request) -> Reply:
