@@ -9,11 +9,13 @@ Flask app and its fast path are both built from this table (see :mod:`fake_serve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fake_server.http import admin, console, metadata, system, tasks, workflows
-from fake_server.http.wire import Reply
+from fake_server.engine.errors import unsupported
+from fake_server.http import admin, conductor_api, console, metadata, system, tasks, workflows
+from fake_server.http.wire import Context, Reply, Request
 
 Handler = Callable[..., Reply]
 
@@ -94,6 +96,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/workflow/<name>", workflows.start_by_name),
     Route("GET", "/api/workflow/<workflow_id>", workflows.get),
     Route("GET", "/api/workflow/<workflow_id>/status", workflows.status),
+    Route("GET", "/api/workflow/<workflow_id>/tasks", workflows.tasks),
+    Route("DELETE", "/api/workflow/<workflow_id>/terminate-remove", workflows.terminate_remove),
     Route("DELETE", "/api/workflow/<workflow_id>", workflows.terminate),
     Route("GET", "/api/workflow/search", workflows.search),
     Route("GET", "/api/workflow/running/<name>", workflows.running),
@@ -139,5 +143,35 @@ ROUTES: tuple[Route, ...] = (
     _open("GET", "/fake/status-notifications", admin.status_notifications),
 )
 
+
+def refused_routes(answered: tuple[Route, ...]) -> tuple[Route, ...]:
+    """A route for each of Conductor's that ``answered`` lacks and that the fake refuses (see
+    :mod:`fake_server.http.conductor_api`): a 400 with the reason, not a 404 "no route"."""
+    shapes = {(route.method, path_shape(route.path)) for route in answered}
+    return tuple(
+        Route(conductor.method, conductor.werkzeug_path, _refusal(conductor))
+        for conductor in conductor_api.ROUTES
+        if conductor.refused
+        and (conductor.method, path_shape(conductor.werkzeug_path)) not in shapes
+    )
+
+
+def path_shape(path: str) -> str:
+    """A path with its parameters unnamed: ``/api/tasks/<>`` for ``/api/tasks/<task_id>``."""
+    return re.sub(r"<[^>]*>", "<>", path)
+
+
+def _refusal(conductor: conductor_api.ConductorRoute) -> Handler:
+    def refused(ctx: Context, request: Request, **params: str) -> Reply:
+        what = f"{conductor.method} {conductor.path} ({conductor.refused})"
+        raise unsupported(conductor.path, what)
+
+    return refused
+
+
+ROUTES += refused_routes(ROUTES)
+
 # What fault rules may name (see fake_server.http.faults).
-API_ROUTE_NAMES = tuple(sorted({route.name for route in ROUTES if route.is_api}))
+API_ROUTE_NAMES = tuple(
+    sorted({route.name for route in ROUTES if route.is_api and route.name != "refused"})
+)

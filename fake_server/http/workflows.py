@@ -78,6 +78,20 @@ def get(ctx: Context, request: Request, workflow_id: str) -> Reply:
     return json_reply(ctx.engine.get_workflow(workflow_id, include_tasks))
 
 
+def tasks(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    """``GET /workflow/{id}/tasks`` (WorkflowResource.getExecutionStatusTaskList): a page
+    (``start``, ``count``: 0 and 15) of the workflow's tasks, those with a ``status`` among the
+    given ones (any case) when given, as ``{"totalHits", "results"}``."""
+    start = int_arg(request, "start", 0, java_type=INTEGER)
+    count = int_arg(request, "count", 15, java_type=INTEGER)
+    wanted = {s.upper() for value in request.arg_list("status") for s in value.split(",") if s}
+    found = ctx.engine.get_workflow(workflow_id, True)["tasks"]
+    if wanted:
+        found = [task for task in found if task["status"] in wanted]
+    first = min(max(start, 0), len(found))
+    return json_reply({"totalHits": len(found), "results": found[first : first + max(count, 0)]})
+
+
 def status(ctx: Context, request: Request, workflow_id: str) -> Reply:
     """``GET /workflow/{id}/status``: Conductor's WorkflowStatus summary: id and status, the
     correlation id when there is one, output and variables only when asked for."""
@@ -94,6 +108,14 @@ def status(ctx: Context, request: Request, workflow_id: str) -> Reply:
 
 def terminate(ctx: Context, request: Request, workflow_id: str) -> Reply:
     ctx.engine.terminate_workflow(workflow_id, request.arg("reason"))
+    return EMPTY
+
+
+def terminate_remove(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    """``DELETE /workflow/{id}/terminate-remove`` (WorkflowServiceImpl.terminateRemove):
+    terminate, then remove; a COMPLETED workflow cannot be terminated, so it stays (409)."""
+    ctx.engine.terminate_workflow(workflow_id, request.arg("reason"))
+    ctx.engine.remove_workflow(workflow_id, bool_arg(request, "archiveWorkflow", True))
     return EMPTY
 
 
