@@ -30,6 +30,7 @@ from fake_server.engine import (
     results,
     scheduling,
     search,
+    signals,
     timeouts,
     workflow_ops,
     workflow_testing,
@@ -43,10 +44,8 @@ from fake_server.engine.errors import (
     ConflictError,
     NotFoundError,
     illegal_argument,
-    mismatched_parameter,
     unsupported,
 )
-from fake_server.engine.models import RESULT_STATUSES
 from fake_server.engine.skipping import TimeSkipper
 from fake_server.engine.state import EngineState
 from fake_server.engine.tasks.http import Http
@@ -222,7 +221,18 @@ class Engine:
 
     @_synchronized
     def get_workflow_def(self, name: str, version: int | None = None) -> dict[str, Any]:
-        return self._state.workflow_def(name, version).to_json()
+        return self._registered_workflow_def(name, version).to_json()
+
+    def _registered_workflow_def(self, name: str, version: int | None) -> WorkflowDef:
+        """MetadataServiceImpl.getWorkflowDef (``GET /metadata/workflow/{name}``, and a start by
+        name): a 404 in its words, which user code matches on."""
+        try:
+            return self._state.workflow_def(name, version)
+        except NotFoundError:
+            shown = "null" if version is None else version
+            raise NotFoundError(
+                f"No such workflow found by name: {name}, version: {shown}"
+            ) from None
 
     @_synchronized
     def list_workflow_defs(self) -> list[dict[str, Any]]:
@@ -241,6 +251,7 @@ class Engine:
         """Start a workflow from a StartWorkflowRequest; its first task is queued on return."""
         return workflows.start_workflow(self._state, request).workflow_id
 
+    @_synchronized
     def start_workflow_by_name(
         self,
         name: str,
@@ -251,6 +262,7 @@ class Engine:
         priority: int | None = None,
     ) -> str:
         """``POST /workflow/{name}``: the body is the input map."""
+        self._registered_workflow_def(name, version)
         request = {
             "name": name,
             "version": version,
@@ -293,6 +305,51 @@ class Engine:
             raise ConflictError("Cannot terminate a COMPLETED workflow.")
         if workflow.status != "TERMINATED":
             workflows.terminate(self._state, workflow, reason)
+
+    # ------------------------------------------ synchronous execution and signals
+    @_synchronized
+    def signal_task(self, workflow_id: str, status: str, output: Any) -> str | None:
+        """TaskServiceImpl.signalTask: the workflow's first open WAIT task (see
+        :func:`.signals.pending_blocking_task`) gets ``status`` and ``output``; its id, or
+        None when nothing is blocked."""
+        status = signals.task_result_status(status)
+        output = require_object(output, "body") if output is not None else {}
+        task = signals.pending_blocking_task(self._state, workflow_id)
+        if task is None:
+            return None
+        results.apply_result(self._state, signals.result_for(task, status, output, None))
+        return str(task.task_id)
+
+    def await_signal_response(
+        self,
+        workflow_id: str,
+        task_refs: list[str],
+        strategy: str,
+        request_id: str,
+        timeout_seconds: float,
+    ) -> dict[str, Any]:
+        """Wait up to ``timeout_seconds`` (real time, as a long poll waits) for the workflow to
+        end or block, then answer its SignalResponse (see :mod:`.signals`). Other requests go
+        on meanwhile: the wait releases the lock."""
+        give_up_at = time.monotonic() + max(timeout_seconds, 0)
+        with self._lock:
+            generation = self._wake_generation
+            while True:
+                timeouts.fire_due(self._state)
+                state = self._state  # a reset replaces it
+                if signals.settled(state, workflow_id, task_refs):
+                    timed_out = False
+                    break
+                remaining = give_up_at - time.monotonic()
+                if remaining <= 0 or generation != self._wake_generation:
+                    timed_out = True
+                    break
+                self._changed.wait(min(remaining, signals.LOOK_INTERVAL_SECONDS))
+            answer = signals.response(
+                state, workflow_id, task_refs, strategy, request_id, timed_out=timed_out
+            )
+        self._make_outside_calls()
+        return answer
 
     # ------------------------------------------------------- workflow operations
     @_synchronized
@@ -455,23 +512,12 @@ class Engine:
         """``POST /tasks/{workflowId}/{taskRefName}/{status}`` (TaskServiceImpl.updateTask):
         the workflow's pending task of that reference name gets ``status`` and ``output``
         merged into its output; its id, or None when no such task is pending."""
-        if status not in RESULT_STATUSES:
-            allowed = f"one of {', '.join(RESULT_STATUSES)}"
-            raise mismatched_parameter("status", status, "TaskResult$Status", allowed)
+        status = signals.task_result_status(status)
         output = require_object(output, "body")
         task = self._pending_task(workflow_id, reference_name)
         if task is None:
             return None
-        result = {
-            "workflowInstanceId": task.workflow_instance_id,
-            "taskId": task.task_id,
-            "status": status,
-            "outputData": {**task.output_data, **output},
-            "reasonForIncompletion": task.reason_for_incompletion,
-            "callbackAfterSeconds": task.callback_after_seconds,
-            "workerId": worker_id if worker_id and worker_id.strip() else task.worker_id,
-        }
-        results.apply_result(self._state, result)
+        results.apply_result(self._state, signals.result_for(task, status, output, worker_id))
         return str(task.task_id)
 
     def _pending_task(self, workflow_id: str, reference_name: str) -> Any:
@@ -605,6 +651,12 @@ class Engine:
         if self._skipper is not None:
             stats["timeSkipping"] = self._skipper.to_json(self._state)
         return stats
+
+    @_synchronized
+    def status_notifications(self) -> list[dict[str, Any]]:
+        """What the workflow status listener was told, oldest first (see
+        :mod:`.status_listener`)."""
+        return list(self._state.status_notifications)
 
     @_synchronized
     def published_events(self) -> list[dict[str, Any]]:

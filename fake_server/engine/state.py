@@ -74,6 +74,8 @@ class EngineState:
     outside_calls_in_flight: int = 0
     # Events published by EVENT tasks (no real sink): what the admin API shows.
     events: list[dict[str, Any]] = field(default_factory=list)
+    # What the workflow status listener was told (see :mod:`.status_listener`).
+    status_notifications: list[dict[str, Any]] = field(default_factory=list)
     # Workflows removed with archiving, and their tasks: Conductor's index still answers them.
     archived: dict[str, tuple[Workflow, list[Task]]] = field(default_factory=dict)
     _sequence: itertools.count[int] = field(default_factory=itertools.count, init=False)
@@ -105,7 +107,8 @@ class EngineState:
             return versions[max(versions)]
         if versions and version in versions:
             return versions[version]
-        shown = "latest" if version is None else version
+        # MetadataMapperService.lookupForWorkflowDefinition's words ("null": the latest)
+        shown = "null" if version is None else version
         raise NotFoundError(f"No such workflow defined. name={name}, version={shown}")
 
     def has_active_worker(self, task_type: str, domain: str) -> bool:

@@ -13,6 +13,7 @@ import copy
 import logging
 from typing import Any
 
+from fake_server.engine import status_listener
 from fake_server.engine.errors import (
     ConflictError,
     IllegalStateError,
@@ -60,6 +61,7 @@ def retry(state: EngineState, workflow_id: str, resume_subworkflow_tasks: bool =
             return
         workflow = _last_failed_sub_workflow(state, first_failed, workflow)
     _retry(state, workflow)
+    status_listener.notify(state, workflow, "retried")
 
 
 def _last_failed_sub_workflow(state: EngineState, task: Task, workflow: Workflow) -> Workflow:
@@ -174,6 +176,7 @@ def restart(state: EngineState, workflow_id: str, use_latest_definitions: bool =
     workflow.last_retried_time = 0
     workflow.output = {}
     log.info("workflow %s restarted", workflow_id)
+    status_listener.notify(state, workflow, "restarted")
     Decider(state).begin(workflow)
     _take_parents_along(state, workflow, "restarted")
 
@@ -202,6 +205,7 @@ def rerun(state: EngineState, workflow_id: str, request: Any) -> str:
         workflow.correlation_id = correlation_id
     if workflow_input is not None:
         workflow.input = workflow_input
+    status_listener.notify(state, workflow, "reran")
     decider = Decider(state)
     if start_task is None:
         _remove_tasks(state, workflow, list(workflow.task_ids))
@@ -241,6 +245,7 @@ def pause(state: EngineState, workflow_id: str) -> None:
         raise ConflictError(f"Workflow {describe(workflow)} has ended, status cannot be updated.")
     workflow.status = "PAUSED"
     workflow.update_time = state.now_ms()
+    status_listener.notify(state, workflow, "paused")
 
 
 def resume(state: EngineState, workflow_id: str) -> None:
@@ -253,6 +258,7 @@ def resume(state: EngineState, workflow_id: str) -> None:
     workflow.status = "RUNNING"
     workflow.last_retried_time = workflow.update_time = state.now_ms()
     _watch_timeout(state, workflow)
+    status_listener.notify(state, workflow, "resumed")
     Decider(state).decide(workflow)
 
 

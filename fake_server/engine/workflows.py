@@ -23,7 +23,7 @@ import logging
 import uuid
 from typing import Any
 
-from fake_server.engine import blueprint, boundary, payloads, retries
+from fake_server.engine import blueprint, boundary, payloads, retries, status_listener
 from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef, parse_workflow_def
 from fake_server.engine.domains import resolve_domain
 from fake_server.engine.errors import ConductorError, malformed
@@ -33,11 +33,13 @@ from fake_server.engine.scheduling import (
     build_task,
     expression_context,
     record_task,
+    require_user_defined_task_def,
     system_task_def,
     task_input,
     worker_task_def,
 )
 from fake_server.engine.state import EngineState
+from fake_server.engine.task_types import is_user_defined
 from fake_server.engine.tasks import SYSTEM_TASKS, SystemTask
 from fake_server.engine.tasks.base import TerminateWorkflow
 from fake_server.engine.tasks.http import Http, HttpCall, HttpOutcome
@@ -48,6 +50,8 @@ log = logging.getLogger(__name__)
 # Passes one call may make before it lets other requests in (a loop of system tasks only
 # could otherwise hold the engine for ever); the rest runs on the next tick.
 MAX_PASSES = 1000
+# System tasks that go on while their workflow is paused (see _run_async_tasks_while_paused).
+ASYNC_WHILE_PAUSED = ("WAIT",)
 
 # The system tasks Conductor hands to its background system-task workers (asynchronous ones)
 # and that its workflow test API does not run itself: in a test run they wait for mocked
@@ -197,6 +201,7 @@ class Decider:
             definition.name,
             definition.version,
         )
+        status_listener.notify(self.state, workflow, "started")
         self.begin(workflow)
         return workflow
 
@@ -219,7 +224,10 @@ class Decider:
         try:
             for _ in range(MAX_PASSES):
                 workflow.decide_again = False
-                if workflow.is_terminal or workflow.status == "PAUSED":
+                if workflow.status == "PAUSED":
+                    self._run_async_tasks_while_paused(workflow)
+                    return
+                if workflow.is_terminal:
                     return
                 try:
                     changed = self._pass(workflow)
@@ -235,6 +243,14 @@ class Decider:
             self.decide_at(workflow, self.now_ms())
         finally:
             workflow.deciding = False
+
+    def _run_async_tasks_while_paused(self, workflow: Workflow) -> None:
+        """Conductor's AsyncSystemTaskExecutor runs a WAIT whatever its workflow's status (it
+        skips only ended ones): a timed WAIT completes during a pause, while the decider, which
+        returns at once for a PAUSED workflow, schedules what follows only after the resume."""
+        for task in workflow.tasks.unsettled():
+            if task.task_type in ASYNC_WHILE_PAUSED and not task.is_terminal and not task.retried:
+                SYSTEM_TASKS[task.task_type].execute(self, workflow, task)
 
     def _pass(self, workflow: Workflow) -> bool:
         changed = False
@@ -357,6 +373,8 @@ class Decider:
     ) -> list[Task]:
         handler = SYSTEM_TASKS.get(workflow_task.type)
         if handler is None:
+            if is_user_defined(workflow_task.type):
+                require_user_defined_task_def(self.state, workflow_task)
             tasks = [self._worker_task(workflow, workflow_task, task_input)]
         else:
             task_def = system_task_def(self.state, workflow_task)
@@ -385,7 +403,10 @@ class Decider:
         task = self.new_task(
             workflow,
             workflow_task,
-            task_type=workflow_task.name,
+            # a user-defined type is polled by its type, a SIMPLE task by its name
+            task_type=workflow_task.type
+            if is_user_defined(workflow_task.type)
+            else workflow_task.name,
             status="SCHEDULED",
             input_data=values,
         )
@@ -535,6 +556,7 @@ class Decider:
                 if handler is not None:
                     handler.cancel(self, workflow, task)
         log.info("workflow %s %s%s", workflow.workflow_id, status, f": {reason}" if reason else "")
+        status_listener.notify_end(self.state, workflow)
         failure_workflow = workflow.definition.failure_workflow
         if status != "COMPLETED" and not by_request and failure_workflow:
             self._start_failure_workflow(workflow, failure_workflow)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 
+from fake_server.engine import signals
 from fake_server.engine.errors import NotFoundError, invalid
 from fake_server.http.wire import (
     BATCH_POLL_DEFAULT_COUNT,
     BATCH_POLL_DEFAULT_TIMEOUT_MS,
     EMPTY,
+    LONG,
     NO_CONTENT,
     Context,
     Reply,
@@ -102,6 +105,30 @@ def update_by_reference_sync(
             f"Found no running task {reference_name} of workflow {workflow_id} to update"
         )
     return json_reply(ctx.engine.get_workflow(workflow_id, True))
+
+
+def signal(ctx: Context, request: Request, workflow_id: str, status: str) -> Reply:
+    """``POST /tasks/{workflowId}/{status}/signal`` (TaskResource.signalWorkflowTaskAsync):
+    the workflow's blocked task (its first open WAIT, in it or a running sub-workflow) gets
+    ``status`` and the body merged into its output; 200 without a body, whether or not a task
+    was blocked."""
+    ctx.engine.signal_task(workflow_id, status, json_body(request, required=False))
+    return EMPTY
+
+
+def signal_sync(ctx: Context, request: Request, workflow_id: str, status: str) -> Reply:
+    """``POST /tasks/{workflowId}/{status}/signal/sync``: the same, then wait up to
+    ``timeoutMillis`` (5000) for the workflow to end or block again and answer a
+    SignalResponse shaped by ``returnStrategy``; 404 when nothing was blocked."""
+    strategy = signals.return_strategy(request.arg("returnStrategy"))
+    timeout_ms = int_arg(request, "timeoutMillis", signals.DEFAULT_SIGNAL_WAIT_MS, java_type=LONG)
+    task_id = ctx.engine.signal_task(workflow_id, status, json_body(request, required=False))
+    if task_id is None:
+        raise NotFoundError(f"Found no blocked task in workflow {workflow_id} to signal")
+    answer = ctx.engine.await_signal_response(
+        workflow_id, [], strategy, str(uuid.uuid4()), timeout_ms / 1000
+    )
+    return json_reply(answer)
 
 
 def queue_size(ctx: Context, request: Request) -> Reply:
