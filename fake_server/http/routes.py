@@ -79,6 +79,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/metadata/taskdefs/<name>", metadata.get_task_def),
     Route("DELETE", "/api/metadata/taskdefs/<name>", metadata.delete_task_def),
     Route("POST", "/api/metadata/workflow", metadata.register_workflow_def),
+    Route("POST", "/api/metadata/workflow/validate", metadata.validate_workflow_def),
     Route("PUT", "/api/metadata/workflow", metadata.upsert_workflow_defs),
     Route("GET", "/api/metadata/workflow", metadata.list_workflow_defs),
     Route("GET", "/api/metadata/workflow/<name>", metadata.get_workflow_def),
