@@ -359,6 +359,8 @@ def _take_parents_along(state: EngineState, workflow: Workflow, operation: str) 
         was_ended = parent.is_terminal
         _run_again(state, parent)
         parent.last_retried_time = state.now_ms()
+        parent.failed_reference_task_names = set()
+        parent.failed_task_names = set()
         if was_ended:
             for sibling in _tasks(state, parent):
                 if sibling is not task and sibling.status == "CANCELED":

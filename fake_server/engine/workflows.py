@@ -518,6 +518,7 @@ class Decider:
         workflow.output = self._output(workflow)
         if failed_task is not None:
             workflow.failed_task_id = failed_task.task_id
+        self._note_failed_tasks(workflow)
         for task in self.tasks_of(workflow):
             if not task.is_terminal:
                 self.state.end_task(task, "CANCELED")
@@ -530,6 +531,14 @@ class Decider:
             self._start_failure_workflow(workflow, failure_workflow)
         if workflow.parent_workflow_id:
             self._tell_parent(workflow)
+
+    def _note_failed_tasks(self, workflow: Workflow) -> None:
+        """WorkflowExecutorOps.completeWorkflow and terminateWorkflow: the names of the tasks
+        that FAILED join the workflow's failed names (which keep those of earlier ends)."""
+        for task in self.tasks_of(workflow):
+            if task.status in ("FAILED", "FAILED_WITH_TERMINAL_ERROR"):
+                workflow.failed_reference_task_names.add(task.reference_task_name)
+                workflow.failed_task_names.add(task.task_def_name)
 
     def terminate_workflow(self, workflow: Workflow, reason: str) -> None:
         self.end_workflow(workflow, "TERMINATED", reason, by_request=True)
