@@ -13,6 +13,7 @@ import copy
 import logging
 from typing import Any
 
+from fake_server.engine import started_definitions
 from fake_server.engine.errors import (
     ConflictError,
     IllegalStateError,
@@ -165,7 +166,7 @@ def restart(state: EngineState, workflow_id: str, use_latest_definitions: bool =
         versions = state.workflow_defs.get(workflow.definition.name)
         if not versions:
             raise NotFoundError(f"Unable to find latest definition for {workflow_id}")
-        workflow.definition = versions[max(versions)]
+        workflow.definition = started_definitions.populate(state, versions[max(versions)])
     if not workflow.definition.restartable and workflow.status == "COMPLETED":
         raise NotFoundError(f"Workflow: {describe(workflow)} is non-restartable")
     _remove_tasks(state, workflow, list(workflow.task_ids))

@@ -23,7 +23,7 @@ import logging
 import uuid
 from typing import Any
 
-from fake_server.engine import blueprint, boundary, payloads, retries
+from fake_server.engine import blueprint, boundary, payloads, retries, started_definitions
 from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef, parse_workflow_def
 from fake_server.engine.domains import resolve_domain
 from fake_server.engine.errors import ConductorError, malformed
@@ -146,6 +146,7 @@ class Decider:
         test_run: bool = False,
     ) -> Workflow:
         now = self.now_ms()
+        definition = started_definitions.populate(self.state, definition)
         # ParametersUtils.getWorkflowInput: the definition's inputTemplate fills the keys the
         # input lacks (or holds null for).
         workflow_input = dict(workflow_input)
