@@ -148,9 +148,10 @@ class Decider:
         now = self.now_ms()
         definition = started_definitions.populate(self.state, definition)
         # ParametersUtils.getWorkflowInput: the definition's inputTemplate fills the keys the
-        # input lacks (or holds null for).
+        # input lacks (or holds null for); WorkflowExecutorOps.createWorkflowModel applies it
+        # to a non-empty input only.
         workflow_input = dict(workflow_input)
-        for key, value in definition.input_template.items():
+        for key, value in definition.input_template.items() if workflow_input else ():
             if workflow_input.get(key) is None:
                 workflow_input[key] = copy.deepcopy(value)
         workflow_id = str(uuid.uuid4())
