@@ -37,6 +37,7 @@ from fake_server.engine.scheduling import (
     task_input,
     worker_task_def,
 )
+from fake_server.engine.scheduling import task_input as scheduling_input
 from fake_server.engine.state import EngineState
 from fake_server.engine.tasks import SYSTEM_TASKS, SystemTask
 from fake_server.engine.tasks.base import TerminateWorkflow
@@ -48,6 +49,23 @@ log = logging.getLogger(__name__)
 # Passes one call may make before it lets other requests in (a loop of system tasks only
 # could otherwise hold the engine for ever); the rest runs on the next tick.
 MAX_PASSES = 1000
+
+# The system task types whose mappers evaluate their input with the id of the task they
+# create, so ``${CPEWF_TASK_ID}`` is that id (InlineTaskMapper, HTTPTaskMapper, ...); the other
+# types see the input the decider evaluated without one, where it stays as written.
+TASK_ID_IN_INPUT = frozenset(
+    {
+        "INLINE",
+        "LAMBDA",
+        "JSON_JQ_TRANSFORM",
+        "HTTP",
+        "WAIT",
+        "HUMAN",
+        "EVENT",
+        "TERMINATE",
+        "DO_WHILE",
+    }
+)
 
 # The system tasks Conductor hands to its background system-task workers (asynchronous ones)
 # and that its workflow test API does not run itself: in a test run they wait for mocked
@@ -352,9 +370,15 @@ class Decider:
             tasks = [self._worker_task(workflow, workflow_task, task_input)]
         else:
             task_def = system_task_def(self.state, workflow_task)
+            # The mappers that give ${CPEWF_TASK_ID} the id of the task they create.
+            task_id = str(uuid.uuid4()) if workflow_task.type in TASK_ID_IN_INPUT else None
             if task_input is None:
-                task_input = self.evaluate(workflow_task.input_parameters, workflow, task_def)
+                task_input = scheduling_input(
+                    self.state, workflow, workflow_task.input_parameters, task_def, task_id
+                )
             tasks = handler.map(self, workflow, workflow_task, task_input, retry_count)
+            if task_id is not None and tasks:
+                tasks[0].task_id = task_id
         for task in tasks:
             task.retry_count = retry_count
         # Conductor's getTasksToBeScheduled: a reference name already running or ended is
