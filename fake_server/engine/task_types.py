@@ -11,6 +11,7 @@ from typing import Any
 
 from fake_server.engine.durations import parse_duration_seconds, parse_until_ms
 from fake_server.engine.errors import BadRequestError, ValidationError, invalid
+from fake_server.engine.tasks.fork_join_dynamic import number_version_message
 from fake_server.engine.validation import Fields
 
 # What the engine executes: worker tasks, and one module of ``engine/tasks`` per system type.
@@ -122,6 +123,9 @@ def _fork_join(data: dict[str, Any], params: dict[str, Any], name: Any) -> str |
 
 
 def _fork_join_dynamic(data: dict[str, Any], params: dict[str, Any], name: Any) -> str | None:
+    version = params.get("forkTaskWorkflowVersion")
+    if version is not None and not isinstance(version, str):
+        return number_version_message(version)
     if "forkTaskInputs" in params:
         return None
     if data.get("dynamicForkJoinTasksParam") is not None:
