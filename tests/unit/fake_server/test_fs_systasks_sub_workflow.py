@@ -5,7 +5,7 @@ import pytest
 from fs_helpers import start, statuses
 from systask_helpers import by_ref, simple, system, workflow
 
-from fake_server.engine.errors import ConductorError
+from fake_server.engine.errors import ConductorError, MalformedRequestError
 
 CHILD = workflow(
     "payment",
@@ -251,3 +251,24 @@ def test_start_workflow_without_a_request_fails(engine):
     workflow_id = start(engine, definition)
     kick = by_ref(engine, workflow_id)["kick"]
     assert kick["reasonForIncompletion"] == "Missing 'startWorkflow' in input data."
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("version", "${workflow.input.v}"), ("taskToDomain", "${workflow.input.domains}")],
+)
+def test_version_and_task_to_domain_cannot_be_expressions(engine, field, value):
+    """Mirrors SubWorkflowParams: version is an Integer and taskToDomain a map of strings, so
+    Conductor cannot read either written as ${...} (its JSON reader's 500)."""
+    with pytest.raises(MalformedRequestError) as caught:
+        engine.register_workflow_def(parent(**{field: value}))
+    assert caught.value.status == 500
+    assert caught.value.errors[0].path.endswith(f"subWorkflowParam.{field}")
+    assert "Conductor reads it as" in caught.value.message
+
+
+def test_a_version_written_as_a_number_in_a_string_is_read(engine):
+    """Mirrors SubWorkflowParams read by Jackson: "2" is coerced to the number 2."""
+    engine.upsert_workflow_defs([CHILD, {**CHILD, "version": 2}])
+    parent_id = start(engine, parent(version="1"))
+    assert by_ref(engine, parent_id)["pay"]["inputData"]["subWorkflowVersion"] == 1
