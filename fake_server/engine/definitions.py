@@ -10,6 +10,7 @@ from typing import Any
 
 from fake_server.engine import boundary
 from fake_server.engine.errors import invalid, malformed
+from fake_server.engine.references import check_input_references
 from fake_server.engine.validation import Fields, require_list
 
 RETRY_LOGICS = ("FIXED", "LINEAR_BACKOFF", "EXPONENTIAL_BACKOFF")
@@ -435,7 +436,7 @@ def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:
             )
         seen.add(task.task_reference_name)
     input_parameters = f.items("inputParameters")
-    return WorkflowDef(
+    definition = WorkflowDef(
         name=f.string("name", required=True),
         version=f.integer("version", default=1, minimum=1),
         tasks=tasks,
@@ -451,6 +452,8 @@ def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:
         variables=f.obj("variables", default={}),
         extra={k: v for k, v in f.data.items() if k not in _WORKFLOW_KEYS and v is not None},
     )
+    check_input_references(definition, path)
+    return definition
 
 
 def _with_paths(

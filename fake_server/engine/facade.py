@@ -210,6 +210,11 @@ class Engine:
         self._state.store_workflow_def(workflow_def)
         return workflow_def
 
+    def validate_workflow_def(self, data: Any) -> WorkflowDef:
+        """Check a workflow definition as registering it would, without storing it
+        (``POST /metadata/workflow/validate``)."""
+        return parse_workflow_def(data)
+
     @_synchronized
     def upsert_workflow_defs(self, defs: Any) -> list[WorkflowDef]:
         """Create or replace workflow definitions (``PUT /metadata/workflow``)."""

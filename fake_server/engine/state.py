@@ -78,6 +78,9 @@ class EngineState:
     status_notifications: list[dict[str, Any]] = field(default_factory=list)
     # Workflows removed with archiving, and their tasks: Conductor's index still answers them.
     archived: dict[str, tuple[Workflow, list[Task]]] = field(default_factory=dict)
+    # Definitions as workflows start on them, by the id of the definition they were made from
+    # (see :mod:`.started_definitions`, which owns the entries).
+    started_definitions: dict[int, Any] = field(default_factory=dict)
     _sequence: itertools.count[int] = field(default_factory=itertools.count, init=False)
 
     def now_ms(self) -> int:

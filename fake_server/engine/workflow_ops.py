@@ -13,7 +13,7 @@ import copy
 import logging
 from typing import Any
 
-from fake_server.engine import status_listener
+from fake_server.engine import started_definitions, status_listener
 from fake_server.engine.errors import (
     ConflictError,
     IllegalStateError,
@@ -167,7 +167,7 @@ def restart(state: EngineState, workflow_id: str, use_latest_definitions: bool =
         versions = state.workflow_defs.get(workflow.definition.name)
         if not versions:
             raise NotFoundError(f"Unable to find latest definition for {workflow_id}")
-        workflow.definition = versions[max(versions)]
+        workflow.definition = started_definitions.populate(state, versions[max(versions)])
     if not workflow.definition.restartable and workflow.status == "COMPLETED":
         raise NotFoundError(f"Workflow: {describe(workflow)} is non-restartable")
     _remove_tasks(state, workflow, list(workflow.task_ids))
@@ -365,6 +365,8 @@ def _take_parents_along(state: EngineState, workflow: Workflow, operation: str) 
         was_ended = parent.is_terminal
         _run_again(state, parent)
         parent.last_retried_time = state.now_ms()
+        parent.failed_reference_task_names = set()
+        parent.failed_task_names = set()
         if was_ended:
             for sibling in _tasks(state, parent):
                 if sibling is not task and sibling.status == "CANCELED":

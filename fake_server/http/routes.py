@@ -84,6 +84,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/metadata/taskdefs/<name>", metadata.get_task_def),
     Route("DELETE", "/api/metadata/taskdefs/<name>", metadata.delete_task_def),
     Route("POST", "/api/metadata/workflow", metadata.register_workflow_def),
+    Route("POST", "/api/metadata/workflow/validate", metadata.validate_workflow_def),
     Route("PUT", "/api/metadata/workflow", metadata.upsert_workflow_defs),
     Route("GET", "/api/metadata/workflow", metadata.list_workflow_defs),
     Route("GET", "/api/metadata/workflow/<name>", metadata.get_workflow_def),
@@ -178,4 +179,3 @@ def api_route_names(routes: Iterable[Route]) -> tuple[str, ...]:
     return tuple(
         sorted({route.name for route in routes if route.is_api and route.name != "refused"})
     )
-
