@@ -81,3 +81,12 @@ def test_every_relative_link_leads_somewhere(page: Path) -> None:
         assert linked.exists(), f"{page_id(page)} links to {target}, which does not exist"
         if anchor and linked.suffix == ".md":
             assert anchor in anchors(linked), f"{page_id(page)}: no heading #{anchor} in {target}"
+
+
+def test_the_fake_server_page_runs_its_program_block(tmp_path: Path) -> None:
+    """docs/fake-server.md's FakeServer block, run as a program of its own."""
+    [block] = [b for b in blocks(REPO / "docs" / "fake-server.md", "python") if "FakeServer(" in b]
+    run = subprocess.run(
+        [sys.executable, "-c", block], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
