@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 import sdk_it_runtime_workers as rw
-from conftest import wait_until
+from conftest import run_blocking, wait_until
 
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
@@ -144,7 +144,7 @@ def test_a_refused_result_is_a_task_update_failure_event(server, async_runner) -
     runner = runner_class(
         Worker("refused", function), Configuration(server_api_url=server.url), None, [recorder]
     )
-    runner.run(burst=True)
+    run_blocking(runner, burst=True)
     [event] = recorder.events
     assert (event.task_id, event.task_result.task_id) == (task_id, "no-such-task")
     assert event.cause.status == 404
@@ -176,7 +176,7 @@ def test_the_completed_event_gives_the_size_of_the_output_as_sent(server, async_
     runner = runner_class(
         Worker("dated", function), Configuration(server_api_url=server.url), None, [Sizes()]
     )
-    runner.run(burst=True)
+    run_blocking(runner, burst=True)
     stored = server.task(task_id)
     assert stored["outputData"] == {"day": "2024-05-17", "word": "ünï"}
     [event] = completed

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Generator
 from typing import Any
 
 from conductor.client.automator.give_back import give_back_result
@@ -109,6 +110,7 @@ class AsyncTaskRunner:
         self._running: dict[asyncio.Task[None], int] = {}
         self._poll_backoff = Backoff(f"Worker {self.task_name}: polling", logger)
         self._stop_requested = False
+        self._in_run = False
 
     @property
     def task_name(self) -> str:
@@ -124,46 +126,100 @@ class AsyncTaskRunner:
 
     # -- public ------------------------------------------------------------------------------
 
-    def run(self, *, burst: bool = False) -> None:
-        """Runs the event loop until ``stop()`` (or, with ``burst``, until the queue is empty
-        and nothing runs)."""
-        asyncio.run(self.run_async(burst=burst))
+    async def run(self, *, burst: bool = False) -> None:
+        """Polls and executes on the running event loop until ``stop()`` (or, with ``burst``,
+        until the queue is empty and nothing runs); then lets running tasks finish (bounded).
 
-    async def run_async(self, *, burst: bool = False) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        self._abandon = asyncio.Event()
-        self._room = asyncio.Event()
-        if self._stop_requested:
-            self._stop.set()
-        self.client = AsyncTaskClient(self.configuration, pool_maxsize=self.capacity + 1)
+        A coroutine, as in conductor-python 2.0.0: ``asyncio.run(runner.run())`` from
+        synchronous code, or ``job = asyncio.ensure_future(runner.run())`` inside an
+        application's own loop, later ``await runner.stop()`` and ``await job``.
+        """
+        self._open()
+        assert self._stop is not None and self.client is not None
+        self._in_run = True
         logger.info(
             "Started %s (async, up to %d tasks at once); server %s",
             self.settings.describe(),
             self.capacity,
             self.configuration.server_api_url,
         )
-        await asyncio.to_thread(start_worker, self.worker, self.settings, self.configuration)
         try:
+            await asyncio.to_thread(start_worker, self.worker, self.settings, self.configuration)
             poller = asyncio.create_task(self._poll_loop(burst))
             watcher = asyncio.create_task(self._watch_leases())
             await self._stop.wait()
             await self._drain(poller)
             watcher.cancel()
         finally:
-            await self.client.close()
+            self._in_run = False
+            await self._close()
         logger.info("Stopped worker %s", self.task_name)
 
-    def stop(self) -> None:
+    async def run_once(self) -> int:
+        """One turn of the poll loop (conductor-python 2.0.0's ``run_once``): asks for as many
+        tasks as there is free room and starts them; returns how many it received. The tasks
+        run on after it returns; ``await runner.stop()`` (or leaving ``async with runner``)
+        waits for them and closes the connections."""
+        self._open()
+        if self._is_paused() or self.stopping:
+            return 0
+        free = self.capacity - len(self._running)
+        if free <= 0:
+            return 0
+        return await self._poll(free, long_poll=True)
+
+    def stop(self) -> _Stopping:
         """Stops polling; running tasks finish (bounded by ``drain_timeout``). Thread-safe and
-        safe in a signal handler."""
+        safe in a signal handler. Takes effect at once; ``await runner.stop()`` (2.0.0's form)
+        also works, and when ``run()`` is not running it waits for the tasks that ``run_once``
+        started and closes the connections."""
         self._stop_requested = True
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(stop.set)
+        return _Stopping(self)
 
-    stop_from_signal = stop
+    def stop_from_signal(self) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> AsyncTaskRunner:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    # -- opening and closing -----------------------------------------------------------------
+
+    def _open(self) -> None:
+        """Makes what lives on the running loop: events and the client (once per loop)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is loop and self.client is not None:
+            return
+        self._loop = loop
+        self._stop = asyncio.Event()
+        self._abandon = asyncio.Event()
+        self._room = asyncio.Event()
+        if self._stop_requested:
+            self._stop.set()
+        self.client = AsyncTaskClient(self.configuration, pool_maxsize=self.capacity + 1)
+
+    async def _close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            await client.close()
+
+    async def _finish_outside_run(self) -> None:
+        """After ``stop()`` when ``run()`` is not running: what ``run_once`` started finishes
+        (bounded by ``drain_timeout``), then the connections close."""
+        if self._in_run or self.client is None:
+            return
+        running = list(self._running)
+        if running:
+            _, pending = await asyncio.wait(running, timeout=self.drain_timeout)
+            if pending:
+                await self._abandon_running(pending)
+        await self._close()
 
     # -- the poll loop -----------------------------------------------------------------------
 
@@ -397,6 +453,17 @@ class AsyncTaskRunner:
         finally:
             for future in (waiter, stopper):
                 future.cancel()
+
+
+class _Stopping:
+    """What ``AsyncTaskRunner.stop()`` returns: the stop has happened; awaiting it (2.0.0's
+    ``await runner.stop()``) also finishes what ``run_once`` left running."""
+
+    def __init__(self, runner: AsyncTaskRunner) -> None:
+        self._runner = runner
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self._runner._finish_outside_run().__await__()
 
 
 def _ms_since(started: float) -> float:

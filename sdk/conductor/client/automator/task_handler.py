@@ -174,6 +174,11 @@ class TaskHandler:
         one that died)."""
         return [slot.process for slot in self.slots if slot.process is not None]
 
+    @property
+    def task_runner_processes(self) -> list[BaseProcess]:
+        """``processes`` under the name of conductor-python 1.x and 2.0.0."""
+        return self.processes
+
     def get_worker_process_status(self) -> list[dict[str, Any]]:
         """Each worker's process now, for health checks (conductor-python 2.0.0's method):
         ``worker`` (task name), ``pid``, ``alive``, ``exitcode``, ``restart_count``, and

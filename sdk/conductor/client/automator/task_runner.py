@@ -116,7 +116,7 @@ class TaskRunner:
         held: HeldTasks | None = None,
     ) -> None:
         self.worker = worker
-        self.configuration = configuration
+        self.configuration = configuration if configuration is not None else Configuration()
         self.metrics_settings = metrics_settings
         self.event_listeners = list(event_listeners or [])
         self.settings = settings or resolve_worker_settings(
@@ -127,9 +127,7 @@ class TaskRunner:
         self.client = (
             client
             if client is not None
-            else TaskClient(
-                configuration or Configuration(), pool_maxsize=self.settings.thread_count + 1
-            )
+            else TaskClient(self.configuration, pool_maxsize=self.settings.thread_count + 1)
         )
         self.long_poll_ms = self.settings.poll_timeout_ms if long_poll_ms is None else long_poll_ms
         self.drain_timeout = drain_timeout
@@ -173,7 +171,7 @@ class TaskRunner:
         for end in wakeup:
             end.setblocking(False)
         try:
-            server = (self.configuration or Configuration()).server_api_url
+            server = self.configuration.server_api_url
             logger.info("Started %s; server %s", self.settings.describe(), server)
             start_worker(self.worker, self.settings, self.configuration, self.client)
             poller = threading.Thread(

@@ -66,7 +66,12 @@ def run_worker_process(
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda signum, frame: runner.stop_from_signal())
     _stop_when_parent_ends(runner)
-    runner.run()
+    if isinstance(runner, TaskRunner):
+        runner.run()
+    else:
+        import asyncio  # here: a plain worker's process never loads it
+
+        asyncio.run(runner.run())
 
 
 def configure_logging(configuration: Configuration) -> None:
