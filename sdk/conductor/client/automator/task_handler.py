@@ -43,6 +43,11 @@ from conductor.client.automator.held_tasks import HeldTasks
 from conductor.client.automator.supervisor import RestartPolicy, Supervisor, WorkerSlot
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS
 from conductor.client.automator.worker_discovery import WorkerDiscoveryError
+from conductor.client.automator.worker_isolation import (
+    ISOLATION_THREAD,
+    ThreadContext,
+    isolation_mode,
+)
 from conductor.client.automator.worker_kind import is_async_worker
 from conductor.client.automator.worker_process import configure_logging, run_worker_process
 from conductor.client.configuration.configuration import Configuration
@@ -166,7 +171,7 @@ class TaskHandler:
         self._supervisor: Supervisor | None = None
         self._metrics: prometheus.MetricsExporter | None = None
         self._give_back = GiveBack(self.configuration)
-        self._context: BaseContext | None = None
+        self._context: BaseContext | ThreadContext | None = None
 
     @property
     def processes(self) -> list[BaseProcess]:
@@ -206,8 +211,12 @@ class TaskHandler:
 
     # -- the process model (override to choose another) --------------------------------------
 
-    def process_context(self) -> BaseContext:
-        """The multiprocessing context: the start method the program set, else the default."""
+    def process_context(self) -> BaseContext | ThreadContext:
+        """The multiprocessing context: the start method the program set, else the default;
+        with ``CONDUCTOR_WORKER_ISOLATION=thread``, threads of this process instead
+        (``worker_isolation``)."""
+        if isolation_mode() == ISOLATION_THREAD:
+            return ThreadContext()
         return multiprocessing.get_context()
 
     # -- public ------------------------------------------------------------------------------
@@ -267,7 +276,7 @@ class TaskHandler:
             require_aiohttp()
         if self.metrics_settings is not None:
             prometheus.require_prometheus()
-        if method != "fork":
+        if method not in ("fork", ISOLATION_THREAD):
             for worker, settings in plans:
                 _check_sendable(worker, self._process_arguments(settings), method)
 
@@ -291,7 +300,8 @@ class TaskHandler:
 
     def _start_slot(self, slot: WorkerSlot) -> None:
         assert self._context is not None
-        process: BaseProcess = self._context.Process(  # type: ignore[attr-defined]
+        context: Any = self._context  # a multiprocessing context, or a ThreadContext
+        process: BaseProcess = context.Process(
             target=run_worker_process,
             args=(slot.worker, self.configuration, slot.settings, slot.held)
             + self._process_arguments(slot.settings)[2:],
