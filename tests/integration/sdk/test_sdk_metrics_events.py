@@ -45,11 +45,26 @@ def scrape(url: str) -> str:
 
 def test_metrics_are_served_for_scraping_and_count_restarts(server, handlers, tmp_path) -> None:
     settings = MetricsSettings(directory=str(tmp_path / "metrics"), http_port=0)
-    workers = [Worker("m_ok", rw.ok, thread_count=2), Worker("m_fail", rw.fails)]
+    workers = [
+        Worker("m_ok", rw.ok, thread_count=2),
+        Worker("m_fail", rw.fails),
+        Worker("m_async", rw.sleeps_async),
+    ]
     handler = start(handlers, server, workers, metrics_settings=settings)
     assert handler.metrics_url is not None
-    server.wait_done(server.enqueue("m_ok", 5) + server.enqueue("m_fail", 2))
+    server.wait_done(
+        server.enqueue("m_ok", 5)
+        + server.enqueue("m_fail", 2)
+        + server.enqueue("m_async", 3, input={"seconds": 0})
+    )
     expected = [
+        # 2.0.0's canonical metrics of deliveries and of every request (both runners)
+        'task_update_time_seconds_count{status="SUCCESS",taskType="m_ok"} 5.0',
+        'task_update_time_seconds_count{status="SUCCESS",taskType="m_fail"} 2.0',
+        'task_update_time_seconds_count{status="SUCCESS",taskType="m_async"} 3.0',
+        'http_api_client_request_seconds_count{method="POST",status="200",uri="/tasks/update-v2"}',
+        'http_api_client_request_seconds_count{method="GET",status="200",'
+        'uri="/tasks/poll/batch/{taskType}"}',
         'task_execution_started_total{taskType="m_ok"} 5.0',
         'task_execute_time_seconds_count{status="SUCCESS",taskType="m_ok"} 5.0',
         'task_execute_error_total{exception="ValueError",taskType="m_fail"} 2.0',

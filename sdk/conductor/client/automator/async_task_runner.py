@@ -55,7 +55,7 @@ from conductor.client.http.encoding import encode_result
 from conductor.client.http.errors import ConductorApiError
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
-from conductor.client.telemetry.prometheus import listeners_with_metrics
+from conductor.client.telemetry.prometheus import worker_metrics
 from conductor.client.worker.worker_config import (
     DEFAULT_POLL_TIMEOUT_MS,
     WorkerSettings,
@@ -98,8 +98,10 @@ class AsyncTaskRunner:
         self.long_poll_ms = self.settings.poll_timeout_ms if long_poll_ms is None else long_poll_ms
         self.drain_timeout = drain_timeout
         self.held = held or HeldTasks(self.capacity, shared=False)
+        self.metrics = worker_metrics(metrics_settings)
+        metrics_listener = [self.metrics] if self.metrics is not None else []
         self.events: EventPublisher | None = publisher_for(
-            listeners_with_metrics(event_listeners, metrics_settings)
+            [*(event_listeners or []), *metrics_listener]
         )
         self.leases = LeaseSchedule(self.settings.lease_extend_enabled)
         self.client: AsyncTaskClient | None = None
@@ -203,6 +205,8 @@ class AsyncTaskRunner:
         if self._stop_requested:
             self._stop.set()
         self.client = AsyncTaskClient(self.configuration, pool_maxsize=self.capacity + 1)
+        if self.metrics is not None:
+            self.client.on_request = self.metrics.record_api_request_time
 
     async def _close(self) -> None:
         client, self.client = self.client, None
@@ -291,11 +295,14 @@ class AsyncTaskRunner:
             )
             result, body = await self._execute(task)
             watched = self.leases.finished(task.task_id)
+            started = time.monotonic()
             try:
                 next_task = await self.client.deliver(result, stop=self._abandon, body=body)
             except ConductorApiError as error:
                 self._update_failed(task, result, error)
+                self._update_took(started, "FAILURE")
                 return
+            self._update_took(started, "SUCCESS")
             if watched is not None and watched.overran:
                 await self._check_late_result(result)
             if next_task is None:
@@ -334,6 +341,11 @@ class AsyncTaskRunner:
             self.events.publish(
                 update_failure_event(self.task_name, self.settings.worker_id, task, result, error)
             )
+
+    def _update_took(self, started: float, status: str) -> None:
+        if self.metrics is not None:
+            seconds = time.monotonic() - started
+            self.metrics.record_task_update_time(self.task_name, seconds, status)
 
     def _chain_done(self, chain: asyncio.Task[None]) -> None:
         slot = self._running.pop(chain, -1)
