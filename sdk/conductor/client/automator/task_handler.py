@@ -54,6 +54,7 @@ from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.http.async_task_client import require_aiohttp
 from conductor.client.telemetry import prometheus
+from conductor.client.worker.unknown_settings import warn_unknown_settings
 from conductor.client.worker.worker_config import (
     WorkerConfigError,
     WorkerSettings,
@@ -246,6 +247,7 @@ class TaskHandler:
             # line and the message, not the frames that read the value.
             raise error.with_traceback(None) from None
         self._check_can_start(plans, method)
+        warn_unknown_settings(settings.task_name for _, settings in plans)
         self._stopped = False
         self._start_metrics()
         self.slots = [
