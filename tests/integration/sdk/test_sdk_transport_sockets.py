@@ -505,3 +505,22 @@ def test_a_missing_ca_bundle_is_an_error_naming_it(tmp_path, monkeypatch) -> Non
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "nowhere.pem"))
     with pytest.raises(OSError, match="nowhere.pem"):
         TaskClient(Configuration(server_api_url="https://conductor.invalid/api"))
+
+
+def test_credentials_in_the_server_url_go_as_basic_auth_on_every_request(local) -> None:
+    # As conductor-python 2.0.0 (through requests): a server behind a basic-auth proxy.
+    host = urlsplit(local.url).netloc
+    configuration = Configuration(server_api_url=f"http://ann:s%40cret@{host}/echo")
+    with TaskClient(configuration, pool_maxsize=2) as client:
+        client.poll("greet", worker_id="w1")
+        client.update(RESULT)
+    assert len(local.requests) == 2
+    for request in local.requests:
+        assert request["headers"]["Authorization"] == "Basic YW5uOnNAY3JldA=="  # ann:s@cret
+        assert request["headers"]["Host"] == host  # the credentials are not in the Host
+
+
+def test_no_authorization_header_without_credentials_in_the_url(local) -> None:
+    with client_of(local) as client:
+        client.poll("greet", worker_id="w1")
+    assert "Authorization" not in local.requests[0]["headers"]

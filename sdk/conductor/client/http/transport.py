@@ -28,6 +28,7 @@ short, is never resent.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import re
 import select
@@ -36,7 +37,7 @@ import ssl
 import threading
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -168,7 +169,7 @@ class KeepAliveTransport:
         self._base_path = parts.path
         host_header = parts.netloc.rpartition("@")[2]
         fixed = "".join(f"{name}: {value}\r\n" for name, value in FIXED_HEADERS.items())
-        self._fixed_head = f"Host: {host_header}\r\n{fixed}"
+        self._fixed_head = f"Host: {host_header}\r\n{fixed}{_basic_auth_header(parts.netloc)}"
         self._tls: ssl.SSLContext | None = None
         if parts.scheme == "https":
             self._tls = tls_context or ConnectionSettings().tls_context()
@@ -316,6 +317,17 @@ class _StaleConnection(Exception):
     def __init__(self, cause: BaseException) -> None:
         super().__init__(str(cause))
         self.cause = cause
+
+
+def _basic_auth_header(netloc: str) -> str:
+    """``Authorization: Basic ...`` for credentials written in the URL (``user:secret@host``),
+    as ``requests`` sends them: behind a basic-auth proxy every request needs them."""
+    userinfo, at, _ = netloc.rpartition("@")
+    if not at:
+        return ""
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode("latin-1"))
+    return f"Authorization: Basic {token.decode('ascii')}\r\n"
 
 
 def _looks_open(sock: socket.socket) -> bool:
