@@ -152,6 +152,10 @@ class WorkflowView:
     span_ms: int = 0
 
     @property
+    def ticks(self) -> list[Tick]:
+        return time_axis(self.span_ms)
+
+    @property
     def id(self) -> str:
         return str(self.workflow.get("workflowId", ""))
 
@@ -242,10 +246,15 @@ def _base_ref(ref: str) -> str:
 def _timeline(
     workflow: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]], now: int
 ) -> tuple[list[Bar], int]:
+    """The bars of the tasks, in percent of the workflow's span: from its start to its end
+    (now while it runs). A task with no end in a workflow that ended stops at the workflow's
+    end, not at now."""
     start = int(workflow.get("startTime") or workflow.get("createTime") or now)
-    end = int(workflow.get("endTime") or 0) or now
-    ends = [int(t.get("endTime") or 0) or now for t in tasks]
-    end = max([end, *ends, start + 1])
+    ended = int(workflow.get("endTime") or 0)
+    if ended:
+        end = max(ended, start + 1)
+    else:
+        end = max([now, start + 1, *(int(t.get("endTime") or 0) for t in tasks)])
     span = end - start
 
     def percent(ms: int) -> float:
@@ -255,9 +264,9 @@ def _timeline(
     for task in tasks:
         scheduled = int(task.get("scheduledTime") or start)
         started = int(task.get("startTime") or 0)
-        finished = int(task.get("endTime") or 0) or now
+        finished = min(int(task.get("endTime") or 0) or end, end)
         run_from = started or finished
-        waited = (started or now) - scheduled
+        waited = (started or finished) - scheduled
         ran = finished - started if started else 0
         title = (
             f"{task.get('referenceTaskName')} ({task.get('taskType')}) {task.get('status')}: "
@@ -277,7 +286,37 @@ def _timeline(
     return bars, span
 
 
+@dataclass(frozen=True)
+class Tick:
+    """A mark of the timeline's time axis: where (percent) and the time since the start."""
+
+    left: float
+    label: str
+
+
+_TICK_STEPS_MS = [
+    base * 10**power for power in range(0, 8) for base in (1, 2, 5)
+]  # 1 ms, 2 ms, 5 ms, 10 ms, ... 50 000 s
+
+
+def time_axis(span_ms: int, most: int = 6) -> list[Tick]:
+    """Round marks from 0 to ``span_ms`` (at most ``most`` + 1 of them), each labelled with
+    its time since the workflow's start."""
+    if span_ms <= 0:
+        return [Tick(0.0, "0")]
+    step = next((s for s in _TICK_STEPS_MS if span_ms / s <= most), _TICK_STEPS_MS[-1])
+    return [
+        Tick(round(100 * at / span_ms, 3), "0" if at == 0 else "+" + duration(at))
+        for at in range(0, span_ms + 1, step)
+    ]
+
+
 # -- queues and workers -------------------------------------------------------------------------
+# A worker process that has not polled for this long is shown as stopped (a long poll lasts at
+# most 5 s; a worker's poll interval is seconds at most unless set otherwise).
+ACTIVE_WITHIN_MS = 30_000
+
+
 @dataclass
 class QueueRow:
     name: str
@@ -289,14 +328,20 @@ class QueueRow:
     system: bool = False  # a system task's type: the server runs them, no worker polls
 
 
-def queue_rows(stats: Mapping[str, Any], system_types: Iterable[str] = ()) -> list[QueueRow]:
-    """One row per queue of the stats; ``system_types`` are run by the server itself."""
+def queue_rows(
+    stats: Mapping[str, Any],
+    poll_data: Iterable[Mapping[str, Any]] = (),
+    system_types: Iterable[str] = (),
+) -> list[QueueRow]:
+    """One row per queue of the stats, each with its own last poll (``poll_data``, as
+    ``GET /api/tasks/queue/polldata/all`` answers it); ``system_types`` are run by the server
+    itself."""
     system = frozenset(system_types)
     latencies = (stats.get("pickupLatencyMs") or {}).get("byQueue") or {}
-    last_polls: dict[str, int] = {}
-    for worker in (stats.get("workers") or {}).values():
-        for queue in worker.get("pollsByQueue") or {}:
-            last_polls[queue] = max(last_polls.get(queue, 0), int(worker.get("lastPollTime", 0)))
+    last_polls = {
+        _queue_name(str(entry["queueName"]), entry.get("domain")): int(entry["lastPollTime"])
+        for entry in poll_data
+    }
     names = set(stats.get("queues") or {}) | set(last_polls)
     rows = []
     for name in sorted(names, key=lambda q: (q.split(":")[-1], q)):
@@ -316,27 +361,51 @@ def queue_rows(stats: Mapping[str, Any], system_types: Iterable[str] = ()) -> li
     return rows
 
 
+def _queue_name(task_type: str, domain: Any) -> str:
+    return f"{domain}:{task_type}" if domain else task_type
+
+
 @dataclass
 class WorkerRow:
+    """One worker process: a worker id and the connection its polls came from."""
+
     worker_id: str
+    source: str  # address:port of its connection; empty when the poll did not say
     queues: list[str]
     polls: int
     tasks: int
     last_poll: int
+    active: bool = True
 
 
 def worker_rows(stats: Mapping[str, Any]) -> list[WorkerRow]:
+    """One row per worker process (worker id and connection), polling ones first; a worker id
+    whose polls came with no connection known (the engine called directly) is one row."""
+    now = int(stats.get("now") or 0)
     rows = [
-        WorkerRow(
-            worker_id=worker_id or "(no id)",
-            queues=sorted(worker.get("pollsByQueue") or {}),
-            polls=int(worker.get("polls", 0)),
-            tasks=int(worker.get("tasksHandedOut", 0)),
-            last_poll=int(worker.get("lastPollTime", 0)),
-        )
-        for worker_id, worker in (stats.get("workers") or {}).items()
+        _worker_row(str(process.get("workerId") or ""), str(process["source"]), process, now)
+        for process in stats.get("processes") or []
     ]
-    return sorted(rows, key=lambda row: row.worker_id)
+    known = {row.worker_id for row in rows}
+    rows += [
+        _worker_row(worker_id, "", worker, now)
+        for worker_id, worker in (stats.get("workers") or {}).items()
+        if worker_id not in known
+    ]
+    return sorted(rows, key=lambda row: (not row.active, row.worker_id, row.source))
+
+
+def _worker_row(worker_id: str, source: str, counters: Mapping[str, Any], now: int) -> WorkerRow:
+    last_poll = int(counters.get("lastPollTime", 0))
+    return WorkerRow(
+        worker_id=worker_id or "(no id)",
+        source=source,
+        queues=sorted(counters.get("pollsByQueue") or {}),
+        polls=int(counters.get("polls", 0)),
+        tasks=int(counters.get("tasksHandedOut", 0)),
+        last_poll=last_poll,
+        active=now - last_poll <= ACTIVE_WITHIN_MS,
+    )
 
 
 def ago(now: int, then: int | None) -> str:

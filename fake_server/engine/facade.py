@@ -373,11 +373,17 @@ class Engine:
     # ------------------------------------------------------------------- polling
     @_synchronized
     def poll(
-        self, task_type: str, worker_id: str | None = None, domain: str | None = None
+        self,
+        task_type: str,
+        worker_id: str | None = None,
+        domain: str | None = None,
+        *,
+        source: str | None = None,
     ) -> dict[str, Any] | None:
-        """One task of ``task_type`` (in ``domain``) for ``worker_id``, or None."""
-        polling.record_poll(self._state, task_type, domain, worker_id)
-        tasks = polling.take(self._state, task_type, domain, worker_id, 1)
+        """One task of ``task_type`` (in ``domain``) for ``worker_id``, or None. ``source``:
+        where the poll came from (the worker's connection), to tell processes apart."""
+        polling.record_poll(self._state, task_type, domain, worker_id, source)
+        tasks = polling.take(self._state, task_type, domain, worker_id, 1, source)
         return polling.for_worker(tasks[0]) if tasks else None
 
     def batch_poll(
@@ -387,8 +393,11 @@ class Engine:
         domain: str | None = None,
         count: int = 1,
         timeout_ms: int = 0,
+        *,
+        source: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Up to ``count`` tasks; with none ready, wait up to ``timeout_ms`` for one.
+        """Up to ``count`` tasks; with none ready, wait up to ``timeout_ms`` for one;
+        ``source`` as for :meth:`poll`.
 
         The wait is real time (it holds an HTTP request), whatever the clock: a task that is
         queued, or comes due, or a move of a manual clock wakes it at once."""
@@ -404,11 +413,15 @@ class Engine:
         with self._lock:
             generation = self._wake_generation
             timeouts.fire_due(self._state)
-            polling.record_poll(self._state, task_type, domain, worker_id)
+            polling.record_poll(self._state, task_type, domain, worker_id, source)
             while True:
                 # Read the state again each time round: a reset replaces it.
                 state = self._state
-                tasks = polling.take(state, task_type, domain, worker_id, count) if count else []
+                tasks = (
+                    polling.take(state, task_type, domain, worker_id, count, source)
+                    if count
+                    else []
+                )
                 remaining = give_up_at - time.monotonic()
                 if tasks or count <= 0 or remaining <= 0 or generation != self._wake_generation:
                     return [polling.for_worker(task) for task in tasks]

@@ -81,7 +81,7 @@ def overview(ctx: Context, request: Request) -> Reply:
         statuses=pages.WORKFLOW_STATUSES,
         workflow_total=len(workflows),
         workflow_counts=Counter(w["status"] for w in workflows),
-        queues=pages.queue_rows(stats, SYSTEM_TASKS),
+        queues=pages.queue_rows(stats, ctx.engine.all_poll_data(), SYSTEM_TASKS),
         workers=pages.worker_rows(stats),
         findings=ctx.engine.diagnose()["findings"],
         faults=ctx.faults.to_json()["rules"],
@@ -141,13 +141,29 @@ def _workflow_or_none(ctx: Context, workflow_id: str) -> dict[str, Any] | None:
 
 
 def queues(ctx: Context, request: Request) -> Reply:
-    rows = pages.queue_rows(ctx.engine.stats(), SYSTEM_TASKS)
+    rows = pages.queue_rows(ctx.engine.stats(), ctx.engine.all_poll_data(), SYSTEM_TASKS)
     return _page(ctx, request, "queues.html", "/queues", queues=rows, columns=pages.QUEUE_COLUMNS)
 
 
 def workers(ctx: Context, request: Request) -> Reply:
     rows = pages.worker_rows(ctx.engine.stats())
-    return _page(ctx, request, "workers.html", "/workers", workers=rows)
+    return _page(
+        ctx,
+        request,
+        "workers.html",
+        "/workers",
+        workers=rows,
+        active_within=pages.ACTIVE_WITHIN_MS,
+    )
+
+
+def definitions(ctx: Context, request: Request) -> Reply:
+    """``/definitions``: the workflow definitions (the tasks' are one tab away)."""
+    return _redirect("/definitions/workflows")
+
+
+def _redirect(location: str) -> Reply:
+    return Reply(303, b"", None, (("Location", location),))
 
 
 def task_defs(ctx: Context, request: Request) -> Reply:
@@ -200,7 +216,7 @@ def start_submit(ctx: Context, request: Request) -> Reply:
         # The form again, with the mistake: a page that loaded (a 4xx would be a failed load
         # in the browser's console).
         return _start_page(ctx, request, form, message)
-    return Reply(303, b"", None, (("Location", f"/workflows/{quote(workflow_id)}"),))
+    return _redirect(f"/workflows/{quote(workflow_id)}")
 
 
 def _start_page(

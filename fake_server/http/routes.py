@@ -123,6 +123,7 @@ ROUTES: tuple[Route, ...] = (
     _open("GET", "/workflows/<workflow_id>", console.workflow),
     _open("GET", "/queues", console.queues),
     _open("GET", "/workers", console.workers),
+    _open("GET", "/definitions", console.definitions),
     _open("GET", "/definitions/tasks", console.task_defs),
     _open("GET", "/definitions/workflows", console.workflow_defs),
     _open("GET", "/start", console.start_form),

@@ -23,7 +23,9 @@ from fake_server.http.wire import (
 
 
 def poll(ctx: Context, request: Request, task_type: str) -> Reply:
-    task = ctx.engine.poll(task_type, request.arg("workerid"), domain_arg(request))
+    task = ctx.engine.poll(
+        task_type, request.arg("workerid"), domain_arg(request), source=poll_source(request)
+    )
     return NO_CONTENT if task is None else json_reply(task)
 
 
@@ -34,8 +36,18 @@ def batch_poll(ctx: Context, request: Request, task_type: str) -> Reply:
         domain_arg(request),
         count=int_arg(request, "count", BATCH_POLL_DEFAULT_COUNT),
         timeout_ms=int_arg(request, "timeout", BATCH_POLL_DEFAULT_TIMEOUT_MS),
+        source=poll_source(request),
     )
     return json_reply(tasks)
+
+
+def poll_source(request: Request) -> str:
+    """Where a poll came from: the address and port of the worker's connection. Worker
+    processes of one host share their worker id (the host name by default) but each keeps its
+    own connections, so this tells them apart (the console's workers page)."""
+    address = request.environ.get("REMOTE_ADDR") or "?"
+    port = request.environ.get("REMOTE_PORT")
+    return f"{address}:{port}" if port else str(address)
 
 
 def update(ctx: Context, request: Request) -> Reply:
