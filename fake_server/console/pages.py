@@ -152,6 +152,13 @@ class WorkflowView:
     span_ms: int = 0
 
     @property
+    def first_failed_task_id(self) -> str:
+        """Where a rerun starts by default: the first task that did not succeed."""
+        unsuccessful = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT", "CANCELED")
+        failed = (row.task for row in self.rows if row.task.get("status") in unsuccessful)
+        return str(next((task.get("taskId") for task in failed), ""))
+
+    @property
     def ticks(self) -> list[Tick]:
         return time_axis(self.span_ms)
 
@@ -212,12 +219,12 @@ def _fork_branches(task: Mapping[str, Any]) -> list[list[str]]:
     workflow_task = task.get("workflowTask") or {}
     static = workflow_task.get("forkTasks")
     if static:
-        return [_refs_in(branch) for branch in static]
+        return [references_in(branch) for branch in static]
     dynamic = (task.get("inputData") or {}).get("forkedTasks") or []
     return [[str(ref)] for ref in dynamic]
 
 
-def _refs_in(tasks: Any) -> list[str]:
+def references_in(tasks: Any) -> list[str]:
     """Every task reference name in a list of workflow tasks, nested ones included (a switch's
     cases, a loop's body, a nested fork's branches)."""
     found: list[str] = []

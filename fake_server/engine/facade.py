@@ -225,6 +225,15 @@ class Engine:
         return self._state.workflow_def(name, version).to_json()
 
     @_synchronized
+    def definition_of_workflow(self, workflow_id: str) -> dict[str, Any]:
+        """The definition a workflow runs on (as it was when it started or restarted; an
+        inline one included), for drawing it."""
+        archived = self._state.archived.get(workflow_id)
+        if archived is not None and workflow_id not in self._state.workflows:
+            return archived[0].definition.to_json()
+        return self._state.workflow(workflow_id).definition.to_json()
+
+    @_synchronized
     def list_workflow_defs(self) -> list[dict[str, Any]]:
         defs = self._state.workflow_defs
         return [d.to_json() for versions in defs.values() for d in versions.values()]

@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl, quote
 from fake_server.console import pages, render, static_file
 from fake_server.engine.errors import ConductorError, NotFoundError
 from fake_server.engine.tasks import SYSTEM_TASKS
+from fake_server.http import console_actions
+from fake_server.http.console_actions import json_object
 from fake_server.http.wire import Context, Reply, Request
 
 HTML = "text/html; charset=utf-8"
@@ -109,7 +111,13 @@ def workflows(ctx: Context, request: Request) -> Reply:
     )
 
 
-def workflow(ctx: Context, request: Request, workflow_id: str) -> Reply:
+def workflow(
+    ctx: Context,
+    request: Request,
+    workflow_id: str,
+    refused: tuple[str, str] | None = None,
+) -> Reply:
+    """A workflow's page; ``refused``: an action the engine refused just now, and why."""
     try:
         found = ctx.engine.get_workflow(workflow_id)
     except NotFoundError:
@@ -130,7 +138,41 @@ def workflow(ctx: Context, request: Request, workflow_id: str) -> Reply:
     )
     family = {view.id, *pages.descendant_ids(view)}
     findings = [f for f in ctx.engine.diagnose()["findings"] if f.get("workflowId") in family]
-    return _page(ctx, request, "workflow.html", "/workflows", view=view, findings=findings)
+    definition = ctx.engine.definition_of_workflow(workflow_id)
+    ran = {str(task.get("referenceTaskName")) for task in found["tasks"]}
+    return _page(
+        ctx,
+        request,
+        "workflow.html",
+        "/workflows",
+        view=view,
+        findings=findings,
+        actions=console_actions.offered(view.status),
+        can_set_status=console_actions.can_set_status,
+        can_requeue=lambda task: console_actions.can_requeue(task, SYSTEM_TASKS),
+        result_statuses=console_actions.TASK_RESULT_STATUSES,
+        skippable=[ref for ref in pages.references_in(definition["tasks"]) if ref not in ran],
+        done=request.arg("done") or "",
+        refused=refused,
+    )
+
+
+def _form(request: Request) -> dict[str, str]:
+    """The fields of a form the page posted (``application/x-www-form-urlencoded``)."""
+    return dict(parse_qsl(request.body().decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def workflow_action(ctx: Context, request: Request, workflow_id: str, action: str) -> Reply:
+    """A button of the workflow's page (see :mod:`.console_actions`): done, the page again
+    saying what happened; refused, the page with the API's error text."""
+    try:
+        done = console_actions.run(ctx.engine, workflow_id, action, _form(request))
+    except (ValueError, ConductorError) as error:
+        message = error.message if isinstance(error, ConductorError) else str(error)
+        if isinstance(error, NotFoundError) and not _workflow_or_none(ctx, workflow_id):
+            raise
+        return workflow(ctx, request, workflow_id, refused=(action, message))
+    return _redirect(f"/workflows/{quote(workflow_id)}?done={quote(done)}")
 
 
 def _workflow_or_none(ctx: Context, workflow_id: str) -> dict[str, Any] | None:
@@ -207,7 +249,7 @@ def start_submit(ctx: Context, request: Request) -> Reply:
     """Starts the workflow the form describes and redirects to its page; a mistake shows on
     the form again, with what was typed."""
     fields = ("name", "version", "correlationId", "input", "taskToDomain")
-    sent = dict(parse_qsl(request.body().decode("utf-8", "replace"), keep_blank_values=True))
+    sent = _form(request)
     form = {key: sent.get(key, "") for key in fields}
     try:
         workflow_id = ctx.engine.start_workflow(_start_request(form))
@@ -244,7 +286,10 @@ def _start_page(
 
 
 def _start_request(form: dict[str, str]) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": form["name"], "input": _json_object(form["input"], "input")}
+    body: dict[str, Any] = {
+        "name": form["name"],
+        "input": json_object(form["input"], "input") or {},
+    }
     if form["version"].strip():
         try:
             body["version"] = int(form["version"])
@@ -253,18 +298,8 @@ def _start_request(form: dict[str, str]) -> dict[str, Any]:
     if form["correlationId"].strip():
         body["correlationId"] = form["correlationId"].strip()
     if form["taskToDomain"].strip():
-        body["taskToDomain"] = _json_object(form["taskToDomain"], "task to domain")
+        body["taskToDomain"] = json_object(form["taskToDomain"], "task to domain") or {}
     return body
-
-
-def _json_object(text: str, name: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{name} is not valid JSON: {error}") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"{name} must be a JSON object ({{...}}), not {type(value).__name__}")
-    return value
 
 
 def diagnosis(ctx: Context, request: Request) -> Reply:
@@ -272,8 +307,53 @@ def diagnosis(ctx: Context, request: Request) -> Reply:
     return _page(ctx, request, "diagnosis.html", "/diagnosis", findings=findings)
 
 
-def faults(ctx: Context, request: Request) -> Reply:
-    return _page(ctx, request, "faults.html", "/faults", faults=ctx.faults.to_json())
+def faults(
+    ctx: Context,
+    request: Request,
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+) -> Reply:
+    from fake_server.http.routes import API_ROUTE_NAMES  # the routing table imports this module
+
+    return _page(
+        ctx,
+        request,
+        "faults.html",
+        "/faults",
+        refresh=form is None,
+        faults=ctx.faults.to_json(),
+        routes=API_ROUTE_NAMES,
+        form=form or {"kind": "error", "route": "*", "status": "503"},
+        error=error,
+        done=request.arg("done") or "",
+    )
+
+
+def add_fault(ctx: Context, request: Request) -> Reply:
+    """The faults page's form: the rule added (as ``POST /fake/faults``), or the form again
+    with the fault plan's words for what is wrong."""
+    from fake_server.http.routes import API_ROUTE_NAMES
+
+    form = _form(request)
+    try:
+        rule = ctx.faults.add(console_actions.fault_spec(form), API_ROUTE_NAMES)
+    except (ValueError, ConductorError) as error:
+        message = error.message if isinstance(error, ConductorError) else str(error)
+        return faults(ctx, request, form, message)
+    return _redirect("/faults?done=" + quote(f"Fault rule {rule['id']} added."))
+
+
+def remove_fault(ctx: Context, request: Request, rule_id: int) -> Reply:
+    """A rule's remove button (as ``DELETE /fake/faults/{id}``)."""
+    if not ctx.faults.remove(rule_id):
+        return faults(ctx, request, error=f"No such fault rule: {rule_id}")
+    return _redirect("/faults?done=" + quote(f"Fault rule {rule_id} removed."))
+
+
+def clear_faults(ctx: Context, request: Request) -> Reply:
+    """The remove-all button (as ``DELETE /fake/faults``)."""
+    ctx.faults.clear()
+    return _redirect("/faults?done=" + quote("Every fault rule removed."))
 
 
 def static(ctx: Context, request: Request, filename: str) -> Reply:

@@ -121,6 +121,7 @@ ROUTES: tuple[Route, ...] = (
     _open("GET", "/", console.overview),
     _open("GET", "/workflows", console.workflows),
     _open("GET", "/workflows/<workflow_id>", console.workflow),
+    _open("POST", "/workflows/<workflow_id>/actions/<action>", console.workflow_action),
     _open("GET", "/queues", console.queues),
     _open("GET", "/workers", console.workers),
     _open("GET", "/definitions", console.definitions),
@@ -130,6 +131,9 @@ ROUTES: tuple[Route, ...] = (
     _open("POST", "/start", console.start_submit),
     _open("GET", "/diagnosis", console.diagnosis),
     _open("GET", "/faults", console.faults),
+    _open("POST", "/faults", console.add_fault),
+    _open("POST", "/faults/<int:rule_id>/remove", console.remove_fault),
+    _open("POST", "/faults/clear", console.clear_faults),
     _open("GET", "/static/<filename>", console.static),
     _open("GET", "/fake/events", admin.events),
 )
