@@ -205,7 +205,7 @@ def _place_in_forks(rows: list[TaskRow]) -> None:
     branch_of: dict[str, tuple[str, int, int]] = {}  # ref -> (fork ref, branch number, depth)
     for row in rows:
         ref = str(row.task.get("referenceTaskName") or "")
-        outer = branch_of.get(_base_ref(ref))
+        outer = branch_of.get(base_reference(ref))
         if outer is not None:
             row.fork, row.branch, row.depth = outer
         if not row.is_fork:
@@ -244,7 +244,7 @@ def references_in(tasks: Any) -> list[str]:
     return found
 
 
-def _base_ref(ref: str) -> str:
+def base_reference(ref: str) -> str:
     """A loop iteration's reference name (``ref__2``) without its iteration."""
     head, separator, tail = ref.rpartition("__")
     return head if separator and tail.isdigit() else ref

@@ -14,7 +14,9 @@ from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from fake_server.console import pages, render, static_file
+from markupsafe import Markup
+
+from fake_server.console import diagram, pages, render, static_file
 from fake_server.engine.errors import ConductorError, NotFoundError
 from fake_server.engine.tasks import SYSTEM_TASKS
 from fake_server.http import console_actions
@@ -147,6 +149,7 @@ def workflow(
         "/workflows",
         view=view,
         findings=findings,
+        diagram=Markup(diagram.run_svg(definition, found["tasks"])),
         actions=console_actions.offered(view.status),
         can_set_status=console_actions.can_set_status,
         can_requeue=lambda task: console_actions.can_requeue(task, SYSTEM_TASKS),
@@ -216,6 +219,28 @@ def task_defs(ctx: Context, request: Request) -> Reply:
 def workflow_defs(ctx: Context, request: Request) -> Reply:
     defs = _workflow_defs(ctx)
     return _page(ctx, request, "workflow_defs.html", "/definitions/tasks", workflow_defs=defs)
+
+
+def workflow_def(ctx: Context, request: Request, name: str, version: int | None = None) -> Reply:
+    """One workflow definition: its diagram and its JSON (the latest version without one)."""
+    try:
+        definition = ctx.engine.get_workflow_def(name, version)
+    except NotFoundError:
+        what = f"workflow definition {name}" + (f" version {version}" if version else "")
+        return _page(
+            ctx, request, "missing.html", "/definitions/tasks", http_status=404, what=what, id=""
+        )
+    versions = sorted(d["version"] for d in _workflow_defs(ctx) if d["name"] == name)
+    return _page(
+        ctx,
+        request,
+        "workflow_def.html",
+        "/definitions/tasks",
+        refresh=False,
+        definition=definition,
+        versions=versions,
+        diagram=Markup(diagram.definition_svg(definition)),
+    )
 
 
 def _workflow_defs(ctx: Context) -> list[dict[str, Any]]:

@@ -127,6 +127,8 @@ ROUTES: tuple[Route, ...] = (
     _open("GET", "/definitions", console.definitions),
     _open("GET", "/definitions/tasks", console.task_defs),
     _open("GET", "/definitions/workflows", console.workflow_defs),
+    _open("GET", "/definitions/workflows/<name>", console.workflow_def),
+    _open("GET", "/definitions/workflows/<name>/<int:version>", console.workflow_def),
     _open("GET", "/start", console.start_form),
     _open("POST", "/start", console.start_submit),
     _open("GET", "/diagnosis", console.diagnosis),

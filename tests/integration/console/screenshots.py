@@ -73,6 +73,7 @@ PAGES = {
     "workers": "/workers",
     "task-definitions": "/definitions/tasks",
     "workflow-definitions": "/definitions/workflows",
+    "workflow-definition": "/definitions/workflows/fulfil_order/1",
     "start": "/start?name=fulfil_order",
     "diagnosis": "/diagnosis",
     "faults": "/faults",

@@ -97,3 +97,23 @@ def test_fault_rules_are_added_and_removed_from_the_faults_page(client):
 def test_definitions_leads_to_the_workflow_definitions(client):
     answer = client.get("/definitions")
     assert (answer.status_code, answer.headers["Location"]) == (303, "/definitions/workflows")
+
+
+def test_a_workflow_definition_shows_as_its_diagram_and_its_json(engine, client):
+    engine.upsert_workflow_defs([sequence("billing", "charge", "ship", version=3)])
+
+    page = client.get("/definitions/workflows/billing/3").get_data(as_text=True)
+
+    assert 'data-ref="charge"' in page and 'data-ref="ship"' in page
+    assert "&#34;taskReferenceName&#34;: &#34;charge&#34;" in page
+    assert client.get("/definitions/workflows/billing").status_code == 200  # the latest
+    assert client.get("/definitions/workflows/billing/9").status_code == 404
+
+
+def test_a_runs_page_draws_its_diagram(engine, client):
+    workflow_id = start(engine, sequence("billing", "charge", "ship"))
+
+    page = client.get(f"/workflows/{workflow_id}").get_data(as_text=True)
+
+    assert 'data-ref="charge" data-type="SIMPLE" data-status="SCHEDULED"' in page
+    assert 'data-ref="ship" data-type="SIMPLE" data-status="NOT_RUN"' in page
