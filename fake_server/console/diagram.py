@@ -14,6 +14,7 @@ data-status=...>``, which is how tests (and scripts) find them.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -29,6 +30,8 @@ LABEL_HEIGHT = 16  # a lane's label, above it
 LOOP_PAD = 14  # inside a DO_WHILE's frame
 MARGIN = 12
 LINE_CHARACTERS = 28  # what fits on a line of a box
+REASON_LINES = 3  # a failed task's box grows to show this many lines of its reason
+REASON_LINE = 13
 
 # (fill, stroke) per status; a task not run (yet) is white with a dashed grey border.
 COLOURS = {
@@ -79,9 +82,26 @@ class Node(Block):
     link: str = ""
     dashed: bool = False
 
+    def __post_init__(self) -> None:
+        self.height = NODE_HEIGHT + REASON_LINE * (
+            len(self.reason_lines) - 1 if self.reason_lines else 0
+        )
+
     @property
     def status(self) -> str:
         return str(self.task.get("status")) if self.task else "NOT_RUN"
+
+    @property
+    def reason_lines(self) -> list[str]:
+        """A failed task's reason, on as many lines as a box shows (the rest in its title)."""
+        reason = str((self.task or {}).get("reasonForIncompletion") or "")
+        lines = textwrap.wrap(reason, LINE_CHARACTERS) or []
+        if len(lines) > REASON_LINES:
+            lines = [
+                *lines[: REASON_LINES - 1],
+                _cut(" ".join(lines[REASON_LINES - 1 :]), LINE_CHARACTERS),
+            ]
+        return lines
 
     def draw(self, x: float, y: float, out: list[str]) -> None:
         fill, stroke = COLOURS.get(self.status, NOT_RUN)
@@ -91,9 +111,7 @@ class Node(Block):
         if reason:
             title += f"\n{reason}"
         second = " · ".join(p for p in (self.kind, self.detail) if p)
-        third = self.status if self.task is not None else ""
-        if reason:  # the colour says it failed; the line says why
-            third = reason
+        third = self.status if self.task is not None and not reason else ""
         parts = [
             f'<g class="node" data-ref="{escape(self.reference)}" data-type="{escape(self.kind)}"'
             f' data-status="{escape(self.status)}">',
@@ -106,8 +124,9 @@ class Node(Block):
             _text(x + 10, y + 32, _cut(second, LINE_CHARACTERS), "kind"),
         ]
         if third:
-            style = "reason" if reason else "state"
-            parts.append(_text(x + 10, y + 46, _cut(third, LINE_CHARACTERS), style))
+            parts.append(_text(x + 10, y + 46, _cut(third, LINE_CHARACTERS), "state"))
+        for number, line in enumerate(self.reason_lines):  # the colour says it failed
+            parts.append(_text(x + 10, y + 46 + number * REASON_LINE, line, "reason"))
         parts.append("</g>")
         body = "".join(parts)
         out.append(f'<a href="{escape(self.link)}">{body}</a>' if self.link else body)

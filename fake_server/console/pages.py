@@ -152,11 +152,12 @@ class WorkflowView:
     span_ms: int = 0
 
     @property
-    def first_failed_task_id(self) -> str:
-        """Where a rerun starts by default: the first task that did not succeed."""
+    def rerun_from_task_id(self) -> str:
+        """Where a rerun starts by default: the latest task that did not succeed (the attempt
+        that ended the run, not an earlier one a retry replaced)."""
         unsuccessful = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT", "CANCELED")
-        failed = (row.task for row in self.rows if row.task.get("status") in unsuccessful)
-        return str(next((task.get("taskId") for task in failed), ""))
+        failed = [row.task for row in self.rows if row.task.get("status") in unsuccessful]
+        return str(failed[-1].get("taskId")) if failed else ""
 
     @property
     def ticks(self) -> list[Tick]:

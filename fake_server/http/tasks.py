@@ -21,6 +21,10 @@ from fake_server.http.wire import (
     text_reply,
 )
 
+# What this project's SDK sends as its process (see poll_source); a longer value is cut.
+PROCESS_HEADER = "X-Conductor-Process"
+MAX_PROCESS_LENGTH = 40
+
 
 def poll(ctx: Context, request: Request, task_type: str) -> Reply:
     task = ctx.engine.poll(
@@ -42,10 +46,14 @@ def batch_poll(ctx: Context, request: Request, task_type: str) -> Reply:
 
 
 def poll_source(request: Request) -> str:
-    """Where a poll came from: the address and port of the worker's connection. Worker
-    processes of one host share their worker id (the host name by default) but each keeps its
-    own connections, so this tells them apart (the console's workers page)."""
+    """Where a poll came from, to tell worker processes apart (the console's workers page):
+    processes of one host share their worker id (the host name by default). The address, and
+    the process id this project's SDK sends (``X-Conductor-Process``); without it (another
+    SDK), the connection's port when the HTTP server says it (waitress does, granian not)."""
     address = request.environ.get("REMOTE_ADDR") or "?"
+    process = (request.header(PROCESS_HEADER) or "").strip()[:MAX_PROCESS_LENGTH]
+    if process:
+        return f"{address} pid {process}"
     port = request.environ.get("REMOTE_PORT")
     return f"{address}:{port}" if port else str(address)
 

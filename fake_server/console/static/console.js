@@ -29,7 +29,10 @@
       return true; // a form half filled in: a reload would lose it
     }
     var active = document.activeElement;
-    var typing = active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+    var typing =
+      active &&
+      /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) &&
+      !/^(checkbox|radio|submit|button)$/.test(active.type);
     var selecting = String(window.getSelection ? window.getSelection() : "").length > 0;
     return typing || selecting || document.hidden;
   }

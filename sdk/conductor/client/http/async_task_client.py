@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.auth import AUTH_HEADER, TOKEN_PATH, AccessToken
@@ -42,7 +43,7 @@ from conductor.client.http.task_api import (
     task_path,
     tasks_in,
 )
-from conductor.client.http.transport import USER_AGENT, Answer
+from conductor.client.http.transport import PROCESS_HEADER, USER_AGENT, Answer
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,11 @@ class AsyncTaskClient:
                 limit=pool_maxsize,
                 ssl=settings.tls_context() if self._base.startswith("https:") else True,
             ),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                PROCESS_HEADER: str(os.getpid()),
+            },
             timeout=aiohttp.ClientTimeout(
                 connect=configuration.connect_timeout, sock_read=configuration.read_timeout
             ),
