@@ -375,10 +375,10 @@ def _queue_name(task_type: str, domain: Any) -> str:
 
 @dataclass
 class WorkerRow:
-    """One worker process: a worker id and the connection its polls came from."""
+    """One worker process: the worker ids it polled with, and where its polls came from."""
 
     worker_id: str
-    source: str  # address:port of its connection; empty when the poll did not say
+    source: str  # "address pid N", else "address:port" or "address"; empty when not known
     queues: list[str]
     polls: int
     tasks: int
@@ -387,30 +387,35 @@ class WorkerRow:
 
 
 def worker_rows(stats: Mapping[str, Any]) -> list[WorkerRow]:
-    """One row per worker process (worker id and connection), polling ones first; a worker id
-    whose polls came with no connection known (the engine called directly) is one row."""
+    """One row per worker process, polling ones first. A process is its address and process id
+    when its SDK sends one (this project's does), whatever worker ids it polls with; else its
+    worker id and its connection. Without any poll over HTTP (the engine called directly), one
+    row per worker id."""
     now = int(stats.get("now") or 0)
-    rows = [
-        _worker_row(str(process.get("workerId") or ""), str(process["source"]), process, now)
-        for process in stats.get("processes") or []
-    ]
-    known = {row.worker_id for row in rows}
-    rows += [
-        _worker_row(worker_id, "", worker, now)
-        for worker_id, worker in (stats.get("workers") or {}).items()
-        if worker_id not in known
-    ]
+    processes: dict[str, list[Mapping[str, Any]]] = {}
+    for process in stats.get("processes") or []:
+        source = str(process["source"])
+        key = source if " pid " in source else f"{process.get('workerId')}@{source}"
+        processes.setdefault(key, []).append(process)
+    rows = [_worker_row(polls, now) for polls in processes.values()]
+    if not rows:
+        rows = [
+            _worker_row([dict(counters, workerId=worker_id, source="")], now)
+            for worker_id, counters in (stats.get("workers") or {}).items()
+        ]
     return sorted(rows, key=lambda row: (not row.active, row.worker_id, row.source))
 
 
-def _worker_row(worker_id: str, source: str, counters: Mapping[str, Any], now: int) -> WorkerRow:
-    last_poll = int(counters.get("lastPollTime", 0))
+def _worker_row(entries: Sequence[Mapping[str, Any]], now: int) -> WorkerRow:
+    """The row of one process from its counters per worker id."""
+    last_poll = max(int(entry.get("lastPollTime", 0)) for entry in entries)
+    worker_ids = sorted({str(entry.get("workerId") or "(no id)") for entry in entries})
     return WorkerRow(
-        worker_id=worker_id or "(no id)",
-        source=source,
-        queues=sorted(counters.get("pollsByQueue") or {}),
-        polls=int(counters.get("polls", 0)),
-        tasks=int(counters.get("tasksHandedOut", 0)),
+        worker_id=", ".join(worker_ids),
+        source=str(entries[0].get("source") or ""),
+        queues=sorted({queue for entry in entries for queue in entry.get("pollsByQueue") or {}}),
+        polls=sum(int(entry.get("polls", 0)) for entry in entries),
+        tasks=sum(int(entry.get("tasksHandedOut", 0)) for entry in entries),
         last_poll=last_poll,
         active=now - last_poll <= ACTIVE_WITHIN_MS,
     )

@@ -447,11 +447,13 @@ class Engine:
         return str(Fields(result, "TaskResult").string("taskId"))
 
     @_synchronized
-    def update_task_v2(self, result: Any, text_size: int | None = None) -> dict[str, Any] | None:
+    def update_task_v2(
+        self, result: Any, text_size: int | None = None, *, source: str | None = None
+    ) -> dict[str, Any] | None:
         """Apply a TaskResult, then, if the task is now terminal, hand the same worker the
         next task of the same type and domain (``POST /tasks/update-v2``); ``text_size`` as for
-        :meth:`update_task`. Its controller validates the body itself (``@Valid``): missing ids
-        are a 500 there, not a 400."""
+        :meth:`update_task`, ``source`` as for :meth:`poll`. Its controller validates the body
+        itself (``@Valid``): missing ids are a 500 there, not a 400."""
         try:
             task = results.apply_result(self._state, result, text_size)
         except BadRequestError as error:
@@ -461,8 +463,8 @@ class Engine:
         if task is None or not task.is_terminal:
             return None
         worker_id = Fields(result, "TaskResult").string("workerId")
-        polling.record_poll(self._state, task.task_type, task.domain, worker_id)
-        tasks = polling.take(self._state, task.task_type, task.domain, worker_id, 1)
+        polling.record_poll(self._state, task.task_type, task.domain, worker_id, source)
+        tasks = polling.take(self._state, task.task_type, task.domain, worker_id, 1, source)
         return polling.for_worker(tasks[0]) if tasks else None
 
     @_synchronized

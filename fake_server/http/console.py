@@ -8,11 +8,13 @@ be shared (``/workflows/<id>``). The console needs no token, like the admin API 
 
 from __future__ import annotations
 
+import functools
 import json
 import mimetypes
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from markupsafe import Markup
 
@@ -65,6 +67,22 @@ def _page(
         **values,
     )
     return Reply(http_status, html.encode(), HTML)
+
+
+def same_site(handler: Callable[..., Reply]) -> Callable[..., Reply]:
+    """For the console's forms: a form posted from a page of another site (its ``Origin`` is
+    not this server) is refused, so that a web page open in the same browser cannot terminate
+    workflows or inject faults on the developer's local server."""
+
+    @functools.wraps(handler)
+    def checked(ctx: Context, request: Request, **params: Any) -> Reply:
+        origin = request.header("Origin")
+        if origin and urlsplit(origin).netloc != request.header("Host"):
+            message = f"Refused: the form was posted from {origin}, not from this console."
+            return Reply(403, message.encode(), "text/plain; charset=utf-8")
+        return handler(ctx, request, **params)
+
+    return checked
 
 
 def _root_url(request: Request) -> str:
@@ -165,6 +183,7 @@ def _form(request: Request) -> dict[str, str]:
     return dict(parse_qsl(request.body().decode("utf-8", "replace"), keep_blank_values=True))
 
 
+@same_site
 def workflow_action(ctx: Context, request: Request, workflow_id: str, action: str) -> Reply:
     """A button of the workflow's page (see :mod:`.console_actions`): done, the page again
     saying what happened; refused, the page with the API's error text."""
@@ -270,6 +289,7 @@ def _input_templates(defs: list[dict[str, Any]]) -> dict[str, str]:
     return templates
 
 
+@same_site
 def start_submit(ctx: Context, request: Request) -> Reply:
     """Starts the workflow the form describes and redirects to its page; a mistake shows on
     the form again, with what was typed."""
@@ -354,6 +374,7 @@ def faults(
     )
 
 
+@same_site
 def add_fault(ctx: Context, request: Request) -> Reply:
     """The faults page's form: the rule added (as ``POST /fake/faults``), or the form again
     with the fault plan's words for what is wrong."""
@@ -368,6 +389,7 @@ def add_fault(ctx: Context, request: Request) -> Reply:
     return _redirect("/faults?done=" + quote(f"Fault rule {rule['id']} added."))
 
 
+@same_site
 def remove_fault(ctx: Context, request: Request, rule_id: int) -> Reply:
     """A rule's remove button (as ``DELETE /fake/faults/{id}``)."""
     if not ctx.faults.remove(rule_id):
@@ -375,6 +397,7 @@ def remove_fault(ctx: Context, request: Request, rule_id: int) -> Reply:
     return _redirect("/faults?done=" + quote(f"Fault rule {rule_id} removed."))
 
 
+@same_site
 def clear_faults(ctx: Context, request: Request) -> Reply:
     """The remove-all button (as ``DELETE /fake/faults``)."""
     ctx.faults.clear()

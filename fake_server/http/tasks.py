@@ -67,7 +67,7 @@ def update(ctx: Context, request: Request) -> Reply:
 def update_v2(ctx: Context, request: Request) -> Reply:
     """``POST /tasks/update-v2``: the worker's next task of the same type, or 204."""
     result = json_body(request)
-    task = ctx.engine.update_task_v2(result, len(request.body()))
+    task = ctx.engine.update_task_v2(result, len(request.body()), source=poll_source(request))
     return NO_CONTENT if task is None else json_reply(task)
 
 

@@ -117,3 +117,15 @@ def test_a_runs_page_draws_its_diagram(engine, client):
 
     assert 'data-ref="charge" data-type="SIMPLE" data-status="SCHEDULED"' in page
     assert 'data-ref="ship" data-type="SIMPLE" data-status="NOT_RUN"' in page
+
+
+def test_a_form_posted_from_another_site_is_refused(engine, client):
+    workflow_id = start(engine, sequence("billing", "charge"))
+    url = f"/workflows/{workflow_id}/actions/terminate"
+
+    refused = client.post(url, headers={"Origin": "https://elsewhere.example"})
+
+    assert refused.status_code == 403 and "elsewhere.example" in refused.get_data(as_text=True)
+    assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
+    client.post(url, headers={"Origin": "http://localhost"})  # the console's own page
+    assert engine.get_workflow(workflow_id)["status"] == "TERMINATED"

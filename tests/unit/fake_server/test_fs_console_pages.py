@@ -199,3 +199,16 @@ def test_a_switch_row_says_which_case_it_took(engine, clock):
 
     assert row_of("express").choice == "case express"
     assert row_of("by sea").choice == "default case (by sea)"
+
+
+def test_a_process_that_polls_with_two_worker_ids_is_one_row(engine):
+    engine.poll("validate", "vm", source="10.0.0.5 pid 41")
+    engine.poll("validate", "validator", source="10.0.0.5 pid 41")  # its update-v2's id
+    engine.poll("validate", "vm", source="10.0.0.5 pid 42")
+
+    rows = pages.worker_rows(engine.stats())
+
+    assert [(row.worker_id, row.source, row.polls) for row in rows] == [
+        ("validator, vm", "10.0.0.5 pid 41", 2),
+        ("vm", "10.0.0.5 pid 42", 1),
+    ]
