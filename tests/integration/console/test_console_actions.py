@@ -306,3 +306,24 @@ def test_workers_queues_and_overview_agree_with_the_api(page: Any, conductor_ser
     card = browser.find_element(By.ID, "worker-count")
     assert card.find_element(By.CLASS_NAME, "big").text == "3"
     assert "worker processes" in card.text
+
+
+def test_fault_rules_are_added_and_removed_on_the_faults_page(page: Any, conductor_server: Any):
+    browser = page("/faults")
+    pause_live(browser)
+
+    act(browser, "add-fault", kind="latency", route="poll", ms="250", times="3")
+
+    [rule] = conductor_server.admin.fake("GET", "/faults").json()["rules"]
+    assert (rule["kind"], rule["route"], rule["ms"], rule["timesLeft"]) == (
+        "latency",
+        "poll",
+        250,
+        3,
+    )
+    shows(browser, f"Fault rule {rule['id']} added.")
+    act(browser, "add-fault", kind="hang", route="update", seconds="-1")
+    assert "seconds" in browser.find_element(By.ID, "refused").text  # the fault plan's words
+
+    act(browser, "remove-fault")
+    assert conductor_server.admin.fake("GET", "/faults").json()["rules"] == []
