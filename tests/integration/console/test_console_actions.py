@@ -302,7 +302,19 @@ def test_workers_queues_and_overview_agree_with_the_api(page: Any, conductor_ser
         cell = browser.find_element(By.CSS_SELECTOR, f"tr[data-queue='{name}'] td[data-last-poll]")
         assert int(cell.get_attribute("data-last-poll")) == poll["lastPollTime"], name
 
+    admin.register_workflow(GREETING)
+    for name in ("Ada", "Grace", "Alan"):
+        admin.start_workflow("greeting", {"name": name})
+    admin.terminate_workflow(admin.start_workflow("greeting", {"name": "Edsger"}), "test")
+    browser = page("/queues")
+    [greet_queue] = browser.find_elements(By.CSS_SELECTOR, "tr[data-queue='greet'] td.num")[:1]
+    assert int(greet_queue.text) == admin.queue_sizes()["greet"] == 3
+
     browser = page("/")
+    by_status = admin.stats()["workflows"]
+    for status in ("RUNNING", "TERMINATED", "COMPLETED"):
+        card = browser.find_element(By.CSS_SELECTOR, f"a.card.s-{status.lower()} .big")
+        assert int(card.text) == by_status.get(status, 0), status
     card = browser.find_element(By.ID, "worker-count")
     assert card.find_element(By.CLASS_NAME, "big").text == "3"
     assert "worker processes" in card.text

@@ -129,3 +129,26 @@ def test_a_form_posted_from_another_site_is_refused(engine, client):
     assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
     client.post(url, headers={"Origin": "http://localhost"})  # the console's own page
     assert engine.get_workflow(workflow_id)["status"] == "TERMINATED"
+
+
+def test_a_human_and_a_wait_task_are_completed_from_their_rows(engine, client):
+    human = {"name": "approve", "taskReferenceName": "approve", "type": "HUMAN"}
+    wait = {"name": "hold", "taskReferenceName": "hold", "type": "WAIT"}
+    workflow_id = start(engine, {"name": "approval", "tasks": [human, wait]})
+
+    for reference in ("approve", "hold"):
+        page = client.get(f"/workflows/{workflow_id}").get_data(as_text=True)
+        assert f'name="reference" value="{reference}"' in page  # its row offers the form
+        task = next(
+            t
+            for t in engine.get_workflow(workflow_id)["tasks"]
+            if t["referenceTaskName"] == reference
+        )
+        client.post(
+            f"/workflows/{workflow_id}/actions/update-task",
+            data={"taskId": task["taskId"], "status": "COMPLETED", "output": '{"ok": true}'},
+        )
+
+    workflow = engine.get_workflow(workflow_id)
+    assert workflow["status"] == "COMPLETED"
+    assert [t["outputData"] for t in workflow["tasks"]] == [{"ok": True}, {"ok": True}]
