@@ -240,6 +240,15 @@ class Engine:
             ) from None
 
     @_synchronized
+    def definition_of_workflow(self, workflow_id: str) -> dict[str, Any]:
+        """The definition a workflow runs on (as it was when it started or restarted; an
+        inline one included), for drawing it."""
+        archived = self._state.archived.get(workflow_id)
+        if archived is not None and workflow_id not in self._state.workflows:
+            return archived[0].definition.to_json()
+        return self._state.workflow(workflow_id).definition.to_json()
+
+    @_synchronized
     def list_workflow_defs(self) -> list[dict[str, Any]]:
         defs = self._state.workflow_defs
         return [d.to_json() for versions in defs.values() for d in versions.values()]
@@ -435,11 +444,17 @@ class Engine:
     # ------------------------------------------------------------------- polling
     @_synchronized
     def poll(
-        self, task_type: str, worker_id: str | None = None, domain: str | None = None
+        self,
+        task_type: str,
+        worker_id: str | None = None,
+        domain: str | None = None,
+        *,
+        source: str | None = None,
     ) -> dict[str, Any] | None:
-        """One task of ``task_type`` (in ``domain``) for ``worker_id``, or None."""
-        polling.record_poll(self._state, task_type, domain, worker_id)
-        tasks = polling.take(self._state, task_type, domain, worker_id, 1)
+        """One task of ``task_type`` (in ``domain``) for ``worker_id``, or None. ``source``:
+        where the poll came from (the worker's connection), to tell processes apart."""
+        polling.record_poll(self._state, task_type, domain, worker_id, source)
+        tasks = polling.take(self._state, task_type, domain, worker_id, 1, source)
         return polling.for_worker(tasks[0]) if tasks else None
 
     def batch_poll(
@@ -449,8 +464,11 @@ class Engine:
         domain: str | None = None,
         count: int = 1,
         timeout_ms: int = 0,
+        *,
+        source: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Up to ``count`` tasks; with none ready, wait up to ``timeout_ms`` for one.
+        """Up to ``count`` tasks; with none ready, wait up to ``timeout_ms`` for one;
+        ``source`` as for :meth:`poll`.
 
         The wait is real time (it holds an HTTP request), whatever the clock: a task that is
         queued, or comes due, or a move of a manual clock wakes it at once."""
@@ -466,11 +484,15 @@ class Engine:
         with self._lock:
             generation = self._wake_generation
             timeouts.fire_due(self._state)
-            polling.record_poll(self._state, task_type, domain, worker_id)
+            polling.record_poll(self._state, task_type, domain, worker_id, source)
             while True:
                 # Read the state again each time round: a reset replaces it.
                 state = self._state
-                tasks = polling.take(state, task_type, domain, worker_id, count) if count else []
+                tasks = (
+                    polling.take(state, task_type, domain, worker_id, count, source)
+                    if count
+                    else []
+                )
                 remaining = give_up_at - time.monotonic()
                 if tasks or count <= 0 or remaining <= 0 or generation != self._wake_generation:
                     return [polling.for_worker(task) for task in tasks]
@@ -487,11 +509,13 @@ class Engine:
         return str(Fields(result, "TaskResult").string("taskId"))
 
     @_synchronized
-    def update_task_v2(self, result: Any, text_size: int | None = None) -> dict[str, Any] | None:
+    def update_task_v2(
+        self, result: Any, text_size: int | None = None, *, source: str | None = None
+    ) -> dict[str, Any] | None:
         """Apply a TaskResult, then, if the task is now terminal, hand the same worker the
         next task of the same type and domain (``POST /tasks/update-v2``); ``text_size`` as for
-        :meth:`update_task`. Its controller validates the body itself (``@Valid``): missing ids
-        are a 500 there, not a 400."""
+        :meth:`update_task`, ``source`` as for :meth:`poll`. Its controller validates the body
+        itself (``@Valid``): missing ids are a 500 there, not a 400."""
         try:
             task = results.apply_result(self._state, result, text_size)
         except BadRequestError as error:
@@ -501,8 +525,8 @@ class Engine:
         if task is None or not task.is_terminal:
             return None
         worker_id = Fields(result, "TaskResult").string("workerId")
-        polling.record_poll(self._state, task.task_type, task.domain, worker_id)
-        tasks = polling.take(self._state, task.task_type, task.domain, worker_id, 1)
+        polling.record_poll(self._state, task.task_type, task.domain, worker_id, source)
+        tasks = polling.take(self._state, task.task_type, task.domain, worker_id, 1, source)
         return polling.for_worker(tasks[0]) if tasks else None
 
     @_synchronized

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import shutil
 import socket
 import ssl
@@ -244,6 +245,8 @@ def test_every_request_carries_the_fixed_headers_and_its_own(local) -> None:
         assert request["headers"]["User-Agent"] == "conductor-workers-python"
         assert request["headers"]["Accept"] == "application/json"
         assert request["headers"]["Accept-Encoding"] == "identity"  # no compressed answers
+        # which process of its host it comes from (worker processes share a worker id)
+        assert request["headers"]["X-Conductor-Process"] == str(os.getpid())
     assert "Content-Type" not in poll["headers"] and "Content-Length" not in poll["headers"]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 
@@ -46,7 +47,7 @@ from conductor.client.http.task_api import (
     tasks_in,
     uri_label,
 )
-from conductor.client.http.transport import USER_AGENT, Answer
+from conductor.client.http.transport import PROCESS_HEADER, USER_AGENT, Answer
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,11 @@ class AsyncTaskClient:
                 limit=pool_maxsize,
                 ssl=settings.tls_context() if self._base.startswith("https:") else True,
             ),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                PROCESS_HEADER: str(os.getpid()),
+            },
             timeout=aiohttp.ClientTimeout(
                 connect=configuration.connect_timeout, sock_read=configuration.read_timeout
             ),

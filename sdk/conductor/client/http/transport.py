@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import os
 import re
 import select
 import socket
@@ -55,6 +56,11 @@ FIXED_HEADERS = {
     "Accept": "application/json",
     "Accept-Encoding": "identity",
 }
+# The process a request comes from (its pid, read per request, so a transport made before a
+# fork sends its child's): lets a server tell apart the worker processes of a host, which share
+# their worker id (the host name by default). The fake server's console counts workers by it;
+# Conductor ignores it.
+PROCESS_HEADER = "X-Conductor-Process"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # How a reused connection shows that the server closed it before or as the request came.
 STALE_CONNECTION_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
@@ -137,7 +143,7 @@ class SessionTransport:
             method,
             self._base_url + path,
             data=body,
-            headers={**FIXED_HEADERS, **headers},
+            headers={**FIXED_HEADERS, PROCESS_HEADER: str(os.getpid()), **headers},
             timeout=timeouts,
             **self._options,
         )
@@ -213,6 +219,7 @@ class KeepAliveTransport:
         self, method: str, path: str, headers: Mapping[str, str], body: bytes | None
     ) -> bytes:
         head = f"{method} {self._base_path}{path} HTTP/1.1\r\n{self._fixed_head}"
+        head += f"{PROCESS_HEADER}: {os.getpid()}\r\n"
         for name, value in headers.items():
             if "\r" in value or "\n" in value:
                 raise ValueError(f"header {name} has a line break in its value")
