@@ -358,8 +358,6 @@ def faults(
     form: dict[str, str] | None = None,
     error: str | None = None,
 ) -> Reply:
-    from fake_server.http.routes import API_ROUTE_NAMES  # the routing table imports this module
-
     return _page(
         ctx,
         request,
@@ -367,7 +365,7 @@ def faults(
         "/faults",
         refresh=form is None,
         faults=ctx.faults.to_json(),
-        routes=API_ROUTE_NAMES,
+        routes=ctx.api_route_names,
         form=form or {"kind": "error", "route": "*", "status": "503"},
         error=error,
         done=request.arg("done") or "",
@@ -378,11 +376,9 @@ def faults(
 def add_fault(ctx: Context, request: Request) -> Reply:
     """The faults page's form: the rule added (as ``POST /fake/faults``), or the form again
     with the fault plan's words for what is wrong."""
-    from fake_server.http.routes import API_ROUTE_NAMES
-
     form = _form(request)
     try:
-        rule = ctx.faults.add(console_actions.fault_spec(form), API_ROUTE_NAMES)
+        rule = ctx.faults.add(console_actions.fault_spec(form), ctx.api_route_names)
     except (ValueError, ConductorError) as error:
         message = error.message if isinstance(error, ConductorError) else str(error)
         return faults(ctx, request, form, message)
