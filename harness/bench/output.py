@@ -39,6 +39,10 @@ class Progress:
         self.done += 1
         self._write(f"[{self.done}/{self.total}] {label}")
 
+    def note(self, text: str) -> None:
+        """A line about the step that just ran."""
+        self._write(text)
+
     def finish(self) -> None:
         self._write(f"done: {self.done} steps")
 
