@@ -155,3 +155,15 @@ def listening_pid(host: str, port: int) -> int | None:
         if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
             return connection.pid
     return None
+
+
+def cpu_wait_seconds(pids: Iterable[int]) -> float | None:
+    """Seconds the processes' threads (those alive) spent ready to run but waiting for a CPU
+    so far (Linux's ``/proc/PID/task/TID/schedstat``); ``None`` where the system has none."""
+    total, found = 0.0, False
+    for pid in pids:
+        for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                total += int(stat.read_text().split()[1]) / 1e9
+                found = True
+    return total if found else None

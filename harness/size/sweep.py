@@ -110,12 +110,12 @@ class Sizer:
             self.sdk = child.ready.get("sdk")
             pids = child.pids
             server = procs.process_tree(self.server_pid) if self.server_pid else []
-            before = procs.cpu_seconds(pids), procs.cpu_seconds(server), psutil.cpu_times()
-            started = time.monotonic()
+            before = _usage(pids, server)
+            started, started_ms = time.monotonic(), time.time() * 1000.0
             ids = self.queue.feed(inputs, offered)
             kept_up = self.queue.wait_taken(timeout=max(3.0, self.seconds))
-            window = time.monotonic() - started
-            after = procs.cpu_seconds(pids), procs.cpu_seconds(server), psutil.cpu_times()
+            window, ended_ms = time.monotonic() - started, time.time() * 1000.0
+            after = _usage(pids, server)
             rss = procs.rss_mb(pids)
             child.check_alive()
             tasks = self.queue.read(ids, timeout=30.0 if kept_up else 2.0)
@@ -126,17 +126,30 @@ class Sizer:
             }
             self.queue.remove(ids, running if tasks else None)
         worker_cpu, server_cpu = after[0] - before[0], after[1] - before[1]
+        waited = after[3] - before[3] if after[3] is not None and before[3] is not None else None
         figures = verdict.run_figures(tasks)
+        # CPU per task: over the tasks that ended within the CPU window (the server's clock
+        # read against ours by the first task's scheduled time).
+        offset = min(int(t["scheduledTime"]) for t in tasks) - started_ms if tasks else 0.0
+        counted = max(1, sum(1 for t in tasks if 0 < int(t["endTime"] or 0) <= ended_ms + offset))
         return {
             **figures,
             "window_seconds": round(window, 3),
-            "worker_cpu_ms_per_task": 1000.0 * worker_cpu / len(ids),
-            "server_cpu_ms_per_task": 1000.0 * server_cpu / len(ids) if server else None,
+            "worker_cpu_ms_per_task": 1000.0 * worker_cpu / counted,
+            "worker_cpu_wait_ms_per_task": None if waited is None else 1000.0 * waited / counted,
+            "server_cpu_ms_per_task": 1000.0 * server_cpu / counted if server else None,
             "process_cpu_cores": worker_cpu / window / processes,
             "server_cpu_cores": server_cpu / window if server else None,
             "machine_cpu": _busy(before[2], after[2]),
             "rss_mb": sorted(round(size, 1) for size in rss.values()),
         }
+
+
+def _usage(pids: list[int], server: list[int]) -> tuple[float, float, Any, float | None]:
+    """CPU seconds of the workers and of the server, the machine's CPU times, and the
+    seconds the workers' threads waited for a CPU, so far."""
+    workers = procs.cpu_seconds(pids)
+    return workers, procs.cpu_seconds(server), psutil.cpu_times(), procs.cpu_wait_seconds(pids)
 
 
 def _busy(before: Any, after: Any) -> float:

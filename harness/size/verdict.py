@@ -11,11 +11,13 @@ The bound of a run: each limit is a fraction of how full it was during the run.
 - the machine's CPUs (every program's, the other users' included).
 
 The rule, first match wins: a process's CPU >= 75 % of a core, or threads >= 70 % busy with a
-task whose held time is at least half CPU -> ``cpu`` (more threads share the same core); the
-server's CPU >= 75 % of a core -> ``server``; threads >= 70 % busy -> ``threads``; the machine's
-CPUs >= 90 % busy -> ``cpu``; else ``network``: threads and CPUs have room, so the time goes in
-the requests' round trips. A run that kept up with the load (nothing left queued) is bound by
-nothing yet: its bound is the limit closest to full (threads, its processes' CPU, the server).
+task whose held time is at least half on a CPU or waiting for one (Linux's schedstat: on a
+busy machine a CPU-bound task waits more than it runs) -> ``cpu`` (more threads would share
+the same cores); the server's CPU >= 75 % of a core -> ``server``; threads >= 70 % busy ->
+``threads``; the machine's CPUs >= 90 % busy -> ``cpu``; else ``network``: threads and CPUs
+have room, so the time goes in the requests' round trips. A run that kept up with the load
+(nothing left queued) is bound by nothing yet: its bound is the limit closest to full
+(threads, its processes' CPU, the server).
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ from fake_server.engine.stats import summarize
 BOUNDS = ("threads", "cpu", "server", "network")
 RULE = (
     "first match: a worker process's CPU >= 75% of a core, or threads >= 70% busy with tasks "
-    "at least half CPU -> cpu; the server's CPU >= 75% of a core -> server; threads >= 70% "
-    "busy -> threads; the machine's CPUs >= 90% busy -> cpu; else network. A run that kept "
-    "up: the limit closest to full"
+    "at least half on a CPU or waiting for one -> cpu; the server's CPU >= 75% of a core -> "
+    "server; threads >= 70% busy -> threads; the machine's CPUs >= 90% busy -> cpu; else "
+    "network. A run that kept up: the limit closest to full"
 )
 PROCESS_CPU_FULL = 0.75
 SERVER_CPU_FULL = 0.75
@@ -100,11 +102,14 @@ def fullness(run: Mapping[str, Any]) -> dict[str, float | None]:
     """How full each limit was during the run, as a fraction (``None``: not measured)."""
     per_process = run["rate"] / run["processes"]
     held_s = (run.get("held_ms") or 0.0) / 1000.0
-    cpu_per_task = run.get("worker_cpu_ms_per_task")
+    # A task's time on a CPU, or ready and waiting for one (what more threads cannot shorten)
+    cpu_per_task = (run.get("worker_cpu_ms_per_task") or 0.0) + (
+        run.get("worker_cpu_wait_ms_per_task") or 0.0
+    )
     return {
         "threads": per_process * held_s / run["threads"],
         "process_cpu": run.get("process_cpu_cores"),
-        "task_cpu_share": (cpu_per_task / 1000.0 / held_s) if cpu_per_task and held_s else None,
+        "task_cpu_share": min(cpu_per_task / 1000.0 / held_s, 1.0) if held_s else None,
         "server_cpu": run.get("server_cpu_cores"),
         "machine_cpu": run.get("machine_cpu"),
     }
@@ -134,8 +139,8 @@ def bound_of(run: Mapping[str, Any]) -> tuple[str, str]:
         return "cpu", f"each worker process uses {process:.0%} of a core (one at most: the GIL)"
     if threads >= THREADS_FULL and share >= CPU_SHARE_OF_TASK:
         return "cpu", (
-            f"threads are {threads:.0%} busy, but {share:.0%} of a task's time is CPU: more "
-            "threads would share the same core"
+            f"threads are {threads:.0%} busy, but {share:.0%} of a task's time is on a CPU or "
+            "waiting for one: more threads would only wait longer"
         )
     if server is not None and server >= SERVER_CPU_FULL:
         return "server", f"the server uses {server:.0%} of a core"

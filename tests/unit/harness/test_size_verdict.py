@@ -75,6 +75,12 @@ def run(processes=1, threads=1, rate=100.0, held_ms=10.0, **more):
         ({"process_cpu_cores": 0.9}, "cpu"),
         # threads full, but most of a task's held time is CPU: more threads share one core
         ({"rate": 150.0, "held_ms": 6.5, "worker_cpu_ms_per_task": 5.5}, "cpu"),
+        # on a loaded machine: 6 ms on a CPU and 15 ms waiting for one, of 22 ms held
+        (
+            {"rate": 44.0, "held_ms": 22.0, "worker_cpu_ms_per_task": 6.0}
+            | {"worker_cpu_wait_ms_per_task": 15.0, "machine_cpu": 1.0},
+            "cpu",
+        ),
         ({"server_cpu_cores": 0.95}, "server"),
         ({"machine_cpu": 0.97, "threads": 4}, "cpu"),
         # 100 tasks/s x 10 ms / 4 threads = 25 % busy, CPUs idle: waiting on round trips
