@@ -91,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
         "polling interval then shows in how often it polls)",
     )
     parser.add_argument(
+        "--retention",
+        type=float,
+        metavar="SECONDS",
+        help="remove ended workflows and their tasks this long after they end, so a long run "
+        "keeps memory flat (default: keep everything)",
+    )
+    parser.add_argument(
         "--time-skipping",
         action="store_true",
         help="skip time: whenever no task is in progress or ready to hand out, jump the clock "
@@ -115,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--auth-key and --auth-secret go together: give both or neither")
     if args.token_ttl <= 0:
         parser.error(f"--token-ttl must be a positive number of seconds, got {args.token_ttl}")
+    if args.retention is not None and args.retention < 0:
+        parser.error(f"--retention must be 0 or more seconds, got {args.retention}")
     if args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
     if not 0 <= args.port <= 65535:
@@ -139,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "token_ttl": args.token_ttl,
         "definitions": os.path.abspath(args.definitions) if args.definitions else None,
         "long_poll": args.long_poll,
+        "retention": args.retention,
         "time_skipping": args.time_skipping,
         "log_level": args.log_level,
     }
@@ -176,7 +186,7 @@ def served_app() -> ServedApp:
     logging.basicConfig(level=options["log_level"], format=LOG_FORMAT)
     logging.getLogger("fake_server").setLevel(options["log_level"])
     clock = SkippingClock() if options["time_skipping"] else SystemClock()
-    engine = Engine(clock, long_poll=options["long_poll"])
+    engine = Engine(clock, long_poll=options["long_poll"], retention_seconds=options["retention"])
     auth = None
     if options["auth_key"]:
         auth = TokenAuthority(

@@ -83,6 +83,7 @@ class FakeServer:
         long_poll: bool = True,
         time_skipping: bool = False,
         fast_path: bool = True,
+        retention_seconds: float | None = None,
     ) -> None:
         if engine is not None and clock is not None and engine.clock is not clock:
             raise ValueError("give either an engine or a clock, not an engine with another clock")
@@ -97,7 +98,11 @@ class FakeServer:
             raise ValueError("authentication needs both auth_key and auth_secret")
         if threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")
-        self.engine = engine if engine is not None else Engine(clock, long_poll=long_poll)
+        self.engine = (
+            engine
+            if engine is not None
+            else Engine(clock, long_poll=long_poll, retention_seconds=retention_seconds)
+        )
         self.auth = (
             TokenAuthority(auth_key, auth_secret, self.engine.clock, token_ttl_seconds)
             if auth_key and auth_secret

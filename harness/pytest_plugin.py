@@ -44,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(time_skipping=False, manual_clock=False, auth_key=None, auth_secret=None,"
-        " token_ttl_seconds=None, long_poll=True):"
+        " token_ttl_seconds=None, long_poll=True, retention_seconds=None):"
         " run the test against a fake Conductor server of its own, with these options",
     )
 

@@ -42,6 +42,7 @@ class ServerHandle:
         threads: int | None = None,
         backend: str | None = None,
         startup_timeout: float = 20.0,
+        retention_seconds: float | None = None,
     ) -> None:
         if mode not in ("thread", "subprocess"):
             raise ValueError(f"mode must be 'thread' or 'subprocess', not {mode!r}")
@@ -70,6 +71,7 @@ class ServerHandle:
         self.threads = threads
         self.backend = backend or _default_backend(mode)
         self.startup_timeout = startup_timeout
+        self.retention_seconds = retention_seconds
         self.url = ""
         self.clock: Any = None
         self._server: Any = None
@@ -195,6 +197,7 @@ class ServerHandle:
             threads=self.threads or DEFAULT_THREADS,
             token_ttl_seconds=self.token_ttl_seconds or DEFAULT_TOKEN_TTL_SECONDS,
             time_skipping=self.time_skipping,
+            retention_seconds=self.retention_seconds,
         )
         _on_request_exception(server.app, self._record_error)
         server.start()
@@ -215,6 +218,8 @@ class ServerHandle:
             command.append("--no-long-poll")
         if self.time_skipping:
             command.append("--time-skipping")
+        if self.retention_seconds is not None:
+            command += ["--retention", str(self.retention_seconds)]
         if self.threads:
             command += ["--threads", str(self.threads)]
         command += ["--wsgi", self.backend]
