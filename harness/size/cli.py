@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.argtypes import positive_float, positive_int
+from harness.bench.cli import point
 
 DESCRIPTION = """\
 Sizes YOUR worker: runs its task function in N worker processes x T threads (TaskHandler, as
@@ -72,6 +73,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=8,
         metavar="N",
         help="configurations to try at most (default %(default)s)",
+    )
+    parser.add_argument(
+        "--at",
+        type=point,
+        metavar="PxT",
+        help="measure only this configuration, P processes x T threads (e.g. to check a "
+        "recommendation again), instead of sweeping",
     )
     parser.add_argument("--json", metavar="FILE", help="write the figures here")
     parser.add_argument("--plot", metavar="FILE", help="draw a PNG chart (and FILE.html beside)")
@@ -133,7 +141,9 @@ def run(args: argparse.Namespace) -> int:
             workdir.mkdir(parents=True, exist_ok=True)
             with _server(args.server_url) as (admin, url, pid, description):
                 for worker in workers:
-                    progress = Progress(args.max_runs, enabled=not args.no_progress)
+                    progress = Progress(
+                        1 if args.at else args.max_runs, enabled=not args.no_progress
+                    )
                     spec = f"{args.worker.partition(':')[0]}:{worker.task_name}"
                     with SizingQueue(admin, worker.task_name) as queue:
                         sizer = Sizer(
@@ -148,7 +158,11 @@ def run(args: argparse.Namespace) -> int:
                             seconds=args.seconds,
                             workdir=workdir,
                         )
-                        runs, why = sweep(sizer, cpu_count, args.max_runs, progress)
+                        if args.at:
+                            runs, why = sweep(sizer, cpu_count, 1, progress, start=args.at)
+                            why = f"--at {args.at[0]}x{args.at[1]}: one configuration measured"
+                        else:
+                            runs, why = sweep(sizer, cpu_count, args.max_runs, progress)
                     document = {
                         "worker": spec if ":" not in args.worker else args.worker,
                         "task_name": worker.task_name,

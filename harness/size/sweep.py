@@ -160,12 +160,16 @@ def _busy(before: Any, after: Any) -> float:
 
 
 def sweep(
-    sizer: Sizer, cpu_count: int, max_runs: int, progress: Progress
+    sizer: Sizer,
+    cpu_count: int,
+    max_runs: int,
+    progress: Progress,
+    start: tuple[int, int] = (1, 1),
 ) -> tuple[list[dict[str, Any]], str]:
-    """Configurations from 1 x 1, each chosen from the last one's bound, until the goal is met
-    or more stops helping; the runs and why the sweep stopped."""
+    """Configurations from ``start`` (1 x 1), each chosen from the last one's bound, until the
+    goal is met or more stops helping; the runs and why the sweep stopped."""
     runs: list[dict[str, Any]] = []
-    configuration: tuple[int, int] | None = (1, 1)
+    configuration: tuple[int, int] | None = start
     tried: set[tuple[int, int]] = set()
     while configuration is not None:
         processes, threads = configuration
