@@ -168,16 +168,23 @@ def _target_value(target: Mapping[str, Any]) -> str:
     return _show(value, "{:.2f} " + target["unit"]).strip()
 
 
-def write_plot(document: Mapping[str, Any], path: str | Path) -> Path:
-    """Throughput against worker processes as a PNG, one line per side and thread count."""
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` drawing to files (no display needed); a clear error without it."""
     try:
         import matplotlib
     except ImportError:
         raise RuntimeError(
             f"--plot needs matplotlib, which is not installed: {INSTALL_HINT}"
         ) from None
-    matplotlib.use("Agg")  # files only, no display needed
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def write_plot(document: Mapping[str, Any], path: str | Path) -> Path:
+    """Throughput against worker processes as a PNG, one line per side and thread count."""
+    plt = pyplot()
 
     setup, names = document["setup"], side_names(document["setup"])
     series: dict[tuple[str, int], list[tuple[int, float]]] = {}

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.bench.output import INSTALL_HINT
+from harness.bench.output import pyplot
 from harness.report import format_table
 from harness.size import verdict
 
@@ -125,14 +125,7 @@ def _errors(runs: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def write_plot(document: Mapping[str, Any], path: str | Path) -> tuple[Path, Path]:
     """Tasks/s and p99 of each configuration, with the target, as a PNG at ``path``, and an
     HTML page beside it (same name, ``.html``) with the chart and the report."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise RuntimeError(
-            f"--plot needs matplotlib, which is not installed: {INSTALL_HINT}"
-        ) from None
-    matplotlib.use("Agg")  # files only, no display needed
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     runs = [r for r in document["runs"] if "error" not in r]
     labels = [f"{r['processes']}x{r['threads']}" for r in runs]

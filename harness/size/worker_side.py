@@ -9,17 +9,15 @@ polling ``QUEUE`` (the sizing run's own task name) with the user's function,
 the public API this SDK and conductor-python 2.0.0 share. Key and secret come from
 ``CONDUCTOR_AUTH_KEY``/``CONDUCTOR_AUTH_SECRET``, as the SDKs read them. It prints one JSON
 line (``{"ready": true, "pid", "workers": [pids], "sdk"}``) and runs until its standard input
-closes, as the benchmark's worker side does (whose helpers it uses).
+closes, as the benchmark's worker side does (whose code it runs).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 
-from harness.bench.worker_main import sdk_description, stop_on_signals, wait_for_stop, worker_pids
+from harness.bench.worker_main import sdk_description, serve_until_stopped
 from harness.size.loading import LoadError, load_workers
 
 
@@ -45,28 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if not found:
         print(f"{args.worker} has no worker named {args.name}", file=sys.stderr)
         return 2
-    from conductor.client.automator.task_handler import TaskHandler
-    from conductor.client.configuration.configuration import Configuration
-    from conductor.client.worker.worker import Worker
-
-    workers = [
-        Worker(
-            task_definition_name=args.task,
-            execute_function=found[0].function,
-            worker_id=f"{args.id_prefix}-{index + 1}",
-            thread_count=args.threads,
-        )
-        for index in range(args.processes)
-    ]
-    handler = TaskHandler(workers=workers, configuration=Configuration(server_api_url=args.url))
-    stop = stop_on_signals()
-    handler.start_processes()
-    try:
-        ready = {"ready": True, "pid": os.getpid(), "workers": worker_pids(handler)}
-        wait_for_stop(stop, {**ready, "sdk": sdk_description()})
-    finally:
-        handler.stop_processes()
-    print(json.dumps({"stopped": True}), flush=True)
+    serve_until_stopped(found[0].function, args, {"sdk": sdk_description()})
     return 0
 
 
