@@ -6,11 +6,14 @@ without archiving would; so is an ended task of no workflow (``/fake/tasks``). A
 stays while its parent runs (the parent may still retry it). Without a retention, nothing is
 ever removed (the default: tests read what ended). Checked at most once a second of the
 engine's clock, from the same place timeouts fire, so a test moves a manual clock forward to
-see it happen. The counts of what was removed are in the stats (``retention``).
+see it happen. The counts of what was removed are in the stats (``retention``). It also
+drops what the engine keeps about tasks that are gone: their deadlines, and hand-out times
+older than their definition's rate-limit window.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +62,30 @@ def prune(state: EngineState, retention: Retention) -> None:
         if task.status in TERMINAL_TASK_STATUSES and 0 < task.end_time <= cutoff:
             state.forget_task(task)
             retention.removed_tasks += 1
+    _drop_stale_deadlines(state)
+    _drop_old_handouts(state, now)
+
+
+def _drop_stale_deadlines(state: EngineState) -> None:
+    """Deadlines of what is gone stay in the heap until they come due (a response timeout is
+    minutes away); when they outnumber what exists, the heap is rebuilt without them."""
+    if len(state.deadlines) <= 2 * (len(state.tasks) + len(state.workflows)) + 1000:
+        return
+    kept = [
+        d for d in state.deadlines if d[3] in (state.tasks if d[2] == "task" else state.workflows)
+    ]
+    state.deadlines[:] = kept
+    heapq.heapify(state.deadlines)
+
+
+def _drop_old_handouts(state: EngineState, now: int) -> None:
+    """Hand-out times matter only within their definition's rate-limit window."""
+    for name, handouts in state.handouts.items():
+        task_def = state.task_def(name)
+        window_ms = task_def.rate_limit_frequency_in_seconds * 1000
+        keep_from = now - window_ms if task_def.rate_limit_per_frequency else now
+        while handouts and handouts[0] <= keep_from:
+            handouts.popleft()
 
 
 def _expired(workflow: Workflow, cutoff: int) -> bool:
