@@ -28,6 +28,7 @@ from fake_server.engine import (
     polling,
     requeue,
     results,
+    retention,
     scheduling,
     search,
     signals,
@@ -71,6 +72,7 @@ def _synchronized(
     def wrapper(self: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         with self._lock:
             timeouts.fire_due(self._state)
+            retention.prune(self._state, self._retention)
             answer = method(self, *args, **kwargs)
             self._skip_time_if_idle()
         if self._state.outside_calls:
@@ -83,11 +85,23 @@ def _synchronized(
 class Engine:
     """An in-memory Conductor: see the module docstring."""
 
-    def __init__(self, clock: Clock | None = None, *, long_poll: bool = True) -> None:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        long_poll: bool = True,
+        retention_seconds: float | None = None,
+    ) -> None:
         self.clock: Clock = clock if clock is not None else SystemClock()
         # False imitates a server without long polling: batch polls answer at once, so a
         # worker's own polling interval shows in how often it polls.
         self.long_poll = long_poll
+        if retention_seconds is not None and retention_seconds < 0:
+            raise ValueError(f"retention_seconds must be 0 or more, got {retention_seconds}")
+        # How long ended workflows are kept (None: for ever) and what was removed: see
+        # :mod:`.retention`.
+        self.retention_ms = None if retention_seconds is None else int(retention_seconds * 1000)
+        self._retention = retention.Retention(self.retention_ms)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._wake_generation = 0
@@ -149,6 +163,7 @@ class Engine:
     def reset(self) -> None:
         """Drop all state: definitions, workflows, tasks, queues, poll data, stats."""
         self._state = EngineState(self.clock, self._changed)
+        self._retention = retention.Retention(self.retention_ms)
         if self._skipper is not None:
             self._skipper.reset_counts()
         self._changed.notify_all()
@@ -158,6 +173,7 @@ class Engine:
         """Fire every timeout that is due (the background timer and each request call it)."""
         with self._lock:
             timeouts.fire_due(self._state)
+            retention.prune(self._state, self._retention)
             self._skip_time_if_idle()
         self._make_outside_calls()
 
@@ -677,6 +693,7 @@ class Engine:
         """The admin API's counters (see :mod:`fake_server.http.admin`), and time skipping's state
         on a skipping clock."""
         stats = inspection.stats(self._state)
+        stats["retention"] = self._retention.to_json()
         if self._skipper is not None:
             stats["timeSkipping"] = self._skipper.to_json(self._state)
         return stats

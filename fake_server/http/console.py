@@ -108,6 +108,7 @@ def overview(ctx: Context, request: Request) -> Reply:
         findings=ctx.engine.diagnose()["findings"],
         faults=ctx.faults.to_json()["rules"],
         latest=pages.filter_workflows(workflows)[:10],
+        retention=stats["retention"],
     )
 
 

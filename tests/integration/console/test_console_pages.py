@@ -167,3 +167,19 @@ def test_injected_faults_are_listed(page: Any, conductor_server: Any) -> None:
     browser = page("/faults")
 
     assert "answer 503" in text(browser) and "update" in text(browser)
+
+
+@pytest.mark.conductor_server(retention_seconds=0.5)
+def test_the_overview_says_what_the_retention_removed(page: Any, conductor_server: Any) -> None:
+    admin = conductor_server.admin
+    admin.register_workflow(GREETING)
+    admin.terminate_workflow(admin.start_workflow("greeting", {"name": "Ada"}), "done with it")
+    wait_until(
+        lambda: admin.stats()["retention"]["removedWorkflows"] == 1,
+        timeout=15,
+        message="the ended workflow to be removed",
+    )
+    browser = page("/")
+    assert "Ended workflows are removed 0.5 s after they end: 1 workflows and 1 tasks" in text(
+        browser
+    )
