@@ -55,6 +55,11 @@ class EngineState:
     # (task type, domain) -> {"workerId", "lastPollTime"}, as Conductor's poll data.
     poll_data: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict)
     workers: defaultdict[str, WorkerStats] = field(default_factory=lambda: defaultdict(WorkerStats))
+    # (worker id, where its polls come from) -> its counters: the worker processes, told apart
+    # when they share a worker id (the default, the host name, is the same for all of a host's).
+    processes: defaultdict[tuple[str, str], WorkerStats] = field(
+        default_factory=lambda: defaultdict(WorkerStats)
+    )
     latencies: PickupLatencies = field(default_factory=PickupLatencies)
     # Tasks IN_PROGRESS per task definition name (concurrentExecLimit).
     in_progress: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))

@@ -118,12 +118,7 @@ ROUTES: tuple[ConductorRoute, ...] = (
     ConductorRoute(_T, "GET", "/api/tasks/external-storage-location", EXTERNAL_STORAGE),
     # MetadataResource
     ConductorRoute(_M, "POST", "/api/metadata/workflow"),
-    ConductorRoute(
-        _M,
-        "POST",
-        "/api/metadata/workflow/validate",
-        "not built yet: POST /api/metadata/workflow validates a definition as it registers it",
-    ),
+    ConductorRoute(_M, "POST", "/api/metadata/workflow/validate"),
     ConductorRoute(_M, "PUT", "/api/metadata/workflow"),
     ConductorRoute(_M, "GET", "/api/metadata/workflow/{name}"),
     ConductorRoute(_M, "GET", "/api/metadata/workflow"),

@@ -24,9 +24,15 @@ from fake_server.http.wire import (
     text_reply,
 )
 
+# What this project's SDK sends as its process (see poll_source); a longer value is cut.
+PROCESS_HEADER = "X-Conductor-Process"
+MAX_PROCESS_LENGTH = 40
+
 
 def poll(ctx: Context, request: Request, task_type: str) -> Reply:
-    task = ctx.engine.poll(task_type, request.arg("workerid"), domain_arg(request))
+    task = ctx.engine.poll(
+        task_type, request.arg("workerid"), domain_arg(request), source=poll_source(request)
+    )
     return NO_CONTENT if task is None else json_reply(task)
 
 
@@ -37,8 +43,22 @@ def batch_poll(ctx: Context, request: Request, task_type: str) -> Reply:
         domain_arg(request),
         count=int_arg(request, "count", BATCH_POLL_DEFAULT_COUNT),
         timeout_ms=int_arg(request, "timeout", BATCH_POLL_DEFAULT_TIMEOUT_MS),
+        source=poll_source(request),
     )
     return json_reply(tasks)
+
+
+def poll_source(request: Request) -> str:
+    """Where a poll came from, to tell worker processes apart (the console's workers page):
+    processes of one host share their worker id (the host name by default). The address, and
+    the process id this project's SDK sends (``X-Conductor-Process``); without it (another
+    SDK), the connection's port when the HTTP server says it (waitress does, granian not)."""
+    address = request.environ.get("REMOTE_ADDR") or "?"
+    process = (request.header(PROCESS_HEADER) or "").strip()[:MAX_PROCESS_LENGTH]
+    if process:
+        return f"{address} pid {process}"
+    port = request.environ.get("REMOTE_PORT")
+    return f"{address}:{port}" if port else str(address)
 
 
 def update(ctx: Context, request: Request) -> Reply:
@@ -50,7 +70,7 @@ def update(ctx: Context, request: Request) -> Reply:
 def update_v2(ctx: Context, request: Request) -> Reply:
     """``POST /tasks/update-v2``: the worker's next task of the same type, or 204."""
     result = json_body(request)
-    task = ctx.engine.update_task_v2(result, len(request.body()))
+    task = ctx.engine.update_task_v2(result, len(request.body()), source=poll_source(request))
     return NO_CONTENT if task is None else json_reply(task)
 
 
