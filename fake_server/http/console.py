@@ -219,6 +219,7 @@ def workers(ctx: Context, request: Request) -> Reply:
         "/workers",
         workers=rows,
         active_within=pages.ACTIVE_WITHIN_MS,
+        stopped_listed_for=pages.STOPPED_LISTED_FOR_MS,
     )
 
 
