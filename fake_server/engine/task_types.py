@@ -11,7 +11,6 @@ from typing import Any
 
 from fake_server.engine.durations import parse_duration_seconds, parse_until_ms
 from fake_server.engine.errors import BadRequestError, ValidationError, invalid, malformed
-from fake_server.engine.tasks.fork_join_dynamic import number_version_message
 from fake_server.engine.validation import Fields
 
 # What the engine executes: worker tasks, and one module of ``engine/tasks`` per system type.
@@ -56,6 +55,20 @@ UNSUPPORTED_TYPES = (
     "CANCEL_AGENT",
 )
 TERMINATION_STATUSES = ("COMPLETED", "FAILED", "TERMINATED")
+
+
+def number_version_message(version: Any) -> str:
+    """Why a ``forkTaskWorkflowVersion`` that is not a string is refused."""
+    return (
+        f'forkTaskWorkflowVersion must be a string ("{version}", not {version}): Conductor '
+        "reads it as a string only and fails on any other value"
+    )
+
+
+def is_system_type(task_type: str) -> bool:
+    """Whether tasks of ``task_type`` are run by the server (one module of ``engine/tasks``
+    each) rather than by workers."""
+    return task_type in SUPPORTED_TYPES and task_type != "SIMPLE"
 
 
 def is_user_defined(task_type: str) -> bool:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from fake_server.engine.definitions import TaskDef, parse_workflow_task
 from fake_server.engine.errors import BadRequestError
+from fake_server.engine.task_types import is_system_type, number_version_message
 from fake_server.engine.tasks.base import (
     Runtime,
     SystemTask,
@@ -143,20 +144,10 @@ def _from_dynamic_tasks(
     return forked
 
 
-def number_version_message(version: Any) -> str:
-    """Why a ``forkTaskWorkflowVersion`` that is not a string is refused."""
-    return (
-        f'forkTaskWorkflowVersion must be a string ("{version}", not {version}): Conductor '
-        "reads it as a string only and fails on any other value"
-    )
-
-
 def _with_branch_definition(rt: Runtime, branch: WorkflowTaskDef) -> WorkflowTaskDef:
     """A branch task as ForkJoinDynamicTaskMapper gives it: its registered definition, none
     when it has none (for a worker task: no retries, no response timeout)."""
-    from fake_server.engine.tasks import SYSTEM_TASKS
-
-    if branch.task_definition is not None or branch.type in SYSTEM_TASKS:
+    if branch.task_definition is not None or is_system_type(branch.type):
         return branch  # a system task's ad-hoc definition has neither already
     registered = rt.state.task_defs.get(branch.name)
     return branch.with_changes(
