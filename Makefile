@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml sdk/pyproject.toml
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy sdk/conductor fake_server harness tests
+	$(BIN)/mypy sdk/conductor fake_server harness tests tools
 
 # --dist worksteal: xdist hands tests out in large chunks in collection order, so one worker got
 # most of the slow integration tests while the other ran out of work; an idle worker now takes

@@ -12,13 +12,18 @@ Fixtures:
 - ``conductor_workers``: a factory that starts real worker processes for the rest of the test:
   ``conductor_workers(worker, ...)``; they are stopped when the test ends, pass or fail.
 
+- ``conductor_server_options``: the options of the session's server
+  (``fake_server.options.ServerOptions``, defaults unless overridden); override this
+  session-scoped fixture in a ``conftest.py`` to change them for every test below it.
+
 Marker ``@pytest.mark.conductor_server(time_skipping=True, manual_clock=True, auth_key=...,
-auth_secret=..., token_ttl_seconds=..., long_poll=False)`` gives that test a server of its own
-with those options: with time skipping, whenever no task is in progress or ready to hand out,
-the server's clock jumps to the next timer (retry delays, callbacks, WAITs, timeouts), so tests
-of them run in seconds with real workers (``conductor_server.admin.time_skipping(False)``
-pauses it for a block); a manual clock is moved with
-``conductor_server.admin.advance_clock(seconds)``; without long poll, a worker's polling
+auth_secret=..., token_ttl_seconds=..., long_poll=False, ...)`` (any option of
+``ServerOptions``, and ``mode="subprocess"``) gives that test a server of its own with those
+options, on top of ``conductor_server_options``: with time skipping, whenever no task is in
+progress or ready to hand out, the server's clock jumps to the next timer (retry delays,
+callbacks, WAITs, timeouts), so tests of them run in seconds with real workers
+(``conductor_server.admin.time_skipping(False)`` pauses it for a block); a manual clock is moved
+with ``conductor_server.admin.advance_clock(seconds)``; without long poll, a worker's polling
 interval shows in ``harness.scenario.observe_polling``.
 
 The plugin loads wherever the testing tools are installed (``pip install .`` at the repository's
@@ -30,8 +35,6 @@ repository's or conductor-python 2.0.0).
 
 from __future__ import annotations
 
-import difflib
-import inspect
 import os
 import tempfile
 from collections.abc import Callable, Generator, Iterator
@@ -48,9 +51,10 @@ INSTALL_HINT = "pip install conductor-workers-testing"
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(time_skipping=False, manual_clock=False, auth_key=None, auth_secret=None,"
-        " token_ttl_seconds=None, long_poll=True):"
-        " run the test against a fake Conductor server of its own, with these options",
+        f"{MARKER}(**options): run the test against a fake Conductor server of its own, with"
+        " these options of fake_server.options.ServerOptions (time_skipping=True,"
+        " manual_clock=True, auth_key=..., auth_secret=..., long_poll=False, ...) and"
+        " mode='subprocess' to serve it from a process of its own",
     )
 
 
@@ -72,8 +76,18 @@ def _server_handle(fixture: str) -> Any:
 
 
 @pytest.fixture(scope="session")
-def _conductor_shared_server() -> Iterator[Any]:
-    with _server_handle("conductor_server")() as server:
+def conductor_server_options() -> Any:
+    """The options of the session's fake server (``fake_server.options.ServerOptions``);
+    override this fixture (session scope) to change them."""
+    _server_handle("conductor_server")
+    from fake_server.options import ServerOptions
+
+    return ServerOptions()
+
+
+@pytest.fixture(scope="session")
+def _conductor_shared_server(conductor_server_options: Any) -> Iterator[Any]:
+    with _server_handle("conductor_server")(conductor_server_options) as server:
         yield server
 
 
@@ -85,7 +99,8 @@ def conductor_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     if marker is not None and (marker.kwargs or marker.args):
         if marker.args:
             raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only")
-        with _marked_server(server_handle, marker.kwargs) as server:
+        options = request.getfixturevalue("conductor_server_options")
+        with _marked_server(server_handle, options, marker.kwargs) as server:
             yield server
             server.check()
         return
@@ -95,22 +110,12 @@ def conductor_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     server.check()
 
 
-def _marked_server(server_handle: Any, options: dict[str, Any]) -> Any:
-    """The server the marker's options describe; a test failure naming the option the marker
+def _marked_server(server_handle: Any, options: Any, keywords: dict[str, Any]) -> Any:
+    """The server the marker's keywords describe; a test failure naming the option the marker
     got wrong (unknown, or not allowed with another) instead of a traceback."""
-    known = [name for name in inspect.signature(server_handle).parameters if name != "self"]
-    for name in options:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            pytest.fail(
-                f"@pytest.mark.{MARKER}: unknown option {name!r}"
-                + (f" (did you mean {close[0]!r}?)" if close else "")
-                + f"; its options: {', '.join(known)}",
-                pytrace=False,
-            )
     try:
-        return server_handle(**options)
-    except ValueError as error:
+        return server_handle(options, **keywords)
+    except ValueError as error:  # an OptionError names the option, and the closest one
         pytest.fail(f"@pytest.mark.{MARKER}: {error}", pytrace=False)
 
 

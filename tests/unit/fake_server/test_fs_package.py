@@ -27,7 +27,7 @@ def test_package_exports():
 def test_fake_server_settings_are_checked_before_binding():
     with pytest.raises(ValueError, match="either an engine or a clock"):
         FakeServer(engine=Engine(ManualClock()), clock=ManualClock())
-    with pytest.raises(ValueError, match="both auth_key and auth_secret"):
+    with pytest.raises(ValueError, match="auth_key and auth_secret go together"):
         FakeServer(auth_key="k")
     with pytest.raises(ValueError, match="threads"):
         FakeServer(threads=0)
