@@ -64,6 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = options.replace(definitions=os.path.abspath(options.definitions))
     if options.time_skipping:
         announce.append(TIME_SKIPPING_ANNOUNCE)
+    exposed = options.exposure_warning(options.port or "the one printed below")
+    if exposed is not None:
+        print(f"conductor-fake-server: {exposed}", file=sys.stderr, flush=True)
     backend = options.backend or "waitress"
     os.environ[OPTIONS_VARIABLE] = options.to_json()
     try:

@@ -99,6 +99,9 @@ class FakeServer:
         ).start()
         self._assembly.start_timer()
         log.info("fake Conductor server listening on %s", self.url)
+        exposed = self.options.exposure_warning(self.port)
+        if exposed is not None:
+            log.warning(exposed)
         return self
 
     def stop(self) -> None:
