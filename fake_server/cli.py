@@ -15,10 +15,10 @@ import sys
 from collections.abc import Sequence
 
 from fake_server.assembly import LOG_FORMAT, OPTIONS_VARIABLE
+from fake_server.backends import serve
 from fake_server.engine import Engine
 from fake_server.loader import DefinitionsError, load_definitions
 from fake_server.options import OptionError, ServerOptions
-from fake_server.serve import serve
 
 EXIT_USAGE = 2
 ANNOUNCE = "Fake Conductor server listening on {root_url}/api\nIts console: {root_url}/"
