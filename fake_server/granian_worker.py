@@ -34,10 +34,16 @@ def granian_worker_app() -> WsgiApp:
     was given, with a :class:`ListenerWatch` that announces it and stops it."""
     settings = json.loads(os.environ[SERVE_VARIABLE])
     served = load_factory(settings["factory"])()
-    watch = ListenerWatch(settings["announce"], served.on_stop)
-    watch.start()
+    backend = GranianWorkerBackend()
+
+    def stopped() -> None:  # granian closed its listener: it is stopping
+        backend.stop()
+        served.on_stop()
+
+    backend.watch = ListenerWatch(settings["announce"], stopped)
+    backend.watch.start()
     if served.faults is not None:
-        outage.serve_outages(served.faults, GranianWorkerBackend(watch))
+        outage.serve_outages(served.faults, backend)
     return served.app
 
 
@@ -48,18 +54,19 @@ class GranianWorkerBackend:
 
     can_stop_listening = False
 
-    def __init__(self, watch: ListenerWatch) -> None:
-        self.watch = watch
+    def __init__(self) -> None:
+        self.watch: ListenerWatch | None = None
         self.stopping = threading.Event()
 
     @property
     def port(self) -> int:
-        if self.watch.port is None:
+        if self.watch is None or self.watch.port is None:
             raise RuntimeError("granian's listener is not found yet")
         return self.watch.port
 
     def stop(self) -> None:
-        self.stopping.set()  # granian itself stops its worker
+        """granian stops its worker itself; this ends the outage windows in progress."""
+        self.stopping.set()
 
     def stop_listening(self) -> None:
         raise RuntimeError("granian cannot stop listening while its worker lives on")
