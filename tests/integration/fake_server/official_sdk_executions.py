@@ -1,0 +1,248 @@
+# mypy: ignore-errors
+# (mypy reads this project's SDK under the name ``conductor``; this file runs only with
+# conductor-python 2.0.0, whose workflow DSL and executor this project's SDK does not have.)
+"""What conductor-python 2.0.0's own integration test of workflow execution
+(tests/integration/workflow/test_workflow_execution.py at v2.0.0) does against Conductor OSS,
+written here against its public API and run by its venv's python against the fake server at
+``CONDUCTOR_SERVER_URL`` (test_fs_official_executions.py).
+
+Each step's outcome is printed as one JSON line ``{"step": ...}``; nothing here asserts. Its
+signal scenarios run on WAIT tasks nested in sub-workflows: 2.0.0's test data blocks on YIELD,
+an Orkes task type that Conductor OSS does not have (OSS signals its WAIT tasks).
+"""
+
+import json
+import sys
+import time
+from typing import Any
+
+from conductor.client.automator.task_handler import TaskHandler
+from conductor.client.configuration.configuration import Configuration
+from conductor.client.http.models.start_workflow_request import StartWorkflowRequest
+from conductor.client.http.models.task_result import TaskResult
+from conductor.client.http.models.task_result_status import TaskResultStatus
+from conductor.client.http.models.workflow_def import WorkflowDef
+from conductor.client.worker.worker import Worker
+from conductor.client.workflow.conductor_workflow import ConductorWorkflow
+from conductor.client.workflow.executor.workflow_executor import WorkflowExecutor
+from conductor.client.workflow.task.simple_task import SimpleTask
+
+TASK = "oe_task"
+WORKFLOW = "oe_workflow"
+STRATEGIES = ("TARGET_WORKFLOW", "BLOCKING_WORKFLOW", "BLOCKING_TASK", "BLOCKING_TASK_INPUT")
+
+
+def report(step: str, **facts: Any) -> None:
+    print(json.dumps({"step": step, **facts}, default=str), flush=True)
+
+
+def work(task) -> TaskResult:
+    result = TaskResult(task_id=task.task_id, workflow_instance_id=task.workflow_instance_id)
+    result.status = TaskResultStatus.COMPLETED
+    result.output_data = {"echo": task.input_data.get("x")}
+    return result
+
+
+def wait_terminal(executor: WorkflowExecutor, workflow_id: str, deadline_s: float = 60) -> Any:
+    give_up = time.monotonic() + deadline_s
+    while True:
+        workflow = executor.get_workflow(workflow_id, include_tasks=True)
+        if workflow.status not in ("RUNNING", "PAUSED") or time.monotonic() > give_up:
+            return workflow
+        time.sleep(0.05)
+
+
+def simple_workflow(executor: WorkflowExecutor) -> ConductorWorkflow:
+    workflow = ConductorWorkflow(executor=executor, name=WORKFLOW, version=1)
+    workflow.owner_email("test@example.com")
+    task = SimpleTask(task_def_name=TASK, task_reference_name=TASK)
+    task.input_parameters.update({"x": "${workflow.input.x}"})
+    workflow.add(task)
+    return workflow
+
+
+def registration(executor: WorkflowExecutor) -> None:
+    """scenario_workflow_registration: unregister (a 404 is fine), register twice."""
+    workflow = simple_workflow(executor)
+    try:
+        executor.metadata_client.unregister_workflow_def_with_http_info(WORKFLOW, 1)
+        unregistered = "removed"
+    except Exception as error:  # noqa: BLE001 (the scenario tolerates a 404 only)
+        unregistered = "404" if "404" in str(error) else repr(error)
+    workflow.register(overwrite=True)
+    executor.register_workflow(workflow.to_workflow_def(), overwrite=True)
+    definition = executor.metadata_client.get(WORKFLOW)
+    report("registration", unregistered=unregistered, tasks=[t.name for t in definition.tasks])
+
+
+def batch_execution(executor: WorkflowExecutor) -> None:
+    """scenario_workflow_execution: start six, each completes."""
+    requests = [StartWorkflowRequest(name=WORKFLOW, input={"x": i}) for i in range(6)]
+    ids = executor.start_workflows(*requests)
+    statuses = [wait_terminal(executor, workflow_id).status for workflow_id in ids]
+    report("start_workflows", statuses=statuses)
+
+
+def correlation_ids(executor: WorkflowExecutor) -> None:
+    """scenario_get_workflow_by_correlation_ids: one lookup for many correlation ids."""
+    started = executor.start_workflow(StartWorkflowRequest(name=WORKFLOW, correlation_id="2"))
+    wait_terminal(executor, started)
+    found = executor.get_by_correlation_ids(
+        workflow_name=WORKFLOW, correlation_ids=["2", "5", "33"], include_closed=True
+    )
+    report(
+        "get_by_correlation_ids",
+        found={k: [w.workflow_id for w in v] for k, v in found.items()},
+        started=started,
+    )
+
+
+def execute_with_return_strategy(executor: WorkflowExecutor) -> None:
+    """scenario_execute_workflow_async_features and _error_handling."""
+    variants = {
+        "default": {},
+        "durable_blocking_workflow": {
+            "consistency": "DURABLE",
+            "return_strategy": "BLOCKING_WORKFLOW",
+        },
+        "synchronous_blocking_task_input": {
+            "consistency": "SYNCHRONOUS",
+            "return_strategy": "BLOCKING_TASK_INPUT",
+        },
+        "none_none": {"consistency": None, "return_strategy": None},
+    }
+    for name, options in variants.items():
+        request = StartWorkflowRequest(name=WORKFLOW, version=1, input={"x": name})
+        run = executor.execute_workflow_with_return_strategy(
+            request=request, wait_until_task_ref=TASK, wait_for_seconds=30, **options
+        )
+        final = wait_terminal(executor, run.workflow_id)
+        report(
+            f"execute_{name}",
+            response_type=run.response_type,
+            task_type=run.task_type,
+            input=run.input,
+            final_status=final.status,
+        )
+    run = executor.execute(
+        name=WORKFLOW,
+        version=1,
+        workflow_input={"x": "execute"},
+        wait_until_task_ref=TASK,
+        wait_for_seconds=30,
+    )
+    report("execute", status=run.status, output=run.output)
+
+
+def register_nested_waits(executor: WorkflowExecutor) -> None:
+    """The signal scenarios' workflows: a parent whose sub-workflow waits, then has a
+    sub-workflow that waits (WAIT: the task Conductor OSS signals)."""
+
+    def definition(name: str, tasks: list) -> WorkflowDef:
+        return WorkflowDef(name=name, version=1, tasks=tasks, timeout_seconds=0, schema_version=2)
+
+    def wait(ref: str) -> dict:
+        return {"name": "wait", "taskReferenceName": ref, "type": "WAIT"}
+
+    def sub(ref: str, child: str) -> dict:
+        return {
+            "name": "sub",
+            "taskReferenceName": ref,
+            "type": "SUB_WORKFLOW",
+            "subWorkflowParam": {"name": child, "version": 1},
+        }
+
+    executor.register_workflow(definition("oe_signal_grandchild", [wait("inner_wait")]), True)
+    executor.register_workflow(
+        definition(
+            "oe_signal_child", [wait("child_wait"), sub("grandchild", "oe_signal_grandchild")]
+        ),
+        True,
+    )
+    executor.register_workflow(
+        definition("oe_signal_parent", [sub("child", "oe_signal_child")]), True
+    )
+
+
+def start_nested(executor: WorkflowExecutor) -> str:
+    workflow_id = executor.start_workflow(StartWorkflowRequest(name="oe_signal_parent", version=1))
+    # wait until the child's WAIT is open (the sub-workflow starts with the parent here)
+    give_up = time.monotonic() + 10
+    while time.monotonic() < give_up:
+        tasks = executor.get_workflow(workflow_id, include_tasks=True).tasks or []
+        if tasks and tasks[0].sub_workflow_id:
+            break
+        time.sleep(0.05)
+    return workflow_id
+
+
+def complete_nested(executor: WorkflowExecutor, workflow_id: str) -> str:
+    """_complete_workflow: two async signals end the two remaining waits."""
+    executor.signal_async(workflow_id=workflow_id, status="COMPLETED", body={"result": "signal1"})
+    executor.signal_async(workflow_id=workflow_id, status="COMPLETED", body={"result": "signal2"})
+    return wait_terminal(executor, workflow_id).status
+
+
+def signals(executor: WorkflowExecutor) -> None:
+    """run_signal_tests: a sync signal per return strategy (and the default), async signals."""
+    register_nested_waits(executor)
+    for strategy in (*STRATEGIES, None):
+        workflow_id = start_nested(executor)
+        options = {"return_strategy": strategy} if strategy else {}
+        response = executor.signal(
+            workflow_id=workflow_id, status="COMPLETED", body={"result": strategy}, **options
+        )
+        as_dict = response.to_dict()
+        workflow = (
+            response.get_workflow()
+            if response.is_target_workflow() or response.is_blocking_workflow()
+            else None
+        )
+        task = (
+            response.get_blocking_task()
+            if response.is_blocking_task() or response.is_blocking_task_input()
+            else None
+        )
+        report(
+            f"signal_{strategy or 'default'}",
+            workflow_id=workflow_id,
+            response_type=response.response_type,
+            target_workflow_id=response.target_workflow_id,
+            workflow_id_in_response=(workflow or {}).get("workflowId"),
+            task_ref=(task or {}).get("referenceTaskName"),
+            task_input=response.get_task_input() if response.is_blocking_task_input() else None,
+            dict_types={
+                key: type(as_dict.get(key)).__name__
+                for key in ("responseType", "taskId", "targetWorkflowId")
+            },
+            final_status=complete_nested(executor, workflow_id),
+        )
+    workflow_id = start_nested(executor)
+    result = executor.signal_async(
+        workflow_id=workflow_id, status="COMPLETED", body={"result": "async"}
+    )
+    report("signal_async", result=result, final_status=complete_nested(executor, workflow_id))
+
+
+def main() -> None:
+    configuration = Configuration()
+    executor = WorkflowExecutor(configuration=configuration)
+    handler = TaskHandler(
+        workers=[Worker(task_definition_name=TASK, execute_function=work, poll_interval=20)],
+        configuration=configuration,
+        scan_for_annotated_workers=False,
+    )
+    handler.start_processes()
+    try:
+        registration(executor)
+        batch_execution(executor)
+        correlation_ids(executor)
+        execute_with_return_strategy(executor)
+        signals(executor)
+    finally:
+        handler.stop_processes()
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)
