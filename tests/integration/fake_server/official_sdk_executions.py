@@ -12,6 +12,7 @@ an Orkes task type that Conductor OSS does not have (OSS signals its WAIT tasks)
 """
 
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -25,7 +26,16 @@ from conductor.client.http.models.workflow_def import WorkflowDef
 from conductor.client.worker.worker import Worker
 from conductor.client.workflow.conductor_workflow import ConductorWorkflow
 from conductor.client.workflow.executor.workflow_executor import WorkflowExecutor
+from conductor.client.workflow.task.do_while_task import LoopTask
+from conductor.client.workflow.task.fork_task import ForkTask
+from conductor.client.workflow.task.http_task import HttpInput, HttpTask
+from conductor.client.workflow.task.join_task import JoinTask
+from conductor.client.workflow.task.json_jq_task import JsonJQTask
+from conductor.client.workflow.task.set_variable_task import SetVariableTask
 from conductor.client.workflow.task.simple_task import SimpleTask
+from conductor.client.workflow.task.sub_workflow_task import InlineSubWorkflowTask, SubWorkflowTask
+from conductor.client.workflow.task.switch_task import SwitchTask
+from conductor.client.workflow.task.terminate_task import TerminateTask, WorkflowStatus
 
 TASK = "oe_task"
 WORKFLOW = "oe_workflow"
@@ -59,6 +69,94 @@ def simple_workflow(executor: WorkflowExecutor) -> ConductorWorkflow:
     task.input_parameters.update({"x": "${workflow.input.x}"})
     workflow.add(task)
     return workflow
+
+
+def definition_registration(executor: WorkflowExecutor) -> None:
+    """metadata/test_workflow_definition.py: a definition using most task types (a fork of
+    loops around a javascript switch, an inline sub-workflow, HTTP, JQ, a registered
+    sub-workflow) is registered, started with a correlation id, and terminated."""
+    remote = os.environ["FS_REMOTE_URL"]
+
+    def simple(i: int) -> SimpleTask:
+        return SimpleTask(task_def_name=TASK, task_reference_name=f"{TASK}_{i}")
+
+    def http(ref: str) -> HttpTask:
+        return HttpTask(ref, HttpInput(uri=remote))
+
+    switch = (
+        SwitchTask(
+            task_ref_name="fact_length",
+            case_expression="$.number < 15 ? 'LONG':'LONG'",
+            use_javascript=True,
+        )
+        .input(key="number", value="${workflow.input.number}")
+        .switch_case(case_name="LONG", tasks=[simple(1), simple(2)])
+        .default_case(
+            tasks=[
+                TerminateTask(
+                    task_ref_name="too_short",
+                    status=WorkflowStatus.FAILED,
+                    termination_reason="value too short",
+                )
+            ]
+        )
+    )
+    inline = InlineSubWorkflowTask(
+        task_ref_name="sub_flow_inline",
+        workflow=ConductorWorkflow(executor=executor, name="oe_inline_child").add(task=simple(0)),
+    )
+    fork = ForkTask(
+        task_ref_name="forked",
+        forked_tasks=[
+            [
+                LoopTask(task_ref_name="loop", iterations=2, tasks=switch),
+                LoopTask(task_ref_name="loop_multiple", iterations=1, tasks=[simple(13)]),
+                inline,
+            ],
+            [simple(3), simple(4)],
+        ],
+    )
+    child = ConductorWorkflow(executor=executor, name="oe_population", version=1234)
+    child.add(SetVariableTask(task_ref_name="set_state").input(key="call_made", value=True))
+    child.register(True)
+    workflow = (
+        ConductorWorkflow(executor=executor, name="oe_workflow_as_code", version=1234)
+        .add(http("http_task_0"))
+        .add(simple(12))
+        .add(SetVariableTask(task_ref_name="set_state").input(key="call_made", value=True))
+        .add(fork)
+        .add(JoinTask(task_ref_name="join_forked", join_on=fork.to_workflow_task().join_on))
+    )
+    (
+        workflow
+        >> SubWorkflowTask(task_ref_name="sub_workflow", workflow_name="oe_population")
+        >> (
+            JsonJQTask(task_ref_name="jq", script="{ key3: (.key1.value1 + .key2.value2) }")
+            .input(key="value1", value=["a", "b"])
+            .input(key="value2", value=["d", "e"])
+        )
+    )
+    workflow >> [http("http_task_1"), http("http_task_2")]
+    workflow >> [
+        [http("http_task_31"), http("http_task_32")],
+        [http("http_task_41"), http("http_task_42")],
+    ]
+    workflow.register(True)
+    workflow_id = executor.start_workflow(
+        start_workflow_request=StartWorkflowRequest(
+            name="oe_workflow_as_code", correlation_id="kitchensink_test"
+        )
+    )
+    executor.terminate(workflow_id=workflow_id, reason="End test")
+    ended = executor.get_workflow(workflow_id, include_tasks=True)
+    stored = executor.metadata_client.get("oe_workflow_as_code", version=1234)
+    report(
+        "definition_registration",
+        status=ended.status,
+        reason=ended.reason_for_incompletion,
+        correlation_id=ended.correlation_id,
+        task_types=[t.type for t in stored.tasks],
+    )
 
 
 def registration(executor: WorkflowExecutor) -> None:
@@ -234,6 +332,7 @@ def main() -> None:
     )
     handler.start_processes()
     try:
+        definition_registration(executor)
         registration(executor)
         batch_execution(executor)
         correlation_ids(executor)

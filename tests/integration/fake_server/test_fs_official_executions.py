@@ -28,7 +28,11 @@ def run_script(python: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
             capture_output=True,
             text=True,
             timeout=240,
-            env={**os.environ, "CONDUCTOR_SERVER_URL": server.url},
+            env={
+                **os.environ,
+                "CONDUCTOR_SERVER_URL": server.url,
+                "FS_REMOTE_URL": f"{server.url}/health",
+            },
             start_new_session=True,
         )
         failures = access.failures()
@@ -40,6 +44,16 @@ def run_script(python: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
 def test_official_workflow_execution_scenarios_pass(official_python):
     steps, failures = run_script(official_python)
 
+    # A definition of most task types registers, starts and is terminated.
+    registered = steps["definition_registration"]
+    assert (registered["status"], registered["reason"], registered["correlation_id"]) == (
+        "TERMINATED",
+        "End test",
+        "kitchensink_test",
+    )
+    assert set(registered["task_types"]) == {
+        "HTTP", "SIMPLE", "SET_VARIABLE", "FORK_JOIN", "JOIN", "SUB_WORKFLOW", "JSON_JQ_TRANSFORM",
+    }  # fmt: skip
     # Registration: unregistering what does not exist is the 404 the scenario tolerates.
     assert steps["registration"] == {"unregistered": "404", "tasks": ["oe_task"]}
     assert failures == ["DELETE /api/metadata/workflow/oe_workflow/1 -> 404"]
