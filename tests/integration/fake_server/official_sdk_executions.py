@@ -20,9 +20,12 @@ from typing import Any
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.models.start_workflow_request import StartWorkflowRequest
+from conductor.client.http.models.task_def import TaskDef
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
 from conductor.client.http.models.workflow_def import WorkflowDef
+from conductor.client.http.models.workflow_task import WorkflowTask
+from conductor.client.orkes.orkes_metadata_client import OrkesMetadataClient
 from conductor.client.worker.worker import Worker
 from conductor.client.workflow.conductor_workflow import ConductorWorkflow
 from conductor.client.workflow.executor.workflow_executor import WorkflowExecutor
@@ -156,6 +159,46 @@ def definition_registration(executor: WorkflowExecutor) -> None:
         reason=ended.reason_for_incompletion,
         correlation_id=ended.correlation_id,
         task_types=[t.type for t in stored.tasks],
+    )
+
+
+def schemas_and_partial_inline_definitions(configuration: Configuration) -> None:
+    """metadata/test_task_metadata_service.py: definitions with JSON schemas and enforceSchema
+    are stored and read back; a workflow task's inline taskDefinition may lack a name."""
+    metadata = OrkesMetadataClient(configuration)
+    schema = {"name": "oe_schema", "type": "JSON", "data": {"type": "object"}}
+    metadata.register_task_def(
+        task_def=TaskDef(
+            name="oe_schema_task", input_schema=schema, output_schema=schema, enforce_schema=True
+        )
+    )
+    with_schema = metadata.get_task_def(task_type="oe_schema_task")
+    metadata.register_task_def(task_def=TaskDef(name="oe_plain_task"))
+    plain = metadata.get_task_def(task_type="oe_plain_task")
+    inline = WorkflowDef(
+        name="oe_no_schema",
+        tasks=[
+            WorkflowTask(name="test", task_reference_name="test_ref", task_definition=TaskDef())
+        ],
+    )
+    metadata.register_workflow_def(workflow_def=inline)
+    with_inline = metadata.get_workflow_def(name="oe_no_schema")
+    bare = WorkflowDef(
+        name="oe_no_schema", tasks=[WorkflowTask(name="test", task_reference_name="test_ref")]
+    )
+    metadata.register_workflow_def(workflow_def=bare)
+    without_inline = metadata.get_workflow_def(name="oe_no_schema")
+    report(
+        "schemas",
+        schema_name=with_schema.input_schema.name,
+        schema_type=with_schema.output_schema.type,
+        enforce=with_schema.enforce_schema,
+        plain=[plain.input_schema, plain.output_schema, plain.enforce_schema],
+        inline_definition=[
+            with_inline.tasks[0].task_definition.input_schema,
+            with_inline.tasks[0].task_definition.enforce_schema,
+        ],
+        without_inline=without_inline.tasks[0].task_definition,
     )
 
 
@@ -332,6 +375,7 @@ def main() -> None:
     )
     handler.start_processes()
     try:
+        schemas_and_partial_inline_definitions(configuration)
         definition_registration(executor)
         registration(executor)
         batch_execution(executor)

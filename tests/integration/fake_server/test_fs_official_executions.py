@@ -44,6 +44,15 @@ def run_script(python: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
 def test_official_workflow_execution_scenarios_pass(official_python):
     steps, failures = run_script(official_python)
 
+    # Schemas are stored and read back; an inline task definition needs no name.
+    assert steps["schemas"] == {
+        "schema_name": "oe_schema",
+        "schema_type": "JSON",
+        "enforce": True,
+        "plain": [None, None, False],
+        "inline_definition": [None, False],
+        "without_inline": None,
+    }
     # A definition of most task types registers, starts and is terminated.
     registered = steps["definition_registration"]
     assert (registered["status"], registered["reason"], registered["correlation_id"]) == (
