@@ -19,6 +19,8 @@ from typing import Any
 
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
+from conductor.client.http.api.metadata_resource_api import MetadataResourceApi
+from conductor.client.http.api_client import ApiClient
 from conductor.client.http.models.start_workflow_request import StartWorkflowRequest
 from conductor.client.http.models.task_def import TaskDef
 from conductor.client.http.models.task_result import TaskResult
@@ -72,6 +74,15 @@ def simple_workflow(executor: WorkflowExecutor) -> ConductorWorkflow:
     task.input_parameters.update({"x": "${workflow.input.x}"})
     workflow.add(task)
     return workflow
+
+
+def async_request(configuration: Configuration) -> None:
+    """client/test_async.py: a generated API call made with ``async_req=True``."""
+    metadata = MetadataResourceApi(ApiClient(configuration))
+    metadata.register_task_def(body=[TaskDef(name="oe_async_task")])
+    thread = metadata.get_task_def(async_req=True, tasktype="oe_async_task")
+    thread.wait()
+    report("async_req", name=thread.get().name)
 
 
 def definition_registration(executor: WorkflowExecutor) -> None:
@@ -375,6 +386,7 @@ def main() -> None:
     )
     handler.start_processes()
     try:
+        async_request(configuration)
         schemas_and_partial_inline_definitions(configuration)
         definition_registration(executor)
         registration(executor)

@@ -44,6 +44,7 @@ def run_script(python: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
 def test_official_workflow_execution_scenarios_pass(official_python):
     steps, failures = run_script(official_python)
 
+    assert steps["async_req"] == {"name": "oe_async_task"}
     # Schemas are stored and read back; an inline task definition needs no name.
     assert steps["schemas"] == {
         "schema_name": "oe_schema",
