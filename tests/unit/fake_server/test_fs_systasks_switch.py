@@ -260,3 +260,31 @@ def test_a_case_is_the_value_as_text(engine, value, case):
     )
     workflow_id = start(engine, definition, input={"kind": value})
     assert statuses(engine, workflow_id)[1] == ("chosen", "SCHEDULED")
+
+
+@pytest.mark.parametrize(
+    ("task_type", "fields"),
+    [
+        ("SWITCH", {"evaluatorType": "javascript", "expression": "$.kind == 'a' ?"}),
+        ("DECISION", {"caseExpression": "if ($.n > 1) { 'big' "}),
+    ],
+)
+def test_a_script_with_a_syntax_error_is_refused_at_registration(engine, task_type, fields):
+    """Mirrors WorkflowTaskTypeConstraint.validateScriptExpression: a SWITCH (javascript) or
+    DECISION script is parsed, not run, when registered; a syntax error refuses it."""
+    task = system(task_type, "s", decisionCases={"a": [simple("a")]}, **fields)
+    with pytest.raises(BadRequestError) as caught:
+        engine.register_workflow_def(workflow("w", task))
+    message = caught.value.errors[0].message
+    assert message.startswith("Expression is not well formatted: SyntaxError")
+    assert message.endswith(f", taskType: {task_type} taskName s")
+
+
+def test_a_script_is_only_parsed_at_registration(engine):
+    """Mirrors ScriptEvaluator.validateScriptSyntax: a script that would throw when run (or
+    loop for ever) reads well, so it is registered; value-param expressions are not scripts."""
+    for expression in ("$.missing.field", "while (true) {}"):
+        engine.upsert_workflow_defs(
+            [workflow("w", route("javascript", expression, {"a": [simple("a")]}))]
+        )
+    engine.upsert_workflow_defs([workflow("w", route("value-param", "kind ?", {"a": []}))])
