@@ -51,6 +51,7 @@ class Switch(SystemTask):
         except scripts.ScriptError as error:
             task.status = "FAILED"
             task.reason_for_incompletion = error.message
+            task.end_time = task.scheduled_time  # it ended as it was made
             return [task]
         task.input_data["case"] = case
         task.output_data = {"evaluationResult": [case], "selectedCase": case}
