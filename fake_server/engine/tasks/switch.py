@@ -83,7 +83,8 @@ class Decision(SystemTask):
         task_input: dict[str, Any],
         retry_count: int,
     ) -> list[Task]:
-        task = control_record(rt, workflow, workflow_task, self.task_type, dict(task_input))
+        # DecisionTaskMapper: the record's input holds the case (and hasChildren) only.
+        task = control_record(rt, workflow, workflow_task, self.task_type, {})
         if workflow_task.case_expression:
             try:
                 value = scripts.evaluate(workflow_task.case_expression, task_input)

@@ -288,3 +288,23 @@ def test_a_script_is_only_parsed_at_registration(engine):
             [workflow("w", route("javascript", expression, {"a": [simple("a")]}))]
         )
     engine.upsert_workflow_defs([workflow("w", route("value-param", "kind ?", {"a": []}))])
+
+
+def test_a_decision_records_only_its_case_as_input(engine):
+    """Mirrors DecisionTaskMapper: the DECISION task's input is the case it chose, and
+    hasChildren when that case has tasks; its inputParameters are not copied (a SWITCH's
+    are)."""
+    definition = workflow(
+        "w",
+        system(
+            "DECISION",
+            "decide",
+            caseValueParam="kind",
+            inputParameters={"kind": "${workflow.input.kind}", "other": 1},
+            decisionCases={"a": [simple("a")], "b": []},
+        ),
+    )
+    chosen = by_ref(engine, start(engine, definition, input={"kind": "a"}))["decide"]
+    assert chosen["inputData"] == {"case": "a", "hasChildren": "true"}
+    empty = by_ref(engine, engine.start_workflow({"name": "w", "input": {"kind": "b"}}))["decide"]
+    assert empty["inputData"] == {"case": "b"}
