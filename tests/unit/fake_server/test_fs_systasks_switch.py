@@ -142,19 +142,23 @@ def test_a_script_that_throws_fails_the_switch_and_the_workflow(engine):
     assert switch["taskId"] in done["reasonForIncompletion"]
 
 
-def test_decision_reads_case_value_param_and_falls_to_default_for_an_empty_case(engine, worker):
-    """Mirrors DecisionTaskMapper: caseValueParam, and the default for an empty case."""
-    definition = workflow(
+def decision_on_kind(cases, **fields):
+    return workflow(
         "w",
         system(
             "DECISION",
             "decide",
             caseValueParam="kind",
-            inputParameters={"kind": "${workflow.input.kind}"},
-            decisionCases={"a": [simple("a")], "empty": []},
-            defaultCase=[simple("other")],
+            inputParameters={"kind": "${workflow.input.kind}", **fields.pop("inputs", {})},
+            decisionCases=cases,
+            **fields,
         ),
     )
+
+
+def test_decision_reads_case_value_param_and_falls_to_default_for_an_empty_case(engine, worker):
+    """Mirrors DecisionTaskMapper: caseValueParam, and the default for an empty case."""
+    definition = decision_on_kind({"a": [simple("a")], "empty": []}, defaultCase=[simple("other")])
     first = start(engine, definition, input={"kind": "a"})
     decision = by_ref(engine, first)["decide"]
     assert (decision["taskType"], decision["outputData"]) == ("DECISION", {"caseOutput": ["a"]})
@@ -294,16 +298,7 @@ def test_a_decision_records_only_its_case_as_input(engine):
     """Mirrors DecisionTaskMapper: the DECISION task's input is the case it chose, and
     hasChildren when that case has tasks; its inputParameters are not copied (a SWITCH's
     are)."""
-    definition = workflow(
-        "w",
-        system(
-            "DECISION",
-            "decide",
-            caseValueParam="kind",
-            inputParameters={"kind": "${workflow.input.kind}", "other": 1},
-            decisionCases={"a": [simple("a")], "b": []},
-        ),
-    )
+    definition = decision_on_kind({"a": [simple("a")], "b": []}, inputs={"other": 1})
     chosen = by_ref(engine, start(engine, definition, input={"kind": "a"}))["decide"]
     assert chosen["inputData"] == {"case": "a", "hasChildren": "true"}
     empty = by_ref(engine, engine.start_workflow({"name": "w", "input": {"kind": "b"}}))["decide"]
