@@ -27,18 +27,6 @@ log = logging.getLogger(__name__)
 RETRIABLE_STATUSES = ("FAILED", "TIMED_OUT")
 
 
-def fail(state: EngineState, task: Task, status: str, reason: str | None = None) -> None:
-    """``task`` ended FAILED, FAILED_WITH_TERMINAL_ERROR or TIMED_OUT: its workflow decides
-    whether to retry it."""
-    from fake_server.engine.workflows import task_ended
-
-    state.end_task(task, status, reason)
-    if task.workflow_instance_id in state.workflows:
-        task_ended(state, task)
-    elif may_retry(task):  # a task of no workflow (the admin API's) is retried here
-        retry(state, task)
-
-
 def may_retry(task: Task) -> bool:
     handler = SYSTEM_TASKS.get(task.task_type)
     if handler is not None and handler.built_in:

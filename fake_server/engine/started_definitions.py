@@ -19,6 +19,7 @@ from typing import Any
 from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef
 from fake_server.engine.errors import ConductorError
 from fake_server.engine.state import EngineState
+from fake_server.engine.task_types import is_user_defined
 
 # Started definitions kept for reuse; past this many (inline definitions are new each time),
 # the cache starts over.
@@ -80,7 +81,11 @@ def _populate_all(
 def _populate(state: EngineState, task: WorkflowTaskDef) -> WorkflowTaskDef:
     changes: dict[str, Any] = {}
     if task.task_definition is None and task.name.strip():
-        changes["task_definition"] = state.task_defs.get(task.name) or ad_hoc_task_def(task)
+        registered = state.task_defs.get(task.name)
+        # A task of a type Conductor has no mapper for (USER_DEFINED) gets no ad-hoc
+        # definition: without a registered one, its mapper fails the workflow.
+        if registered is not None or not is_user_defined(task.type):
+            changes["task_definition"] = registered or ad_hoc_task_def(task)
     if task.type == "SUB_WORKFLOW":
         param = _pinned_sub_workflow(state, task.sub_workflow_param or {})
         if param is not task.sub_workflow_param:

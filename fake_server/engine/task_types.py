@@ -42,7 +42,6 @@ SUPPORTED_TYPES = (
 # Conductor's other types: they need what a local fake has not (a broker, a model, an agent).
 UNSUPPORTED_TYPES = (
     "KAFKA_PUBLISH",
-    "USER_DEFINED",
     "LLM_TEXT_COMPLETE",
     "LLM_CHAT_COMPLETE",
     "LLM_INDEX_TEXT",
@@ -58,6 +57,13 @@ UNSUPPORTED_TYPES = (
     "CANCEL_AGENT",
 )
 TERMINATION_STATUSES = ("COMPLETED", "FAILED", "TERMINATED")
+
+
+def is_user_defined(task_type: str) -> bool:
+    """Whether ``task_type`` is one Conductor has no mapper for, which TaskType.of reads as
+    USER_DEFINED (``USER_DEFINED`` itself included): its tasks wait in the queue of that type
+    for workers, as SIMPLE ones do in the queue of their name (UserDefinedTaskMapper)."""
+    return task_type not in SUPPORTED_TYPES
 
 
 def check_workflow_task(f: Fields, task_type: str) -> None:

@@ -13,7 +13,7 @@ import copy
 import logging
 from typing import Any
 
-from fake_server.engine import started_definitions
+from fake_server.engine import started_definitions, status_listener
 from fake_server.engine.errors import (
     ConflictError,
     IllegalStateError,
@@ -61,6 +61,7 @@ def retry(state: EngineState, workflow_id: str, resume_subworkflow_tasks: bool =
             return
         workflow = _last_failed_sub_workflow(state, first_failed, workflow)
     _retry(state, workflow)
+    status_listener.notify(state, workflow, "retried")
 
 
 def _last_failed_sub_workflow(state: EngineState, task: Task, workflow: Workflow) -> Workflow:
@@ -175,6 +176,7 @@ def restart(state: EngineState, workflow_id: str, use_latest_definitions: bool =
     workflow.last_retried_time = 0
     workflow.output = {}
     log.info("workflow %s restarted", workflow_id)
+    status_listener.notify(state, workflow, "restarted")
     Decider(state).begin(workflow)
     _take_parents_along(state, workflow, "restarted")
 
@@ -209,6 +211,7 @@ def rerun(state: EngineState, workflow_id: str, request: Any) -> str:
     workflow.failed_reference_task_names = set()
     workflow.failed_task_names = set()
     _replace_request_fields(workflow, correlation_id, workflow_input)
+    status_listener.notify(state, workflow, "reran")
     decider = Decider(state)
     if start_task is None:
         _remove_tasks(state, workflow, list(workflow.task_ids))
@@ -278,6 +281,7 @@ def pause(state: EngineState, workflow_id: str) -> None:
         raise ConflictError(f"Workflow {describe(workflow)} has ended, status cannot be updated.")
     workflow.status = "PAUSED"
     workflow.update_time = state.now_ms()
+    status_listener.notify(state, workflow, "paused")
 
 
 def resume(state: EngineState, workflow_id: str) -> None:
@@ -290,6 +294,7 @@ def resume(state: EngineState, workflow_id: str) -> None:
     workflow.status = "RUNNING"
     workflow.last_retried_time = workflow.update_time = state.now_ms()
     _watch_timeout(state, workflow)
+    status_listener.notify(state, workflow, "resumed")
     Decider(state).decide(workflow)
 
 

@@ -23,7 +23,14 @@ import logging
 import uuid
 from typing import Any
 
-from fake_server.engine import blueprint, boundary, payloads, retries, started_definitions
+from fake_server.engine import (
+    blueprint,
+    boundary,
+    payloads,
+    retries,
+    started_definitions,
+    status_listener,
+)
 from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef, parse_workflow_def
 from fake_server.engine.domains import resolve_domain
 from fake_server.engine.errors import ConductorError, malformed
@@ -33,12 +40,14 @@ from fake_server.engine.scheduling import (
     build_task,
     expression_context,
     record_task,
+    require_user_defined_task_def,
     system_task_def,
     task_input,
     worker_task_def,
 )
 from fake_server.engine.scheduling import task_input as scheduling_input
 from fake_server.engine.state import EngineState
+from fake_server.engine.task_types import is_user_defined
 from fake_server.engine.tasks import SYSTEM_TASKS, SystemTask
 from fake_server.engine.tasks.base import TerminateWorkflow
 from fake_server.engine.tasks.http import Http, HttpCall, HttpOutcome
@@ -49,6 +58,8 @@ log = logging.getLogger(__name__)
 # Passes one call may make before it lets other requests in (a loop of system tasks only
 # could otherwise hold the engine for ever); the rest runs on the next tick.
 MAX_PASSES = 1000
+# System tasks that go on while their workflow is paused (see _run_async_tasks_while_paused).
+ASYNC_WHILE_PAUSED = ("WAIT",)
 
 # The system task types whose mappers evaluate their input with the id of the task they
 # create, so ``${CPEWF_TASK_ID}`` is that id (InlineTaskMapper, HTTPTaskMapper, ...); the other
@@ -114,6 +125,16 @@ def complete_task(state: EngineState, task: Task) -> None:
     """``task`` completed: its workflow (if it has one) goes on."""
     state.end_task(task, "COMPLETED")
     task_ended(state, task)
+
+
+def fail(state: EngineState, task: Task, status: str, reason: str | None = None) -> None:
+    """``task`` ended FAILED, FAILED_WITH_TERMINAL_ERROR or TIMED_OUT: its workflow decides
+    whether to retry it."""
+    state.end_task(task, status, reason)
+    if task.workflow_instance_id in state.workflows:
+        task_ended(state, task)
+    elif retries.may_retry(task):  # a task of no workflow (the admin API's) is retried here
+        retries.retry(state, task)
 
 
 def end_workflow(
@@ -207,6 +228,7 @@ class Decider:
             definition.name,
             definition.version,
         )
+        status_listener.notify(self.state, workflow, "started")
         self.begin(workflow)
         return workflow
 
@@ -229,7 +251,10 @@ class Decider:
         try:
             for _ in range(MAX_PASSES):
                 workflow.decide_again = False
-                if workflow.is_terminal or workflow.status == "PAUSED":
+                if workflow.status == "PAUSED":
+                    self._run_async_tasks_while_paused(workflow)
+                    return
+                if workflow.is_terminal:
                     return
                 try:
                     changed = self._pass(workflow)
@@ -245,6 +270,14 @@ class Decider:
             self.decide_at(workflow, self.now_ms())
         finally:
             workflow.deciding = False
+
+    def _run_async_tasks_while_paused(self, workflow: Workflow) -> None:
+        """Conductor's AsyncSystemTaskExecutor runs a WAIT whatever its workflow's status (it
+        skips only ended ones): a timed WAIT completes during a pause, while the decider, which
+        returns at once for a PAUSED workflow, schedules what follows only after the resume."""
+        for task in workflow.tasks.unsettled():
+            if task.task_type in ASYNC_WHILE_PAUSED and not task.is_terminal and not task.retried:
+                SYSTEM_TASKS[task.task_type].execute(self, workflow, task)
 
     def _pass(self, workflow: Workflow) -> bool:
         changed = False
@@ -367,6 +400,8 @@ class Decider:
     ) -> list[Task]:
         handler = SYSTEM_TASKS.get(workflow_task.type)
         if handler is None:
+            if is_user_defined(workflow_task.type):
+                require_user_defined_task_def(self.state, workflow_task)
             tasks = [self._worker_task(workflow, workflow_task, task_input)]
         else:
             task_def = system_task_def(self.state, workflow_task)
@@ -401,7 +436,10 @@ class Decider:
         task = self.new_task(
             workflow,
             workflow_task,
-            task_type=workflow_task.name,
+            # a user-defined type is polled by its type, a SIMPLE task by its name
+            task_type=workflow_task.type
+            if is_user_defined(workflow_task.type)
+            else workflow_task.name,
             status="SCHEDULED",
             input_data=values,
         )
@@ -552,6 +590,7 @@ class Decider:
                 if handler is not None:
                     handler.cancel(self, workflow, task)
         log.info("workflow %s %s%s", workflow.workflow_id, status, f": {reason}" if reason else "")
+        status_listener.notify_end(self.state, workflow)
         failure_workflow = workflow.definition.failure_workflow
         if status != "COMPLETED" and not by_request and failure_workflow:
             self._start_failure_workflow(workflow, failure_workflow)

@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from fake_server.serve import DEFAULT_THREADS
+from fake_server.options import DEFAULT_THREADS
 from harness.bench import procs, summary
 from harness.bench.output import Progress
 from harness.bench.procs import Child, ChildError
@@ -81,8 +81,10 @@ CEILING_SIDE = Side(CEILING, sys.executable, plain=True)
 
 
 def points(settings: argparse.Namespace) -> list[tuple[int, int]]:
-    """The sweep (every processes x threads), with the reference point in it."""
-    sweep = {(p, t) for t in settings.threads for p in settings.processes} | {settings.reference}
+    """The sweep (every processes x threads), and the reference point when the targets table
+    was asked for (its throughput targets are read there)."""
+    sweep = {(p, t) for t in settings.threads for p in settings.processes}
+    sweep |= {settings.reference} if settings.targets else set()
     return sorted(sweep, key=lambda point: (point[1], point[0]))
 
 
@@ -108,7 +110,9 @@ class Bench:
         self.workdir = Path(settings.workdir or self._tempdir.name)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.server = ServerHandle(
-            mode="subprocess", threads=settings.server_threads, backend=settings.server_wsgi
+            mode="subprocess",
+            threads=settings.server_threads or DEFAULT_THREADS,
+            backend=settings.server_wsgi,
         )
         self.flask: Child | None = None
         self.launches = 0

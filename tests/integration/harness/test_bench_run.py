@@ -12,14 +12,14 @@ import sys
 import psutil
 import pytest
 
-from fake_server.serve import COMMAND_LINE_BACKEND
+from fake_server.options import COMMAND_LINE_BACKEND
 from harness.bench import cli
 
 # Enough tasks that even the cheapest client is charged CPU: the kernel accounts it in 10 ms
 # ticks, and a few milliseconds can go uncounted.
 TINY = "--processes 1 --threads 2 --reference 1x2 --tasks 200 --repeat 1 --latency-samples 3"
 TINY += " --latency-gap-ms 10 --idle-seconds 0.3 --settle-seconds 0 --capacity-seconds 1"
-TINY += " --only throughput,ceiling,latency,capacity"
+TINY += " --only throughput,ceiling,latency,capacity --targets"
 
 
 def descendants() -> set[int]:

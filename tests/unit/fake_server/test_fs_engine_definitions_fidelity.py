@@ -101,10 +101,6 @@ def test_task_definition_refusals(engine, definition, message):
     [
         ({"schemaVersion": 1}, "workflowDef schemaVersion: 1 is only supported"),
         (
-            {"workflowStatusListenerEnabled": True},
-            "not supported by the fake server: workflowStatusListenerEnabled",
-        ),
-        (
             {"rateLimitConfig": {"concurrentExecLimit": 1}},
             "not supported by the fake server: rateLimitConfig",
         ),

@@ -79,7 +79,7 @@ def test_a_failure_workflow_that_cannot_start_is_named_in_the_output(engine, wor
     worker.update(worker.take("a"), "FAILED")
     assert engine.get_workflow(workflow_id)["output"]["conductor.failure_workflow"] == (
         "Error workflow missing failed to start.  reason: "
-        "No such workflow defined. name=missing, version=latest"
+        "No such workflow defined. name=missing, version=null"
     )
 
 

@@ -90,7 +90,7 @@ def test_workflow_defs_versions(engine):
     assert engine.get_workflow_def("wf", 1)["tasks"][0]["name"] == "a"
     engine.upsert_workflow_defs([{**sequence("wf", "c"), "version": 2}])
     assert engine.get_workflow_def("wf", 2)["tasks"][0]["name"] == "c"
-    with pytest.raises(NotFoundError, match="name=wf, version=3"):
+    with pytest.raises(NotFoundError, match="No such workflow found by name: wf, version: 3"):
         engine.get_workflow_def("wf", 3)
     assert sorted(d["version"] for d in engine.list_workflow_defs()) == [1, 2]
     engine.delete_workflow_def("wf", 1)

@@ -343,7 +343,7 @@ def test_without_a_javascript_engine_the_task_fails_saying_what_to_install(engin
     workflow_id = start(engine, workflow("w", inline("calc", "1 + 1")))
     calc = by_ref(engine, workflow_id)["calc"]
     assert calc["status"] == "FAILED_WITH_TERMINAL_ERROR"
-    assert "pip install 'conductor-workers[server]'" in calc["reasonForIncompletion"]
+    assert "pip install conductor-workers-testing" in calc["reasonForIncompletion"]
 
 
 def test_without_jq_the_task_fails_saying_what_to_install(engine, monkeypatch):
@@ -356,7 +356,7 @@ def test_without_jq_the_task_fails_saying_what_to_install(engine, monkeypatch):
     )
     jq = by_ref(engine, workflow_id)["jq"]
     assert jq["status"] == "FAILED"
-    assert "pip install 'conductor-workers[server]'" in jq["reasonForIncompletion"]
+    assert "pip install conductor-workers-testing" in jq["reasonForIncompletion"]
 
 
 def run_jq(engine, query):
