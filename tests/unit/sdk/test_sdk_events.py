@@ -11,7 +11,7 @@ from conductor.client.event import (
     PollStarted,
     TaskExecutionFailure,
 )
-from conductor.client.event.publisher import NO_EVENTS, publisher_for
+from conductor.client.event._publisher import NO_EVENTS, publisher_for
 
 
 class Recorder:

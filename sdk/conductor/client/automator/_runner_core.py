@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conductor.client.automator.give_back import give_back_result
-from conductor.client.automator.held_tasks import HeldTasks
-from conductor.client.automator.leases import (
+from conductor.client.automator._give_back import give_back_result
+from conductor.client.automator._held_tasks import HeldTasks
+from conductor.client.automator._leases import (
     LeaseSchedule,
     RunningTask,
     extension_update,
@@ -36,7 +36,7 @@ from conductor.client.automator.leases import (
     warn_overrun,
 )
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
-from conductor.client.event.publisher import (
+from conductor.client.event._publisher import (
     EventPublisher,
     execution_event,
     publisher_for,
@@ -48,8 +48,8 @@ from conductor.client.event.task_runner_events import (
     PollStarted,
     TaskExecutionStarted,
 )
-from conductor.client.http.backoff import Backoff
-from conductor.client.http.encoding import encode_result
+from conductor.client.http._backoff import Backoff
+from conductor.client.http._encoding import encode_result
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.telemetry.prometheus import WorkerMetrics, worker_metrics

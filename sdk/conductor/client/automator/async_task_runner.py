@@ -24,11 +24,11 @@ import time
 from collections.abc import Generator
 from typing import Any
 
+from conductor.client.automator._held_tasks import HeldTasks
+from conductor.client.automator._leases import RunningTask
 from conductor.client.automator._runner_core import RunnerCore
-from conductor.client.automator.held_tasks import HeldTasks
-from conductor.client.automator.leases import RunningTask
-from conductor.client.automator.task_execution import run_task_async
-from conductor.client.automator.worker_startup import start_worker
+from conductor.client.automator._task_execution import run_task_async
+from conductor.client.automator._worker_startup import start_worker
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.http.async_task_client import AsyncTaskClient, require_aiohttp

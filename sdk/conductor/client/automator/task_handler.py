@@ -37,24 +37,24 @@ from multiprocessing.process import BaseProcess
 from types import FrameType, TracebackType
 from typing import Any
 
-from conductor.client.automator import worker_discovery
-from conductor.client.automator.give_back import GiveBack
-from conductor.client.automator.held_tasks import HeldTasks
-from conductor.client.automator.supervisor import RestartPolicy, Supervisor, WorkerSlot
+from conductor.client.automator import _worker_discovery as worker_discovery
+from conductor.client.automator._give_back import GiveBack
+from conductor.client.automator._held_tasks import HeldTasks
+from conductor.client.automator._supervisor import RestartPolicy, Supervisor, WorkerSlot
+from conductor.client.automator._worker_discovery import WorkerDiscoveryError
+from conductor.client.automator._worker_kind import is_async_worker
+from conductor.client.automator._worker_process import configure_logging, run_worker_process
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS
-from conductor.client.automator.worker_discovery import WorkerDiscoveryError
 from conductor.client.automator.worker_isolation import (
     ISOLATION_THREAD,
     ThreadContext,
     isolation_mode,
 )
-from conductor.client.automator.worker_kind import is_async_worker
-from conductor.client.automator.worker_process import configure_logging, run_worker_process
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.http.async_task_client import require_aiohttp
 from conductor.client.telemetry import prometheus
-from conductor.client.worker.unknown_settings import warn_unknown_settings
+from conductor.client.worker._unknown_settings import warn_unknown_settings
 from conductor.client.worker.worker_config import (
     WorkerConfigError,
     WorkerSettings,

@@ -10,7 +10,7 @@ One ``TaskRunner`` serves one worker with ``thread_count`` execution threads:
   request per task, and the poll loop stays asleep until a thread runs out of work;
 - a poll that comes back empty *at once* (a server without long polling) is followed by a pause
   of the worker's polling interval; a poll that fails is retried with the SDK's backoff
-  (``conductor.client.http.backoff``), logged once when the failures start and once when they end;
+  (``conductor.client.http._backoff``), logged once when the failures start and once when they end;
 - ``paused()`` is checked before every poll, and before running a task that came with an update;
 - ``stop()`` ends polling; running tasks finish and deliver their results within
   ``drain_timeout`` seconds, and a poll in flight is waited for (one long poll at most). A task
@@ -34,11 +34,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from conductor.client.automator._held_tasks import HeldTasks
+from conductor.client.automator._leases import RunningTask
 from conductor.client.automator._runner_core import RunnerCore
-from conductor.client.automator.held_tasks import HeldTasks
-from conductor.client.automator.leases import RunningTask
-from conductor.client.automator.task_execution import run_task
-from conductor.client.automator.worker_startup import start_worker
+from conductor.client.automator._task_execution import run_task
+from conductor.client.automator._worker_startup import start_worker
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.http.models.task import Task

@@ -15,10 +15,10 @@ import signal
 import threading
 from typing import TYPE_CHECKING, Any
 
-from conductor.client.automator.held_tasks import HeldTasks
+from conductor.client.automator._held_tasks import HeldTasks
+from conductor.client.automator._worker_kind import is_async_worker
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS, TaskRunner
 from conductor.client.automator.worker_isolation import WorkerThread
-from conductor.client.automator.worker_kind import is_async_worker
 from conductor.client.configuration.configuration import SDK_LOGGER_NAME, Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.worker.worker_config import WorkerSettings

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from conductor.client.automator.held_tasks import HeldTasks
+from conductor.client.automator._held_tasks import HeldTasks
 from conductor.client.worker.worker_config import WorkerSettings
 from conductor.client.worker.worker_interface import WorkerInterface
 

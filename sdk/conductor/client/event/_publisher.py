@@ -81,7 +81,7 @@ def execution_event(
 ) -> TaskRunnerEvent:
     """The event that ends an execution: ``TaskExecutionFailure`` when ``error`` failed it,
     else ``TaskExecutionCompleted`` with the size of the output as JSON (``output_size``, from
-    ``conductor.client.http.encoding.encode_result``)."""
+    ``conductor.client.http._encoding.encode_result``)."""
     if error is not None:
         return TaskExecutionFailure(
             task_type, task.task_id or "", worker_id, task.workflow_instance_id, error, duration_ms
