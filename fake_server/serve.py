@@ -27,7 +27,6 @@ import logging
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -35,18 +34,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fake_server.engine.errors import BadRequestError
+from fake_server.options import BACKENDS, DEFAULT_THREADS
 from fake_server.outage import OutageClock, RefuseWindow, begin_reset, reset_connections
 
 if TYPE_CHECKING:
     from fake_server.http.faults import FaultPlan
 
-BACKENDS = ("granian", "waitress")
-# The command line's server: granian where its worker is tested (Linux), waitress elsewhere.
-COMMAND_LINE_BACKEND = "granian" if sys.platform.startswith("linux") else "waitress"
-# Each long poll holds a thread, so this must exceed the workers long polling at once (one per
-# worker process); more threads than that only queue up on the engine's lock (at 128 threads,
-# 80 busy connections cut throughput by two thirds: see docs/benchmarks.md).
-DEFAULT_THREADS = 32
 IDLE_SECONDS = 60  # an idle keep-alive connection is closed after this
 CONNECTION_LIMIT = 1000
 # What granian_worker_app reads in granian's worker process (which inherits the environment).

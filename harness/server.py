@@ -4,10 +4,10 @@ The server runs in a thread of this process (default: cheap, and errors raised i
 re-raised in the caller by ``check()``) or as a subprocess (``mode="subprocess"``: its own
 interpreter, so the benchmark's server does not share a GIL with the code measuring it). Either
 way it binds port 0 and is stopped, with everything it started, when the handle closes.
-``backend`` picks the HTTP server of a subprocess (granian by default on Linux, or waitress:
-see :mod:`fake_server.serve`); a thread runs on waitress. ``handle.backend`` says which.
-``time_skipping=True`` starts it with time skipping, in either mode (its clock jumps to the next
-timer whenever nothing is under way; ``handle.admin.time_skipping(False)`` pauses that).
+Its options are those of :class:`fake_server.options.ServerOptions`, given as an object or as
+keywords: ``ServerHandle(time_skipping=True)``, ``ServerHandle(mode="subprocess",
+backend="waitress")``. ``backend`` picks the HTTP server of a subprocess (granian by default on
+Linux, or waitress); a thread runs on waitress. ``handle.backend`` says which.
 """
 
 from __future__ import annotations
@@ -16,10 +16,13 @@ import re
 import subprocess
 import sys
 import threading
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from harness.admin import AdminClient
 from harness.faults import FaultsClient
+
+if TYPE_CHECKING:
+    from fake_server.options import ServerOptions
 
 _URL_PATTERN = re.compile(r"(http://\S+/api)\b")
 
@@ -29,56 +32,53 @@ class ServerError(AssertionError):
 
 
 class ServerHandle:
+    """``ServerHandle(options, mode=..., startup_timeout=...)`` or ``ServerHandle(**keywords)``
+    with the keywords of :class:`fake_server.options.ServerOptions` (both: the keywords change
+    the options). The server binds port 0 whatever the options say."""
+
     def __init__(
         self,
+        options: ServerOptions | None = None,
         *,
         mode: Literal["thread", "subprocess"] = "thread",
-        manual_clock: bool = False,
-        time_skipping: bool = False,
-        auth_key: str | None = None,
-        auth_secret: str | None = None,
-        token_ttl_seconds: int | None = None,
-        long_poll: bool = True,
-        threads: int | None = None,
-        backend: str | None = None,
         startup_timeout: float = 20.0,
-        retention_seconds: float | None = None,
+        **keywords: Any,
     ) -> None:
+        from fake_server.options import COMMAND_LINE_BACKEND, ServerOptions
+
         if mode not in ("thread", "subprocess"):
             raise ValueError(f"mode must be 'thread' or 'subprocess', not {mode!r}")
-        if manual_clock and mode == "subprocess":
-            raise ValueError("a manual clock needs mode='thread' (tests move it in-process)")
-        if manual_clock and time_skipping:
+        self.options = (options or ServerOptions()).replace(port=0, **keywords)
+        if mode == "thread" and self.options.backend not in (None, "waitress"):
             raise ValueError(
-                "choose manual_clock (time moves only when the test says) or time_skipping "
-                "(time runs, and jumps to the next timer when nothing is under way), not both"
-            )
-        from fake_server.serve import BACKENDS
-
-        if backend is not None and backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-        if mode == "thread" and backend not in (None, "waitress"):
-            raise ValueError(
-                f"a server in a thread runs on waitress; {backend} serves mode='subprocess'"
+                f"a server in a thread runs on waitress; {self.options.backend} serves "
+                "mode='subprocess'"
             )
         self.mode = mode
-        self.manual_clock = manual_clock
-        self.time_skipping = time_skipping
-        self.auth_key = auth_key
-        self.auth_secret = auth_secret
-        self.token_ttl_seconds = token_ttl_seconds
-        self.long_poll = long_poll
-        self.threads = threads
-        self.backend = backend or _default_backend(mode)
+        self.backend = self.options.backend or (
+            COMMAND_LINE_BACKEND if mode == "subprocess" else "waitress"
+        )
         self.startup_timeout = startup_timeout
-        self.retention_seconds = retention_seconds
         self.url = ""
-        self.clock: Any = None
         self._server: Any = None
         self._process: subprocess.Popen[str] | None = None
         self._errors: list[BaseException] = []
         self._errors_lock = threading.Lock()
         self._admin: AdminClient | None = None
+
+    @property
+    def auth_key(self) -> str | None:
+        return self.options.auth_key
+
+    @property
+    def auth_secret(self) -> str | None:
+        return self.options.auth_secret
+
+    @property
+    def clock(self) -> Any:
+        """The server's clock in thread mode (a ``ManualClock`` with ``manual_clock=True``,
+        which a test moves), else None."""
+        return self._server.engine.clock if self._server is not None else None
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> ServerHandle:
@@ -153,22 +153,13 @@ class ServerHandle:
         if self._server is None:
             raise RuntimeError("restart() needs a started server in thread mode")
         from fake_server import FakeServer
-        from fake_server.http.auth import DEFAULT_TOKEN_TTL_SECONDS
-        from fake_server.serve import DEFAULT_THREADS
 
         old = self._server
         port = old.port
         old.stop()
         if down_for > 0:
             threading.Event().wait(down_for)  # the outage itself, not a wait for an outcome
-        server = FakeServer(
-            port=port,
-            engine=old.engine,
-            auth_key=self.auth_key,
-            auth_secret=self.auth_secret,
-            threads=self.threads or DEFAULT_THREADS,
-            token_ttl_seconds=self.token_ttl_seconds or DEFAULT_TOKEN_TTL_SECONDS,
-        )
+        server = FakeServer(self.options.replace(port=port), engine=old.engine)
         _on_request_exception(server.app, self._record_error)
         server.start()
         self._server = server
@@ -183,22 +174,9 @@ class ServerHandle:
 
     # -- internals ----------------------------------------------------------------------------
     def _start_thread(self) -> None:
-        from fake_server import FakeServer, ManualClock
-        from fake_server.http.auth import DEFAULT_TOKEN_TTL_SECONDS
-        from fake_server.serve import DEFAULT_THREADS
+        from fake_server import FakeServer
 
-        self.clock = ManualClock() if self.manual_clock else None
-        server = FakeServer(
-            port=0,
-            clock=self.clock,
-            auth_key=self.auth_key,
-            auth_secret=self.auth_secret,
-            long_poll=self.long_poll,
-            threads=self.threads or DEFAULT_THREADS,
-            token_ttl_seconds=self.token_ttl_seconds or DEFAULT_TOKEN_TTL_SECONDS,
-            time_skipping=self.time_skipping,
-            retention_seconds=self.retention_seconds,
-        )
+        server = FakeServer(self.options)
         _on_request_exception(server.app, self._record_error)
         server.start()
         self._server = server
@@ -209,20 +187,8 @@ class ServerHandle:
             self._errors.append(error)
 
     def _start_subprocess(self) -> None:
-        command = [sys.executable, "-m", "fake_server", "--port", "0", "--log-level", "WARNING"]
-        if self.auth_key and self.auth_secret:
-            command += ["--auth-key", self.auth_key, "--auth-secret", self.auth_secret]
-        if self.token_ttl_seconds:
-            command += ["--token-ttl", str(self.token_ttl_seconds)]
-        if not self.long_poll:
-            command.append("--no-long-poll")
-        if self.time_skipping:
-            command.append("--time-skipping")
-        if self.retention_seconds is not None:
-            command += ["--retention", str(self.retention_seconds)]
-        if self.threads:
-            command += ["--threads", str(self.threads)]
-        command += ["--wsgi", self.backend]
+        options = self.options.replace(backend=self.backend)
+        command = [sys.executable, "-m", "fake_server", *options.to_argv()]
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
         )
@@ -230,14 +196,6 @@ class ServerHandle:
         self.url = _read_url(process, self.startup_timeout)
         # Keep draining its output so the server never blocks on a full pipe.
         threading.Thread(target=_drain, args=(process,), daemon=True).start()
-
-
-def _default_backend(mode: str) -> str:
-    """The HTTP server of the mode: the command line's default in a process of its own,
-    waitress in a thread of this one."""
-    from fake_server.serve import COMMAND_LINE_BACKEND
-
-    return COMMAND_LINE_BACKEND if mode == "subprocess" else "waitress"
 
 
 def _on_request_exception(app: Any, record: Any) -> None:

@@ -19,7 +19,21 @@ Where to look:
 - :mod:`.tasks`: system task types, one module each.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from fake_server.engine.clock import ManualClock, SkippingClock, SystemClock
-from fake_server.engine.facade import Engine
+
+if TYPE_CHECKING:
+    from fake_server.engine.facade import Engine
 
 __all__ = ["Engine", "ManualClock", "SkippingClock", "SystemClock"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: a module of the engine (errors, clock...) imported alone loads
+    # itself and what it imports, not the whole engine through this package.
+    if name == "Engine":
+        from fake_server.engine.facade import Engine
+
+        return Engine
+    raise AttributeError(f"module 'fake_server.engine' has no attribute {name!r}")

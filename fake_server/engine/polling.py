@@ -30,16 +30,29 @@ MAX_BATCH_POLL_COUNT = 1000
 
 
 def record_poll(
-    state: EngineState, task_type: str, domain: str | None, worker_id: str | None
+    state: EngineState,
+    task_type: str,
+    domain: str | None,
+    worker_id: str | None,
+    source: str | None = None,
 ) -> None:
-    """Remember who polled what, when (poll data, worker stats, active-worker domains)."""
+    """Remember who polled what, when (poll data, worker stats, active-worker domains);
+    ``source``: where the poll came from (see :attr:`EngineState.processes`), when known."""
     now = state.now_ms()
+    queue = queue_name(task_type, domain)
     state.poll_data[(task_type, domain)] = {"workerId": worker_id, "lastPollTime": now}
-    state.workers[worker_id or ""].record_poll(queue_name(task_type, domain), now)
+    state.workers[worker_id or ""].record_poll(queue, now)
+    if source:
+        state.processes[(worker_id or "", source)].record_poll(queue, now)
 
 
 def take(
-    state: EngineState, task_type: str, domain: str | None, worker_id: str | None, count: int
+    state: EngineState,
+    task_type: str,
+    domain: str | None,
+    worker_id: str | None,
+    count: int,
+    source: str | None = None,
 ) -> list[Task]:
     """Up to ``count`` ready tasks of ``task_type`` in ``domain``, now IN_PROGRESS for
     ``worker_id``; a task over its definition's limits is postponed instead."""
@@ -57,6 +70,8 @@ def take(
             continue
         _hand_out(state, task, queue, worker_id, now)
         handed_out.append(task)
+    if source and handed_out:
+        state.processes[(worker_id or "", source)].tasks_handed_out += len(handed_out)
     return handed_out
 
 

@@ -20,12 +20,11 @@ from fake_server.engine.errors import (
 )
 from fake_server.engine.models import RESULT_STATUSES, Task
 from fake_server.engine.payloads import oversized_task_payload
-from fake_server.engine.retries import fail
 from fake_server.engine.state import EngineState
 from fake_server.engine.tasks import SYSTEM_TASKS
 from fake_server.engine.timeouts import watch_response_timeout
 from fake_server.engine.validation import Fields
-from fake_server.engine.workflows import complete_task
+from fake_server.engine.workflows import complete_task, fail
 
 MAX_REASON_LENGTH = 500
 MAX_LOGS_PER_UPDATE = 10

@@ -10,7 +10,7 @@
   :mod:`.wire`: request values and the :class:`~.wire.Reply`.
 """
 
-from fake_server import missing_extra
+from fake_server.extras import missing_extra
 
 try:
     from fake_server.http.app import create_app

@@ -135,6 +135,13 @@ def events(ctx: Context, request: Request) -> Reply:
     return json_reply(ctx.engine.published_events())
 
 
+def status_notifications(ctx: Context, request: Request) -> Reply:
+    """``GET /fake/status-notifications``: what the workflow status listener of definitions
+    with ``workflowStatusListenerEnabled`` was told, oldest first (see
+    :mod:`fake_server.engine.status_listener`)."""
+    return json_reply(ctx.engine.status_notifications())
+
+
 def diagnose(ctx: Context, request: Request) -> Reply:
     return json_reply(ctx.engine.diagnose())
 
@@ -145,9 +152,7 @@ def faults(ctx: Context, request: Request) -> Reply:
 
 
 def add_fault(ctx: Context, request: Request) -> Reply:
-    from fake_server.http.routes import API_ROUTE_NAMES
-
-    return json_reply(ctx.faults.add(json_body(request), API_ROUTE_NAMES), 201)
+    return json_reply(ctx.faults.add(json_body(request), ctx.api_route_names), 201)
 
 
 def clear_faults(ctx: Context, request: Request) -> Reply:

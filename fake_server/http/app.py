@@ -1,29 +1,24 @@
-"""The Flask app, built from the routing table; and how every request of the table is answered.
+"""The app built from the routing table, and the one path every request takes.
 
-:func:`create_app` adds each route of :data:`~fake_server.http.routes.ROUTES` to a Flask app,
-whose view calls :func:`respond`: the token check, the handler, the error mapping
-(:mod:`fake_server.http.errors`) and the access log line, in this one place. Ids are answered
-as ``text/plain``, like Conductor does.
-
-The app's WSGI entry is :class:`FastPath`: it matches a request against the same Flask URL map
-and, for a route of the table, calls :func:`respond` without Flask's request context, hooks and
-response objects, which cost more server CPU than the engine's own work per task (measured on
-the benchmark's drain; see docs/benchmarks.md). Everything else goes to Flask as usual: HEAD
-and OPTIONS, unknown paths and methods (answered by the same error mapping), and routes that a
-user adds to the app. Hooks added to the app (``before_request``...) therefore apply to those,
-not to the table's routes: ``create_app(..., fast_path=False)`` (``FakeServer(fast_path=False)``)
-sends every request through Flask, hooks included, at Flask's cost per request.
+:func:`create_app` returns a Flask app (for its URL map, its test client and its
+``got_request_exception`` signal) whose WSGI entry is :class:`Dispatcher`: it finds the route
+of the table that a request names (Flask's URL map, with werkzeug's rules) and answers it with
+:func:`respond`: the token check, the handler, the error mapping
+(:mod:`fake_server.http.errors`) and the access log line, in this one place. Flask's request
+context, hooks and response objects are not used: they cost more server CPU than the engine's
+own work per task (measured on the benchmark's drain; see docs/benchmarks.md). Ids are answered
+as ``text/plain``, like Conductor does. To serve routes of your own, give ``create_app`` the
+table with your :class:`~fake_server.http.routes.Route` entries added (``routes=``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from flask import Flask, Response, got_request_exception
-from flask import request as flask_request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, got_request_exception
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 
 from fake_server.engine.errors import ConductorError
@@ -31,7 +26,7 @@ from fake_server.engine.facade import Engine
 from fake_server.http.auth import TokenAuthority
 from fake_server.http.errors import error_reply
 from fake_server.http.faults import FaultPlan
-from fake_server.http.routes import ROUTES, Route
+from fake_server.http.routes import ROUTES, Route, api_route_names
 from fake_server.http.wire import Context, Reply, Request, reply_headers
 
 # One line per request at DEBUG (the command line's --log-level DEBUG); silent otherwise.
@@ -43,23 +38,16 @@ def create_app(
     auth: TokenAuthority | None = None,
     faults: FaultPlan | None = None,
     *,
-    fast_path: bool = True,
+    routes: Sequence[Route] = ROUTES,
 ) -> Flask:
-    """A Flask app serving ``engine``; with ``auth``, API calls need a token; ``faults`` are
-    the server's fault rules (its own when not given).
-
-    The routing table's routes are answered before Flask (``fast_path``), so hooks added to
-    the app (``before_request``, ``after_request``...) run only for routes added to it, not for
-    Conductor's API or ``/fake``. With ``fast_path=False`` every request goes through Flask's
-    dispatch and runs them."""
+    """An app serving ``engine`` on ``routes`` (the routing table by default); with ``auth``,
+    every route but health and token needs a token; ``faults`` are the server's fault rules
+    (its own when not given)."""
     app = Flask("fake_server")
-    context = Context(engine, auth, faults) if faults is not None else Context(engine, auth)
-    for route in ROUTES:
-        view = _view(app, context, route)
-        app.add_url_rule(route.path, route.endpoint, view, methods=[route.method])
-    app.register_error_handler(Exception, _error_handler(app))
-    if fast_path:
-        app.wsgi_app = FastPath(app, context)  # type: ignore[method-assign]
+    context = Context(engine, auth, faults or FaultPlan(), api_route_names(routes))
+    for route in routes:
+        app.add_url_rule(route.path, route.endpoint, methods=[route.method])
+    app.wsgi_app = Dispatcher(app, context, routes)  # type: ignore[method-assign]
     return app
 
 
@@ -85,7 +73,7 @@ def _reply_to_error(app: Flask, error: Exception, request: Request) -> Reply:
     reply = error_reply(error, request.method, request.path)
     if not isinstance(error, (ConductorError, HTTPException)):
         # A bug of the server: an embedding test harness re-raises it in the test that caused
-        # it (Flask sends this signal only for errors that no handler caught).
+        # it (the signal Flask sends for errors that no handler caught).
         got_request_exception.send(app, exception=error)
     return reply
 
@@ -96,69 +84,51 @@ def _log_access(request: Request, status: int) -> None:
         access_log.debug("%s %s -> %s", request.method, full_path, status)
 
 
-def _flask_response(reply: Reply) -> Response:
-    response = Response(reply.body, reply.status, headers=reply_headers(reply))
-    if reply.content_type is None:
-        del response.headers["Content-Type"]  # Flask's default; an empty answer has none
-    return response
+class Dispatcher:
+    """The app's WSGI entry: every request is answered from the routing table (see the module
+    docstring); HEAD as its GET without the body, OPTIONS with the methods of the path."""
 
-
-def _view(app: Flask, context: Context, route: Route) -> Callable[..., Response]:
-    def view(**params: Any) -> Response:
-        request = Request(flask_request.environ)
-        return _flask_response(respond(app, context, route, request, **params))
-
-    view.__name__ = route.handler.__name__
-    return view
-
-
-def _error_handler(app: Flask) -> Callable[[Exception], Response]:
-    """Flask's own errors (no such route or method) and those of routes added to the app."""
-
-    def handle(error: Exception) -> Response:
-        request = Request(flask_request.environ)
-        reply = _reply_to_error(app, error, request)
-        _log_access(request, reply.status)
-        return _flask_response(reply)
-
-    return handle
-
-
-class FastPath:
-    """The app's WSGI entry: a route of the table is answered by :func:`respond` directly;
-    anything else goes on to Flask (see the module docstring)."""
-
-    def __init__(self, app: Flask, context: Context) -> None:
-        self.flask_wsgi_app = app.wsgi_app
+    def __init__(self, app: Flask, context: Context, routes: Sequence[Route]) -> None:
         self.app = app
         self.context = context
-        self.routes = {route.endpoint: route for route in ROUTES}
+        self.routes = {route.endpoint: route for route in routes}
         # Paths without parameters are found at once; the others by the app's URL map.
-        self.fixed = {(r.method, r.path): r for r in ROUTES if "<" not in r.path}
-        self.url_map = app.url_map
+        self.fixed = {(r.method, r.path): r for r in routes if "<" not in r.path}
         self.urls = app.url_map.bind("")
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD", "GET")
-        if method == "HEAD" or method == "OPTIONS":
-            return self.flask_wsgi_app(environ, start_response)
         request = Request(environ)
+        reply = self.answer(request)
+        start_response(_STATUS_LINES[reply.status], reply_headers(reply))
+        return [b""] if request.method == "HEAD" else [reply.body]
+
+    def answer(self, request: Request) -> Reply:
+        method = request.method
         route = self.fixed.get((method, request.path))
         params: Mapping[str, Any] = {}
         if route is None:
-            self.url_map.update()  # routes added to the app since the last request
             try:
+                if method == "OPTIONS":
+                    return self._options(request)
                 endpoint, params = self.urls.match(request.path, method)
-            except HTTPException:  # not found, wrong method, a redirect: Flask answers
-                return self.flask_wsgi_app(environ, start_response)
-            route = self.routes.get(endpoint)
-            if route is None:
-                return self.flask_wsgi_app(environ, start_response)
-        reply = respond(self.app, self.context, route, request, **params)
-        start_response(_STATUS_LINES[reply.status], reply_headers(reply))
-        return [reply.body]
+                route = self.routes.get(endpoint)
+                if route is None:  # a rule added to the Flask app, not to the table
+                    raise NotFound()
+            except HTTPException as error:  # no such route or method
+                reply = _reply_to_error(self.app, error, request)
+                _log_access(request, reply.status)
+                return reply
+        return respond(self.app, self.context, route, request, **params)
+
+    def _options(self, request: Request) -> Reply:
+        allowed = self.urls.allowed_methods(request.path)
+        if not allowed:
+            raise NotFound()
+        reply = Reply(200, headers=(("Allow", ", ".join(sorted(allowed))),))
+        _log_access(request, reply.status)
+        return reply
 
 
 _STATUS_LINES = {code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()}

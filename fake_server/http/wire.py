@@ -9,7 +9,7 @@ wire, wherever it is sent from.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -119,14 +119,10 @@ class Context:
     and the faults injected on purpose (see :mod:`fake_server.http.faults`)."""
 
     engine: Engine
-    auth: TokenAuthority | None = None
-    faults: FaultPlan = field(default_factory=lambda: _new_fault_plan())
-
-
-def _new_fault_plan() -> FaultPlan:
-    from fake_server.http.faults import FaultPlan  # it builds replies: imported once used
-
-    return FaultPlan()
+    auth: TokenAuthority | None
+    faults: FaultPlan
+    # What fault rules may name: the names of the app's Conductor API routes.
+    api_route_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,6 +204,11 @@ def int_arg(
     value = request.arg(name)
     if value is None or value == "":
         return default
+    return int_path(name, value, java_type=java_type)
+
+
+def int_path(name: str, value: str, *, java_type: str = "int") -> int:
+    """The path value ``name`` as an integer; otherwise Spring's conversion 500."""
     try:
         return int(value)
     except ValueError:

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 
 from flask import Flask
 
-from fake_server.serve import BACKENDS, COMMAND_LINE_BACKEND, DEFAULT_THREADS, ServedApp, serve
+from fake_server.options import BACKENDS, COMMAND_LINE_BACKEND, DEFAULT_THREADS
+from fake_server.serve import ServedApp, serve
 
 
 def create_app() -> ServedApp:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fake_server.serve import BACKENDS, COMMAND_LINE_BACKEND
+from fake_server.options import BACKENDS, COMMAND_LINE_BACKEND
 from harness.argtypes import non_negative_float, positive_float, positive_int
 from harness.bench.output import INSTALL_HINT
 

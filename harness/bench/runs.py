@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from fake_server.serve import DEFAULT_THREADS
+from fake_server.options import DEFAULT_THREADS
 from harness.bench import procs, summary
 from harness.bench.output import Progress
 from harness.bench.procs import Child, ChildError
@@ -110,7 +110,9 @@ class Bench:
         self.workdir = Path(settings.workdir or self._tempdir.name)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.server = ServerHandle(
-            mode="subprocess", threads=settings.server_threads, backend=settings.server_wsgi
+            mode="subprocess",
+            threads=settings.server_threads or DEFAULT_THREADS,
+            backend=settings.server_wsgi,
         )
         self.flask: Child | None = None
         self.launches = 0

@@ -43,8 +43,9 @@ CHARGE = "demo_charge_payment"
 SHIP = "demo_ship_order"
 
 
-def explain(workflows: Iterable[dict[str, Any]]) -> str:
-    """The demo's closing text: what it showed, where the code is, what to run next."""
+def explain(workflows: Iterable[dict[str, Any]], run_module: Any) -> str:
+    """The demo's closing text: what it showed, where the code is, what to run next
+    (``run_module``: the module that ran the demo, shown as "this run")."""
     tasks = [task for workflow in workflows for task in workflow.get("tasks", [])]
     sections = [
         "What the demo showed",
@@ -60,7 +61,7 @@ def explain(workflows: Iterable[dict[str, Any]]) -> str:
                 [
                     [where(workers), "the workers, one per style"],
                     [where(definitions), "task definitions (retries), workflow, taskToDomain"],
-                    [where(_run_module()), "this run: server, workers, workflows, this text"],
+                    [where(run_module), "this run: server, workers, workflows, this text"],
                 ],
             )
         ),
@@ -84,19 +85,15 @@ def explain(workflows: Iterable[dict[str, Any]]) -> str:
 
 def where(code: Any) -> str:
     """``path:line`` of a module, class or function, relative to the working directory when
-    it lies below it (a clone of this repository), else absolute (an installed package)."""
+    it lies below it (a clone of this repository), else absolute (an installed package). A
+    decorated function is shown where it is written, not where its decorator's wrapper is."""
+    code = inspect.unwrap(code) if callable(code) else code
     path = inspect.getsourcefile(code) or "?"
     relative = os.path.relpath(path)
     shown = path if relative.startswith("..") else relative
     if inspect.ismodule(code):
         return shown
     return f"{shown}:{inspect.getsourcelines(code)[1]}"
-
-
-def _run_module() -> Any:
-    import harness.demo.run
-
-    return harness.demo.run
 
 
 def _styles() -> str:

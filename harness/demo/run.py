@@ -181,4 +181,4 @@ def _print_results(workflows: dict[str, dict[str, Any]], elapsed: float, out: Te
             reason = workflow.get("reasonForIncompletion") or "no reason given"
             print(f"  {workflow_id}: {workflow.get('status')}: {reason}", file=out)
     print(file=out)
-    print(explain(workflows.values()), file=out)
+    print(explain(workflows.values(), sys.modules[__name__]), file=out)

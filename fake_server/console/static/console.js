@@ -25,8 +25,14 @@
   }
 
   function busy() {
+    if (document.querySelector("form[data-touched]")) {
+      return true; // a form half filled in: a reload would lose it
+    }
     var active = document.activeElement;
-    var typing = active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+    var typing =
+      active &&
+      /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) &&
+      !/^(checkbox|radio|submit|button)$/.test(active.type);
     var selecting = String(window.getSelection ? window.getSelection() : "").length > 0;
     return typing || selecting || document.hidden;
   }
@@ -74,6 +80,20 @@
     });
     window.setInterval(refresh, seconds * 1000);
   }
+
+  // Actions that throw work away ask first; a form being filled in holds the live reload.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (form && form.classList.contains("action")) {
+      form.dataset.touched = "1";
+    }
+  });
 
   // Say at once whether a JSON field parses, before the form goes to the server.
   document.querySelectorAll("textarea[data-json]").forEach(function (area) {

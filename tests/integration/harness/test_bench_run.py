@@ -12,7 +12,7 @@ import sys
 import psutil
 import pytest
 
-from fake_server.serve import COMMAND_LINE_BACKEND
+from fake_server.options import COMMAND_LINE_BACKEND
 from harness.bench import cli
 
 # Enough tasks that even the cheapest client is charged CPU: the kernel accounts it in 10 ms

@@ -185,14 +185,56 @@ def test_a_marker_with_a_wrong_option_fails_its_test_naming_the_option(
 
     assert "2 errors" in run.stdout, run.stdout + run.stderr
     assert (
-        "@pytest.mark.conductor_server: unknown option 'time_skiping' (did you mean "
-        "'time_skipping'?); its options: mode, manual_clock, time_skipping"
+        "@pytest.mark.conductor_server: time_skiping is not an option (did you mean "
+        "'time_skipping'?); the options: host, port,"
     ) in run.stdout
-    assert "@pytest.mark.conductor_server: choose manual_clock" in run.stdout
+    assert (
+        "@pytest.mark.conductor_server: manual_clock and time_skipping do not go together: "
+        "choose manual_clock"
+    ) in run.stdout
     assert "Traceback" not in run.stdout
 
 
-def test_without_the_testing_extra_the_plugin_loads_and_its_fixtures_say_what_to_install(
+def test_the_options_fixture_sets_the_shared_server_and_a_marker_adds_to_them(
+    author_folder: Path, run_pytest
+):
+    (author_folder / "conftest.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+            from fake_server.options import ServerOptions
+
+            @pytest.fixture(scope="session")
+            def conductor_server_options():
+                return ServerOptions(auth_key="k", auth_secret="s")
+            """
+        )
+    )
+    (author_folder / "test_options.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+            import requests
+
+            def test_shared(conductor_server):
+                answer = requests.get(f"{conductor_server.url}/tasks/queue/all", timeout=5)
+                assert answer.status_code == 401
+                assert conductor_server.admin.stats() is not None  # the admin logs in
+
+            @pytest.mark.conductor_server(manual_clock=True)
+            def test_marked(conductor_server):
+                assert conductor_server.auth_key == "k"
+                assert type(conductor_server.clock).__name__ == "ManualClock"
+            """
+        )
+    )
+
+    run = run_pytest(author_folder)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_without_its_dependencies_the_plugin_loads_and_its_fixtures_say_what_to_install(
     author_folder: Path,
 ):
     (author_folder / "test_mixed.py").write_text(
@@ -221,5 +263,5 @@ def test_without_the_testing_extra_the_plugin_loads_and_its_fixtures_say_what_to
         timeout=120,
     )
     assert "1 passed, 1 error" in run.stdout, run.stdout + run.stderr
-    assert "pip install 'conductor-workers[testing]'" in run.stdout
-    assert "flask is not installed" in run.stdout
+    assert "pip install conductor-workers-testing" in run.stdout
+    assert "needs flask (not installed)" in run.stdout

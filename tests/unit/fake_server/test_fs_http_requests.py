@@ -1,18 +1,19 @@
 """How requests are read and answered, whatever the route: names and query values decoded,
 the access log, tokens on the task routes, a client that goes away, a bug in the server,
-HEAD, and routes added to the app."""
+HEAD and OPTIONS, and routes of one's own added to the table."""
 
 import http.client
 import json
 import logging
 
-import flask
 import pytest
 from flask import got_request_exception
 
-from fake_server import Engine, FakeServer
+from fake_server import FakeServer
 from fake_server.http import create_app
 from fake_server.http.auth import TokenAuthority
+from fake_server.http.routes import ROUTES, Route
+from fake_server.http.wire import json_reply
 
 
 @pytest.fixture
@@ -154,51 +155,29 @@ def test_head_answers_a_get_route_without_a_body(engine, client):
     assert engine.all_queue_sizes() == {"a": 1}
 
 
-def test_a_route_added_to_the_app_is_served_beside_the_table(engine):
+def test_a_route_of_ones_own_joins_the_table_and_gets_its_token_check(engine, clock):
+    def queued(context, request):
+        return json_reply(context.engine.all_queue_sizes())
+
+    routes = (*ROUTES, Route("GET", "/extra/queued", queued))
+    client = create_app(engine, TokenAuthority("k", "s", clock), routes=routes).test_client()
+    engine.enqueue_tasks("a")
+    assert client.get("/extra/queued").status_code == 401
+    token = client.post("/api/token", json={"keyId": "k", "keySecret": "s"}).json["token"]
+    assert client.get("/extra/queued", headers={"X-Authorization": token}).json == {"a": 1}
+
+
+def test_a_rule_added_to_the_flask_app_alone_is_not_a_route(engine):
     app = create_app(engine)
-    app.add_url_rule("/extra/queued", "queued", lambda: engine.all_queue_sizes())
-    engine.enqueue_tasks("a")
-    assert app.test_client().get("/extra/queued").json == {"a": 1}
-    assert app.test_client().get("/api/tasks/queue/all").json == {"a": 1}
+    app.add_url_rule("/extra", "extra", lambda: "extra")
+    assert app.test_client().get("/extra").status_code == 404
 
 
-def test_app_hooks_run_for_conductors_routes_only_without_the_fast_path(engine):
-    engine.enqueue_tasks("a")
-    seen = {}
-    for fast_path in (True, False):
-        app = create_app(engine, fast_path=fast_path)
-        app.add_url_rule("/extra", "extra", lambda: "extra")
-        hooked = seen[fast_path] = []
-        app.before_request(lambda hooked=hooked: hooked.append(flask.request.path))
-        client = app.test_client()
-        assert client.get("/api/tasks/queue/all").json == {"a": 1}
-        assert client.get("/extra").text == "extra"
-    assert seen == {True: ["/extra"], False: ["/api/tasks/queue/all", "/extra"]}
-
-
-@pytest.mark.parametrize(
-    "method, path, body",
-    [
-        ("GET", "/api/tasks/poll/a?workerid=w", None),
-        ("POST", "/api/tasks/update-v2", {"taskId": "nope", "status": "COMPLETED"}),
-        ("GET", "/api/no/such/route", None),
-        ("DELETE", "/api/tasks/queue/all", None),
-        ("POST", "/api/token", {"keyId": "k", "keySecret": "wrong"}),
-        ("GET", "/fake/stats", None),
-    ],
-)
-def test_flask_dispatch_answers_as_the_fast_path_does(clock, method, path, body):
-    answers = []
-    for fast_path in (True, False):
-        engine = Engine(clock)
-        engine.enqueue_tasks("a")
-        auth = TokenAuthority("k", "s", clock)
-        client = create_app(engine, auth, fast_path=fast_path).test_client()
-        answer = client.open(path, method=method, json=body)
-        answers.append((answer.status_code, answer.mimetype, answer.get_data()))
-        engine.close()
-    fast, flask_dispatch = answers
-    assert fast == flask_dispatch
+def test_options_lists_the_methods_of_a_path_and_unknown_paths_are_404(client):
+    answer = client.options("/api/metadata/taskdefs")
+    assert answer.status_code == 200
+    assert answer.headers["Allow"] == "GET, HEAD, OPTIONS, POST, PUT"
+    assert client.options("/api/nothing/here").status_code == 404
 
 
 def test_a_chunked_update_over_a_real_socket_gets_the_next_task():

@@ -8,15 +8,16 @@ import sys
 import pytest
 
 from fake_server import cli
-from fake_server.serve import BACKENDS, COMMAND_LINE_BACKEND, serve
+from fake_server.options import BACKENDS, COMMAND_LINE_BACKEND
+from fake_server.serve import serve
 from harness.server import ServerHandle
 
 
 def test_the_command_line_serves_on_granian_on_linux_unless_told_otherwise():
     expected = "granian" if sys.platform.startswith("linux") else "waitress"
     assert expected == COMMAND_LINE_BACKEND
-    assert cli.build_parser().parse_args([]).wsgi == COMMAND_LINE_BACKEND
-    assert cli.build_parser().parse_args(["--wsgi", "waitress"]).wsgi == "waitress"
+    assert cli.build_parser().parse_args([]).backend == COMMAND_LINE_BACKEND
+    assert cli.build_parser().parse_args(["--wsgi", "waitress"]).backend == "waitress"
 
 
 def test_an_unknown_http_server_is_refused_with_the_choices(capsys):

@@ -1,5 +1,5 @@
 """The benchmark's command line: defaults, --quick, bad values named, --report of a saved run
-(the files docs/benchmarks.md quotes among them), the chart (no benchmark runs here)."""
+(the runs saved in docs/benchmarks/), the chart (no benchmark runs here)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from fake_server.serve import COMMAND_LINE_BACKEND
+from fake_server.options import COMMAND_LINE_BACKEND
 from harness.bench import cli, runs, summary
 from harness.cli import build_parser as harness_parser
 
-DOCS = Path(__file__).resolve().parents[3] / "docs"
+SAVED_RUNS = Path(__file__).resolve().parents[3] / "docs" / "benchmarks"
 
 
 def settings(*argv: str):
@@ -124,7 +124,7 @@ def test_a_saved_run_is_reported_again_and_charted_without_running_anything(tmp_
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("saved", sorted(DOCS.glob("benchmark-*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize("saved", sorted(SAVED_RUNS.glob("*.json")), ids=lambda p: p.name)
 def test_the_runs_saved_in_the_docs_are_reported_again(saved, capsys):
     assert cli.main(["--report", str(saved), "--targets"]) == 0
     out = capsys.readouterr().out
