@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from fake_server.backends import ServedApp
 from fake_server.engine import Engine
 from fake_server.engine.clock import Clock, ManualClock, SkippingClock
 from fake_server.http import create_app
@@ -21,7 +22,6 @@ from fake_server.http.auth import TokenAuthority
 from fake_server.http.faults import FaultPlan
 from fake_server.loader import load_definitions
 from fake_server.options import ServerOptions
-from fake_server.serve import ServedApp
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -125,7 +125,7 @@ def _clock(options: ServerOptions) -> Clock | None:
 
 def served_from_environment() -> ServedApp:
     """The server of the options in ``FAKE_SERVER_OPTIONS`` (JSON), its timer running: the
-    factory that the process that serves calls (see :mod:`fake_server.serve`)."""
+    factory that the process that serves calls (see :mod:`fake_server.backends`)."""
     options = ServerOptions.from_json(os.environ[OPTIONS_VARIABLE])
     logging.basicConfig(level=options.log_level or "WARNING", format=LOG_FORMAT)
     assembly = assemble(options)

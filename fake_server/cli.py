@@ -15,10 +15,10 @@ import sys
 from collections.abc import Sequence
 
 from fake_server.assembly import LOG_FORMAT, OPTIONS_VARIABLE
+from fake_server.backends import serve
 from fake_server.engine import Engine
 from fake_server.loader import DefinitionsError, load_definitions
 from fake_server.options import OptionError, ServerOptions
-from fake_server.serve import serve
 
 EXIT_USAGE = 2
 ANNOUNCE = "Fake Conductor server listening on {root_url}/api\nIts console: {root_url}/"
@@ -64,6 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = options.replace(definitions=os.path.abspath(options.definitions))
     if options.time_skipping:
         announce.append(TIME_SKIPPING_ANNOUNCE)
+    exposed = options.exposure_warning(options.port or "the one printed below")
+    if exposed is not None:
+        print(f"conductor-fake-server: {exposed}", file=sys.stderr, flush=True)
     backend = options.backend or "waitress"
     os.environ[OPTIONS_VARIABLE] = options.to_json()
     try:

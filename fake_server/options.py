@@ -221,11 +221,21 @@ class ServerOptions:
     def is_loopback(self) -> bool:
         return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
 
-    def changed(self) -> dict[str, Any]:
-        """The options that differ from their defaults."""
-        return {
-            name: getattr(self, name) for name, f in _fields() if getattr(self, name) != f.default
-        }
+    def exposure_warning(self, port: int | str) -> str | None:
+        """What to warn of when anyone but this machine can reach a server without
+        authentication: who, and how to close it; None on loopback or with authentication."""
+        if self.is_loopback or self.requires_auth:
+            return None
+        if self.host in ("", "0.0.0.0", "::"):
+            who = f"any machine that can reach this one, on any of its addresses, at port {port}"
+        else:
+            who = f"any machine that can reach {self.host}:{port}"
+        return (
+            f"warning: the fake Conductor server listens on {self.host or '0.0.0.0'} without "
+            f"authentication: {who} can read every workflow and task (inputs and outputs "
+            "included), change them and use the admin API; give --auth-key and --auth-secret "
+            "(auth_key=, auth_secret=) to require a token, or bind 127.0.0.1"
+        )
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

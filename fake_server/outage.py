@@ -8,8 +8,11 @@ crashed or unreachable server does, not with error answers.
   without closing the server's descriptor (the server then closes it itself).
 - ``refuse``: the server stops listening, so connections are refused, and closes the open
   ones; it listens again on the same port when the window ends. The server must be able to
-  stop and start listening while the app lives on: waitress can (:class:`RefuseWindow`).
+  stop and start listening while the app lives on: waitress can (:class:`RefuseWindow`);
+  granian cannot, and answers 400 "not supported by the fake server".
 
+:func:`serve_outages` is the one way they are made, on either HTTP server, through
+:class:`~fake_server.backends.HttpBackend` (``ServerHandle.restart`` is a ``refuse`` outage).
 Linux only (descriptors are listed from ``/dev/fd``).
 """
 
@@ -22,6 +25,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from fake_server.engine.errors import BadRequestError
+
+if TYPE_CHECKING:
+    from fake_server.backends import HttpBackend
+    from fake_server.http.faults import FaultPlan
 
 log = logging.getLogger(__name__)
 
@@ -108,31 +118,28 @@ class OutageClock:
 class ResetWindow(threading.Thread):
     """Resets the connections to ``port`` for ``seconds`` (see the module docstring)."""
 
-    def __init__(self, port: int, seconds: float, clock: OutageClock) -> None:
+    def __init__(
+        self, port: int, seconds: float, clock: OutageClock, stopping: threading.Event
+    ) -> None:
         super().__init__(name=f"fake-conductor-outage-{port}", daemon=True)
         self.port = port
         self.seconds = seconds
         self.clock = clock
+        self.stopping = stopping
         self.resets = 0
 
     def run(self) -> None:
-        time.sleep(BEGIN_DELAY_SECONDS)
+        if self.stopping.wait(BEGIN_DELAY_SECONDS):
+            return
         self.clock.begin("reset", self.seconds)
         deadline = time.monotonic() + self.seconds
         try:
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not self.stopping.is_set():
                 self.resets += reset_connections(self.port)
-                time.sleep(RESET_SCAN_SECONDS)
+                self.stopping.wait(RESET_SCAN_SECONDS)
         finally:
             self.clock.end()
             log.warning("outage over: %s connections reset on port %s", self.resets, self.port)
-
-
-def begin_reset(port: int, seconds: float, clock: OutageClock) -> ResetWindow:
-    """Starts a reset outage on ``port``: requests that reach the app wait on ``clock``."""
-    window = ResetWindow(port, seconds, clock)
-    window.start()
-    return window
 
 
 class RefuseWindow(threading.Thread):
@@ -167,3 +174,41 @@ class RefuseWindow(threading.Thread):
             log.error("the outage is over but the server cannot listen again: %s", error)
         else:
             log.warning("outage over: listening again")
+
+
+class Outages:
+    """The outage windows begun on one server; :meth:`join` waits for them once it stops."""
+
+    def __init__(self, faults: FaultPlan, backend: HttpBackend) -> None:
+        self.faults = faults
+        self.backend = backend
+        self.windows: list[threading.Thread] = []
+
+    def begin(self, mode: str, seconds: float) -> None:
+        backend = self.backend
+        if mode == "refuse" and not backend.can_stop_listening:
+            raise BadRequestError(
+                "not supported by the fake server: a 'refuse' outage on granian (it cannot "
+                "stop listening while the app lives on); use mode 'reset', or serve on "
+                "waitress (--wsgi waitress, ServerHandle(backend='waitress'))"
+            )
+        window: threading.Thread
+        if mode == "reset":
+            window = ResetWindow(backend.port, seconds, self.faults.outage_clock, backend.stopping)
+        else:
+            window = RefuseWindow(
+                seconds, backend.stop_listening, backend.listen_again, backend.stopping
+            )
+        self.windows = [w for w in self.windows if w.is_alive()] + [window]
+        window.start()
+
+    def join(self) -> None:
+        for window in self.windows:
+            window.join(timeout=10)
+
+
+def serve_outages(faults: FaultPlan, backend: HttpBackend) -> Outages:
+    """Makes the outages ``faults`` asks for (``POST /fake/faults/outage``) on ``backend``."""
+    outages = Outages(faults, backend)
+    faults.outage_handler = outages.begin
+    return outages

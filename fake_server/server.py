@@ -8,7 +8,7 @@ The server answers HTTP on waitress from background threads and runs the engine'
 short background tick (:class:`~fake_server.assembly.Ticker`). :meth:`FakeServer.stop` (or
 leaving the ``with`` block) ends long polls in progress, closes every connection, joins its
 threads and frees the port. (The command line serves on granian in a process of its own: see
-:mod:`fake_server.serve`.)
+:mod:`fake_server.backends`.)
 
 ``server.app`` is the WSGI app, built from the routing table (see :mod:`fake_server.http.app`).
 
@@ -25,10 +25,11 @@ from types import TracebackType
 from typing import Any
 
 from fake_server.assembly import assemble
+from fake_server.backends import WaitressBackend, root_url
 from fake_server.engine import Engine
 from fake_server.engine.clock import Clock
 from fake_server.options import OptionError, ServerOptions
-from fake_server.serve import WaitressService, root_url
+from fake_server.outage import Outages, serve_outages
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,10 @@ class FakeServer:
         self.engine = self._assembly.engine
         self.auth = self._assembly.auth
         self.faults = self._assembly.faults
-        self.faults.outage_handler = self._begin_outage
         self.app = self._assembly.app
         self.host = self.options.host
-        self._http: WaitressService | None = None
+        self._http: WaitressBackend | None = None
+        self._outages: Outages | None = None
         self._stopping = threading.Event()
         self._stop_requested = threading.Event()
 
@@ -90,15 +91,19 @@ class FakeServer:
         accepted."""
         if self._http is not None:
             raise RuntimeError("the server is already started")
-        self._http = WaitressService(
+        self._http = WaitressBackend(
             self.app,
             self.host,
             self.options.port,
             self.options.threads,
             on_closed=self.engine.wake_waiters,
         ).start()
+        self._outages = serve_outages(self.faults, self._http)
         self._assembly.start_timer()
         log.info("fake Conductor server listening on %s", self.url)
+        exposed = self.options.exposure_warning(self.port)
+        if exposed is not None:
+            log.warning(exposed)
         return self
 
     def stop(self) -> None:
@@ -110,14 +115,10 @@ class FakeServer:
         self._stop_requested.set()
         self.faults.release()
         self._http.stop()
+        if self._outages is not None:
+            self._outages.join()
         self._assembly.ticker.stop()
         log.info("fake Conductor server on port %s stopped", self._http.port)
-
-    def _begin_outage(self, mode: str, seconds: float) -> None:
-        """An outage asked for through the admin API (see :mod:`fake_server.outage`)."""
-        if self._http is None:
-            raise RuntimeError("the server is not started")
-        self._http.begin_outage(mode, seconds, self.faults.outage_clock)
 
     def request_stop(self) -> None:
         """Make :meth:`serve_forever` return (safe from a signal handler)."""

@@ -146,23 +146,16 @@ class ServerHandle:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             raise ServerError(f"the fake server raised {first!r}{more}") from first
 
-    def restart(self, *, down_for: float = 0.0) -> None:
-        """Restarts the server on the same port, keeping its state, as a real server's restart
-        looks to workers: connections in progress are closed, and for ``down_for`` seconds
-        (the length of the outage) the port refuses connections. Thread mode only."""
-        if self._server is None:
-            raise RuntimeError("restart() needs a started server in thread mode")
-        from fake_server import FakeServer
-
-        old = self._server
-        port = old.port
-        old.stop()
-        if down_for > 0:
-            threading.Event().wait(down_for)  # the outage itself, not a wait for an outcome
-        server = FakeServer(self.options.replace(port=port), engine=old.engine)
-        _on_request_exception(server.app, self._record_error)
-        server.start()
-        self._server = server
+    def restart(self, *, down_for: float = 0.5) -> None:
+        """Takes the server down for ``down_for`` seconds, keeping its state, as a real
+        server's restart looks to workers: connections in progress are closed, and the port
+        refuses connections until it listens again. Returns once it answers again. It is the
+        server's ``refuse`` outage (``handle.faults.outage(seconds, mode="refuse")``), so it
+        needs a server on waitress (a thread, or ``backend="waitress"``)."""
+        if down_for <= 0:
+            raise ValueError(f"down_for must be a positive number of seconds, got {down_for}")
+        self.faults.outage(down_for, mode="refuse")
+        self.faults.wait_for_recovery()
 
     def reset(self) -> None:
         """Drops all server state (definitions, workflows, tasks, stats, faults) and pending

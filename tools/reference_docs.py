@@ -116,17 +116,22 @@ def routes_page() -> str:
     from fake_server.http import admin
     from fake_server.http.routes import ROUTES
 
+    answered = [route for route in ROUTES if route.name != "refused"]
     groups = {
-        "Conductor's API": [r for r in ROUTES if r.path.startswith("/api/")],
-        "The admin API (test-only)": [r for r in ROUTES if r.path.startswith("/fake/")],
-        "The console and health": [r for r in ROUTES if not r.path.startswith(("/api/", "/fake/"))],
+        "Conductor's API": [r for r in answered if r.path.startswith("/api/")],
+        "The admin API (test-only)": [r for r in answered if r.path.startswith("/fake/")],
+        "The console and health": [
+            r for r in answered if not r.path.startswith(("/api/", "/fake/"))
+        ],
     }
     parts = [
         "# Reference: the fake server's routes\n\n"
         "Every route the fake server answers, in the order of its routing table "
         "(`fake_server/http/routes.py`). *Name* is what a fault rule calls the route "
         '(`conductor_server.faults.error("update_v2")`); *handler* is the function that '
-        "answers it. Guide: [the fake server](../fake-server.md).\n"
+        "answers it. Conductor's routes that the fake server refuses (a 400 that says why, "
+        "never a silent 404) are listed, with the reason, in [coverage.md](../coverage.md). "
+        "Guide: [the fake server](../fake-server.md).\n"
     ]
     for title, routes in groups.items():
         parts.append(f"\n## {title}\n\n| method | path | name | handler | what it answers |")
@@ -141,6 +146,35 @@ def routes_page() -> str:
     parts.append("\n## The admin API in detail\n\nFrom `fake_server/http/admin.py`:\n")
     parts.append(docstring_as_markdown(inspect.getdoc(admin) or ""))
     return "\n".join(parts) + "\n"
+
+
+def options_page() -> str:
+    """Every option of the fake server, from its one declaration (``fake_server.options``)."""
+    from fake_server.options import DEFAULTS, SAME_DEFAULT, SPECS
+
+    lines = [
+        "# Reference: the fake server's options",
+        "",
+        "Each option is declared once, in `fake_server/options.py`, and taken the same way by "
+        "every way of starting the server: the keyword by `FakeServer(...)`, "
+        "`ServerOptions(...)`, `harness.server.ServerHandle(...)`, the pytest marker "
+        "`@pytest.mark.conductor_server(...)` and the `conductor_server_options` fixture; the "
+        "flag by `conductor-fake-server` (and `python -m fake_server`, `make serve`). Guide: "
+        "[the fake server](../fake-server.md).",
+        "",
+        "| keyword | flag | type | default | what it does |",
+        "|---|---|---|---|---|",
+    ]
+    for name, spec in SPECS.items():
+        default = f"`{DEFAULTS[name]!r}`"
+        if spec.command_line_default != SAME_DEFAULT:
+            default += f" (command line: `{spec.command_line_default!r}`)"
+        kind = spec.kind.__name__
+        if spec.choices:
+            kind += ": " + ", ".join(f"`{choice}`" for choice in spec.choices)
+        help_text = spec.help.replace("|", "\\|")
+        lines.append(f"| `{name}` | `{spec.flag}` | {kind} | {default} | {help_text} |")
+    return "\n".join(lines) + "\n"
 
 
 def docstring_as_markdown(doc: str) -> str:
@@ -162,6 +196,7 @@ def docstring_as_markdown(doc: str) -> str:
 PAGES: dict[str, Callable[[], str]] = {
     "harness-client.md": harness_client_page,
     "fake-server-routes.md": routes_page,
+    "fake-server-options.md": options_page,
 }
 
 

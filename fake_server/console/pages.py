@@ -323,6 +323,8 @@ def time_axis(span_ms: int, most: int = 6) -> list[Tick]:
 # A worker process that has not polled for this long is shown as stopped (a long poll lasts at
 # most 5 s; a worker's poll interval is seconds at most unless set otherwise).
 ACTIVE_WITHIN_MS = 30_000
+# A stopped process is listed this long after its last poll, then left out.
+STOPPED_LISTED_FOR_MS = 600_000
 
 
 @dataclass
@@ -387,10 +389,11 @@ class WorkerRow:
 
 
 def worker_rows(stats: Mapping[str, Any]) -> list[WorkerRow]:
-    """One row per worker process, polling ones first. A process is its address and process id
-    when its SDK sends one (this project's does), whatever worker ids it polls with; else its
-    worker id and its connection. Without any poll over HTTP (the engine called directly), one
-    row per worker id."""
+    """One row per worker process, polling ones first; one that stopped polling more than
+    ``STOPPED_LISTED_FOR_MS`` ago is left out. A process is its address and process id when its
+    SDK sends one (this project's does), whatever worker ids it polls with; else its worker id
+    and its connection. Without any poll over HTTP (the engine called directly), one row per
+    worker id."""
     now = int(stats.get("now") or 0)
     processes: dict[str, list[Mapping[str, Any]]] = {}
     for process in stats.get("processes") or []:
@@ -398,7 +401,8 @@ def worker_rows(stats: Mapping[str, Any]) -> list[WorkerRow]:
         key = source if " pid " in source else f"{process.get('workerId')}@{source}"
         processes.setdefault(key, []).append(process)
     rows = [_worker_row(polls, now) for polls in processes.values()]
-    if not rows:
+    rows = [row for row in rows if now - row.last_poll <= STOPPED_LISTED_FOR_MS]
+    if not processes:
         rows = [
             _worker_row([dict(counters, workerId=worker_id, source="")], now)
             for worker_id, counters in (stats.get("workers") or {}).items()

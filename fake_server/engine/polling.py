@@ -25,6 +25,8 @@ from fake_server.engine.timeouts import task_timeout_due_ms, watch_response_time
 log = logging.getLogger(__name__)
 
 MAX_LONG_POLL_MS = 5000
+# Worker processes remembered (see record_poll); the half that polled longest ago is forgotten.
+MAX_PROCESSES = 1000
 # A batch poll asking for more gets this many: bounds the work one request can cause.
 MAX_BATCH_POLL_COUNT = 1000
 
@@ -43,7 +45,18 @@ def record_poll(
     state.poll_data[(task_type, domain)] = {"workerId": worker_id, "lastPollTime": now}
     state.workers[worker_id or ""].record_poll(queue, now)
     if source:
-        state.processes[(worker_id or "", source)].record_poll(queue, now)
+        key = (worker_id or "", source)
+        if key not in state.processes and len(state.processes) >= MAX_PROCESSES:
+            _forget_oldest_processes(state)
+        state.processes[key].record_poll(queue, now)
+
+
+def _forget_oldest_processes(state: EngineState) -> None:
+    """Keeps the half of the processes that polled last: without a process id (another SDK),
+    each new connection of a worker counts as a process, which must not grow without end."""
+    newest = sorted(state.processes.items(), key=lambda item: item[1].last_poll_time)
+    state.processes.clear()
+    state.processes.update(newest[len(newest) // 2 :])
 
 
 def take(

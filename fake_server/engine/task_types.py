@@ -58,6 +58,20 @@ UNSUPPORTED_TYPES = (
 TERMINATION_STATUSES = ("COMPLETED", "FAILED", "TERMINATED")
 
 
+def number_version_message(version: Any) -> str:
+    """Why a ``forkTaskWorkflowVersion`` that is not a string is refused."""
+    return (
+        f'forkTaskWorkflowVersion must be a string ("{version}", not {version}): Conductor '
+        "reads it as a string only and fails on any other value"
+    )
+
+
+def is_system_type(task_type: str) -> bool:
+    """Whether tasks of ``task_type`` are run by the server (one module of ``engine/tasks``
+    each) rather than by workers."""
+    return task_type in SUPPORTED_TYPES and task_type != "SIMPLE"
+
+
 def is_user_defined(task_type: str) -> bool:
     """Whether ``task_type`` is one Conductor has no mapper for, which TaskType.of reads as
     USER_DEFINED (``USER_DEFINED`` itself included): its tasks wait in the queue of that type
@@ -144,14 +158,6 @@ def _fork_join(data: dict[str, Any], params: dict[str, Any], name: Any) -> str |
             # Conductor fails such a workflow when it runs; refusing it here says why.
             return f"every branch of forkTasks must hold at least one task, taskName: {name}"
     return None
-
-
-def number_version_message(version: Any) -> str:
-    """Why a ``forkTaskWorkflowVersion`` that is not a string is refused."""
-    return (
-        f'forkTaskWorkflowVersion must be a string ("{version}", not {version}): Conductor '
-        "reads it as a string only and fails on any other value"
-    )
 
 
 def _fork_join_dynamic(data: dict[str, Any], params: dict[str, Any], name: Any) -> str | None:

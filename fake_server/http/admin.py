@@ -1,9 +1,10 @@
 """Handlers of the test-only admin API, at the server root under ``/fake/`` (never ``/api``).
 
-Tests and the harness use it to set up and inspect the fake server; a worker SDK never calls
-it. It needs no token, even when authentication is on. Errors use Conductor's error body; being
-the fake's own API, it answers every client mistake (malformed JSON included) with 400 and a
-``message`` that names the field and what fits (see :mod:`fake_server.http.errors`).
+Tests and the harness use it to set up and inspect the fake server; a worker SDK never calls it.
+When the server requires tokens, it needs one too (``X-Authorization``). Errors use Conductor's
+error body; being the fake's own API, it answers every client mistake (malformed JSON included)
+with 400 and a ``message`` that names the field and what fits (see
+:mod:`fake_server.http.errors`).
 
 ``POST /fake/reset``
     Drop all state: definitions, workflows, tasks, queues, poll data, stats -> ``{"reset": true}``.

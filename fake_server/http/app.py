@@ -21,12 +21,13 @@ from flask import Flask, got_request_exception
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 
-from fake_server.engine.errors import ConductorError
+from fake_server.engine.errors import ConductorError, UnauthorizedError
 from fake_server.engine.facade import Engine
 from fake_server.http.auth import TokenAuthority
 from fake_server.http.errors import error_reply
 from fake_server.http.faults import FaultPlan
 from fake_server.http.routes import ROUTES, Route, api_route_names
+from fake_server.http.signin import presented_token, to_sign_in
 from fake_server.http.wire import Context, Reply, Request, reply_headers
 
 # One line per request at DEBUG (the command line's --log-level DEBUG); silent otherwise.
@@ -56,7 +57,12 @@ def respond(app: Flask, context: Context, route: Route, request: Request, **para
     on purpose, for the API), errors, access log."""
     try:
         if route.needs_token and context.auth is not None:
-            context.auth.verify(request.header("X-Authorization"))
+            try:
+                context.auth.verify(presented_token(request))
+            except UnauthorizedError:
+                if route.is_page and request.method in ("GET", "HEAD"):
+                    return to_sign_in(request)
+                raise
         if context.faults.active:
             reply = context.faults.answer(
                 route, request, params, lambda: route.handler(context, request, **params)

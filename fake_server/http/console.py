@@ -3,7 +3,8 @@
 Each page is rendered on the server from the engine's state (:mod:`fake_server.console.pages`
 works out what it shows, the templates in ``fake_server/console/templates`` lay it out); a
 small script reloads the page's content every few seconds. Links are plain URLs, so a page can
-be shared (``/workflows/<id>``). The console needs no token, like the admin API beside it.
+be shared (``/workflows/<id>``). When the server requires tokens, a browser signs in first
+(see :mod:`fake_server.http.signin`).
 """
 
 from __future__ import annotations
@@ -219,6 +220,7 @@ def workers(ctx: Context, request: Request) -> Reply:
         "/workers",
         workers=rows,
         active_within=pages.ACTIVE_WITHIN_MS,
+        stopped_listed_for=pages.STOPPED_LISTED_FOR_MS,
     )
 
 

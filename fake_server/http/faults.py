@@ -19,7 +19,7 @@ from a random generator per rule seeded from the plan's seed and the rule's id, 
 matching request of a rule meets the same fate in every run.
 
 The ``outage`` (connections refused, or reset) is not a rule: the server stops listening for a
-while (see :mod:`fake_server.serve`); the plan only records it for the stats and the console.
+while (see :mod:`fake_server.outage`); the plan only records it for the stats and the console.
 """
 
 from __future__ import annotations

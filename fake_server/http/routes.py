@@ -2,9 +2,10 @@
 
 A route is a method, a path in werkzeug's rule syntax (``<name>`` a path segment,
 ``<int:name>`` a number; each becomes a keyword argument of the handler) and a handler
-``(context, request, **params) -> Reply``. Routes under ``/api`` need a token when the server
-requires them, except ``token`` and ``health``; the admin API under ``/fake`` never does. The
-app answers every request from this table (see :mod:`fake_server.http.app`).
+``(context, request, **params) -> Reply``. When the server requires tokens, every route needs
+one but those made with ``_open``: health, the token route, the console's sign-in page and its
+static files (see :mod:`fake_server.http.signin`). The app answers every request from this
+table (see :mod:`fake_server.http.app`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from fake_server.engine.errors import unsupported
-from fake_server.http import admin, conductor_api, console, metadata, system, tasks, workflows
+from fake_server.http import (
+    admin,
+    conductor_api,
+    console,
+    metadata,
+    signin,
+    system,
+    tasks,
+    workflows,
+)
 from fake_server.http.wire import Context, Reply, Request
 
 Handler = Callable[..., Reply]
@@ -37,6 +47,11 @@ class Route:
     def is_api(self) -> bool:
         """A route of Conductor's API (faults apply), not the admin API or the console."""
         return self.path.startswith("/api/")
+
+    @property
+    def is_page(self) -> bool:
+        """A page of the console (a browser without a token goes to the sign-in page)."""
+        return not self.path.startswith(("/api/", "/fake/"))
 
     @property
     def endpoint(self) -> str:
@@ -87,6 +102,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/metadata/workflow/validate", metadata.validate_workflow_def),
     Route("PUT", "/api/metadata/workflow", metadata.upsert_workflow_defs),
     Route("GET", "/api/metadata/workflow", metadata.list_workflow_defs),
+    Route("GET", "/api/metadata/workflow/names-and-versions", metadata.workflow_names_and_versions),
+    Route("GET", "/api/metadata/workflow/names", metadata.workflow_names),
+    Route("GET", "/api/metadata/workflow/latest-versions", metadata.latest_workflow_defs),
+    Route("GET", "/api/metadata/workflow/<name>/versions", metadata.workflow_versions),
     Route("GET", "/api/metadata/workflow/<name>", metadata.get_workflow_def),
     Route("DELETE", "/api/metadata/workflow/<name>/<int:version>", metadata.delete_workflow_def),
     # workflows
@@ -113,42 +132,45 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/workflow/<workflow_id>/resetcallbacks", workflows.reset_callbacks),
     Route("DELETE", "/api/workflow/<workflow_id>/remove", workflows.remove),
     # the test-only admin API (see fake_server.http.admin)
-    _open("POST", "/fake/reset", admin.reset),
-    _open("POST", "/fake/tasks", admin.enqueue_tasks),
-    _open("GET", "/fake/clock", admin.clock),
-    _open("POST", "/fake/clock/advance", admin.advance_clock),
-    _open("POST", "/fake/clock/time-skipping", admin.time_skipping),
-    _open("GET", "/fake/stats", admin.stats),
-    _open("GET", "/fake/state", admin.state),
-    _open("GET", "/fake/diagnose", admin.diagnose),
-    _open("GET", "/fake/faults", admin.faults),
-    _open("POST", "/fake/faults", admin.add_fault),
-    _open("DELETE", "/fake/faults", admin.clear_faults),
-    _open("DELETE", "/fake/faults/<int:rule_id>", admin.remove_fault),
-    _open("POST", "/fake/faults/seed", admin.seed_faults),
-    _open("POST", "/fake/faults/outage", admin.outage),
-    # the web console (see fake_server.http.console)
-    _open("GET", "/", console.overview),
-    _open("GET", "/workflows", console.workflows),
-    _open("GET", "/workflows/<workflow_id>", console.workflow),
-    _open("POST", "/workflows/<workflow_id>/actions/<action>", console.workflow_action),
-    _open("GET", "/queues", console.queues),
-    _open("GET", "/workers", console.workers),
-    _open("GET", "/definitions", console.definitions),
-    _open("GET", "/definitions/tasks", console.task_defs),
-    _open("GET", "/definitions/workflows", console.workflow_defs),
-    _open("GET", "/definitions/workflows/<name>", console.workflow_def),
-    _open("GET", "/definitions/workflows/<name>/<int:version>", console.workflow_def),
-    _open("GET", "/start", console.start_form),
-    _open("POST", "/start", console.start_submit),
-    _open("GET", "/diagnosis", console.diagnosis),
-    _open("GET", "/faults", console.faults),
-    _open("POST", "/faults", console.add_fault),
-    _open("POST", "/faults/<int:rule_id>/remove", console.remove_fault),
-    _open("POST", "/faults/clear", console.clear_faults),
+    Route("POST", "/fake/reset", admin.reset),
+    Route("POST", "/fake/tasks", admin.enqueue_tasks),
+    Route("GET", "/fake/clock", admin.clock),
+    Route("POST", "/fake/clock/advance", admin.advance_clock),
+    Route("POST", "/fake/clock/time-skipping", admin.time_skipping),
+    Route("GET", "/fake/stats", admin.stats),
+    Route("GET", "/fake/state", admin.state),
+    Route("GET", "/fake/diagnose", admin.diagnose),
+    Route("GET", "/fake/faults", admin.faults),
+    Route("POST", "/fake/faults", admin.add_fault),
+    Route("DELETE", "/fake/faults", admin.clear_faults),
+    Route("DELETE", "/fake/faults/<int:rule_id>", admin.remove_fault),
+    Route("POST", "/fake/faults/seed", admin.seed_faults),
+    Route("POST", "/fake/faults/outage", admin.outage),
+    # the web console (see fake_server.http.console), and signing in to it
+    _open("GET", "/signin", signin.form),
+    _open("POST", "/signin", signin.submit),
+    Route("POST", "/signout", signin.sign_out),
+    Route("GET", "/", console.overview),
+    Route("GET", "/workflows", console.workflows),
+    Route("GET", "/workflows/<workflow_id>", console.workflow),
+    Route("POST", "/workflows/<workflow_id>/actions/<action>", console.workflow_action),
+    Route("GET", "/queues", console.queues),
+    Route("GET", "/workers", console.workers),
+    Route("GET", "/definitions", console.definitions),
+    Route("GET", "/definitions/tasks", console.task_defs),
+    Route("GET", "/definitions/workflows", console.workflow_defs),
+    Route("GET", "/definitions/workflows/<name>", console.workflow_def),
+    Route("GET", "/definitions/workflows/<name>/<int:version>", console.workflow_def),
+    Route("GET", "/start", console.start_form),
+    Route("POST", "/start", console.start_submit),
+    Route("GET", "/diagnosis", console.diagnosis),
+    Route("GET", "/faults", console.faults),
+    Route("POST", "/faults", console.add_fault),
+    Route("POST", "/faults/<int:rule_id>/remove", console.remove_fault),
+    Route("POST", "/faults/clear", console.clear_faults),
     _open("GET", "/static/<filename>", console.static),
-    _open("GET", "/fake/events", admin.events),
-    _open("GET", "/fake/status-notifications", admin.status_notifications),
+    Route("GET", "/fake/events", admin.events),
+    Route("GET", "/fake/status-notifications", admin.status_notifications),
 )
 
 

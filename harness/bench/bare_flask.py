@@ -3,7 +3,7 @@
     python -m harness.bench.bare_flask [--wsgi granian]
 
 Serves ``GET /ping`` -> ``pong`` the way the fake server's command line serves (same backend,
-same thread pool, :func:`fake_server.serve.serve`) on 127.0.0.1 and a free port, prints
+same thread pool, :func:`fake_server.backends.serve`) on 127.0.0.1 and a free port, prints
 ``{"ready": true, "url": "http://127.0.0.1:PORT/ping"}``, and serves until its standard input
 closes. The benchmark sets its request rate beside the fake server's: the difference is what
 the fake server's own work costs.
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from flask import Flask
 
+from fake_server.backends import ServedApp, serve
 from fake_server.options import BACKENDS, COMMAND_LINE_BACKEND, DEFAULT_THREADS
-from fake_server.serve import ServedApp, serve
 
 
 def create_app() -> ServedApp:

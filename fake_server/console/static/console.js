@@ -95,30 +95,33 @@
     }
   });
 
-  // Say at once whether a JSON field parses, before the form goes to the server.
-  document.querySelectorAll("textarea[data-json]").forEach(function (area) {
+  // Say at once whether a JSON field parses, before the form goes to the server. Listened
+  // for on the document: fields that a live reload brings are checked too.
+  function checkJson(area) {
     var note = area.parentElement.querySelector(".json-check");
-    function check() {
-      var text = area.value.trim();
-      var message = "";
-      if (text) {
-        try {
-          var value = JSON.parse(text);
-          if (value === null || typeof value !== "object" || Array.isArray(value)) {
-            message = "must be a JSON object ({...})";
-          }
-        } catch (error) {
-          message = "not JSON yet: " + error.message;
+    var text = area.value.trim();
+    var message = "";
+    if (text) {
+      try {
+        var value = JSON.parse(text);
+        if (value === null || typeof value !== "object" || Array.isArray(value)) {
+          message = "must be a JSON object ({...})";
         }
-      }
-      area.classList.toggle("invalid", message !== "");
-      if (note) {
-        note.textContent = message;
+      } catch (error) {
+        message = "not JSON yet: " + error.message;
       }
     }
-    area.addEventListener("input", check);
-    check();
+    area.classList.toggle("invalid", message !== "");
+    if (note) {
+      note.textContent = message;
+    }
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea[data-json]")) {
+      checkJson(event.target);
+    }
   });
+  document.querySelectorAll("textarea[data-json]").forEach(checkJson);
 
   // The start form's input begins as the chosen workflow's declared inputs; picking another
   // workflow swaps them, unless something was typed there.

@@ -13,8 +13,8 @@ Two ways to say what to fork, as in Conductor:
 The record is a FORK task (``forkedTasks`` lists the reference names) and the JOIN waits on the
 last task of each branch. An empty list forks nothing: the JOIN completes at once; a list that
 is null fails the workflow. A branch task runs on its registered definition (or its inline
-one): one without is never retried and has no response timeout (Conductor reads its definition
-as null there, not as the defaults a task of the definition gets).
+one): a worker task without one is never retried and has no response timeout (Conductor reads
+its definition as null there, not as the defaults a task of the definition gets).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from fake_server.engine.definitions import TaskDef, parse_workflow_task
 from fake_server.engine.errors import BadRequestError
-from fake_server.engine.task_types import number_version_message
+from fake_server.engine.task_types import is_system_type, number_version_message
 from fake_server.engine.tasks.base import (
     Runtime,
     SystemTask,
@@ -146,9 +146,9 @@ def _from_dynamic_tasks(
 
 def _with_branch_definition(rt: Runtime, branch: WorkflowTaskDef) -> WorkflowTaskDef:
     """A branch task as ForkJoinDynamicTaskMapper gives it: its registered definition, none
-    when it has none (no retries, no response timeout)."""
-    if branch.task_definition is not None:
-        return branch
+    when it has none (for a worker task: no retries, no response timeout)."""
+    if branch.task_definition is not None or is_system_type(branch.type):
+        return branch  # a system task's ad-hoc definition has neither already
     registered = rt.state.task_defs.get(branch.name)
     return branch.with_changes(
         task_definition=registered

@@ -30,7 +30,6 @@ from chaos_support import (  # noqa: F401  (the fixtures are used by name)
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker.worker import Worker
-from harness.proxy import TcpProxy
 from harness.waiting import wait_until
 
 APP = Path(__file__).parent / "apps" / "run_handler.py"
@@ -46,23 +45,16 @@ def test_a_server_outage_with_reset_connections_loses_nothing(server, executions
     # gives them out again (as a retry), so this test keeps it short.
     register(server, response_timeout=3, retries=3)
     ids = enqueue(server, 120, seconds=0.02)
-    with TcpProxy(server.url) as proxy:
-        handler = handler_for(proxy.url, processes=2, threads=4)
-        handler.start_processes()
-        try:
-            wait_until(lambda: completed(server, ids) >= 20, timeout=20, message="some progress")
-            proxy.cut()
-            resets = proxy.connections_reset
-            # The outage lasts until the workers have come back to the dead port a few times.
-            wait_until(
-                lambda: proxy.connections_reset >= resets + 6,
-                timeout=20,
-                message="workers retrying through the outage",
-            )
-            proxy.restore()
-            wait_all_completed(server, ids, timeout=30)
-        finally:
-            handler.stop_processes()
+    handler = handler_for(server.url, processes=2, threads=4)
+    handler.start_processes()
+    try:
+        wait_until(lambda: completed(server, ids) >= 20, timeout=20, message="some progress")
+        # Every connection open to the server is reset, and every new one, for 2 s.
+        server.faults.outage(2.0, mode="reset")
+        server.faults.wait_for_recovery()
+        wait_all_completed(server, ids, timeout=30)
+    finally:
+        handler.stop_processes()
     # No execution was repeated: a result that reached the server before its answer was cut
     # off is not sent as a second execution.
     assert max(executions.counts().values()) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,54 @@ def test_every_relative_link_leads_somewhere(page: Path) -> None:
         assert linked.exists(), f"{page_id(page)} links to {target}, which does not exist"
         if anchor and linked.suffix == ".md":
             assert anchor in anchors(linked), f"{page_id(page)}: no heading #{anchor} in {target}"
+
+
+def test_the_fake_server_page_runs_its_program_block(tmp_path: Path) -> None:
+    """docs/fake-server.md's FakeServer block, run as a program of its own."""
+    [block] = [b for b in blocks(REPO / "docs" / "fake-server.md", "python") if "FakeServer(" in b]
+    run = subprocess.run(
+        [sys.executable, "-c", block], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+
+
+# The project's commands, as pages write them, and the parser that reads their arguments.
+COMMAND = re.compile(
+    r"^(?:\.venv/bin/)?(?:python3? -m (?P<module>harness|fake_server)|conductor-fake-server)"
+    r"(?P<args>(?: .*)?)$"
+)
+
+
+def shown_commands() -> list[tuple[str, str, list[str]]]:
+    """Every command of the project that a shell block of a page shows: (page, line, argv)."""
+    found = []
+    for page in PAGES:
+        for block in blocks(page, "shell") + blocks(page, "sh"):
+            for line in block.replace("\\\n", " ").splitlines():
+                command = " ".join(shlex.split(line, comments=True))
+                match = COMMAND.match(command)
+                if match:
+                    module = match.group("module") or "fake_server"
+                    argv = shlex.split(match.group("args"))
+                    ends = [i for i, word in enumerate(argv) if word[0] in "&|;>"]
+                    argv = argv[: ends[0]] if ends else argv  # the shell's part of the line
+                    found.append((page_id(page), module, argv))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("page", "module", "argv"), shown_commands(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_every_command_a_page_shows_takes_its_arguments(page: str, module: str, argv) -> None:
+    """Parsed by the command's own parser (nothing is run): a renamed or removed option in a
+    page fails here, naming the page."""
+    from fake_server.cli import build_parser as fake_server_parser
+    from harness.cli import build_parser as harness_parser
+
+    parser = harness_parser() if module == "harness" else fake_server_parser()
+    try:
+        parser.parse_args(argv)
+    except SystemExit as error:
+        if error.code == 0:  # --help
+            return
+        pytest.fail(f"{page}: {module} {' '.join(argv)} is refused by its parser ({error})")

@@ -181,3 +181,24 @@ def test_requests_are_logged_only_at_debug(level):
         logged = server.process.stderr.read()
     assert ("GET /api/health -> 200" in logged) == (level == "debug")
     assert ("GET /api/missing -> 404" in logged) == (level == "debug")
+
+
+def test_binding_every_address_without_auth_warns_who_can_reach_it():
+    with Running("--host", "0.0.0.0", "--port", "0") as server:
+        warning = read_line(server.process.stderr)
+        assert "listens on 0.0.0.0 without authentication" in warning
+        assert "any machine that can reach this one, on any of its addresses" in warning
+        assert "--auth-key and --auth-secret" in warning
+        url = server.url()  # it serves all the same, and loopback reaches it
+        assert requests.get(f"{url}/health", timeout=5).ok
+
+
+def test_binding_every_address_with_auth_gives_no_warning_and_guards_the_admin_api():
+    with Running("--host", "0.0.0.0", "--port", "0", "--auth-key", "k", "--auth-secret", "s") as (
+        server
+    ):
+        url = server.url()
+        assert requests.get(f"{url.removesuffix('/api')}/fake/state", timeout=5).status_code == 401
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=10)
+        assert "without authentication" not in server.process.stderr.read()

@@ -164,3 +164,10 @@ def _long_polls_leave_room_for_an_update(server):
     finally:
         for sleeper in sleepers:
             sleeper.close()
+
+
+def test_a_server_of_a_program_on_every_address_without_auth_logs_a_warning(caplog):
+    with FakeServer(host="0.0.0.0") as server:
+        assert requests.get(f"{server.url}/health", timeout=5).ok
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("listens on 0.0.0.0 without authentication" in w for w in warnings), warnings

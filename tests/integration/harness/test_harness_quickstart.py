@@ -69,3 +69,20 @@ def test_the_plugin_command_passes_the_quickstart_tests(run_pytest) -> None:
     run = run_pytest(REPO, "examples/quickstart")  # .venv/bin/python -m pytest examples/quickstart
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 passed" in run.stdout
+
+
+def test_the_testing_pages_conftest_gives_every_test_its_options(tmp_path: Path, run_pytest):
+    """docs/testing.md's conductor_server_options override, in a conftest.py as it shows it."""
+    [conftest] = [
+        block
+        for block in blocks(REPO / "docs" / "testing.md", "python")
+        if "def conductor_server_options" in block
+    ]
+    (tmp_path / "conftest.py").write_text(conftest)
+    (tmp_path / "test_clock.py").write_text(
+        "def test_the_session_server_skips_time(conductor_server):\n"
+        "    assert conductor_server.admin.clock()['timeSkipping']['enabled']\n"
+    )
+    run = run_pytest(tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 passed" in run.stdout

@@ -61,6 +61,18 @@ def test_manual_clock_moves_only_when_told() -> None:
         assert server.clock.now_ms() - before == 90_000
 
 
+def test_a_server_of_its_own_process_takes_the_same_options_as_one_in_a_thread() -> None:
+    # The options go to the command line (--manual-clock, --auth-key...) and back.
+    with ServerHandle(
+        mode="subprocess", manual_clock=True, auth_key="k", auth_secret="s"
+    ) as server:
+        assert requests.get(f"{server.url}/tasks/queue/all", timeout=5).status_code == 401
+        before = server.admin.server_time_ms()
+        assert server.admin.clock()["manual"] is True
+        server.admin.advance_clock(90)
+        assert server.admin.server_time_ms() - before == 90_000
+
+
 def test_bad_mode_is_refused_with_the_allowed_values() -> None:
     with pytest.raises(ValueError, match="'thread' or 'subprocess'"):
         ServerHandle(mode="docker")  # type: ignore[arg-type]

@@ -1,5 +1,5 @@
-"""docs/testing.md's ways to see what worker processes logged under pytest, run as the page
-shows them on a test whose worker logs a line and raises."""
+"""docs/testing.md's commands that show what worker processes logged under pytest, run as the
+page shows them on a test whose worker logs a line and raises."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def shown_commands() -> list[list[str]]:
     [block] = [
         block
         for block in re.findall(r"^```shell\n(.*?)^```", TESTING_PAGE.read_text(), re.S | re.M)
-        if "--log-cli-level" in block
+        if "Captured worker log call" in block
     ]
     return [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
 
@@ -48,6 +48,6 @@ def test_each_command_shows_the_workers_records(tmp_path: Path, run_pytest, comm
     (tmp_path / "test_payments.py").write_text(textwrap.dedent(FAILING_TEST))
     run = run_pytest(tmp_path, *command[3:])
     assert "1 failed" in run.stdout, run.stdout + run.stderr
-    output = run.stdout + run.stderr
-    assert "charging card 4242" in output  # the worker's own record
-    assert "ValueError: card declined 4242" in output  # the SDK's record of the failure
+    [section] = run.stdout.split("Captured worker log call")[1:]
+    assert "charging card 4242" in section  # the worker's own record
+    assert "ValueError: card declined 4242" in section  # the SDK's record of the failure

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fs_helpers import Worker, sequence, start
 
 from fake_server.console import pages
+from fake_server.engine import polling
 
 
 def summaries(engine):
@@ -212,3 +213,22 @@ def test_a_process_that_polls_with_two_worker_ids_is_one_row(engine):
         ("validator, vm", "10.0.0.5 pid 41", 2),
         ("vm", "10.0.0.5 pid 42", 1),
     ]
+
+
+def test_a_process_stopped_long_ago_is_left_out(engine, clock):
+    engine.poll("resize", "host-1", source="127.0.0.1:5001")
+    clock.advance(pages.STOPPED_LISTED_FOR_MS + 1)
+    engine.poll("resize", "host-1", source="127.0.0.1:5002")  # the same worker, reconnected
+
+    assert [row.source for row in pages.worker_rows(engine.stats())] == ["127.0.0.1:5002"]
+
+
+def test_the_processes_remembered_are_bounded(engine, clock):
+    for port in range(polling.MAX_PROCESSES + 1):  # a worker reconnecting on a new port each time
+        clock.advance(1000)
+        engine.poll("resize", "host-1", source=f"127.0.0.1:{port}")
+
+    sources = [process["source"] for process in engine.stats()["processes"]]
+    assert len(sources) <= polling.MAX_PROCESSES
+    assert sources[-1] == f"127.0.0.1:{polling.MAX_PROCESSES}"  # the latest is kept
+    assert "127.0.0.1:0" not in sources  # the oldest is not

@@ -4,6 +4,7 @@ import pytest
 
 from fake_server.http import create_app
 from fake_server.http.auth import TokenAuthority
+from fake_server.http.routes import ROUTES
 
 
 @pytest.fixture
@@ -72,11 +73,77 @@ def test_wrong_credentials_get_no_token(secured, credentials):
     assert response.json["error"] == "INVALID_CREDENTIALS"
 
 
-def test_health_and_admin_need_no_token(secured):
+def test_only_health_the_token_route_and_signing_in_need_no_token(secured):
     assert secured.get("/health").status_code == 200
     assert secured.get("/api/health").status_code == 200
-    assert secured.post("/fake/tasks", json={"taskType": "a"}).status_code == 200
+    assert secured.get("/signin").status_code == 200
+    assert secured.get("/static/console.css").status_code == 200
+    open_paths = {"/health", "/api/health", "/api/token", "/signin", "/static/<filename>"}
+    assert {route.path for route in ROUTES if not route.needs_token} == open_paths
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/fake/state", None),
+        ("POST", "/fake/reset", None),
+        ("POST", "/fake/tasks", {"taskType": "a"}),
+        ("GET", "/fake/stats", None),
+        ("POST", "/fake/faults", {"kind": "error", "route": "poll"}),
+        ("DELETE", "/fake/faults", None),
+        ("POST", "/fake/faults/outage", {"seconds": 1, "mode": "reset"}),
+        ("POST", "/start", None),
+    ],
+)
+def test_the_admin_api_and_the_consoles_form_need_a_token(secured, engine, method, path, body):
+    engine.enqueue_tasks("kept")
+    answer = secured.open(path, method=method, json=body)
+    assert answer.status_code == 401
+    assert answer.json["error"] == "INVALID_TOKEN"
+    assert engine.all_queue_sizes() == {"kept": 1}  # nothing was reset or changed
+    token = {"X-Authorization": get_token(secured)}
+    assert secured.get("/fake/stats", headers=token).status_code == 200
+
+
+def test_a_console_page_sends_a_browser_to_sign_in_and_back(secured):
+    answer = secured.get("/queues?sort=name")
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == "/signin?next=%2Fqueues%3Fsort%3Dname"
+    page = secured.get(answer.headers["Location"])
+    assert 'name="next" value="/queues?sort=name"' in page.text
+
+
+def test_signing_in_keeps_the_token_in_a_cookie_that_opens_pages_and_the_admin_api(secured):
+    form = {"keyId": "key", "keySecret": "secret", "next": "/queues"}
+    answer = secured.post("/signin", data=form)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/queues"
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Max-Age=60" in cookie
+    assert secured.get("/queues").status_code == 200  # the test client keeps the cookie
     assert secured.get("/fake/stats").status_code == 200
+    secured.post("/signout")
+    assert secured.get("/queues").status_code == 303
+
+
+@pytest.mark.parametrize("next_page", ["https://elsewhere.example/", "//elsewhere.example/"])
+def test_signing_in_goes_back_to_this_server_only(secured, next_page):
+    form = {"keyId": "key", "keySecret": "secret", "next": next_page}
+    assert secured.post("/signin", data=form).headers["Location"] == "/"
+
+
+def test_a_wrong_secret_shows_the_form_again_with_the_reason(secured):
+    answer = secured.post("/signin", data={"keyId": "key", "keySecret": "nope", "next": "/"})
+    assert answer.status_code == 401
+    assert "Invalid keyId or keySecret" in answer.text
+    assert "Set-Cookie" not in answer.headers
+    assert secured.get("/queues").status_code == 303
+
+
+def test_without_auth_everything_is_open_and_signing_in_just_goes_back(engine):
+    client = create_app(engine).test_client()
+    assert client.get("/fake/state").status_code == 200
+    assert client.get("/queues").status_code == 200
+    assert client.post("/signin", data={"next": "/queues"}).headers["Location"] == "/queues"
 
 
 def test_authority_rejects_a_bad_setup(clock):

@@ -159,12 +159,12 @@ def test_a_route_of_ones_own_joins_the_table_and_gets_its_token_check(engine, cl
     def queued(context, request):
         return json_reply(context.engine.all_queue_sizes())
 
-    routes = (*ROUTES, Route("GET", "/extra/queued", queued))
+    routes = (*ROUTES, Route("GET", "/api/extra/queued", queued))
     client = create_app(engine, TokenAuthority("k", "s", clock), routes=routes).test_client()
     engine.enqueue_tasks("a")
-    assert client.get("/extra/queued").status_code == 401
+    assert client.get("/api/extra/queued").status_code == 401
     token = client.post("/api/token", json={"keyId": "k", "keySecret": "s"}).json["token"]
-    assert client.get("/extra/queued", headers={"X-Authorization": token}).json == {"a": 1}
+    assert client.get("/api/extra/queued", headers={"X-Authorization": token}).json == {"a": 1}
 
 
 def test_a_rule_added_to_the_flask_app_alone_is_not_a_route(engine):

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from fake_server import cli
+from fake_server.backends import serve
 from fake_server.options import BACKENDS, COMMAND_LINE_BACKEND
-from fake_server.serve import serve
 from harness.server import ServerHandle
 
 

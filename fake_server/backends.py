@@ -1,21 +1,20 @@
-"""Choosing and starting the HTTP server: granian in a process of its own, waitress in a thread.
+"""The HTTP servers the fake server runs on, behind one small interface (:class:`HttpBackend`).
 
-- ``granian`` (Rust does the sockets and HTTP; Python threads run the app): the command line's
-  server on Linux (``COMMAND_LINE_BACKEND``), so also ``ServerHandle(mode="subprocess")`` and
-  the benchmark. It is driven through its public API only: ``Granian(..., interface="wsgi",
-  workers=1, factory=True).serve()`` runs one worker process of granian's own, which calls
-  :func:`granian_worker_app`; the app, its engine and its timer live in that worker.
-- ``waitress`` (pure Python, a fixed pool of threads): :class:`WaitressServer`, for a server
-  in a thread of another program (``FakeServer``, the pytest plugin), and the command line on
+- ``waitress`` (pure Python, a fixed pool of threads): :class:`WaitressBackend`, for a server in
+  a thread of another program (``FakeServer``, the pytest plugin), and the command line on
   request (``--wsgi waitress``) or off Linux.
+- ``granian`` (Rust does the sockets and HTTP; Python threads run the app): the command line's
+  server on Linux, so also ``ServerHandle(mode="subprocess")`` and the benchmark. It is driven
+  through its public API only: ``Granian(..., interface="wsgi", workers=1, factory=True)
+  .serve()`` runs one worker process of granian's own, where the app, its engine and its timer
+  live (see :mod:`fake_server.granian_worker`).
 
 Measured on a shared 2-core machine (server CPU per task in the benchmark's 4 x 10 drain,
 ``python -m harness bench``; docs/benchmarks.md): granian about half of waitress's.
 
-granian tells a WSGI app neither the port it bound (port 0 picks a free one) nor that it is
-stopping. The worker learns both from the listening socket itself (:class:`ListenerWatch`):
-it announces the URL once the socket listens, and ends the long polls in progress once granian
-closes it, which granian does first when it stops.
+:func:`serve` runs the command line's server (and the benchmark's bare Flask app) until SIGINT
+or SIGTERM. Outages injected on purpose are made the same way on both, through the interface
+(see :mod:`fake_server.outage`).
 """
 
 from __future__ import annotations
@@ -28,14 +27,13 @@ import os
 import signal
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from fake_server.engine.errors import BadRequestError
+from fake_server import outage
 from fake_server.options import BACKENDS, DEFAULT_THREADS
-from fake_server.outage import OutageClock, RefuseWindow, begin_reset, reset_connections
+from fake_server.outage import reset_connections
 
 if TYPE_CHECKING:
     from fake_server.http.faults import FaultPlan
@@ -53,12 +51,30 @@ _GRANIAN_LOGS_TO_STDERR = {
         for handler, form in (("console", "generic"), ("access", "access"))
     },
 }
-_LISTENER_POLL_SECONDS = 0.05
-_LISTENER_WAIT_SECONDS = 30.0
 
 log = logging.getLogger(__name__)
 
 WsgiApp = Callable[..., Any]
+
+
+class HttpBackend(Protocol):
+    """What the fake server needs of an HTTP server: the port it listens on, a way to stop,
+    and (for a ``refuse`` outage) to stop listening for a while and listen again on the same
+    port while the app lives on."""
+
+    @property
+    def port(self) -> int: ...
+
+    @property
+    def can_stop_listening(self) -> bool: ...
+
+    stopping: threading.Event
+
+    def stop(self) -> None: ...
+
+    def stop_listening(self) -> None: ...
+
+    def listen_again(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -165,11 +181,12 @@ class WaitressServer:
         self._server.trigger.del_channel()
 
 
-class WaitressService:
-    """A :class:`WaitressServer` serving from a thread, which can stop listening for a while
-    and listen again on the same port (an outage injected on purpose: see
-    :mod:`fake_server.outage`); ``on_closed`` runs whenever it stops listening (to end long
-    polls in progress)."""
+class WaitressBackend:
+    """:class:`HttpBackend` on waitress: a :class:`WaitressServer` serving from a thread, which
+    can stop listening for a while and listen again on the same port (a ``refuse`` outage);
+    ``on_closed`` runs whenever it stops listening (to end long polls in progress)."""
+
+    can_stop_listening = True
 
     def __init__(
         self, app: WsgiApp, host: str, port: int, threads: int, on_closed: Callable[[], None]
@@ -179,10 +196,9 @@ class WaitressService:
         self.port = self.server.port
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one change of listening at a time
-        self._stopping = threading.Event()
-        self._outage: threading.Thread | None = None
+        self.stopping = threading.Event()
 
-    def start(self) -> WaitressService:
+    def start(self) -> WaitressBackend:
         self._thread = threading.Thread(
             target=self.server.serve_forever, name=f"fake-conductor-http-{self.port}", daemon=True
         )
@@ -190,21 +206,10 @@ class WaitressService:
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._outage is not None:
-            self._outage.join(timeout=10)
-        self._stop_listening()
+        self.stopping.set()
+        self.stop_listening()
 
-    def begin_outage(self, mode: str, seconds: float, clock: OutageClock) -> None:
-        if mode == "reset":
-            self._outage = begin_reset(self.port, seconds, clock)
-        else:
-            self._outage = RefuseWindow(
-                seconds, self._stop_listening, self._listen_again, self._stopping
-            )
-            self._outage.start()
-
-    def _stop_listening(self) -> None:
+    def stop_listening(self) -> None:
         with self._lock:
             if self._thread is None:
                 return
@@ -221,9 +226,9 @@ class WaitressService:
             self._thread.join(timeout=10)
             self._thread = None
 
-    def _listen_again(self) -> None:
+    def listen_again(self) -> None:
         with self._lock:
-            if self._thread is None and not self._stopping.is_set():
+            if self._thread is None and not self.stopping.is_set():
                 self.server = WaitressServer(self.app, self.host, self.port, self.threads)
                 self.start()
 
@@ -231,20 +236,17 @@ class WaitressService:
 def _serve_on_waitress(factory: str, host: str, port: int, threads: int, announce: str) -> None:
     served = load_factory(factory)()
     try:
-        service = WaitressService(served.app, host, port, threads, on_closed=served.on_stop)
+        backend = WaitressBackend(served.app, host, port, threads, on_closed=served.on_stop)
     except BaseException:
         served.on_stop()
         raise
     if served.faults is not None:
-        faults = served.faults
-        faults.outage_handler = lambda mode, seconds: service.begin_outage(
-            mode, seconds, faults.outage_clock
-        )
+        outage.serve_outages(served.faults, backend)
     stop = _stop_on_signals()
-    service.start()
-    print(announce.replace("{root_url}", root_url(host, service.port)), flush=True)
+    backend.start()
+    print(announce.replace("{root_url}", root_url(host, backend.port)), flush=True)
     stop.wait()
-    service.stop()
+    backend.stop()
 
 
 def _stop_on_signals() -> threading.Event:
@@ -271,7 +273,7 @@ def _serve_on_granian(
         raise RuntimeError("granian runs here on Linux and macOS only; choose waitress")
     _check_bindable(host, port)
     server = Granian(
-        "fake_server.serve:granian_worker_app",
+        "fake_server.granian_worker:granian_worker_app",
         address=host,
         port=port,
         interface=Interfaces.WSGI,
@@ -305,104 +307,3 @@ def _check_bindable(host: str, port: int) -> None:
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host, port))
-
-
-def granian_worker_app() -> WsgiApp:
-    """granian's factory, called in its worker process: the app of the factory :func:`serve`
-    was given, with a :class:`ListenerWatch` that announces it and stops it."""
-    settings = json.loads(os.environ[SERVE_VARIABLE])
-    served = load_factory(settings["factory"])()
-    watch = ListenerWatch(settings["announce"], served.on_stop)
-    watch.start()
-    if served.faults is not None:
-        served.faults.outage_handler = _granian_outage(watch, served.faults)
-    return served.app
-
-
-def _granian_outage(watch: ListenerWatch, faults: FaultPlan) -> Callable[[str, float], None]:
-    """Outages on granian: ``reset`` only, since granian cannot stop listening and start
-    again while its worker (and the app's state in it) lives on."""
-
-    def begin(mode: str, seconds: float) -> None:
-        if mode != "reset" or watch.port is None:
-            raise BadRequestError(
-                "not supported by the fake server: a 'refuse' outage on granian (it cannot "
-                "stop listening while the app lives on); use mode 'reset', or serve on "
-                "waitress (--wsgi waitress, ServerHandle(backend='waitress'))"
-            )
-        begin_reset(watch.port, seconds, faults.outage_clock)
-
-    return begin
-
-
-class ListenerWatch(threading.Thread):
-    """In granian's worker: waits for the listening socket granian opens in this process,
-    prints the announcement with its port, then calls ``on_stop`` once granian closes it.
-
-    A worker whose granian process is gone (killed, so it could not stop its worker) stops
-    itself as granian would have: no server is left behind, holding its port."""
-
-    def __init__(self, announce: str, on_stop: Callable[[], None]) -> None:
-        super().__init__(name="fake-server-listener-watch", daemon=True)
-        self.announce = announce
-        self.on_stop = on_stop
-        self.granian_pid = os.getppid()
-        self.port: int | None = None  # once the listener is found
-
-    def run(self) -> None:
-        try:
-            self._watch()
-        finally:
-            if os.getppid() != self.granian_pid:
-                log.warning("granian's process %s is gone: stopping its worker", self.granian_pid)
-                os.kill(os.getpid(), signal.SIGTERM)  # granian's worker stops on it
-
-    def _watch(self) -> None:
-        deadline = time.monotonic() + _LISTENER_WAIT_SECONDS
-        while (found := find_listener()) is None:
-            if os.getppid() != self.granian_pid:
-                return
-            if time.monotonic() > deadline:
-                log.error("granian opened no listening socket within %s s", _LISTENER_WAIT_SECONDS)
-                return
-            time.sleep(_LISTENER_POLL_SECONDS)
-        descriptor, (host, port) = found[0], found[1][:2]
-        self.port = port
-        print(self.announce.replace("{root_url}", root_url(host, port)), flush=True)
-        while _is_listener(descriptor, port) and os.getppid() == self.granian_pid:
-            time.sleep(_LISTENER_POLL_SECONDS)
-        self.on_stop()
-
-
-def find_listener() -> tuple[int, tuple[Any, ...]] | None:
-    """The descriptor and address of a listening TCP socket of this process, if it has one."""
-    for name in os.listdir("/dev/fd"):
-        descriptor = int(name)
-        with contextlib.suppress(OSError):
-            address = _listening_address(descriptor)
-            if address is not None:
-                return descriptor, address
-    return None
-
-
-def _is_listener(descriptor: int, port: int) -> bool:
-    try:
-        address = _listening_address(descriptor)
-    except OSError:  # closed
-        return False
-    return address is not None and address[1] == port
-
-
-def _listening_address(descriptor: int) -> tuple[Any, ...] | None:
-    """The address of ``descriptor`` if it is a listening TCP socket (OSError if not a socket).
-    The socket is only looked at: it stays open, and granian's."""
-    sock = socket.socket(fileno=descriptor)
-    try:
-        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
-            return None
-        if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-            return None
-        address: tuple[Any, ...] = sock.getsockname()
-        return address
-    finally:
-        sock.detach()
