@@ -8,16 +8,18 @@ STAMP  := $(VENV)/.installed-stamp
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Two distributions, both editable: the SDK (sdk/pyproject.toml) and the testing tools with the
+# development tools (pyproject.toml); either file changing reinstalls.
+$(STAMP): pyproject.toml sdk/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e './sdk[metrics,async]' -e '.[dev]'
 	touch $(STAMP)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy sdk/conductor fake_server harness tests
+	$(BIN)/mypy sdk/conductor fake_server harness tests tools
 
 # --dist worksteal: xdist hands tests out in large chunks in collection order, so one worker got
 # most of the slow integration tests while the other ran out of work; an idle worker now takes

@@ -98,7 +98,11 @@ def assemble(
     if options.log_level is not None:
         logging.getLogger("fake_server").setLevel(options.log_level)
     if engine is None:
-        engine = Engine(clock or _clock(options), long_poll=options.long_poll)
+        engine = Engine(
+            clock or _clock(options),
+            long_poll=options.long_poll,
+            retention_seconds=options.retention_seconds,
+        )
     auth = None
     if options.auth_key and options.auth_secret:
         auth = TokenAuthority(

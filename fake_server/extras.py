@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-INSTALL_HINT = "pip install 'conductor-workers[server]'"
+# The testing tools' distribution (the repository's root) brings every dependency of the server.
+INSTALL_HINT = "pip install conductor-workers-testing"
 COMMAND = "conductor-fake-server"
 
 
@@ -16,8 +17,7 @@ def missing_extra(missing: ModuleNotFoundError) -> BaseException:
     or ``python -m fake_server``), the command's one-line error instead of a traceback.
     """
     message = (
-        f"the fake Conductor server needs the package's server extra ({missing.name} is not "
-        f"installed): {INSTALL_HINT}"
+        f"the fake Conductor server needs {missing.name}, which is not installed: {INSTALL_HINT}"
     )
     if _run_as_command():
         return SystemExit(f"{COMMAND}: error: {message}")

@@ -77,6 +77,10 @@ def _positive(value: float) -> str | None:
     return None if value > 0 else f"must be a positive number of seconds, got {value}"
 
 
+def _not_negative(value: float) -> str | None:
+    return None if value >= 0 else f"must be 0 or more seconds, got {value}"
+
+
 def _port(value: int) -> str | None:
     return None if 0 <= value <= 65535 else f"must be between 0 and 65535, got {value}"
 
@@ -155,6 +159,15 @@ class ServerOptions:
         False,
         bool,
         "stop the clock: time moves only when POST /fake/clock/advance moves it",
+    )
+    retention_seconds: float | None = option(
+        None,
+        float,
+        "remove ended workflows and their tasks this long after they end, so a long run keeps "
+        "memory flat (default: keep everything)",
+        flag="--retention",
+        check=_not_negative,
+        metavar="SECONDS",
     )
     tick_seconds: float = option(
         DEFAULT_TICK_SECONDS,

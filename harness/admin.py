@@ -148,6 +148,12 @@ class AdminClient:
         """Creates or replaces a workflow definition (the upsert form, ``PUT``)."""
         self._api("PUT", "/metadata/workflow", json=[dict(workflow_def)])
 
+    def delete_task_def(self, name: str) -> None:
+        self._api("DELETE", f"/metadata/taskdefs/{_segment(name)}")
+
+    def delete_workflow_def(self, name: str, version: int) -> None:
+        self._api("DELETE", f"/metadata/workflow/{_segment(name)}/{version}")
+
     # -- workflows --------------------------------------------------------------------------
     def start_workflow(
         self,
@@ -353,6 +359,10 @@ class AdminClient:
         params = {"taskType": task_type}
         data: list[dict[str, Any]] = self._api("GET", "/tasks/queue/polldata", params=params).json()
         return data
+
+    def queue_size(self, task_type: str) -> int:
+        """Tasks waiting in the queue of ``task_type`` (Conductor's ``/tasks/queue/size``)."""
+        return int(self._api("GET", "/tasks/queue/size", params={"taskType": task_type}).json())
 
     def queue_sizes(self) -> dict[str, int]:
         sizes: dict[str, int] = self._api("GET", "/tasks/queue/all").json()

@@ -1,4 +1,4 @@
-"""``python -m harness``: the demo, and the benchmark."""
+"""``python -m harness``: the demo, the benchmark, and sizing a worker."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from collections.abc import Sequence
 from harness.argtypes import positive_float, positive_int
 from harness.bench.cli import DESCRIPTION as BENCH_DESCRIPTION
 from harness.bench.cli import add_arguments as add_bench_arguments
+from harness.size.cli import DESCRIPTION as SIZE_DESCRIPTION
+from harness.size.cli import EPILOG as SIZE_EPILOG
+from harness.size.cli import add_arguments as add_size_arguments
 
 
 def _configure_logging(*, verbose: bool) -> None:
@@ -54,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
         description=BENCH_DESCRIPTION,
     )
     add_bench_arguments(bench)
+    size = commands.add_parser(
+        "size",
+        help="how many worker processes and threads YOUR worker needs for a target rate",
+        description=SIZE_DESCRIPTION,
+        epilog=SIZE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_size_arguments(size)
     return parser
 
 
@@ -72,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from harness.bench.cli import run as run_bench
 
         return run_bench(args)
+    if args.command == "size":
+        from harness.size.cli import run as run_size
+
+        return run_size(args)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -26,21 +26,26 @@ callbacks, WAITs, timeouts), so tests of them run in seconds with real workers
 with ``conductor_server.admin.advance_clock(seconds)``; without long poll, a worker's polling
 interval shows in ``harness.scenario.observe_polling``.
 
-The plugin loads wherever the package is installed, and imports nothing of the fake server
-until a fixture is used: the fixtures need the ``testing`` extra
-(``pip install 'conductor-workers[testing]'``), and say so when it is missing.
+The plugin loads wherever the testing tools are installed (``pip install .`` at the repository's
+root, distribution ``conductor-workers-testing``), and imports nothing of the fake server, nor
+of any Conductor SDK, until a fixture is used: ``conductor_server`` needs no SDK at all;
+``conductor_workers`` runs the workers with the ``TaskHandler`` of the SDK the project has (this
+repository's or conductor-python 2.0.0).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+import tempfile
+from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 MARKER = "conductor_server"
-INSTALL_HINT = "pip install 'conductor-workers[testing]'"
+INSTALL_HINT = "pip install conductor-workers-testing"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,8 +66,8 @@ def _server_handle(fixture: str) -> Any:
         import fake_server.http  # noqa: F401  (the fake server, with Flask and the rest)
     except ImportError as missing:
         pytest.fail(
-            f"the {fixture} fixture runs a fake Conductor server, which needs the package's "
-            f"testing extra ({missing.name} is not installed): {INSTALL_HINT}",
+            f"the {fixture} fixture runs a fake Conductor server, which needs {missing.name} "
+            f"(not installed): {INSTALL_HINT}",
             pytrace=False,
         )
     from harness.server import ServerHandle
@@ -115,22 +120,64 @@ def _marked_server(server_handle: Any, options: Any, keywords: dict[str, Any]) -
 
 
 @pytest.fixture
-def conductor_workers(conductor_server: Any) -> Iterator[Callable[..., Any]]:
-    """Starts worker processes against ``conductor_server`` until the test ends.
+def conductor_workers(
+    conductor_server: Any, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Any]]:
+    """Starts worker processes against ``conductor_server`` until the test ends, with the
+    ``TaskHandler`` of the Conductor SDK that is installed.
 
-    ``conductor_workers(*workers, import_modules=None, scan_for_annotated_workers=False)``
-    returns a ``RunningWorkers`` (``.drain()``, ``.check_alive()``, ``.processes``).
+    ``conductor_workers(*workers, import_modules=None, scan_for_annotated_workers=None,
+    configuration=None)`` returns a ``RunningWorkers`` (``.drain()``, ``.check_alive()``,
+    ``.processes``). What the worker processes print and log is shown in the report of a test
+    that fails ("Captured worker log").
     """
     from harness.workers import run_workers
 
+    output = _worker_log(request.node)
     with ExitStack() as stack:
 
         def start(*workers: Any, **options: Any) -> Any:
+            __tracebackhide__ = True
             if "configuration" not in options and conductor_server.auth_key:
                 options["configuration"] = _configuration_with_token(conductor_server)
-            return stack.enter_context(run_workers(workers, conductor_server.url, **options))
+            running = run_workers(workers, conductor_server.url, output=output, **options)
+            return stack.enter_context(running)
 
         yield start
+
+
+WORKER_LOG = pytest.StashKey[Path]()
+WORKER_LOG_SHOWN = pytest.StashKey[bool]()
+WORKER_LOG_SECTION = "worker log"  # pytest titles it "Captured worker log call"
+
+
+def _worker_log(item: pytest.Item) -> Path:
+    """The file that the test's worker processes write to (removed after the test)."""
+    if WORKER_LOG not in item.stash:
+        handle, name = tempfile.mkstemp(prefix="conductor-workers-", suffix=".log")
+        os.close(handle)
+        item.stash[WORKER_LOG] = Path(name)
+    return item.stash[WORKER_LOG]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report gets what its worker processes printed and logged, as a section
+    of its own; a passing test's gets nothing."""
+    path = item.stash.get(WORKER_LOG, None)
+    failed = call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception)
+    if path is not None and failed and not item.stash.get(WORKER_LOG_SHOWN, False):
+        from harness.worker_output import tail
+
+        text = tail(path) or "(the worker processes printed and logged nothing)\n"
+        item.add_report_section(call.when, WORKER_LOG_SECTION, text)
+        item.stash[WORKER_LOG_SHOWN] = True
+    report = yield
+    if path is not None and call.when == "teardown":
+        path.unlink(missing_ok=True)
+    return report
 
 
 def _configuration_with_token(server: Any) -> Any:

@@ -1,9 +1,16 @@
-"""Running real worker processes for the length of a block, against any Conductor server."""
+"""Running real worker processes for the length of a block, against any Conductor server.
+
+The workers run with the ``TaskHandler`` of the Conductor SDK that is installed, this
+repository's or conductor-python 2.0.0, through the API both share: ``TaskHandler(workers,
+configuration, scan_for_annotated_workers=..., import_modules=...)``, ``start_processes()``,
+``stop_processes()`` and ``get_worker_process_status()``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 from conductor.client.automator.task_handler import TaskHandler
@@ -11,6 +18,7 @@ from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker.worker_interface import WorkerInterface
 from harness.admin import AdminClient
 from harness.server_time import WaitResult
+from harness.worker_output import configuration_redirecting, redirected_children
 
 
 class RunningWorkers:
@@ -27,6 +35,7 @@ class RunningWorkers:
 
         Raises when a worker process died meanwhile, so a crash is not mistaken for slowness.
         """
+        __tracebackhide__ = True
         self.check_alive()
         stats = self.admin.wait_until_idle(timeout=timeout)
         self.check_alive()
@@ -34,9 +43,11 @@ class RunningWorkers:
 
     def check_alive(self) -> None:
         """Raises when a worker process died, also one that ``TaskHandler`` restarted since."""
+        __tracebackhide__ = True
         dead = []
         for status in self.handler.get_worker_process_status():
-            codes = list(status["exit_codes"])
+            # exit_codes (earlier processes that died) is this repository's SDK's alone
+            codes = list(status.get("exit_codes", []))
             if not status["alive"] and status["exitcode"] is not None and not codes[-1:]:
                 codes.append(status["exitcode"])
             if codes:
@@ -47,7 +58,12 @@ class RunningWorkers:
 
     @property
     def processes(self) -> list[Any]:
-        return list(self.handler.processes)
+        """The worker processes running now (``TaskHandler.processes`` of this repository's SDK,
+        ``task_runner_processes`` of conductor-python 2.0.0)."""
+        processes = getattr(self.handler, "processes", None)
+        if processes is None:
+            processes = getattr(self.handler, "task_runner_processes", [])
+        return list(processes)
 
 
 @contextmanager
@@ -56,21 +72,32 @@ def run_workers(
     api_url: str,
     *,
     import_modules: Sequence[str] | None = None,
-    scan_for_annotated_workers: bool = False,
+    scan_for_annotated_workers: bool | None = None,
     configuration: Configuration | None = None,
+    output: str | Path | None = None,
 ) -> Iterator[RunningWorkers]:
     """Starts a real ``TaskHandler`` (one process per worker) and stops it on exit, also when
-    the block raises."""
-    handler = TaskHandler(
-        workers=list(workers),
-        configuration=configuration or Configuration(server_api_url=api_url),
-        scan_for_annotated_workers=scan_for_annotated_workers,
-        import_modules=list(import_modules) if import_modules else None,
-    )
-    admin = AdminClient(api_url)
-    handler.start_processes()
-    try:
-        yield RunningWorkers(handler, admin)
-    finally:
-        handler.stop_processes()
-        admin.close()
+    the block raises.
+
+    ``scan_for_annotated_workers`` is passed on when given, else each SDK applies its own
+    default (this repository's SDK adds the decorated functions of ``import_modules``;
+    conductor-python 2.0.0 adds every decorated function it has seen). With ``output``, what
+    the worker processes print and log goes to that file (see :mod:`harness.worker_output`).
+    """
+    configuration = configuration or Configuration(server_api_url=api_url)
+    options: dict[str, Any] = {}
+    if scan_for_annotated_workers is not None:
+        options["scan_for_annotated_workers"] = scan_for_annotated_workers
+    if import_modules:
+        options["import_modules"] = list(import_modules)
+    with ExitStack() as stack:
+        if output is not None:
+            stack.enter_context(redirected_children(output))
+            configuration = configuration_redirecting(configuration, output)
+        handler = TaskHandler(workers=list(workers), configuration=configuration, **options)
+        admin = stack.enter_context(AdminClient(api_url))
+        handler.start_processes()
+        try:
+            yield RunningWorkers(handler, admin)
+        finally:
+            handler.stop_processes()

@@ -152,6 +152,18 @@ class WorkflowView:
     span_ms: int = 0
 
     @property
+    def rerun_from_task_id(self) -> str:
+        """Where a rerun starts by default: the latest task that did not succeed (the attempt
+        that ended the run, not an earlier one a retry replaced)."""
+        unsuccessful = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT", "CANCELED")
+        failed = [row.task for row in self.rows if row.task.get("status") in unsuccessful]
+        return str(failed[-1].get("taskId")) if failed else ""
+
+    @property
+    def ticks(self) -> list[Tick]:
+        return time_axis(self.span_ms)
+
+    @property
     def id(self) -> str:
         return str(self.workflow.get("workflowId", ""))
 
@@ -194,7 +206,7 @@ def _place_in_forks(rows: list[TaskRow]) -> None:
     branch_of: dict[str, tuple[str, int, int]] = {}  # ref -> (fork ref, branch number, depth)
     for row in rows:
         ref = str(row.task.get("referenceTaskName") or "")
-        outer = branch_of.get(_base_ref(ref))
+        outer = branch_of.get(base_reference(ref))
         if outer is not None:
             row.fork, row.branch, row.depth = outer
         if not row.is_fork:
@@ -208,12 +220,12 @@ def _fork_branches(task: Mapping[str, Any]) -> list[list[str]]:
     workflow_task = task.get("workflowTask") or {}
     static = workflow_task.get("forkTasks")
     if static:
-        return [_refs_in(branch) for branch in static]
+        return [references_in(branch) for branch in static]
     dynamic = (task.get("inputData") or {}).get("forkedTasks") or []
     return [[str(ref)] for ref in dynamic]
 
 
-def _refs_in(tasks: Any) -> list[str]:
+def references_in(tasks: Any) -> list[str]:
     """Every task reference name in a list of workflow tasks, nested ones included (a switch's
     cases, a loop's body, a nested fork's branches)."""
     found: list[str] = []
@@ -233,7 +245,7 @@ def _refs_in(tasks: Any) -> list[str]:
     return found
 
 
-def _base_ref(ref: str) -> str:
+def base_reference(ref: str) -> str:
     """A loop iteration's reference name (``ref__2``) without its iteration."""
     head, separator, tail = ref.rpartition("__")
     return head if separator and tail.isdigit() else ref
@@ -242,10 +254,15 @@ def _base_ref(ref: str) -> str:
 def _timeline(
     workflow: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]], now: int
 ) -> tuple[list[Bar], int]:
+    """The bars of the tasks, in percent of the workflow's span: from its start to its end
+    (now while it runs). A task with no end in a workflow that ended stops at the workflow's
+    end, not at now."""
     start = int(workflow.get("startTime") or workflow.get("createTime") or now)
-    end = int(workflow.get("endTime") or 0) or now
-    ends = [int(t.get("endTime") or 0) or now for t in tasks]
-    end = max([end, *ends, start + 1])
+    ended = int(workflow.get("endTime") or 0)
+    if ended:
+        end = max(ended, start + 1)
+    else:
+        end = max([now, start + 1, *(int(t.get("endTime") or 0) for t in tasks)])
     span = end - start
 
     def percent(ms: int) -> float:
@@ -255,9 +272,9 @@ def _timeline(
     for task in tasks:
         scheduled = int(task.get("scheduledTime") or start)
         started = int(task.get("startTime") or 0)
-        finished = int(task.get("endTime") or 0) or now
+        finished = min(int(task.get("endTime") or 0) or end, end)
         run_from = started or finished
-        waited = (started or now) - scheduled
+        waited = (started or finished) - scheduled
         ran = finished - started if started else 0
         title = (
             f"{task.get('referenceTaskName')} ({task.get('taskType')}) {task.get('status')}: "
@@ -277,7 +294,39 @@ def _timeline(
     return bars, span
 
 
+@dataclass(frozen=True)
+class Tick:
+    """A mark of the timeline's time axis: where (percent) and the time since the start."""
+
+    left: float
+    label: str
+
+
+_TICK_STEPS_MS = [
+    base * 10**power for power in range(0, 8) for base in (1, 2, 5)
+]  # 1 ms, 2 ms, 5 ms, 10 ms, ... 50 000 s
+
+
+def time_axis(span_ms: int, most: int = 6) -> list[Tick]:
+    """Round marks from 0 to ``span_ms`` (at most ``most`` + 1 of them), each labelled with
+    its time since the workflow's start."""
+    if span_ms <= 0:
+        return [Tick(0.0, "0")]
+    step = next((s for s in _TICK_STEPS_MS if span_ms / s <= most), _TICK_STEPS_MS[-1])
+    return [
+        Tick(round(100 * at / span_ms, 3), "0" if at == 0 else "+" + duration(at))
+        for at in range(0, span_ms + 1, step)
+    ]
+
+
 # -- queues and workers -------------------------------------------------------------------------
+# A worker process that has not polled for this long is shown as stopped (a long poll lasts at
+# most 5 s; a worker's poll interval is seconds at most unless set otherwise).
+ACTIVE_WITHIN_MS = 30_000
+# A stopped process is listed this long after its last poll, then left out.
+STOPPED_LISTED_FOR_MS = 600_000
+
+
 @dataclass
 class QueueRow:
     name: str
@@ -289,14 +338,20 @@ class QueueRow:
     system: bool = False  # a system task's type: the server runs them, no worker polls
 
 
-def queue_rows(stats: Mapping[str, Any], system_types: Iterable[str] = ()) -> list[QueueRow]:
-    """One row per queue of the stats; ``system_types`` are run by the server itself."""
+def queue_rows(
+    stats: Mapping[str, Any],
+    poll_data: Iterable[Mapping[str, Any]] = (),
+    system_types: Iterable[str] = (),
+) -> list[QueueRow]:
+    """One row per queue of the stats, each with its own last poll (``poll_data``, as
+    ``GET /api/tasks/queue/polldata/all`` answers it); ``system_types`` are run by the server
+    itself."""
     system = frozenset(system_types)
     latencies = (stats.get("pickupLatencyMs") or {}).get("byQueue") or {}
-    last_polls: dict[str, int] = {}
-    for worker in (stats.get("workers") or {}).values():
-        for queue in worker.get("pollsByQueue") or {}:
-            last_polls[queue] = max(last_polls.get(queue, 0), int(worker.get("lastPollTime", 0)))
+    last_polls = {
+        _queue_name(str(entry["queueName"]), entry.get("domain")): int(entry["lastPollTime"])
+        for entry in poll_data
+    }
     names = set(stats.get("queues") or {}) | set(last_polls)
     rows = []
     for name in sorted(names, key=lambda q: (q.split(":")[-1], q)):
@@ -316,27 +371,58 @@ def queue_rows(stats: Mapping[str, Any], system_types: Iterable[str] = ()) -> li
     return rows
 
 
+def _queue_name(task_type: str, domain: Any) -> str:
+    return f"{domain}:{task_type}" if domain else task_type
+
+
 @dataclass
 class WorkerRow:
+    """One worker process: the worker ids it polled with, and where its polls came from."""
+
     worker_id: str
+    source: str  # "address pid N", else "address:port" or "address"; empty when not known
     queues: list[str]
     polls: int
     tasks: int
     last_poll: int
+    active: bool = True
 
 
 def worker_rows(stats: Mapping[str, Any]) -> list[WorkerRow]:
-    rows = [
-        WorkerRow(
-            worker_id=worker_id or "(no id)",
-            queues=sorted(worker.get("pollsByQueue") or {}),
-            polls=int(worker.get("polls", 0)),
-            tasks=int(worker.get("tasksHandedOut", 0)),
-            last_poll=int(worker.get("lastPollTime", 0)),
-        )
-        for worker_id, worker in (stats.get("workers") or {}).items()
-    ]
-    return sorted(rows, key=lambda row: row.worker_id)
+    """One row per worker process, polling ones first; one that stopped polling more than
+    ``STOPPED_LISTED_FOR_MS`` ago is left out. A process is its address and process id when its
+    SDK sends one (this project's does), whatever worker ids it polls with; else its worker id
+    and its connection. Without any poll over HTTP (the engine called directly), one row per
+    worker id."""
+    now = int(stats.get("now") or 0)
+    processes: dict[str, list[Mapping[str, Any]]] = {}
+    for process in stats.get("processes") or []:
+        source = str(process["source"])
+        key = source if " pid " in source else f"{process.get('workerId')}@{source}"
+        processes.setdefault(key, []).append(process)
+    rows = [_worker_row(polls, now) for polls in processes.values()]
+    rows = [row for row in rows if now - row.last_poll <= STOPPED_LISTED_FOR_MS]
+    if not processes:
+        rows = [
+            _worker_row([dict(counters, workerId=worker_id, source="")], now)
+            for worker_id, counters in (stats.get("workers") or {}).items()
+        ]
+    return sorted(rows, key=lambda row: (not row.active, row.worker_id, row.source))
+
+
+def _worker_row(entries: Sequence[Mapping[str, Any]], now: int) -> WorkerRow:
+    """The row of one process from its counters per worker id."""
+    last_poll = max(int(entry.get("lastPollTime", 0)) for entry in entries)
+    worker_ids = sorted({str(entry.get("workerId") or "(no id)") for entry in entries})
+    return WorkerRow(
+        worker_id=", ".join(worker_ids),
+        source=str(entries[0].get("source") or ""),
+        queues=sorted({queue for entry in entries for queue in entry.get("pollsByQueue") or {}}),
+        polls=sum(int(entry.get("polls", 0)) for entry in entries),
+        tasks=sum(int(entry.get("tasksHandedOut", 0)) for entry in entries),
+        last_poll=last_poll,
+        active=now - last_poll <= ACTIVE_WITHIN_MS,
+    )
 
 
 def ago(now: int, then: int | None) -> str:

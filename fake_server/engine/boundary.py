@@ -5,7 +5,7 @@ not pass here and fail in production).
 
 Default and empty values are accepted: official clients send some fields always
 (``timeoutSeconds``, ``inputTemplate: {}``, ``variables: {}``,
-``workflowStatusListenerEnabled: false``, ``enforceSchema``, ``outputParameters: {}``).
+``enforceSchema``, ``outputParameters: {}``).
 Fields that only describe (``description``, ``ownerEmail``, ``inputKeys``, and the JSON
 schemas, which Conductor OSS stores but does not enforce) are kept as sent. ``${...}``
 expressions Jayway reads but the fake cannot are refused as well.
@@ -26,8 +26,6 @@ _TASK_DEF_NEUTRAL: dict[str, Any] = {
     "runtimeMetadata": [],
 }
 _WORKFLOW_DEF_NEUTRAL: dict[str, Any] = {
-    "workflowStatusListenerEnabled": False,
-    "workflowStatusListenerSink": None,
     "rateLimitConfig": None,
     "cacheConfig": None,
     "maskedFields": [],

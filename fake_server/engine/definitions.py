@@ -10,6 +10,7 @@ from typing import Any
 
 from fake_server.engine import boundary
 from fake_server.engine.errors import invalid, malformed
+from fake_server.engine.references import check_input_references
 from fake_server.engine.validation import Fields, require_list
 
 RETRY_LOGICS = ("FIXED", "LINEAR_BACKOFF", "EXPONENTIAL_BACKOFF")
@@ -82,10 +83,13 @@ _TASK_DEF_KEYS = {
 }
 
 
-def parse_task_def(data: Any, path: str = "taskDef") -> TaskDef:
+def parse_task_def(data: Any, path: str = "taskDef", *, default_name: str | None = None) -> TaskDef:
+    """A task definition; ``default_name`` names one that has no name (a workflow task's
+    inline ``taskDefinition``, which Conductor does not validate: WorkflowTask has no @Valid
+    on it)."""
     f = Fields(data, path)
     task_def = TaskDef(
-        name=f.string("name", required=True),
+        name=f.string("name", required=default_name is None) or str(default_name),
         retry_count=f.integer("retryCount", default=3, minimum=0),
         retry_logic=f.choice("retryLogic", RETRY_LOGICS, default="FIXED"),
         retry_delay_seconds=f.integer("retryDelaySeconds", default=60, minimum=0),
@@ -267,16 +271,17 @@ _WORKFLOW_TASK_KEYS = {
 def parse_workflow_task(data: Any, path: str) -> WorkflowTaskDef:
     """One workflow task, its nested tasks included; type-specific rules are checked by
     :func:`fake_server.engine.task_types.check_workflow_task`."""
-    from fake_server.engine.task_types import SUPPORTED_TYPES, check_workflow_task
+    from fake_server.engine.task_types import check_workflow_task
 
     f = Fields(data, path)
     inline = f.data.get("taskDefinition")
+    # Any text: a type Conductor has no mapper for is a user-defined task (TaskType.of).
     task_type = f.string("type", default="SIMPLE")
     check_workflow_task(f, task_type)
-    task_type = f.choice("type", SUPPORTED_TYPES, default="SIMPLE")
     cases = f.obj("decisionCases", default={})
+    name = f.string("name", required=True)
     return WorkflowTaskDef(
-        name=f.string("name", required=True),
+        name=name,
         task_reference_name=f.string("taskReferenceName", required=True),
         type=task_type,
         input_parameters=f.obj("inputParameters", default={}),
@@ -285,7 +290,7 @@ def parse_workflow_task(data: Any, path: str) -> WorkflowTaskDef:
         start_delay=f.integer("startDelay", default=0, minimum=0),
         task_definition=None
         if inline is None
-        else parse_task_def(inline, f.where("taskDefinition")),
+        else parse_task_def(inline, f.where("taskDefinition"), default_name=name),
         decision_cases={
             str(case): _task_list(tasks, f"{f.where('decisionCases')}.{case}")
             for case, tasks in cases.items()
@@ -431,7 +436,7 @@ def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:
             )
         seen.add(task.task_reference_name)
     input_parameters = f.items("inputParameters")
-    return WorkflowDef(
+    definition = WorkflowDef(
         name=f.string("name", required=True),
         version=f.integer("version", default=1, minimum=1),
         tasks=tasks,
@@ -447,6 +452,8 @@ def parse_workflow_def(data: Any, path: str = "workflowDef") -> WorkflowDef:
         variables=f.obj("variables", default={}),
         extra={k: v for k, v in f.data.items() if k not in _WORKFLOW_KEYS and v is not None},
     )
+    check_input_references(definition, path)
+    return definition
 
 
 def _with_paths(

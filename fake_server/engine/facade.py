@@ -28,8 +28,10 @@ from fake_server.engine import (
     polling,
     requeue,
     results,
+    retention,
     scheduling,
     search,
+    signals,
     timeouts,
     workflow_ops,
     workflow_testing,
@@ -43,10 +45,8 @@ from fake_server.engine.errors import (
     ConflictError,
     NotFoundError,
     illegal_argument,
-    mismatched_parameter,
     unsupported,
 )
-from fake_server.engine.models import RESULT_STATUSES
 from fake_server.engine.skipping import TimeSkipper
 from fake_server.engine.state import EngineState
 from fake_server.engine.tasks.http import Http
@@ -72,6 +72,7 @@ def _synchronized(
     def wrapper(self: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         with self._lock:
             timeouts.fire_due(self._state)
+            retention.prune(self._state, self._retention)
             answer = method(self, *args, **kwargs)
             self._skip_time_if_idle()
         if self._state.outside_calls:
@@ -84,11 +85,23 @@ def _synchronized(
 class Engine:
     """An in-memory Conductor: see the module docstring."""
 
-    def __init__(self, clock: Clock | None = None, *, long_poll: bool = True) -> None:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        long_poll: bool = True,
+        retention_seconds: float | None = None,
+    ) -> None:
         self.clock: Clock = clock if clock is not None else SystemClock()
         # False imitates a server without long polling: batch polls answer at once, so a
         # worker's own polling interval shows in how often it polls.
         self.long_poll = long_poll
+        if retention_seconds is not None and retention_seconds < 0:
+            raise ValueError(f"retention_seconds must be 0 or more, got {retention_seconds}")
+        # How long ended workflows are kept (None: for ever) and what was removed: see
+        # :mod:`.retention`.
+        self.retention_ms = None if retention_seconds is None else int(retention_seconds * 1000)
+        self._retention = retention.Retention(self.retention_ms)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._wake_generation = 0
@@ -150,6 +163,7 @@ class Engine:
     def reset(self) -> None:
         """Drop all state: definitions, workflows, tasks, queues, poll data, stats."""
         self._state = EngineState(self.clock, self._changed)
+        self._retention = retention.Retention(self.retention_ms)
         if self._skipper is not None:
             self._skipper.reset_counts()
         self._changed.notify_all()
@@ -159,6 +173,7 @@ class Engine:
         """Fire every timeout that is due (the background timer and each request call it)."""
         with self._lock:
             timeouts.fire_due(self._state)
+            retention.prune(self._state, self._retention)
             self._skip_time_if_idle()
         self._make_outside_calls()
 
@@ -211,6 +226,11 @@ class Engine:
         self._state.store_workflow_def(workflow_def)
         return workflow_def
 
+    def validate_workflow_def(self, data: Any) -> WorkflowDef:
+        """Check a workflow definition as registering it would, without storing it
+        (``POST /metadata/workflow/validate``)."""
+        return parse_workflow_def(data)
+
     @_synchronized
     def upsert_workflow_defs(self, defs: Any) -> list[WorkflowDef]:
         """Create or replace workflow definitions (``PUT /metadata/workflow``)."""
@@ -222,7 +242,27 @@ class Engine:
 
     @_synchronized
     def get_workflow_def(self, name: str, version: int | None = None) -> dict[str, Any]:
-        return self._state.workflow_def(name, version).to_json()
+        return self._registered_workflow_def(name, version).to_json()
+
+    def _registered_workflow_def(self, name: str, version: int | None) -> WorkflowDef:
+        """MetadataServiceImpl.getWorkflowDef (``GET /metadata/workflow/{name}``, and a start by
+        name): a 404 in its words, which user code matches on."""
+        try:
+            return self._state.workflow_def(name, version)
+        except NotFoundError:
+            shown = "null" if version is None else version
+            raise NotFoundError(
+                f"No such workflow found by name: {name}, version: {shown}"
+            ) from None
+
+    @_synchronized
+    def definition_of_workflow(self, workflow_id: str) -> dict[str, Any]:
+        """The definition a workflow runs on (as it was when it started or restarted; an
+        inline one included), for drawing it."""
+        archived = self._state.archived.get(workflow_id)
+        if archived is not None and workflow_id not in self._state.workflows:
+            return archived[0].definition.to_json()
+        return self._state.workflow(workflow_id).definition.to_json()
 
     @_synchronized
     def list_workflow_defs(self) -> list[dict[str, Any]]:
@@ -241,6 +281,7 @@ class Engine:
         """Start a workflow from a StartWorkflowRequest; its first task is queued on return."""
         return workflows.start_workflow(self._state, request).workflow_id
 
+    @_synchronized
     def start_workflow_by_name(
         self,
         name: str,
@@ -251,6 +292,7 @@ class Engine:
         priority: int | None = None,
     ) -> str:
         """``POST /workflow/{name}``: the body is the input map."""
+        self._registered_workflow_def(name, version)
         request = {
             "name": name,
             "version": version,
@@ -293,6 +335,51 @@ class Engine:
             raise ConflictError("Cannot terminate a COMPLETED workflow.")
         if workflow.status != "TERMINATED":
             workflows.terminate(self._state, workflow, reason)
+
+    # ------------------------------------------ synchronous execution and signals
+    @_synchronized
+    def signal_task(self, workflow_id: str, status: str, output: Any) -> str | None:
+        """TaskServiceImpl.signalTask: the workflow's first open WAIT task (see
+        :func:`.signals.pending_blocking_task`) gets ``status`` and ``output``; its id, or
+        None when nothing is blocked."""
+        status = signals.task_result_status(status)
+        output = require_object(output, "body") if output is not None else {}
+        task = signals.pending_blocking_task(self._state, workflow_id)
+        if task is None:
+            return None
+        results.apply_result(self._state, signals.result_for(task, status, output, None))
+        return str(task.task_id)
+
+    def await_signal_response(
+        self,
+        workflow_id: str,
+        task_refs: list[str],
+        strategy: str,
+        request_id: str,
+        timeout_seconds: float,
+    ) -> dict[str, Any]:
+        """Wait up to ``timeout_seconds`` (real time, as a long poll waits) for the workflow to
+        end or block, then answer its SignalResponse (see :mod:`.signals`). Other requests go
+        on meanwhile: the wait releases the lock."""
+        give_up_at = time.monotonic() + max(timeout_seconds, 0)
+        with self._lock:
+            generation = self._wake_generation
+            while True:
+                timeouts.fire_due(self._state)
+                state = self._state  # a reset replaces it
+                if signals.settled(state, workflow_id, task_refs):
+                    timed_out = False
+                    break
+                remaining = give_up_at - time.monotonic()
+                if remaining <= 0 or generation != self._wake_generation:
+                    timed_out = True
+                    break
+                self._changed.wait(min(remaining, signals.LOOK_INTERVAL_SECONDS))
+            answer = signals.response(
+                state, workflow_id, task_refs, strategy, request_id, timed_out=timed_out
+            )
+        self._make_outside_calls()
+        return answer
 
     # ------------------------------------------------------- workflow operations
     @_synchronized
@@ -373,11 +460,17 @@ class Engine:
     # ------------------------------------------------------------------- polling
     @_synchronized
     def poll(
-        self, task_type: str, worker_id: str | None = None, domain: str | None = None
+        self,
+        task_type: str,
+        worker_id: str | None = None,
+        domain: str | None = None,
+        *,
+        source: str | None = None,
     ) -> dict[str, Any] | None:
-        """One task of ``task_type`` (in ``domain``) for ``worker_id``, or None."""
-        polling.record_poll(self._state, task_type, domain, worker_id)
-        tasks = polling.take(self._state, task_type, domain, worker_id, 1)
+        """One task of ``task_type`` (in ``domain``) for ``worker_id``, or None. ``source``:
+        where the poll came from (the worker's connection), to tell processes apart."""
+        polling.record_poll(self._state, task_type, domain, worker_id, source)
+        tasks = polling.take(self._state, task_type, domain, worker_id, 1, source)
         return polling.for_worker(tasks[0]) if tasks else None
 
     def batch_poll(
@@ -387,8 +480,11 @@ class Engine:
         domain: str | None = None,
         count: int = 1,
         timeout_ms: int = 0,
+        *,
+        source: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Up to ``count`` tasks; with none ready, wait up to ``timeout_ms`` for one.
+        """Up to ``count`` tasks; with none ready, wait up to ``timeout_ms`` for one;
+        ``source`` as for :meth:`poll`.
 
         The wait is real time (it holds an HTTP request), whatever the clock: a task that is
         queued, or comes due, or a move of a manual clock wakes it at once."""
@@ -404,11 +500,15 @@ class Engine:
         with self._lock:
             generation = self._wake_generation
             timeouts.fire_due(self._state)
-            polling.record_poll(self._state, task_type, domain, worker_id)
+            polling.record_poll(self._state, task_type, domain, worker_id, source)
             while True:
                 # Read the state again each time round: a reset replaces it.
                 state = self._state
-                tasks = polling.take(state, task_type, domain, worker_id, count) if count else []
+                tasks = (
+                    polling.take(state, task_type, domain, worker_id, count, source)
+                    if count
+                    else []
+                )
                 remaining = give_up_at - time.monotonic()
                 if tasks or count <= 0 or remaining <= 0 or generation != self._wake_generation:
                     return [polling.for_worker(task) for task in tasks]
@@ -425,11 +525,13 @@ class Engine:
         return str(Fields(result, "TaskResult").string("taskId"))
 
     @_synchronized
-    def update_task_v2(self, result: Any, text_size: int | None = None) -> dict[str, Any] | None:
+    def update_task_v2(
+        self, result: Any, text_size: int | None = None, *, source: str | None = None
+    ) -> dict[str, Any] | None:
         """Apply a TaskResult, then, if the task is now terminal, hand the same worker the
         next task of the same type and domain (``POST /tasks/update-v2``); ``text_size`` as for
-        :meth:`update_task`. Its controller validates the body itself (``@Valid``): missing ids
-        are a 500 there, not a 400."""
+        :meth:`update_task`, ``source`` as for :meth:`poll`. Its controller validates the body
+        itself (``@Valid``): missing ids are a 500 there, not a 400."""
         try:
             task = results.apply_result(self._state, result, text_size)
         except BadRequestError as error:
@@ -439,8 +541,8 @@ class Engine:
         if task is None or not task.is_terminal:
             return None
         worker_id = Fields(result, "TaskResult").string("workerId")
-        polling.record_poll(self._state, task.task_type, task.domain, worker_id)
-        tasks = polling.take(self._state, task.task_type, task.domain, worker_id, 1)
+        polling.record_poll(self._state, task.task_type, task.domain, worker_id, source)
+        tasks = polling.take(self._state, task.task_type, task.domain, worker_id, 1, source)
         return polling.for_worker(tasks[0]) if tasks else None
 
     @_synchronized
@@ -455,23 +557,12 @@ class Engine:
         """``POST /tasks/{workflowId}/{taskRefName}/{status}`` (TaskServiceImpl.updateTask):
         the workflow's pending task of that reference name gets ``status`` and ``output``
         merged into its output; its id, or None when no such task is pending."""
-        if status not in RESULT_STATUSES:
-            allowed = f"one of {', '.join(RESULT_STATUSES)}"
-            raise mismatched_parameter("status", status, "TaskResult$Status", allowed)
+        status = signals.task_result_status(status)
         output = require_object(output, "body")
         task = self._pending_task(workflow_id, reference_name)
         if task is None:
             return None
-        result = {
-            "workflowInstanceId": task.workflow_instance_id,
-            "taskId": task.task_id,
-            "status": status,
-            "outputData": {**task.output_data, **output},
-            "reasonForIncompletion": task.reason_for_incompletion,
-            "callbackAfterSeconds": task.callback_after_seconds,
-            "workerId": worker_id if worker_id and worker_id.strip() else task.worker_id,
-        }
-        results.apply_result(self._state, result)
+        results.apply_result(self._state, signals.result_for(task, status, output, worker_id))
         return str(task.task_id)
 
     def _pending_task(self, workflow_id: str, reference_name: str) -> Any:
@@ -602,9 +693,16 @@ class Engine:
         """The admin API's counters (see :mod:`fake_server.http.admin`), and time skipping's state
         on a skipping clock."""
         stats = inspection.stats(self._state)
+        stats["retention"] = self._retention.to_json()
         if self._skipper is not None:
             stats["timeSkipping"] = self._skipper.to_json(self._state)
         return stats
+
+    @_synchronized
+    def status_notifications(self) -> list[dict[str, Any]]:
+        """What the workflow status listener was told, oldest first (see
+        :mod:`.status_listener`)."""
+        return list(self._state.status_notifications)
 
     @_synchronized
     def published_events(self) -> list[dict[str, Any]]:

@@ -48,6 +48,10 @@ def stats(state: EngineState) -> dict[str, Any]:
         "now": state.now_ms(),
         "queues": {queue: dict(counts) for queue, counts in state.queue_counts.items()},
         "workers": {worker_id: s.to_json() for worker_id, s in state.workers.items()},
+        "processes": [
+            {"workerId": worker_id, "source": source, **s.to_json()}
+            for (worker_id, source), s in state.processes.items()
+        ],
         "pickupLatencyMs": state.latencies.to_json(),
         "workflows": dict(workflows),
         "tasks": len(state.tasks),

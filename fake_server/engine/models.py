@@ -181,6 +181,10 @@ class Workflow:
     failed_task_id: str | None = None
     last_retried_time: int = 0
     variables: dict[str, Any] = field(default_factory=dict)  # set by SET_VARIABLE tasks
+    # Reference names and definition names of the tasks that had FAILED (or
+    # FAILED_WITH_TERMINAL_ERROR) when the workflow ended, gathered over every end it had.
+    failed_reference_task_names: set[str] = field(default_factory=set)
+    failed_task_names: set[str] = field(default_factory=set)
     # A sub-workflow knows the workflow and the SUB_WORKFLOW task that started it.
     parent_workflow_id: str | None = None
     parent_workflow_task_id: str | None = None
@@ -227,6 +231,10 @@ class Workflow:
             "variables": self.variables,
             "parentWorkflowId": self.parent_workflow_id,
             "parentWorkflowTaskId": self.parent_workflow_task_id,
+            "failedReferenceTaskNames": sorted(self.failed_reference_task_names),
+            "failedTaskNames": sorted(self.failed_task_names),
+            "lastRetriedTime": self.last_retried_time,
+            "workflowDefinition": self.definition.to_json(),
         }
         if tasks is not None:
             body["tasks"] = [task.to_json() for task in tasks]

@@ -25,21 +25,47 @@ from fake_server.engine.timeouts import task_timeout_due_ms, watch_response_time
 log = logging.getLogger(__name__)
 
 MAX_LONG_POLL_MS = 5000
+# Worker processes remembered (see record_poll); the half that polled longest ago is forgotten.
+MAX_PROCESSES = 1000
 # A batch poll asking for more gets this many: bounds the work one request can cause.
 MAX_BATCH_POLL_COUNT = 1000
 
 
 def record_poll(
-    state: EngineState, task_type: str, domain: str | None, worker_id: str | None
+    state: EngineState,
+    task_type: str,
+    domain: str | None,
+    worker_id: str | None,
+    source: str | None = None,
 ) -> None:
-    """Remember who polled what, when (poll data, worker stats, active-worker domains)."""
+    """Remember who polled what, when (poll data, worker stats, active-worker domains);
+    ``source``: where the poll came from (see :attr:`EngineState.processes`), when known."""
     now = state.now_ms()
+    queue = queue_name(task_type, domain)
     state.poll_data[(task_type, domain)] = {"workerId": worker_id, "lastPollTime": now}
-    state.workers[worker_id or ""].record_poll(queue_name(task_type, domain), now)
+    state.workers[worker_id or ""].record_poll(queue, now)
+    if source:
+        key = (worker_id or "", source)
+        if key not in state.processes and len(state.processes) >= MAX_PROCESSES:
+            _forget_oldest_processes(state)
+        state.processes[key].record_poll(queue, now)
+
+
+def _forget_oldest_processes(state: EngineState) -> None:
+    """Keeps the half of the processes that polled last: without a process id (another SDK),
+    each new connection of a worker counts as a process, which must not grow without end."""
+    newest = sorted(state.processes.items(), key=lambda item: item[1].last_poll_time)
+    state.processes.clear()
+    state.processes.update(newest[len(newest) // 2 :])
 
 
 def take(
-    state: EngineState, task_type: str, domain: str | None, worker_id: str | None, count: int
+    state: EngineState,
+    task_type: str,
+    domain: str | None,
+    worker_id: str | None,
+    count: int,
+    source: str | None = None,
 ) -> list[Task]:
     """Up to ``count`` ready tasks of ``task_type`` in ``domain``, now IN_PROGRESS for
     ``worker_id``; a task over its definition's limits is postponed instead."""
@@ -57,6 +83,8 @@ def take(
             continue
         _hand_out(state, task, queue, worker_id, now)
         handed_out.append(task)
+    if source and handed_out:
+        state.processes[(worker_id or "", source)].tasks_handed_out += len(handed_out)
     return handed_out
 
 

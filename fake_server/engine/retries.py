@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
+from typing import Any
 
 from fake_server.engine.definitions import retry_delay_seconds
 from fake_server.engine.domains import resolve_domain
 from fake_server.engine.models import Task
-from fake_server.engine.scheduling import new_task
+from fake_server.engine.scheduling import new_task, task_input
 from fake_server.engine.state import EngineState
 from fake_server.engine.tasks import SYSTEM_TASKS
 
@@ -50,6 +52,7 @@ def retry(state: EngineState, failed: Task) -> Task:
     domain = failed.domain
     if workflow is not None and not is_system:
         domain = resolve_domain(workflow.task_to_domain, failed.task_type, state.has_active_worker)
+    attempt_id = str(uuid.uuid4())
     attempt = new_task(
         state,
         failed.task_type,
@@ -58,9 +61,10 @@ def retry(state: EngineState, failed: Task) -> Task:
         workflow=workflow,
         workflow_task=failed.workflow_task_def,
         reference_task_name=failed.reference_task_name,
-        input_data=dict(failed.input_data),
+        input_data=_attempt_input(state, failed, attempt_id),
         domain=domain,
         now=now,
+        task_id=attempt_id,
     )
     attempt.task_def_name = failed.task_def_name
     attempt.iteration = failed.iteration
@@ -77,6 +81,19 @@ def retry(state: EngineState, failed: Task) -> Task:
     if not is_system:
         state.enqueue(attempt, now + delay * 1000 + jitter_ms)
     return attempt
+
+
+def _attempt_input(state: EngineState, failed: Task, attempt_id: str) -> dict[str, Any]:
+    """DeciderService.retry: the failed attempt's input with the workflow task's parameters
+    evaluated again on top (the workflow as it is now, ``${CPEWF_TASK_ID}`` the new id)."""
+    workflow = state.workflows.get(failed.workflow_instance_id)
+    if workflow is None or failed.workflow_task_def is None:
+        return dict(failed.input_data)
+    parameters = failed.workflow_task_def.input_parameters
+    return {
+        **failed.input_data,
+        **task_input(state, workflow, parameters, failed.task_def, attempt_id),
+    }
 
 
 def total_time_used_up(

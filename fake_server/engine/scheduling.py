@@ -16,6 +16,7 @@ from fake_server.engine.definitions import TaskDef, WorkflowTaskDef
 from fake_server.engine.expressions import evaluate
 from fake_server.engine.models import LOOP_DELIMITER, Task, Workflow
 from fake_server.engine.state import EngineState
+from fake_server.engine.tasks.base import TerminateWorkflow
 from fake_server.engine.validation import check_range
 
 MAX_ADHOC_TASKS = 100_000
@@ -26,6 +27,16 @@ def worker_task_def(state: EngineState, workflow_task: WorkflowTaskDef) -> TaskD
     """The definition a worker task of ``workflow_task`` runs with: inline, else registered,
     else Conductor's defaults."""
     return workflow_task.task_definition or state.task_def(workflow_task.name)
+
+
+def require_user_defined_task_def(state: EngineState, workflow_task: WorkflowTaskDef) -> None:
+    """UserDefinedTaskMapper: a task of a type of its own needs a definition (inline or
+    registered under its name); without one the workflow fails."""
+    if workflow_task.task_definition is None and workflow_task.name not in state.task_defs:
+        raise TerminateWorkflow(
+            "Invalid task specified. Cannot find task by name "
+            f"{workflow_task.name} in the task definitions"
+        )
 
 
 def system_task_def(state: EngineState, workflow_task: WorkflowTaskDef) -> TaskDef:

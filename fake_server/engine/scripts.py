@@ -22,7 +22,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 MAX_SECONDS = 4  # Conductor's default CONDUCTOR_SCRIPT_MAX_EXECUTION_SECONDS
-INSTALL_HINT = "pip install 'conductor-workers[server]' (or quickjs-ng alone)"
+INSTALL_HINT = "pip install conductor-workers-testing (or quickjs-ng alone)"
 
 
 class ScriptError(Exception):

@@ -55,6 +55,11 @@ class EngineState:
     # (task type, domain) -> {"workerId", "lastPollTime"}, as Conductor's poll data.
     poll_data: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict)
     workers: defaultdict[str, WorkerStats] = field(default_factory=lambda: defaultdict(WorkerStats))
+    # (worker id, where its polls come from) -> its counters: the worker processes, told apart
+    # when they share a worker id (the default, the host name, is the same for all of a host's).
+    processes: defaultdict[tuple[str, str], WorkerStats] = field(
+        default_factory=lambda: defaultdict(WorkerStats)
+    )
     latencies: PickupLatencies = field(default_factory=PickupLatencies)
     # Tasks IN_PROGRESS per task definition name (concurrentExecLimit).
     in_progress: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -74,8 +79,13 @@ class EngineState:
     outside_calls_in_flight: int = 0
     # Events published by EVENT tasks (no real sink): what the admin API shows.
     events: list[dict[str, Any]] = field(default_factory=list)
+    # What the workflow status listener was told (see :mod:`.status_listener`).
+    status_notifications: list[dict[str, Any]] = field(default_factory=list)
     # Workflows removed with archiving, and their tasks: Conductor's index still answers them.
     archived: dict[str, tuple[Workflow, list[Task]]] = field(default_factory=dict)
+    # Definitions as workflows start on them, by the id of the definition they were made from
+    # (see :mod:`.started_definitions`, which owns the entries).
+    started_definitions: dict[int, Any] = field(default_factory=dict)
     _sequence: itertools.count[int] = field(default_factory=itertools.count, init=False)
 
     def now_ms(self) -> int:
@@ -105,7 +115,8 @@ class EngineState:
             return versions[max(versions)]
         if versions and version in versions:
             return versions[version]
-        shown = "latest" if version is None else version
+        # MetadataMapperService.lookupForWorkflowDefinition's words ("null": the latest)
+        shown = "null" if version is None else version
         raise NotFoundError(f"No such workflow defined. name={name}, version={shown}")
 
     def has_active_worker(self, task_type: str, domain: str) -> bool:

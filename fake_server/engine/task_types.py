@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from fake_server.engine.durations import parse_duration_seconds, parse_until_ms
-from fake_server.engine.errors import BadRequestError, ValidationError, invalid
+from fake_server.engine.errors import BadRequestError, ValidationError, invalid, malformed
+from fake_server.engine.tasks.fork_join_dynamic import number_version_message
 from fake_server.engine.validation import Fields
 
 # What the engine executes: worker tasks, and one module of ``engine/tasks`` per system type.
@@ -40,7 +41,6 @@ SUPPORTED_TYPES = (
 # Conductor's other types: they need what a local fake has not (a broker, a model, an agent).
 UNSUPPORTED_TYPES = (
     "KAFKA_PUBLISH",
-    "USER_DEFINED",
     "LLM_TEXT_COMPLETE",
     "LLM_CHAT_COMPLETE",
     "LLM_INDEX_TEXT",
@@ -58,6 +58,13 @@ UNSUPPORTED_TYPES = (
 TERMINATION_STATUSES = ("COMPLETED", "FAILED", "TERMINATED")
 
 
+def is_user_defined(task_type: str) -> bool:
+    """Whether ``task_type`` is one Conductor has no mapper for, which TaskType.of reads as
+    USER_DEFINED (``USER_DEFINED`` itself included): its tasks wait in the queue of that type
+    for workers, as SIMPLE ones do in the queue of their name (UserDefinedTaskMapper)."""
+    return task_type not in SUPPORTED_TYPES
+
+
 def check_workflow_task(f: Fields, task_type: str) -> None:
     """Refuse an unsupported type by name, and a task that lacks what its type requires."""
     if task_type in UNSUPPORTED_TYPES:
@@ -65,6 +72,8 @@ def check_workflow_task(f: Fields, task_type: str) -> None:
     for key in ("permissive", "cacheConfig", "onStateChange"):
         if f.data.get(key):  # false, null and {} are the defaults official clients send
             raise _unsupported(f.where(key), key)
+    if task_type == "SUB_WORKFLOW":
+        _check_sub_workflow_param_types(f)
     check = _CHECKS.get(task_type)
     if check is None:
         return
@@ -122,6 +131,9 @@ def _fork_join(data: dict[str, Any], params: dict[str, Any], name: Any) -> str |
 
 
 def _fork_join_dynamic(data: dict[str, Any], params: dict[str, Any], name: Any) -> str | None:
+    version = params.get("forkTaskWorkflowVersion")
+    if version is not None and not isinstance(version, str):
+        return number_version_message(version)
     if "forkTaskInputs" in params:
         return None
     if data.get("dynamicForkJoinTasksParam") is not None:
@@ -159,6 +171,34 @@ def _sub_workflow(data: dict[str, Any], params: dict[str, Any], name: Any) -> st
         if param.get(key) is not None:
             return f"not supported by the fake server: subWorkflowParam.{key}"
     return None
+
+
+def _check_sub_workflow_param_types(f: Fields) -> None:
+    """SubWorkflowParams reads ``version`` as an Integer and ``taskToDomain`` as a map of
+    strings: anything else, an expression included, is a body Conductor cannot read."""
+    param = f.data.get("subWorkflowParam")
+    if not isinstance(param, dict):
+        return
+    where = f.where("subWorkflowParam")
+    version = param.get("version")
+    readable = isinstance(version, int) and not isinstance(version, bool)
+    if version is not None and not readable and not str(version).strip().isdigit():
+        raise malformed(
+            f"{where}.version",
+            "must be a whole number: Conductor reads it as an Integer, so an expression "
+            "cannot give it (leave it out for the latest version)",
+            version,
+        )
+    domains = param.get("taskToDomain")
+    if domains is not None and not (
+        isinstance(domains, dict) and all(isinstance(v, str) for v in domains.values())
+    ):
+        raise malformed(
+            f"{where}.taskToDomain",
+            "must be an object of task names to domains: Conductor reads it as a map of "
+            "strings, so an expression cannot give it",
+            domains,
+        )
 
 
 def _http(data: dict[str, Any], params: dict[str, Any], name: Any) -> str | None:

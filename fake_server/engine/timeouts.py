@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+from collections.abc import Iterator
 
 from fake_server.engine.models import Task, Workflow
 from fake_server.engine.retries import total_time_used_up
@@ -94,24 +95,30 @@ def task_timeout_due_ms(task: Task) -> int:
 
 
 def _task_timeout_at(state: EngineState, task: Task, now: int) -> str | None:
-    """The timeout a check of ``task`` at ``now`` applies, in Conductor's order:
-    ``totalTimeoutSeconds`` (since the first attempt), ``timeoutSeconds`` (once started), else
-    ``responseTimeoutSeconds`` (in progress), else ``pollTimeoutSeconds`` (scheduled); None
-    when none has run out."""
+    """The timeout a check of ``task`` at ``now`` applies: the first of those that ran out
+    (see :func:`_run_out`) that is not an ALERT_ONLY one already logged, as Conductor's decider
+    checks them one after the other; None when none applies."""
     if task.is_terminal:
         return None
+    return next((t for t in _run_out(state, task, now) if not _alerted_already(task, t)), None)
+
+
+def _run_out(state: EngineState, task: Task, now: int) -> Iterator[str]:
+    """The timeouts of an open ``task`` that have run out at ``now``, in Conductor's order:
+    ``totalTimeoutSeconds`` (since the first attempt), ``timeoutSeconds`` (once started),
+    ``pollTimeoutSeconds`` (scheduled), ``responseTimeoutSeconds`` (in progress; 0 is none)."""
     task_def = task.task_def
     if total_time_used_up(state, task, now) is not None:
-        return "totalTimeoutSeconds"
+        yield "totalTimeoutSeconds"
     if task_def.timeout_seconds and task.start_time and now >= task_timeout_due_ms(task):
-        return "timeoutSeconds"
-    if task.status == "IN_PROGRESS":
-        limit_seconds = task_def.response_timeout_seconds + task.callback_after_seconds
-        return "responseTimeoutSeconds" if now - task.update_time >= limit_seconds * 1000 else None
+        yield "timeoutSeconds"
     polled_too_late = task_def.poll_timeout_seconds and now >= poll_timeout_due_ms(task)
     if task.status == "SCHEDULED" and polled_too_late:
-        return "pollTimeoutSeconds"
-    return None
+        yield "pollTimeoutSeconds"
+    if task.status == "IN_PROGRESS" and task_def.response_timeout_seconds:
+        limit_seconds = task_def.response_timeout_seconds + task.callback_after_seconds
+        if now - task.update_time >= limit_seconds * 1000:
+            yield "responseTimeoutSeconds"
 
 
 def _alerted_already(task: Task, timeout: str) -> bool:

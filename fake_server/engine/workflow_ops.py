@@ -13,6 +13,7 @@ import copy
 import logging
 from typing import Any
 
+from fake_server.engine import started_definitions, status_listener
 from fake_server.engine.errors import (
     ConflictError,
     IllegalStateError,
@@ -60,6 +61,7 @@ def retry(state: EngineState, workflow_id: str, resume_subworkflow_tasks: bool =
             return
         workflow = _last_failed_sub_workflow(state, first_failed, workflow)
     _retry(state, workflow)
+    status_listener.notify(state, workflow, "retried")
 
 
 def _last_failed_sub_workflow(state: EngineState, task: Task, workflow: Workflow) -> Workflow:
@@ -165,7 +167,7 @@ def restart(state: EngineState, workflow_id: str, use_latest_definitions: bool =
         versions = state.workflow_defs.get(workflow.definition.name)
         if not versions:
             raise NotFoundError(f"Unable to find latest definition for {workflow_id}")
-        workflow.definition = versions[max(versions)]
+        workflow.definition = started_definitions.populate(state, versions[max(versions)])
     if not workflow.definition.restartable and workflow.status == "COMPLETED":
         raise NotFoundError(f"Workflow: {describe(workflow)} is non-restartable")
     _remove_tasks(state, workflow, list(workflow.task_ids))
@@ -174,6 +176,7 @@ def restart(state: EngineState, workflow_id: str, use_latest_definitions: bool =
     workflow.last_retried_time = 0
     workflow.output = {}
     log.info("workflow %s restarted", workflow_id)
+    status_listener.notify(state, workflow, "restarted")
     Decider(state).begin(workflow)
     _take_parents_along(state, workflow, "restarted")
 
@@ -202,6 +205,7 @@ def rerun(state: EngineState, workflow_id: str, request: Any) -> str:
         workflow.correlation_id = correlation_id
     if workflow_input is not None:
         workflow.input = workflow_input
+    status_listener.notify(state, workflow, "reran")
     decider = Decider(state)
     if start_task is None:
         _remove_tasks(state, workflow, list(workflow.task_ids))
@@ -241,6 +245,7 @@ def pause(state: EngineState, workflow_id: str) -> None:
         raise ConflictError(f"Workflow {describe(workflow)} has ended, status cannot be updated.")
     workflow.status = "PAUSED"
     workflow.update_time = state.now_ms()
+    status_listener.notify(state, workflow, "paused")
 
 
 def resume(state: EngineState, workflow_id: str) -> None:
@@ -253,6 +258,7 @@ def resume(state: EngineState, workflow_id: str) -> None:
     workflow.status = "RUNNING"
     workflow.last_retried_time = workflow.update_time = state.now_ms()
     _watch_timeout(state, workflow)
+    status_listener.notify(state, workflow, "resumed")
     Decider(state).decide(workflow)
 
 
@@ -359,6 +365,8 @@ def _take_parents_along(state: EngineState, workflow: Workflow, operation: str) 
         was_ended = parent.is_terminal
         _run_again(state, parent)
         parent.last_retried_time = state.now_ms()
+        parent.failed_reference_task_names = set()
+        parent.failed_task_names = set()
         if was_ended:
             for sibling in _tasks(state, parent):
                 if sibling is not task and sibling.status == "CANCELED":

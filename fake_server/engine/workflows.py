@@ -23,7 +23,14 @@ import logging
 import uuid
 from typing import Any
 
-from fake_server.engine import blueprint, boundary, payloads, retries
+from fake_server.engine import (
+    blueprint,
+    boundary,
+    payloads,
+    retries,
+    started_definitions,
+    status_listener,
+)
 from fake_server.engine.definitions import TaskDef, WorkflowDef, WorkflowTaskDef, parse_workflow_def
 from fake_server.engine.domains import resolve_domain
 from fake_server.engine.errors import ConductorError, malformed
@@ -33,11 +40,14 @@ from fake_server.engine.scheduling import (
     build_task,
     expression_context,
     record_task,
+    require_user_defined_task_def,
     system_task_def,
     task_input,
     worker_task_def,
 )
+from fake_server.engine.scheduling import task_input as scheduling_input
 from fake_server.engine.state import EngineState
+from fake_server.engine.task_types import is_user_defined
 from fake_server.engine.tasks import SYSTEM_TASKS, SystemTask
 from fake_server.engine.tasks.base import TerminateWorkflow
 from fake_server.engine.tasks.http import Http, HttpCall, HttpOutcome
@@ -48,6 +58,25 @@ log = logging.getLogger(__name__)
 # Passes one call may make before it lets other requests in (a loop of system tasks only
 # could otherwise hold the engine for ever); the rest runs on the next tick.
 MAX_PASSES = 1000
+# System tasks that go on while their workflow is paused (see _run_async_tasks_while_paused).
+ASYNC_WHILE_PAUSED = ("WAIT",)
+
+# The system task types whose mappers evaluate their input with the id of the task they
+# create, so ``${CPEWF_TASK_ID}`` is that id (InlineTaskMapper, HTTPTaskMapper, ...); the other
+# types see the input the decider evaluated without one, where it stays as written.
+TASK_ID_IN_INPUT = frozenset(
+    {
+        "INLINE",
+        "LAMBDA",
+        "JSON_JQ_TRANSFORM",
+        "HTTP",
+        "WAIT",
+        "HUMAN",
+        "EVENT",
+        "TERMINATE",
+        "DO_WHILE",
+    }
+)
 
 # The system tasks Conductor hands to its background system-task workers (asynchronous ones)
 # and that its workflow test API does not run itself: in a test run they wait for mocked
@@ -156,10 +185,12 @@ class Decider:
         test_run: bool = False,
     ) -> Workflow:
         now = self.now_ms()
+        definition = started_definitions.populate(self.state, definition)
         # ParametersUtils.getWorkflowInput: the definition's inputTemplate fills the keys the
-        # input lacks (or holds null for).
+        # input lacks (or holds null for); WorkflowExecutorOps.createWorkflowModel applies it
+        # to a non-empty input only.
         workflow_input = dict(workflow_input)
-        for key, value in definition.input_template.items():
+        for key, value in definition.input_template.items() if workflow_input else ():
             if workflow_input.get(key) is None:
                 workflow_input[key] = copy.deepcopy(value)
         workflow_id = str(uuid.uuid4())
@@ -197,6 +228,7 @@ class Decider:
             definition.name,
             definition.version,
         )
+        status_listener.notify(self.state, workflow, "started")
         self.begin(workflow)
         return workflow
 
@@ -219,7 +251,10 @@ class Decider:
         try:
             for _ in range(MAX_PASSES):
                 workflow.decide_again = False
-                if workflow.is_terminal or workflow.status == "PAUSED":
+                if workflow.status == "PAUSED":
+                    self._run_async_tasks_while_paused(workflow)
+                    return
+                if workflow.is_terminal:
                     return
                 try:
                     changed = self._pass(workflow)
@@ -235,6 +270,14 @@ class Decider:
             self.decide_at(workflow, self.now_ms())
         finally:
             workflow.deciding = False
+
+    def _run_async_tasks_while_paused(self, workflow: Workflow) -> None:
+        """Conductor's AsyncSystemTaskExecutor runs a WAIT whatever its workflow's status (it
+        skips only ended ones): a timed WAIT completes during a pause, while the decider, which
+        returns at once for a PAUSED workflow, schedules what follows only after the resume."""
+        for task in workflow.tasks.unsettled():
+            if task.task_type in ASYNC_WHILE_PAUSED and not task.is_terminal and not task.retried:
+                SYSTEM_TASKS[task.task_type].execute(self, workflow, task)
 
     def _pass(self, workflow: Workflow) -> bool:
         changed = False
@@ -357,12 +400,20 @@ class Decider:
     ) -> list[Task]:
         handler = SYSTEM_TASKS.get(workflow_task.type)
         if handler is None:
+            if is_user_defined(workflow_task.type):
+                require_user_defined_task_def(self.state, workflow_task)
             tasks = [self._worker_task(workflow, workflow_task, task_input)]
         else:
             task_def = system_task_def(self.state, workflow_task)
+            # The mappers that give ${CPEWF_TASK_ID} the id of the task they create.
+            task_id = str(uuid.uuid4()) if workflow_task.type in TASK_ID_IN_INPUT else None
             if task_input is None:
-                task_input = self.evaluate(workflow_task.input_parameters, workflow, task_def)
+                task_input = scheduling_input(
+                    self.state, workflow, workflow_task.input_parameters, task_def, task_id
+                )
             tasks = handler.map(self, workflow, workflow_task, task_input, retry_count)
+            if task_id is not None and tasks:
+                tasks[0].task_id = task_id
         for task in tasks:
             task.retry_count = retry_count
         # Conductor's getTasksToBeScheduled: a reference name already running or ended is
@@ -385,7 +436,10 @@ class Decider:
         task = self.new_task(
             workflow,
             workflow_task,
-            task_type=workflow_task.name,
+            # a user-defined type is polled by its type, a SIMPLE task by its name
+            task_type=workflow_task.type
+            if is_user_defined(workflow_task.type)
+            else workflow_task.name,
             status="SCHEDULED",
             input_data=values,
         )
@@ -528,6 +582,7 @@ class Decider:
         workflow.output = self._output(workflow)
         if failed_task is not None:
             workflow.failed_task_id = failed_task.task_id
+        self._note_failed_tasks(workflow)
         for task in self.tasks_of(workflow):
             if not task.is_terminal:
                 self.state.end_task(task, "CANCELED")
@@ -535,11 +590,20 @@ class Decider:
                 if handler is not None:
                     handler.cancel(self, workflow, task)
         log.info("workflow %s %s%s", workflow.workflow_id, status, f": {reason}" if reason else "")
+        status_listener.notify_end(self.state, workflow)
         failure_workflow = workflow.definition.failure_workflow
         if status != "COMPLETED" and not by_request and failure_workflow:
             self._start_failure_workflow(workflow, failure_workflow)
         if workflow.parent_workflow_id:
             self._tell_parent(workflow)
+
+    def _note_failed_tasks(self, workflow: Workflow) -> None:
+        """WorkflowExecutorOps.completeWorkflow and terminateWorkflow: the names of the tasks
+        that FAILED join the workflow's failed names (which keep those of earlier ends)."""
+        for task in self.tasks_of(workflow):
+            if task.status in ("FAILED", "FAILED_WITH_TERMINAL_ERROR"):
+                workflow.failed_reference_task_names.add(task.reference_task_name)
+                workflow.failed_task_names.add(task.task_def_name)
 
     def terminate_workflow(self, workflow: Workflow, reason: str) -> None:
         self.end_workflow(workflow, "TERMINATED", reason, by_request=True)

@@ -136,6 +136,13 @@ def events(ctx: Context, request: Request) -> Reply:
     return json_reply(ctx.engine.published_events())
 
 
+def status_notifications(ctx: Context, request: Request) -> Reply:
+    """``GET /fake/status-notifications``: what the workflow status listener of definitions
+    with ``workflowStatusListenerEnabled`` was told, oldest first (see
+    :mod:`fake_server.engine.status_listener`)."""
+    return json_reply(ctx.engine.status_notifications())
+
+
 def diagnose(ctx: Context, request: Request) -> Reply:
     return json_reply(ctx.engine.diagnose())
 

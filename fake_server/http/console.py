@@ -9,15 +9,21 @@ be shared (``/workflows/<id>``). When the server requires tokens, a browser sign
 
 from __future__ import annotations
 
+import functools
 import json
 import mimetypes
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
-from fake_server.console import pages, render, static_file
+from markupsafe import Markup
+
+from fake_server.console import diagram, pages, render, static_file
 from fake_server.engine.errors import ConductorError, NotFoundError
 from fake_server.engine.tasks import SYSTEM_TASKS
+from fake_server.http import console_actions
+from fake_server.http.console_actions import json_object
 from fake_server.http.wire import Context, Reply, Request
 
 HTML = "text/html; charset=utf-8"
@@ -64,6 +70,22 @@ def _page(
     return Reply(http_status, html.encode(), HTML)
 
 
+def same_site(handler: Callable[..., Reply]) -> Callable[..., Reply]:
+    """For the console's forms: a form posted from a page of another site (its ``Origin`` is
+    not this server) is refused, so that a web page open in the same browser cannot terminate
+    workflows or inject faults on the developer's local server."""
+
+    @functools.wraps(handler)
+    def checked(ctx: Context, request: Request, **params: Any) -> Reply:
+        origin = request.header("Origin")
+        if origin and urlsplit(origin).netloc != request.header("Host"):
+            message = f"Refused: the form was posted from {origin}, not from this console."
+            return Reply(403, message.encode(), "text/plain; charset=utf-8")
+        return handler(ctx, request, **params)
+
+    return checked
+
+
 def _root_url(request: Request) -> str:
     """``http://host:port`` as the browser reached the server."""
     scheme = request.environ.get("wsgi.url_scheme", "http")
@@ -82,11 +104,12 @@ def overview(ctx: Context, request: Request) -> Reply:
         statuses=pages.WORKFLOW_STATUSES,
         workflow_total=len(workflows),
         workflow_counts=Counter(w["status"] for w in workflows),
-        queues=pages.queue_rows(stats, SYSTEM_TASKS),
+        queues=pages.queue_rows(stats, ctx.engine.all_poll_data(), SYSTEM_TASKS),
         workers=pages.worker_rows(stats),
         findings=ctx.engine.diagnose()["findings"],
         faults=ctx.faults.to_json()["rules"],
         latest=pages.filter_workflows(workflows)[:10],
+        retention=stats["retention"],
     )
 
 
@@ -110,7 +133,13 @@ def workflows(ctx: Context, request: Request) -> Reply:
     )
 
 
-def workflow(ctx: Context, request: Request, workflow_id: str) -> Reply:
+def workflow(
+    ctx: Context,
+    request: Request,
+    workflow_id: str,
+    refused: tuple[str, str] | None = None,
+) -> Reply:
+    """A workflow's page; ``refused``: an action the engine refused just now, and why."""
     try:
         found = ctx.engine.get_workflow(workflow_id)
     except NotFoundError:
@@ -131,7 +160,43 @@ def workflow(ctx: Context, request: Request, workflow_id: str) -> Reply:
     )
     family = {view.id, *pages.descendant_ids(view)}
     findings = [f for f in ctx.engine.diagnose()["findings"] if f.get("workflowId") in family]
-    return _page(ctx, request, "workflow.html", "/workflows", view=view, findings=findings)
+    definition = ctx.engine.definition_of_workflow(workflow_id)
+    ran = {str(task.get("referenceTaskName")) for task in found["tasks"]}
+    return _page(
+        ctx,
+        request,
+        "workflow.html",
+        "/workflows",
+        view=view,
+        findings=findings,
+        diagram=Markup(diagram.run_svg(definition, found["tasks"])),
+        actions=console_actions.offered(view.status),
+        can_set_status=console_actions.can_set_status,
+        can_requeue=lambda task: console_actions.can_requeue(task, SYSTEM_TASKS),
+        result_statuses=console_actions.TASK_RESULT_STATUSES,
+        skippable=[ref for ref in pages.references_in(definition["tasks"]) if ref not in ran],
+        done=request.arg("done") or "",
+        refused=refused,
+    )
+
+
+def _form(request: Request) -> dict[str, str]:
+    """The fields of a form the page posted (``application/x-www-form-urlencoded``)."""
+    return dict(parse_qsl(request.body().decode("utf-8", "replace"), keep_blank_values=True))
+
+
+@same_site
+def workflow_action(ctx: Context, request: Request, workflow_id: str, action: str) -> Reply:
+    """A button of the workflow's page (see :mod:`.console_actions`): done, the page again
+    saying what happened; refused, the page with the API's error text."""
+    try:
+        done = console_actions.run(ctx.engine, workflow_id, action, _form(request))
+    except (ValueError, ConductorError) as error:
+        message = error.message if isinstance(error, ConductorError) else str(error)
+        if isinstance(error, NotFoundError) and not _workflow_or_none(ctx, workflow_id):
+            raise
+        return workflow(ctx, request, workflow_id, refused=(action, message))
+    return _redirect(f"/workflows/{quote(workflow_id)}?done={quote(done)}")
 
 
 def _workflow_or_none(ctx: Context, workflow_id: str) -> dict[str, Any] | None:
@@ -142,13 +207,30 @@ def _workflow_or_none(ctx: Context, workflow_id: str) -> dict[str, Any] | None:
 
 
 def queues(ctx: Context, request: Request) -> Reply:
-    rows = pages.queue_rows(ctx.engine.stats(), SYSTEM_TASKS)
+    rows = pages.queue_rows(ctx.engine.stats(), ctx.engine.all_poll_data(), SYSTEM_TASKS)
     return _page(ctx, request, "queues.html", "/queues", queues=rows, columns=pages.QUEUE_COLUMNS)
 
 
 def workers(ctx: Context, request: Request) -> Reply:
     rows = pages.worker_rows(ctx.engine.stats())
-    return _page(ctx, request, "workers.html", "/workers", workers=rows)
+    return _page(
+        ctx,
+        request,
+        "workers.html",
+        "/workers",
+        workers=rows,
+        active_within=pages.ACTIVE_WITHIN_MS,
+        stopped_listed_for=pages.STOPPED_LISTED_FOR_MS,
+    )
+
+
+def definitions(ctx: Context, request: Request) -> Reply:
+    """``/definitions``: the workflow definitions (the tasks' are one tab away)."""
+    return _redirect("/definitions/workflows")
+
+
+def _redirect(location: str) -> Reply:
+    return Reply(303, b"", None, (("Location", location),))
 
 
 def task_defs(ctx: Context, request: Request) -> Reply:
@@ -159,6 +241,28 @@ def task_defs(ctx: Context, request: Request) -> Reply:
 def workflow_defs(ctx: Context, request: Request) -> Reply:
     defs = _workflow_defs(ctx)
     return _page(ctx, request, "workflow_defs.html", "/definitions/tasks", workflow_defs=defs)
+
+
+def workflow_def(ctx: Context, request: Request, name: str, version: int | None = None) -> Reply:
+    """One workflow definition: its diagram and its JSON (the latest version without one)."""
+    try:
+        definition = ctx.engine.get_workflow_def(name, version)
+    except NotFoundError:
+        what = f"workflow definition {name}" + (f" version {version}" if version else "")
+        return _page(
+            ctx, request, "missing.html", "/definitions/tasks", http_status=404, what=what, id=""
+        )
+    versions = sorted(d["version"] for d in _workflow_defs(ctx) if d["name"] == name)
+    return _page(
+        ctx,
+        request,
+        "workflow_def.html",
+        "/definitions/tasks",
+        refresh=False,
+        definition=definition,
+        versions=versions,
+        diagram=Markup(diagram.definition_svg(definition)),
+    )
 
 
 def _workflow_defs(ctx: Context) -> list[dict[str, Any]]:
@@ -188,11 +292,12 @@ def _input_templates(defs: list[dict[str, Any]]) -> dict[str, str]:
     return templates
 
 
+@same_site
 def start_submit(ctx: Context, request: Request) -> Reply:
     """Starts the workflow the form describes and redirects to its page; a mistake shows on
     the form again, with what was typed."""
     fields = ("name", "version", "correlationId", "input", "taskToDomain")
-    sent = dict(parse_qsl(request.body().decode("utf-8", "replace"), keep_blank_values=True))
+    sent = _form(request)
     form = {key: sent.get(key, "") for key in fields}
     try:
         workflow_id = ctx.engine.start_workflow(_start_request(form))
@@ -201,7 +306,7 @@ def start_submit(ctx: Context, request: Request) -> Reply:
         # The form again, with the mistake: a page that loaded (a 4xx would be a failed load
         # in the browser's console).
         return _start_page(ctx, request, form, message)
-    return Reply(303, b"", None, (("Location", f"/workflows/{quote(workflow_id)}"),))
+    return _redirect(f"/workflows/{quote(workflow_id)}")
 
 
 def _start_page(
@@ -229,7 +334,10 @@ def _start_page(
 
 
 def _start_request(form: dict[str, str]) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": form["name"], "input": _json_object(form["input"], "input")}
+    body: dict[str, Any] = {
+        "name": form["name"],
+        "input": json_object(form["input"], "input") or {},
+    }
     if form["version"].strip():
         try:
             body["version"] = int(form["version"])
@@ -238,18 +346,8 @@ def _start_request(form: dict[str, str]) -> dict[str, Any]:
     if form["correlationId"].strip():
         body["correlationId"] = form["correlationId"].strip()
     if form["taskToDomain"].strip():
-        body["taskToDomain"] = _json_object(form["taskToDomain"], "task to domain")
+        body["taskToDomain"] = json_object(form["taskToDomain"], "task to domain") or {}
     return body
-
-
-def _json_object(text: str, name: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{name} is not valid JSON: {error}") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"{name} must be a JSON object ({{...}}), not {type(value).__name__}")
-    return value
 
 
 def diagnosis(ctx: Context, request: Request) -> Reply:
@@ -257,8 +355,52 @@ def diagnosis(ctx: Context, request: Request) -> Reply:
     return _page(ctx, request, "diagnosis.html", "/diagnosis", findings=findings)
 
 
-def faults(ctx: Context, request: Request) -> Reply:
-    return _page(ctx, request, "faults.html", "/faults", faults=ctx.faults.to_json())
+def faults(
+    ctx: Context,
+    request: Request,
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+) -> Reply:
+    return _page(
+        ctx,
+        request,
+        "faults.html",
+        "/faults",
+        refresh=form is None,
+        faults=ctx.faults.to_json(),
+        routes=ctx.api_route_names,
+        form=form or {"kind": "error", "route": "*", "status": "503"},
+        error=error,
+        done=request.arg("done") or "",
+    )
+
+
+@same_site
+def add_fault(ctx: Context, request: Request) -> Reply:
+    """The faults page's form: the rule added (as ``POST /fake/faults``), or the form again
+    with the fault plan's words for what is wrong."""
+    form = _form(request)
+    try:
+        rule = ctx.faults.add(console_actions.fault_spec(form), ctx.api_route_names)
+    except (ValueError, ConductorError) as error:
+        message = error.message if isinstance(error, ConductorError) else str(error)
+        return faults(ctx, request, form, message)
+    return _redirect("/faults?done=" + quote(f"Fault rule {rule['id']} added."))
+
+
+@same_site
+def remove_fault(ctx: Context, request: Request, rule_id: int) -> Reply:
+    """A rule's remove button (as ``DELETE /fake/faults/{id}``)."""
+    if not ctx.faults.remove(rule_id):
+        return faults(ctx, request, error=f"No such fault rule: {rule_id}")
+    return _redirect("/faults?done=" + quote(f"Fault rule {rule_id} removed."))
+
+
+@same_site
+def clear_faults(ctx: Context, request: Request) -> Reply:
+    """The remove-all button (as ``DELETE /fake/faults``)."""
+    ctx.faults.clear()
+    return _redirect("/faults?done=" + quote("Every fault rule removed."))
 
 
 def static(ctx: Context, request: Request, filename: str) -> Reply:

@@ -47,6 +47,12 @@ def register_workflow_def(ctx: Context, request: Request) -> Reply:
     return EMPTY
 
 
+def validate_workflow_def(ctx: Context, request: Request) -> Reply:
+    """``POST /metadata/workflow/validate``: 200 and no body when registering it would pass."""
+    ctx.engine.validate_workflow_def(json_body(request))
+    return EMPTY
+
+
 def upsert_workflow_defs(ctx: Context, request: Request) -> Reply:
     stored = ctx.engine.upsert_workflow_defs(json_body(request))
     names = [workflow_def.name for workflow_def in stored]

@@ -10,11 +10,22 @@ table (see :mod:`fake_server.http.app`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from fake_server.http import admin, console, metadata, signin, system, tasks, workflows
-from fake_server.http.wire import Reply
+from fake_server.engine.errors import unsupported
+from fake_server.http import (
+    admin,
+    conductor_api,
+    console,
+    metadata,
+    signin,
+    system,
+    tasks,
+    workflows,
+)
+from fake_server.http.wire import Context, Reply, Request
 
 Handler = Callable[..., Reply]
 
@@ -78,6 +89,9 @@ ROUTES: tuple[Route, ...] = (
         "/api/tasks/<workflow_id>/<reference_name>/<status>/sync",
         tasks.update_by_reference_sync,
     ),
+    # the literal "signal" wins over an update by reference name, as on Conductor
+    Route("POST", "/api/tasks/<workflow_id>/<status>/signal", tasks.signal),
+    Route("POST", "/api/tasks/<workflow_id>/<status>/signal/sync", tasks.signal_sync),
     # metadata
     Route("POST", "/api/metadata/taskdefs", metadata.register_task_defs),
     Route("PUT", "/api/metadata/taskdefs", metadata.update_task_def),
@@ -85,6 +99,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/metadata/taskdefs/<name>", metadata.get_task_def),
     Route("DELETE", "/api/metadata/taskdefs/<name>", metadata.delete_task_def),
     Route("POST", "/api/metadata/workflow", metadata.register_workflow_def),
+    Route("POST", "/api/metadata/workflow/validate", metadata.validate_workflow_def),
     Route("PUT", "/api/metadata/workflow", metadata.upsert_workflow_defs),
     Route("GET", "/api/metadata/workflow", metadata.list_workflow_defs),
     Route("GET", "/api/metadata/workflow/<name>", metadata.get_workflow_def),
@@ -93,13 +108,17 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/workflow", workflows.start),
     # the literal path wins over a start by name, as on Conductor
     Route("POST", "/api/workflow/test", workflows.test),
+    Route("POST", "/api/workflow/execute/<name>/<version>", workflows.execute),
     Route("POST", "/api/workflow/<name>", workflows.start_by_name),
     Route("GET", "/api/workflow/<workflow_id>", workflows.get),
     Route("GET", "/api/workflow/<workflow_id>/status", workflows.status),
+    Route("GET", "/api/workflow/<workflow_id>/tasks", workflows.tasks),
+    Route("DELETE", "/api/workflow/<workflow_id>/terminate-remove", workflows.terminate_remove),
     Route("DELETE", "/api/workflow/<workflow_id>", workflows.terminate),
     Route("GET", "/api/workflow/search", workflows.search),
     Route("GET", "/api/workflow/running/<name>", workflows.running),
     Route("GET", "/api/workflow/<name>/correlated/<correlation_id>", workflows.correlated),
+    Route("POST", "/api/workflow/<name>/correlated", workflows.correlated_batch),
     Route("POST", "/api/workflow/<workflow_id>/retry", workflows.retry),
     Route("POST", "/api/workflow/<workflow_id>/restart", workflows.restart),
     Route("POST", "/api/workflow/<workflow_id>/rerun", workflows.rerun),
@@ -130,22 +149,58 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/", console.overview),
     Route("GET", "/workflows", console.workflows),
     Route("GET", "/workflows/<workflow_id>", console.workflow),
+    Route("POST", "/workflows/<workflow_id>/actions/<action>", console.workflow_action),
     Route("GET", "/queues", console.queues),
     Route("GET", "/workers", console.workers),
+    Route("GET", "/definitions", console.definitions),
     Route("GET", "/definitions/tasks", console.task_defs),
     Route("GET", "/definitions/workflows", console.workflow_defs),
+    Route("GET", "/definitions/workflows/<name>", console.workflow_def),
+    Route("GET", "/definitions/workflows/<name>/<int:version>", console.workflow_def),
     Route("GET", "/start", console.start_form),
     Route("POST", "/start", console.start_submit),
     Route("GET", "/diagnosis", console.diagnosis),
     Route("GET", "/faults", console.faults),
+    Route("POST", "/faults", console.add_fault),
+    Route("POST", "/faults/<int:rule_id>/remove", console.remove_fault),
+    Route("POST", "/faults/clear", console.clear_faults),
     _open("GET", "/static/<filename>", console.static),
     Route("GET", "/fake/events", admin.events),
+    Route("GET", "/fake/status-notifications", admin.status_notifications),
 )
 
 
+def refused_routes(answered: tuple[Route, ...]) -> tuple[Route, ...]:
+    """A route for each of Conductor's that ``answered`` lacks and that the fake refuses (see
+    :mod:`fake_server.http.conductor_api`): a 400 with the reason, not a 404 "no route"."""
+    shapes = {(route.method, path_shape(route.path)) for route in answered}
+    return tuple(
+        Route(conductor.method, conductor.werkzeug_path, _refusal(conductor))
+        for conductor in conductor_api.ROUTES
+        if conductor.refused
+        and (conductor.method, path_shape(conductor.werkzeug_path)) not in shapes
+    )
+
+
+def path_shape(path: str) -> str:
+    """A path with its parameters unnamed: ``/api/tasks/<>`` for ``/api/tasks/<task_id>``."""
+    return re.sub(r"<[^>]*>", "<>", path)
+
+
+def _refusal(conductor: conductor_api.ConductorRoute) -> Handler:
+    def refused(ctx: Context, request: Request, **params: str) -> Reply:
+        what = f"{conductor.method} {conductor.path} ({conductor.refused})"
+        raise unsupported(conductor.path, what)
+
+    return refused
+
+
+ROUTES += refused_routes(ROUTES)
+
+
 def api_route_names(routes: Iterable[Route]) -> tuple[str, ...]:
-    """What fault rules may name (see fake_server.http.faults): the API routes' names."""
-    return tuple(sorted({route.name for route in routes if route.is_api}))
-
-
-API_ROUTE_NAMES = api_route_names(ROUTES)
+    """What fault rules may name (see fake_server.http.faults): the API routes' names, but not
+    the refusals of Conductor routes the fake does not answer."""
+    return tuple(
+        sorted({route.name for route in routes if route.is_api and route.name != "refused"})
+    )

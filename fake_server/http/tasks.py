@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 
+from fake_server.engine import signals
 from fake_server.engine.errors import NotFoundError, invalid
 from fake_server.http.wire import (
     BATCH_POLL_DEFAULT_COUNT,
     BATCH_POLL_DEFAULT_TIMEOUT_MS,
     EMPTY,
+    LONG,
     NO_CONTENT,
     Context,
     Reply,
@@ -21,9 +24,15 @@ from fake_server.http.wire import (
     text_reply,
 )
 
+# What this project's SDK sends as its process (see poll_source); a longer value is cut.
+PROCESS_HEADER = "X-Conductor-Process"
+MAX_PROCESS_LENGTH = 40
+
 
 def poll(ctx: Context, request: Request, task_type: str) -> Reply:
-    task = ctx.engine.poll(task_type, request.arg("workerid"), domain_arg(request))
+    task = ctx.engine.poll(
+        task_type, request.arg("workerid"), domain_arg(request), source=poll_source(request)
+    )
     return NO_CONTENT if task is None else json_reply(task)
 
 
@@ -34,8 +43,22 @@ def batch_poll(ctx: Context, request: Request, task_type: str) -> Reply:
         domain_arg(request),
         count=int_arg(request, "count", BATCH_POLL_DEFAULT_COUNT),
         timeout_ms=int_arg(request, "timeout", BATCH_POLL_DEFAULT_TIMEOUT_MS),
+        source=poll_source(request),
     )
     return json_reply(tasks)
+
+
+def poll_source(request: Request) -> str:
+    """Where a poll came from, to tell worker processes apart (the console's workers page):
+    processes of one host share their worker id (the host name by default). The address, and
+    the process id this project's SDK sends (``X-Conductor-Process``); without it (another
+    SDK), the connection's port when the HTTP server says it (waitress does, granian not)."""
+    address = request.environ.get("REMOTE_ADDR") or "?"
+    process = (request.header(PROCESS_HEADER) or "").strip()[:MAX_PROCESS_LENGTH]
+    if process:
+        return f"{address} pid {process}"
+    port = request.environ.get("REMOTE_PORT")
+    return f"{address}:{port}" if port else str(address)
 
 
 def update(ctx: Context, request: Request) -> Reply:
@@ -47,7 +70,7 @@ def update(ctx: Context, request: Request) -> Reply:
 def update_v2(ctx: Context, request: Request) -> Reply:
     """``POST /tasks/update-v2``: the worker's next task of the same type, or 204."""
     result = json_body(request)
-    task = ctx.engine.update_task_v2(result, len(request.body()))
+    task = ctx.engine.update_task_v2(result, len(request.body()), source=poll_source(request))
     return NO_CONTENT if task is None else json_reply(task)
 
 
@@ -102,6 +125,30 @@ def update_by_reference_sync(
             f"Found no running task {reference_name} of workflow {workflow_id} to update"
         )
     return json_reply(ctx.engine.get_workflow(workflow_id, True))
+
+
+def signal(ctx: Context, request: Request, workflow_id: str, status: str) -> Reply:
+    """``POST /tasks/{workflowId}/{status}/signal`` (TaskResource.signalWorkflowTaskAsync):
+    the workflow's blocked task (its first open WAIT, in it or a running sub-workflow) gets
+    ``status`` and the body merged into its output; 200 without a body, whether or not a task
+    was blocked."""
+    ctx.engine.signal_task(workflow_id, status, json_body(request, required=False))
+    return EMPTY
+
+
+def signal_sync(ctx: Context, request: Request, workflow_id: str, status: str) -> Reply:
+    """``POST /tasks/{workflowId}/{status}/signal/sync``: the same, then wait up to
+    ``timeoutMillis`` (5000) for the workflow to end or block again and answer a
+    SignalResponse shaped by ``returnStrategy``; 404 when nothing was blocked."""
+    strategy = signals.return_strategy(request.arg("returnStrategy"))
+    timeout_ms = int_arg(request, "timeoutMillis", signals.DEFAULT_SIGNAL_WAIT_MS, java_type=LONG)
+    task_id = ctx.engine.signal_task(workflow_id, status, json_body(request, required=False))
+    if task_id is None:
+        raise NotFoundError(f"Found no blocked task in workflow {workflow_id} to signal")
+    answer = ctx.engine.await_signal_response(
+        workflow_id, [], strategy, str(uuid.uuid4()), timeout_ms / 1000
+    )
+    return json_reply(answer)
 
 
 def queue_size(ctx: Context, request: Request) -> Reply:

@@ -204,6 +204,11 @@ def int_arg(
     value = request.arg(name)
     if value is None or value == "":
         return default
+    return int_path(name, value, java_type=java_type)
+
+
+def int_path(name: str, value: str, *, java_type: str = "int") -> int:
+    """The path value ``name`` as an integer; otherwise Spring's conversion 500."""
     try:
         return int(value)
     except ValueError:

@@ -3,9 +3,14 @@ re-drive a workflow, finding workflows, and the test API."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import uuid
 
+from fake_server.engine import signals
+from fake_server.engine.errors import malformed
+from fake_server.engine.validation import require_list, require_object
 from fake_server.http.wire import (
     EMPTY,
     INTEGER,
@@ -16,6 +21,7 @@ from fake_server.http.wire import (
     Request,
     bool_arg,
     int_arg,
+    int_path,
     json_body,
     json_reply,
     text_reply,
@@ -41,9 +47,49 @@ def start_by_name(ctx: Context, request: Request, name: str) -> Reply:
     return text_reply(workflow_id)
 
 
+def execute(ctx: Context, request: Request, name: str, version: str) -> Reply:
+    """``POST /workflow/execute/{name}/{version}`` (WorkflowResource.executeWorkflow): start the
+    StartWorkflowRequest of the body (an inline ``workflowDef`` allowed) as ``name`` at
+    ``version`` (0: the latest), wait up to ``waitForSeconds`` (0 or absent: 10) for it to end
+    or block (``waitUntilTaskRef``: comma-separated references whose end counts as blocking),
+    and answer a SignalResponse shaped by ``returnStrategy``. ``consistency`` is read and not
+    used, as on Conductor OSS (DURABLE, SYNCHRONOUS and REGION_DURABLE all behave the same)."""
+    number = int_path("version", version, java_type=INTEGER)
+    wait_seconds = int_arg(request, "waitForSeconds", java_type=INTEGER) or (
+        signals.DEFAULT_EXECUTE_WAIT_SECONDS
+    )
+    strategy = signals.return_strategy(request.arg("returnStrategy"))
+    request_id = (request.arg("requestId") or "").strip() or str(uuid.uuid4())
+    refs = (request.arg("waitUntilTaskRef") or "").strip()
+    task_refs = [ref.strip() for ref in refs.split(",")] if refs else []
+    start_request = require_object(json_body(request), "body")
+    signals.mark_dynamic(start_request)
+    start_request["name"] = name
+    start_request["version"] = number or None
+    workflow_id = ctx.engine.start_workflow(start_request)
+    answer = ctx.engine.await_signal_response(
+        workflow_id, task_refs, strategy, request_id, wait_seconds
+    )
+    return json_reply(answer)
+
+
 def get(ctx: Context, request: Request, workflow_id: str) -> Reply:
     include_tasks = bool_arg(request, "includeTasks", True)
     return json_reply(ctx.engine.get_workflow(workflow_id, include_tasks))
+
+
+def tasks(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    """``GET /workflow/{id}/tasks`` (WorkflowResource.getExecutionStatusTaskList): a page
+    (``start``, ``count``: 0 and 15) of the workflow's tasks, those with a ``status`` among the
+    given ones (any case) when given, as ``{"totalHits", "results"}``."""
+    start = int_arg(request, "start", 0, java_type=INTEGER)
+    count = int_arg(request, "count", 15, java_type=INTEGER)
+    wanted = {s.upper() for value in request.arg_list("status") for s in value.split(",") if s}
+    found = ctx.engine.get_workflow(workflow_id, True)["tasks"]
+    if wanted:
+        found = [task for task in found if task["status"] in wanted]
+    first = min(max(start, 0), len(found))
+    return json_reply({"totalHits": len(found), "results": found[first : first + max(count, 0)]})
 
 
 def status(ctx: Context, request: Request, workflow_id: str) -> Reply:
@@ -62,6 +108,14 @@ def status(ctx: Context, request: Request, workflow_id: str) -> Reply:
 
 def terminate(ctx: Context, request: Request, workflow_id: str) -> Reply:
     ctx.engine.terminate_workflow(workflow_id, request.arg("reason"))
+    return EMPTY
+
+
+def terminate_remove(ctx: Context, request: Request, workflow_id: str) -> Reply:
+    """``DELETE /workflow/{id}/terminate-remove`` (WorkflowServiceImpl.terminateRemove):
+    terminate, then remove; a COMPLETED workflow cannot be terminated, so it stays (409)."""
+    ctx.engine.terminate_workflow(workflow_id, request.arg("reason"))
+    ctx.engine.remove_workflow(workflow_id, bool_arg(request, "archiveWorkflow", True))
     return EMPTY
 
 
@@ -150,6 +204,23 @@ def correlated(ctx: Context, request: Request, name: str, correlation_id: str) -
         bool_arg(request, "includeTasks", False),
     )
     return json_reply(workflows)
+
+
+def correlated_batch(ctx: Context, request: Request, name: str) -> Reply:
+    """``POST /workflow/{name}/correlated`` with a list of correlation ids: ``{id: [workflow,
+    ...]}`` for each (WorkflowServiceImpl.getWorkflows, one lookup per id)."""
+    include_closed = bool_arg(request, "includeClosed", False)
+    include_tasks = bool_arg(request, "includeTasks", False)
+    answer = {}
+    for index, value in enumerate(require_list(json_body(request), "body")):
+        if isinstance(value, (dict, list)) or value is None:
+            raise malformed(f"body[{index}]", "must be a string", value)
+        # Jackson reads a number or a boolean into a String as its JSON text.
+        correlation_id = value if isinstance(value, str) else json.dumps(value)
+        answer[correlation_id] = ctx.engine.correlated_workflows(
+            name, correlation_id, include_closed, include_tasks
+        )
+    return json_reply(answer)
 
 
 def search(ctx: Context, request: Request) -> Reply:

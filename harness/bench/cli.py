@@ -23,8 +23,18 @@ the servers' capacity (the fake server beside a bare Flask route on the same HTT
 a plain client loop as the one-machine ceiling, an async worker's tasks per second, and how a
 worker side recovers from kill -9 of one of its processes. With --compare-python, the same
 runs with
-another Python environment's SDK, alternating, and the ratios. Prints tables and the targets;
---json and --plot write the figures and a chart."""
+another Python environment's SDK, alternating, and the ratios. Prints a table per part measured
+(with --targets, the project's targets table too); --json and --plot write the figures and a
+chart. To size YOUR worker for a target rate, use python -m harness size.
+
+Terms: "tasks/s" counts tasks from the first hand-out to the last completion, from the
+server's timestamps; "worker CPU ms/task" and "server CPU ms/task" are the CPU time the worker
+processes / the fake server used during a drain, divided by its tasks; "plain loop" is a
+minimal client with no SDK (http.client, a batch poll then update-v2 returning the next task),
+the fastest any Python client can go on this machine: the ceiling; "vs ceiling" is the SDK's
+tasks/s divided by the plain loop's at the same point; "PxT" (or "at") is P worker processes x
+T threads each; "pick-up latency" is from a task becoming ready to a worker receiving it;
+"idle CPU" is what idle workers use polling an empty queue, in % of one core."""
 PARTS = ("throughput", "ceiling", "latency", "capacity", "async", "kill")
 
 
@@ -104,7 +114,12 @@ HELP = {
     "what runs": (
         ("--processes", "LIST", "worker processes to sweep, e.g. 1,2,4,8"),
         ("--threads", "LIST", "thread_count of each worker, a list too"),
-        ("--reference", "PxT", "the point of the latency, idle, capacity and target figures"),
+        (
+            "--reference",
+            "PxT",
+            "the point of the latency, idle, capacity, kill and target figures (drained only "
+            "with --targets, or when it is in the sweep)",
+        ),
         ("--tasks", "M", "tasks pre-loaded per drain"),
         ("--task-ms", "MS", "each task sleeps this long (like I/O)"),
         ("--cpu-ms", "MS", "each task keeps a CPU busy this long"),
@@ -155,6 +170,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="HTTP server under the fake server and the bare Flask route (default: %(default)s)",
     )
     groups["output"].add_argument("--no-progress", action="store_true", help="no progress line")
+    groups["output"].add_argument(
+        "--targets",
+        action="store_true",
+        help="also drain the --reference point and print the project's targets table",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -213,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
 def _output(document: dict[str, Any], args: argparse.Namespace) -> int:
     from harness.bench.output import render, write_plot
 
-    print(render(document))
+    print(render(document, targets=args.targets))
     if args.json:
         Path(args.json).write_text(json.dumps(document, indent=2) + "\n")
         print(f"\nfigures written to {args.json}")

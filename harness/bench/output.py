@@ -39,6 +39,10 @@ class Progress:
         self.done += 1
         self._write(f"[{self.done}/{self.total}] {label}")
 
+    def note(self, text: str) -> None:
+        """A line about the step that just ran."""
+        self._write(text)
+
     def finish(self) -> None:
         self._write(f"done: {self.done} steps")
 
@@ -68,6 +72,24 @@ def _ratio(value: float | None) -> str:
     return _show(value, "{:.2f}x")
 
 
+# One line under each table: what its terms mean.
+TERMS = {
+    "throughput": "tasks/s: from the first hand-out to the last completion (server timestamps); "
+    "CPU ms/task: CPU used during the drain / tasks; vs ceiling: tasks/s / the plain loop's "
+    "(a client with no SDK) at the same PxT (processes x threads)",
+    "async": "tasks/s: tasks completed in the window / its length (server timestamps); "
+    "at 1xN: one process, N tasks awaiting at once",
+    "quiet": "pick-up: a task becoming ready -> a worker receiving it; end-to-end: ready -> "
+    "completed; idle CPU: idle workers polling an empty queue, % of one core",
+    "capacity": "requests/s the plain loop (no SDK, one request per task) gets answered: what "
+    "the server can serve on this machine",
+    "kill": "seconds after kill -9 of one worker process: until a new one runs, until the tasks "
+    "it held are queued again, until each is running again",
+    "soak": "largest worker RSS at the first and last sample; MB/min: the steepest slope; "
+    "flat: grew at most max(2 MB, 5 %) after warm-up",
+}
+
+
 def medians_table(document: Mapping[str, Any], kind: str) -> str:
     """A section's rows, one per side and point, one column per field that has one."""
     section, names = SECTIONS[kind], side_names(document["setup"])
@@ -82,11 +104,13 @@ def medians_table(document: Mapping[str, Any], kind: str) -> str:
         rows[-1] += [_show(row.get(field.key), field.shown) for field in fields]
         if kind == "drain":
             rows[-1].append(_ratio(ratios.get(point, {}).get(f"{row['side']}_vs_ceiling")))
-    return f"{TITLES[section]}\n{format_table(headers, rows, left=2)}"
+    terms = f"\n{TERMS[section]}" if section in TERMS else ""
+    return f"{TITLES[section]}\n{format_table(headers, rows, left=2)}{terms}"
 
 
-def render(document: Mapping[str, Any]) -> str:
-    """Every table of the document, the parts that did not run left out."""
+def render(document: Mapping[str, Any], *, targets: bool = False) -> str:
+    """Every table of the document, the parts that did not run left out; the targets table
+    only when asked for (``targets``)."""
     setup, ratios = document["setup"], document["ratios"]
     machine = setup["machine"]
     sections = [
@@ -103,12 +127,8 @@ def render(document: Mapping[str, Any]) -> str:
     for kind, section in SECTIONS.items():
         if document.get(section):
             sections.append(medians_table(document, kind) + notes.get(kind, ""))
-    targets = [[t["name"], t["goal"], _target_value(t), t["status"]] for t in document["targets"]]
-    at = document["targets"][0]["at"] if document["targets"] else ""
-    sections.append(
-        f"Targets (measured at {at}; set for 4x10 and a trivial task)\n"
-        + format_table(["target", "goal", "measured", "result"], targets, left=4)
-    )
+    if targets:
+        sections.append(targets_table(document))
     if document.get("errors"):
         failed = [
             f"  {e['kind']} {e['side']} {e['processes']}x{e['threads']} "
@@ -117,6 +137,16 @@ def render(document: Mapping[str, Any]) -> str:
         ]
         sections.append("Failed runs (left out of the medians):\n" + "\n".join(failed))
     return "\n\n".join(sections)
+
+
+def targets_table(document: Mapping[str, Any]) -> str:
+    rows = [[t["name"], t["goal"], _target_value(t), t["status"]] for t in document["targets"]]
+    at = document["targets"][0]["at"] if document["targets"] else ""
+    return (
+        f"Targets (measured at {at}; set for 4x10 and a trivial task)\n"
+        + format_table(["target", "goal", "measured", "result"], rows, left=4)
+        + "\nNOT MEASURED: the part that measures it was not run (see --only)"
+    )
 
 
 def _versus(ratios: Sequence[Mapping[str, Any]], what: str) -> str:
@@ -138,16 +168,23 @@ def _target_value(target: Mapping[str, Any]) -> str:
     return _show(value, "{:.2f} " + target["unit"]).strip()
 
 
-def write_plot(document: Mapping[str, Any], path: str | Path) -> Path:
-    """Throughput against worker processes as a PNG, one line per side and thread count."""
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` drawing to files (no display needed); a clear error without it."""
     try:
         import matplotlib
     except ImportError:
         raise RuntimeError(
             f"--plot needs matplotlib, which is not installed: {INSTALL_HINT}"
         ) from None
-    matplotlib.use("Agg")  # files only, no display needed
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def write_plot(document: Mapping[str, Any], path: str | Path) -> Path:
+    """Throughput against worker processes as a PNG, one line per side and thread count."""
+    plt = pyplot()
 
     setup, names = document["setup"], side_names(document["setup"])
     series: dict[tuple[str, int], list[tuple[int, float]]] = {}

@@ -140,3 +140,30 @@ def rss_mb(pids: Iterable[int]) -> dict[int, float]:
         with contextlib.suppress(psutil.NoSuchProcess):
             sizes[pid] = psutil.Process(pid).memory_info().rss / (1024 * 1024)
     return sizes
+
+
+def listening_pid(host: str, port: int) -> int | None:
+    """The process on this machine listening on ``port``, when ``host`` is this machine and
+    the system lets us see it; else ``None``."""
+    if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):
+        return None
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except (psutil.AccessDenied, OSError):
+        return None
+    for connection in connections:
+        if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+            return connection.pid
+    return None
+
+
+def cpu_wait_seconds(pids: Iterable[int]) -> float | None:
+    """Seconds the processes' threads (those alive) spent ready to run but waiting for a CPU
+    so far (Linux's ``/proc/PID/task/TID/schedstat``); ``None`` where the system has none."""
+    total, found = 0.0, False
+    for pid in pids:
+        for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                total += int(stat.read_text().split()[1]) / 1e9
+                found = True
+    return total if found else None

@@ -81,8 +81,10 @@ CEILING_SIDE = Side(CEILING, sys.executable, plain=True)
 
 
 def points(settings: argparse.Namespace) -> list[tuple[int, int]]:
-    """The sweep (every processes x threads), with the reference point in it."""
-    sweep = {(p, t) for t in settings.threads for p in settings.processes} | {settings.reference}
+    """The sweep (every processes x threads), and the reference point when the targets table
+    was asked for (its throughput targets are read there)."""
+    sweep = {(p, t) for t in settings.threads for p in settings.processes}
+    sweep |= {settings.reference} if settings.targets else set()
     return sorted(sweep, key=lambda point: (point[1], point[0]))
 
 

@@ -91,6 +91,14 @@ def worker_pids(handler: Any) -> list[int]:
 
 
 def run_sdk(args: argparse.Namespace, described: dict[str, str]) -> None:
+    function = bench_task_async if args.use_async else bench_task
+    serve_until_stopped(function, args, described)
+
+
+def serve_until_stopped(function: Any, args: argparse.Namespace, described: dict[str, str]) -> None:
+    """Runs ``function`` for ``args.task`` in ``args.processes`` worker processes x
+    ``args.threads`` threads (worker ids ``args.id_prefix``-1..N), prints the ready line, and
+    stops them when standard input closes or a signal comes."""
     from conductor.client.automator.task_handler import TaskHandler
     from conductor.client.configuration.configuration import Configuration
     from conductor.client.worker.worker import Worker
@@ -98,7 +106,7 @@ def run_sdk(args: argparse.Namespace, described: dict[str, str]) -> None:
     workers = [
         Worker(
             task_definition_name=args.task,
-            execute_function=bench_task_async if args.use_async else bench_task,
+            execute_function=function,
             worker_id=f"{args.id_prefix}-{index + 1}",
             thread_count=args.threads,
         )

@@ -85,7 +85,9 @@ def explain(workflows: Iterable[dict[str, Any]], run_module: Any) -> str:
 
 def where(code: Any) -> str:
     """``path:line`` of a module, class or function, relative to the working directory when
-    it lies below it (a clone of this repository), else absolute (an installed package)."""
+    it lies below it (a clone of this repository), else absolute (an installed package). A
+    decorated function is shown where it is written, not where its decorator's wrapper is."""
+    code = inspect.unwrap(code) if callable(code) else code
     path = inspect.getsourcefile(code) or "?"
     relative = os.path.relpath(path)
     shown = path if relative.startswith("..") else relative

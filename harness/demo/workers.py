@@ -1,10 +1,9 @@
 """The demo's workers, one per style of the guide: function, class and annotation.
 
 They live in an importable module (not in ``__main__``) so that they pickle by reference and run
-under every multiprocessing start method.
+under every multiprocessing start method. No ``from __future__ import annotations``:
+conductor-python 2.0.0 recognises a ``Task`` parameter only by the annotation object itself.
 """
-
-from __future__ import annotations
 
 from typing import Any
 
@@ -58,22 +57,31 @@ class ChargePaymentWorker(WorkerInterface):
     worker_id="inventory",
     poll_interval=100,
 )
-def reserve_inventory(order: dict[str, Any]) -> dict[str, Any]:
-    """Annotation style, polling the ``warehouse`` domain: the workflow routes this task there."""
-    return {"reserved": list(order.get("items") or []), "warehouse": "north"}
+def reserve_inventory(items: list[str]) -> dict[str, Any]:
+    """Annotation style, polling the ``warehouse`` domain: the workflow routes this task there.
+    Its parameter is filled from the task's input key of the same name."""
+    return {"reserved": list(items or []), "warehouse": "north"}
 
 
-def ship_order(order: dict[str, Any]) -> dict[str, Any]:
-    """Function style with the task's input as a dict; the return value is the output."""
-    return {"trackingNumber": f"TRK-{order.get('orderId', 'unknown')}"}
+def ship_order(orderId: str) -> dict[str, Any]:  # the input key's own name
+    """Function style with the task's input by name; the return value is the output."""
+    return {"trackingNumber": f"TRK-{orderId or 'unknown'}"}
 
 
 def demo_workers() -> list[WorkerInterface]:
     """The workers of the demo; the annotated one is added by scanning its registration."""
     return [
         Worker(task_definition_name="demo_validate_order", execute_function=validate_order),
-        ChargePaymentWorker(task_definition_name="demo_charge_payment", worker_id="payments"),
+        _identified(ChargePaymentWorker("demo_charge_payment"), "payments"),
         # Two instances of one worker: two processes sharing its queue.
         Worker("demo_ship_order", execute_function=ship_order, worker_id="shipping-1"),
         Worker("demo_ship_order", execute_function=ship_order, worker_id="shipping-2"),
     ]
+
+
+def _identified(worker: WorkerInterface, worker_id: str) -> WorkerInterface:
+    """``worker`` polling as ``worker_id``. Set as an attribute, which both SDKs accept: the
+    keyword ``WorkerInterface(worker_id=...)`` is this repository's SDK's (the guide's), and
+    conductor-python 2.0.0's class workers poll with the host name whatever is set."""
+    worker.worker_id = worker_id
+    return worker

@@ -25,8 +25,14 @@
   }
 
   function busy() {
+    if (document.querySelector("form[data-touched]")) {
+      return true; // a form half filled in: a reload would lose it
+    }
     var active = document.activeElement;
-    var typing = active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+    var typing =
+      active &&
+      /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) &&
+      !/^(checkbox|radio|submit|button)$/.test(active.type);
     var selecting = String(window.getSelection ? window.getSelection() : "").length > 0;
     return typing || selecting || document.hidden;
   }
@@ -75,30 +81,47 @@
     window.setInterval(refresh, seconds * 1000);
   }
 
-  // Say at once whether a JSON field parses, before the form goes to the server.
-  document.querySelectorAll("textarea[data-json]").forEach(function (area) {
+  // Actions that throw work away ask first; a form being filled in holds the live reload.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (form && form.classList.contains("action")) {
+      form.dataset.touched = "1";
+    }
+  });
+
+  // Say at once whether a JSON field parses, before the form goes to the server. Listened
+  // for on the document: fields that a live reload brings are checked too.
+  function checkJson(area) {
     var note = area.parentElement.querySelector(".json-check");
-    function check() {
-      var text = area.value.trim();
-      var message = "";
-      if (text) {
-        try {
-          var value = JSON.parse(text);
-          if (value === null || typeof value !== "object" || Array.isArray(value)) {
-            message = "must be a JSON object ({...})";
-          }
-        } catch (error) {
-          message = "not JSON yet: " + error.message;
+    var text = area.value.trim();
+    var message = "";
+    if (text) {
+      try {
+        var value = JSON.parse(text);
+        if (value === null || typeof value !== "object" || Array.isArray(value)) {
+          message = "must be a JSON object ({...})";
         }
-      }
-      area.classList.toggle("invalid", message !== "");
-      if (note) {
-        note.textContent = message;
+      } catch (error) {
+        message = "not JSON yet: " + error.message;
       }
     }
-    area.addEventListener("input", check);
-    check();
+    area.classList.toggle("invalid", message !== "");
+    if (note) {
+      note.textContent = message;
+    }
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea[data-json]")) {
+      checkJson(event.target);
+    }
   });
+  document.querySelectorAll("textarea[data-json]").forEach(checkJson);
 
   // The start form's input begins as the chosen workflow's declared inputs; picking another
   // workflow swaps them, unless something was typed there.

@@ -11,14 +11,17 @@ Two ways to say what to fork, as in Conductor:
   ``dynamicForkTasksInputParamName`` an input holding, by reference name, the input of each.
 
 The record is a FORK task (``forkedTasks`` lists the reference names) and the JOIN waits on the
-last task of each branch. An empty list forks nothing: the JOIN completes at once.
+last task of each branch. An empty list forks nothing: the JOIN completes at once; a list that
+is null fails the workflow. A branch task runs on its registered definition (or its inline
+one): a worker task without one is never retried and has no response timeout (Conductor reads
+its definition as null there, not as the defaults a task of the definition gets).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fake_server.engine.definitions import parse_workflow_task
+from fake_server.engine.definitions import TaskDef, parse_workflow_task
 from fake_server.engine.errors import BadRequestError
 from fake_server.engine.tasks.base import (
     Runtime,
@@ -60,6 +63,7 @@ class ForkJoinDynamic(SystemTask):
         tasks = [fork]
         join_on = []
         for forked_task in forked:
+            forked_task = _with_branch_definition(rt, forked_task)
             branch = rt.map_tasks(workflow, forked_task, retry_count)
             if not branch:
                 raise TerminateWorkflow(
@@ -101,7 +105,10 @@ def _from_fork_task_inputs(
             "optional": workflow_task.optional,
         }
         if sub_workflow:
-            version = str(task_input.get("forkTaskWorkflowVersion") or "")
+            version = task_input.get("forkTaskWorkflowVersion")
+            if version is not None and not isinstance(version, str):
+                raise TerminateWorkflow(number_version_message(version))
+            version = version or ""
             raw["subWorkflowParam"] = {
                 "name": sub_workflow,
                 "version": int(version) if version.isdigit() else None,
@@ -115,12 +122,11 @@ def _from_dynamic_tasks(
 ) -> list[WorkflowTaskDef]:
     param = workflow_task.dynamic_fork_tasks_param or ""
     raw_tasks = task_input.get(param)
-    if raw_tasks is None:
-        raw_tasks = []
     if not isinstance(raw_tasks, list):
+        shown = "null" if raw_tasks is None else raw_tasks
         raise TerminateWorkflow(
             f"Input '{param}' is invalid. Cannot deserialize a list of Workflow Tasks from "
-            f"'{raw_tasks}'"
+            f"'{shown}'"
         )
     inputs = task_input.get(workflow_task.dynamic_fork_tasks_input_param_name or "")
     if not isinstance(inputs, dict):
@@ -135,6 +141,28 @@ def _from_dynamic_tasks(
         params = {**parsed.input_parameters, **(own_input if isinstance(own_input, dict) else {})}
         forked.append(parsed.with_changes(input_parameters=params))
     return forked
+
+
+def number_version_message(version: Any) -> str:
+    """Why a ``forkTaskWorkflowVersion`` that is not a string is refused."""
+    return (
+        f'forkTaskWorkflowVersion must be a string ("{version}", not {version}): Conductor '
+        "reads it as a string only and fails on any other value"
+    )
+
+
+def _with_branch_definition(rt: Runtime, branch: WorkflowTaskDef) -> WorkflowTaskDef:
+    """A branch task as ForkJoinDynamicTaskMapper gives it: its registered definition, none
+    when it has none (for a worker task: no retries, no response timeout)."""
+    from fake_server.engine.tasks import SYSTEM_TASKS
+
+    if branch.task_definition is not None or branch.type in SYSTEM_TASKS:
+        return branch  # a system task's ad-hoc definition has neither already
+    registered = rt.state.task_defs.get(branch.name)
+    return branch.with_changes(
+        task_definition=registered
+        or TaskDef(name=branch.name, retry_count=0, response_timeout_seconds=0)
+    )
 
 
 def _parse(raw: Any, param: str) -> WorkflowTaskDef:

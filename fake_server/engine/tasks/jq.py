@@ -49,6 +49,6 @@ def _compiled(query: str) -> Any:
     except ImportError:
         raise JqMissing(
             "The fake server has no jq for this JSON_JQ_TRANSFORM task: "
-            "pip install 'conductor-workers[server]' (or jq alone)"
+            "pip install conductor-workers-testing (or jq alone)"
         ) from None
     return jq.compile(query)

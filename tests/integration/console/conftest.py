@@ -63,3 +63,22 @@ def browser() -> Iterator[Any]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def errors(browser: Any) -> list[dict[str, Any]]:
+    """What the page logged at SEVERE level (script errors, failed loads)."""
+    return [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+@pytest.fixture
+def page(browser: Any, conductor_server: Any) -> Any:
+    """Opens a console path of this test's server; fails the test on a browser error."""
+    browser.get_log("browser")  # drop what earlier tests left
+
+    def open_page(path: str) -> Any:
+        browser.get(conductor_server.root_url + path)
+        return browser
+
+    yield open_page
+    assert errors(browser) == []
+    browser.execute_script("window.localStorage.clear()")  # the live switch's memory

@@ -18,6 +18,7 @@ from typing import Any
 
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
+from conductor.client.worker.exception import NonRetryableException
 from conductor.client.worker.worker import Worker
 from harness.demo import workers as demo_workers
 from harness.demo.definitions import TASK_DEFS, TASK_TO_DOMAIN, WORKFLOW_DEF, WORKFLOW_NAME
@@ -64,15 +65,45 @@ SHIPPING = {
         {"name": "hand_over", "taskReferenceName": "hand_over"},
     ],
 }
+TRACKING: dict[str, Any] = {
+    "name": "track_parcel",
+    "version": 1,
+    "description": "route by speed, poll the carrier twice, then tell the customer",
+    "inputParameters": ["speed"],
+    "tasks": [
+        {
+            "name": "route",
+            "taskReferenceName": "route",
+            "type": "SWITCH",
+            "evaluatorType": "value-param",
+            "expression": "speed",
+            "inputParameters": {"speed": "${workflow.input.speed}"},
+            "decisionCases": {
+                "express": [{"name": "courier_pickup", "taskReferenceName": "pickup"}]
+            },
+            "defaultCase": [{"name": "post_office", "taskReferenceName": "post"}],
+        },
+        {
+            "name": "track",
+            "taskReferenceName": "track",
+            "type": "DO_WHILE",
+            "loopCondition": "$.track['iteration'] < 2",
+            "loopOver": [{"name": "ping_carrier", "taskReferenceName": "ping"}],
+        },
+        {"name": "notify_customer", "taskReferenceName": "notify"},
+    ],
+}
 PAGES = {
     "overview": "/",
     "workflows": "/workflows",
     "workflow": "/workflows/{fulfilment}",
     "workflow-demo": "/workflows/{order}",
+    "workflow-failed": "/workflows/{failed}",
     "queues": "/queues",
     "workers": "/workers",
     "task-definitions": "/definitions/tasks",
     "workflow-definitions": "/definitions/workflows",
+    "workflow-definition": "/definitions/workflows/fulfil_order/1",
     "start": "/start?name=fulfil_order",
     "diagnosis": "/diagnosis",
     "faults": "/faults",
@@ -83,6 +114,10 @@ def done(task_input: dict) -> dict:
     return {"done": True}
 
 
+def bounce(task_input: dict) -> dict:
+    raise NonRetryableException("customer e-mail bounced: no such mailbox")
+
+
 def prepare_server(server: ServerHandle) -> dict[str, str]:
     """Runs workflows on ``server``; returns the ids the pages show."""
     admin = server.admin
@@ -90,12 +125,15 @@ def prepare_server(server: ServerHandle) -> dict[str, str]:
     admin.register_workflow(WORKFLOW_DEF)
     admin.register_workflow(SHIPPING)
     admin.register_workflow(FULFILMENT)
+    admin.register_workflow(TRACKING)
     workers = [
         *demo_workers.demo_workers(),
         *(Worker(name, done, worker_id="warehouse") for name in ("pick_items", "pack_box")),
         Worker("print_label", done, worker_id="warehouse"),
         Worker("book_courier", done, worker_id="courier-desk"),
         Worker("hand_ovre", done, worker_id="courier-desk"),  # misspelt: the run gets stuck
+        *(Worker(name, done, worker_id="carrier") for name in ("courier_pickup", "ping_carrier")),
+        Worker("notify_customer", bounce, worker_id="mailer"),  # fails: the run fails
     ]
     handler = TaskHandler(
         workers, Configuration(server_api_url=server.url), import_modules=[demo_workers.__name__]
@@ -112,6 +150,8 @@ def prepare_server(server: ServerHandle) -> dict[str, str]:
             for n in range(1, 7)
         ]
         fulfilment = admin.start_workflow(FULFILMENT["name"], {"orderId": "order-042"})
+        failed = admin.start_workflow(TRACKING["name"], {"speed": "express"})
+        admin.wait_for_workflow(failed, "FAILED", timeout=60)
         for workflow_id in orders:
             admin.wait_for_workflow(workflow_id, timeout=60)
         wait_until(
@@ -122,7 +162,7 @@ def prepare_server(server: ServerHandle) -> dict[str, str]:
         handler.stop_processes()
     server.faults.error("update", status=503, probability=0.1)
     server.faults.latency("batch_poll", ms=200, times=5)
-    return {"order": orders[0], "fulfilment": fulfilment}
+    return {"order": orders[0], "fulfilment": fulfilment, "failed": failed}
 
 
 def take(out: Path) -> list[Path]:

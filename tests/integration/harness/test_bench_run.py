@@ -19,7 +19,7 @@ from harness.bench import cli
 # ticks, and a few milliseconds can go uncounted.
 TINY = "--processes 1 --threads 2 --reference 1x2 --tasks 200 --repeat 1 --latency-samples 3"
 TINY += " --latency-gap-ms 10 --idle-seconds 0.3 --settle-seconds 0 --capacity-seconds 1"
-TINY += " --only throughput,ceiling,latency,capacity"
+TINY += " --only throughput,ceiling,latency,capacity --targets"
 
 
 def descendants() -> set[int]:

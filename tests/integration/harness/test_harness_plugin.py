@@ -234,7 +234,7 @@ def test_the_options_fixture_sets_the_shared_server_and_a_marker_adds_to_them(
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-def test_without_the_testing_extra_the_plugin_loads_and_its_fixtures_say_what_to_install(
+def test_without_its_dependencies_the_plugin_loads_and_its_fixtures_say_what_to_install(
     author_folder: Path,
 ):
     (author_folder / "test_mixed.py").write_text(
@@ -263,5 +263,5 @@ def test_without_the_testing_extra_the_plugin_loads_and_its_fixtures_say_what_to
         timeout=120,
     )
     assert "1 passed, 1 error" in run.stdout, run.stdout + run.stderr
-    assert "pip install 'conductor-workers[testing]'" in run.stdout
-    assert "flask is not installed" in run.stdout
+    assert "pip install conductor-workers-testing" in run.stdout
+    assert "needs flask (not installed)" in run.stdout

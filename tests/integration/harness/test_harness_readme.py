@@ -1,5 +1,5 @@
-"""The README's code is true: its worker block runs against the fake server, its test file is
-the one CI runs, its commands answer."""
+"""The docs' code is true: the worker block of docs/workers.md runs against the fake server, the
+test file docs/testing.md shows is the one CI runs, the commands answer."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from conductor.client.worker.worker_task import isolated_worker_registry
 from harness.workers import run_workers
 
 REPO = Path(__file__).resolve().parents[3]
-README = (REPO / "README.md").read_text()
+PAGES = [REPO / "README.md", REPO / "docs" / "workers.md", REPO / "docs" / "testing.md"]
 
 
 def python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+    text = "".join(page.read_text() for page in PAGES)
+    return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
 
 
 def test_the_readme_shows_the_test_file_that_ci_runs() -> None:
@@ -102,7 +103,7 @@ def test_the_readme_definitions_folder_loads_and_runs(tmp_path: Path) -> None:
 def test_the_readme_project_with_worker_task_functions_passes_its_tests(
     tmp_path: Path, run_pytest
 ) -> None:
-    """The two files the README shows, laid out as its first lines name them, outside this
+    """The two files docs/testing.md shows, laid out as their first lines name them, outside this
     repository, run with the command it gives."""
     project = tmp_path / "project"
     for block in python_blocks():

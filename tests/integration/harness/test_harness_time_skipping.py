@@ -48,8 +48,10 @@ def wait_until_polled(admin, *task_types: str) -> None:
     )
 
 
-def test_the_readme_shows_the_example_file():
-    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+def test_the_testing_page_shows_the_example_file():
+    blocks = re.findall(
+        r"```python\n(.*?)```", (REPO / "docs" / "testing.md").read_text(), flags=re.S
+    )
     assert EXAMPLE.read_text() in blocks
 
 

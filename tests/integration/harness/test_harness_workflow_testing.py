@@ -1,5 +1,5 @@
 """Testing a workflow without workers through the harness: ``admin.test_workflow`` over a real
-socket, and the README's example file, run by pytest outside this repository."""
+socket, and the example file docs/testing.md shows, run by pytest outside this repository."""
 
 from __future__ import annotations
 
@@ -28,8 +28,10 @@ DRAFT = {
 }
 
 
-def test_the_readme_shows_the_example_file():
-    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+def test_the_testing_page_shows_the_example_file():
+    blocks = re.findall(
+        r"```python\n(.*?)```", (REPO / "docs" / "testing.md").read_text(), flags=re.S
+    )
     assert EXAMPLE.read_text() in blocks
 
 

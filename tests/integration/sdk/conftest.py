@@ -30,6 +30,17 @@ def wait_until(
     return waiting.wait_until(condition, timeout=timeout, message=message)
 
 
+def run_blocking(runner: Any, **kwargs: Any) -> None:
+    """Runs a ``TaskRunner`` (``run()`` blocks) or an ``AsyncTaskRunner`` (``run()`` is a
+    coroutine) until it stops."""
+    import asyncio
+    import inspect
+
+    running = runner.run(**kwargs)
+    if inspect.iscoroutine(running):
+        asyncio.run(running)
+
+
 class Server:
     """The fake server of this test: the API base ``url`` and a few admin calls."""
 

@@ -7,7 +7,7 @@ import sys
 import threading
 
 import pytest
-from conftest import wait_until
+from conftest import run_blocking, wait_until
 
 from conductor.client.automator.async_task_runner import AsyncTaskRunner
 from conductor.client.automator.worker_kind import is_async_worker
@@ -52,7 +52,7 @@ def runner(server, worker: Worker, **kwargs) -> AsyncTaskRunner:
 def test_runs_up_to_thread_count_tasks_at_once_and_reports_each_result(server) -> None:
     ids = [server.enqueue("echo", input={"n": n})[0] for n in range(60)]
     failing = server.enqueue("echo", input={"n": -1, "fail": True})[0]
-    runner(server, Worker("echo", slow_echo, thread_count=20)).run(burst=True)
+    run_blocking(runner(server, Worker("echo", slow_echo, thread_count=20)), burst=True)
     tasks = server.wait_done([*ids, failing], timeout=20)
     done = {t["taskId"]: t for t in tasks}
     for n, task_id in enumerate(ids):
@@ -67,7 +67,7 @@ def test_stop_lets_running_tasks_finish_within_the_drain_timeout(server) -> None
     release.clear()
     [task_id] = server.enqueue("held")
     async_runner = runner(server, Worker("held", wait_for_release, thread_count=2))
-    thread = threading.Thread(target=async_runner.run)
+    thread = threading.Thread(target=run_blocking, args=(async_runner,))
     thread.start()
     wait_until(lambda: async_runner.busy == 1, message="the task to start")
     async_runner.stop()
@@ -81,7 +81,7 @@ def test_a_task_still_running_after_the_drain_is_given_back(server) -> None:
     release.clear()
     [task_id] = server.enqueue("wedged")
     async_runner = runner(server, Worker("wedged", wait_for_release), drain_timeout=0.3)
-    thread = threading.Thread(target=async_runner.run)
+    thread = threading.Thread(target=run_blocking, args=(async_runner,))
     thread.start()
     wait_until(lambda: async_runner.busy == 1, message="the task to start")
     async_runner.stop()
@@ -122,3 +122,32 @@ def test_task_handler_runs_an_async_worker_in_its_own_process(server) -> None:
         tasks = server.wait_done(ids, timeout=20)
         workers.check_alive()
     assert [t["outputData"]["doubled"] for t in tasks] == [2 * n for n in range(20)]
+
+
+def test_run_is_a_coroutine_for_an_applications_own_loop(server) -> None:
+    # conductor-python 2.0.0's form: job = ensure_future(runner.run()); await runner.stop()
+    ids = [server.enqueue("in_loop", input={"n": n})[0] for n in range(5)]
+    async_runner = runner(server, Worker("in_loop", slow_echo, thread_count=5))
+
+    async def application() -> None:
+        job = asyncio.ensure_future(async_runner.run())
+        while len([t for t in ids if server.task(t)["status"] == "COMPLETED"]) < len(ids):
+            await asyncio.sleep(0.02)  # the application's loop carries on meanwhile
+        await async_runner.stop()
+        await asyncio.wait_for(job, 10)
+
+    asyncio.run(application())
+    assert [server.task(t)["outputData"]["n"] for t in ids] == list(range(5))
+
+
+def test_run_once_polls_once_and_stop_waits_for_what_it_started(server) -> None:
+    ids = [server.enqueue("once", input={"n": n})[0] for n in range(3)]
+    async_runner = runner(server, Worker("once", slow_echo, thread_count=2))
+
+    async def one_turn() -> int:
+        async with async_runner:  # leaving it awaits stop(): the started tasks finish
+            return await async_runner.run_once()
+
+    assert asyncio.run(one_turn()) == 2  # as many as there is room for
+    statuses = sorted(server.task(t)["status"] for t in ids)
+    assert statuses == ["COMPLETED", "COMPLETED", "SCHEDULED"]

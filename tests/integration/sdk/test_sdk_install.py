@@ -1,5 +1,7 @@
-"""``pip install`` of the package brings the SDK with requests and nothing else: production
-workers carry none of the fake server's or the harness's dependencies."""
+"""The repository's two distributions: ``pip install ./sdk`` brings the SDK with requests and
+nothing else (production workers carry none of the fake server's or the harness's
+dependencies); ``pip install .`` brings the testing tools and no file under ``conductor/``, so
+that a project on conductor-python keeps its SDK."""
 
 from __future__ import annotations
 
@@ -14,18 +16,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-PROJECT_FILES = ("pyproject.toml", "README.md", "sdk", "fake_server", "harness")
+# What each distribution is built from, relative to the repository.
+SDK_FILES = ("sdk",)
+TESTING_FILES = ("pyproject.toml", "README.md", "fake_server", "harness")
 
 
 def _name(requirement: str) -> str:
     return re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
 
-def copy_of_the_project(folder: Path) -> Path:
-    """The files the package is built from (a copy: building leaves files behind)."""
-    project = folder / "conductor-workers"
+def copy_of(folder: Path, names: tuple[str, ...]) -> Path:
+    """The files a distribution is built from (a copy: building leaves files behind)."""
+    project = folder / "project"
     project.mkdir()
-    for name in PROJECT_FILES:
+    for name in names:
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -34,13 +38,11 @@ def copy_of_the_project(folder: Path) -> Path:
     return project
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The package's wheel, built once (building is most of what these tests cost)."""
-    folder = tmp_path_factory.mktemp("wheel")
+def build_wheel(folder: Path, names: tuple[str, ...], subfolder: str = "") -> Path:
+    project = copy_of(folder, names)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder)]
-        + [str(copy_of_the_project(folder))],
+        + [str(project / subfolder)],
         check=True,
         timeout=240,
     )
@@ -48,12 +50,27 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_pip_install_brings_requests_and_its_own_dependencies_only(wheel: Path, tmp_path: Path):
+@pytest.fixture(scope="module")
+def sdk_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SDK's wheel, built once (building is most of what these tests cost)."""
+    return build_wheel(tmp_path_factory.mktemp("sdk-wheel"), SDK_FILES, "sdk")
+
+
+@pytest.fixture(scope="module")
+def testing_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheel(tmp_path_factory.mktemp("testing-wheel"), TESTING_FILES)
+
+
+def files_of(wheel: Path) -> list[str]:
+    return [name for name in zipfile.ZipFile(wheel).namelist() if ".dist-info/" not in name]
+
+
+def test_the_sdk_brings_requests_and_its_own_dependencies_only(sdk_wheel: Path, tmp_path: Path):
     report = tmp_path / "report.json"
-    # What `pip install` of the package would install into an empty environment.
+    # What `pip install ./sdk` would install into an empty environment.
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed"]
-        + ["--report", str(report), str(wheel)],
+        + ["--report", str(report), str(sdk_wheel)],
         check=True,
         timeout=240,
     )
@@ -71,7 +88,33 @@ def test_pip_install_brings_requests_and_its_own_dependencies_only(wheel: Path, 
     assert set(metadata) - {"conductor-workers"} == allowed
     ours = metadata["conductor-workers"]
     assert [r for r in ours.get("requires_dist", []) if "extra ==" not in r] == ["requests>=2.28"]
+    assert set(ours["provides_extra"]) == {"metrics", "async"}
 
 
-def test_the_wheel_ships_the_sdks_type_hints(wheel: Path):
-    assert "conductor/py.typed" in zipfile.ZipFile(wheel).namelist()
+def test_the_sdk_wheel_holds_the_sdk_alone_with_its_type_hints(sdk_wheel: Path):
+    files = files_of(sdk_wheel)
+    assert "conductor/py.typed" in files
+    assert "conductor/client/automator/task_handler.py" in files
+    assert [name for name in files if not name.startswith("conductor/")] == []
+
+
+def test_the_testing_tools_install_no_file_under_conductor(testing_wheel: Path):
+    files = files_of(testing_wheel)
+    assert "fake_server/__init__.py" in files and "harness/pytest_plugin.py" in files
+    assert [name for name in files if name.startswith("conductor/")] == []
+    tops = {name.split("/")[0] for name in files}
+    assert tops == {"fake_server", "harness"}
+
+
+def test_the_testing_tools_register_the_pytest_plugin_and_need_no_sdk(testing_wheel: Path):
+    wheel = zipfile.ZipFile(testing_wheel)
+    [entry_points] = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    assert "conductor_harness = harness.pytest_plugin" in wheel.read(entry_points).decode()
+    [metadata] = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+    requires = [
+        _name(line.split(":", 1)[1].strip())
+        for line in wheel.read(metadata).decode().splitlines()
+        if line.startswith("Requires-Dist:") and "extra ==" not in line
+    ]
+    assert "pytest" in requires and "flask" in requires
+    assert not {"conductor-workers", "conductor-python"} & set(requires)

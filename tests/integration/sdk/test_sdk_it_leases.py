@@ -8,6 +8,7 @@ import threading
 
 import pytest
 import sdk_it_runtime_workers as rw
+from conftest import run_blocking
 
 from conductor.client.automator.async_task_runner import AsyncTaskRunner
 from conductor.client.automator.task_runner import TaskRunner
@@ -28,7 +29,7 @@ def register(server, name: str, response_timeout: int) -> None:
 
 
 def run_until_done(runner, server, task_id: str) -> dict:
-    thread = threading.Thread(target=runner.run)
+    thread = threading.Thread(target=run_blocking, args=(runner,))
     thread.start()
     try:
         [task] = server.wait_done([task_id], timeout=20, statuses=("COMPLETED", "TIMED_OUT"))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 import sdk_it_runtime_workers as rw
-from conftest import wait_until
+from conftest import run_blocking, wait_until
 
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
@@ -45,11 +45,26 @@ def scrape(url: str) -> str:
 
 def test_metrics_are_served_for_scraping_and_count_restarts(server, handlers, tmp_path) -> None:
     settings = MetricsSettings(directory=str(tmp_path / "metrics"), http_port=0)
-    workers = [Worker("m_ok", rw.ok, thread_count=2), Worker("m_fail", rw.fails)]
+    workers = [
+        Worker("m_ok", rw.ok, thread_count=2),
+        Worker("m_fail", rw.fails),
+        Worker("m_async", rw.sleeps_async),
+    ]
     handler = start(handlers, server, workers, metrics_settings=settings)
     assert handler.metrics_url is not None
-    server.wait_done(server.enqueue("m_ok", 5) + server.enqueue("m_fail", 2))
+    server.wait_done(
+        server.enqueue("m_ok", 5)
+        + server.enqueue("m_fail", 2)
+        + server.enqueue("m_async", 3, input={"seconds": 0})
+    )
     expected = [
+        # 2.0.0's canonical metrics of deliveries and of every request (both runners)
+        'task_update_time_seconds_count{status="SUCCESS",taskType="m_ok"} 5.0',
+        'task_update_time_seconds_count{status="SUCCESS",taskType="m_fail"} 2.0',
+        'task_update_time_seconds_count{status="SUCCESS",taskType="m_async"} 3.0',
+        'http_api_client_request_seconds_count{method="POST",status="200",uri="/tasks/update-v2"}',
+        'http_api_client_request_seconds_count{method="GET",status="200",'
+        'uri="/tasks/poll/batch/{taskType}"}',
         'task_execution_started_total{taskType="m_ok"} 5.0',
         'task_execute_time_seconds_count{status="SUCCESS",taskType="m_ok"} 5.0',
         'task_execute_error_total{exception="ValueError",taskType="m_fail"} 2.0',
@@ -144,7 +159,7 @@ def test_a_refused_result_is_a_task_update_failure_event(server, async_runner) -
     runner = runner_class(
         Worker("refused", function), Configuration(server_api_url=server.url), None, [recorder]
     )
-    runner.run(burst=True)
+    run_blocking(runner, burst=True)
     [event] = recorder.events
     assert (event.task_id, event.task_result.task_id) == (task_id, "no-such-task")
     assert event.cause.status == 404
@@ -176,7 +191,7 @@ def test_the_completed_event_gives_the_size_of_the_output_as_sent(server, async_
     runner = runner_class(
         Worker("dated", function), Configuration(server_api_url=server.url), None, [Sizes()]
     )
-    runner.run(burst=True)
+    run_blocking(runner, burst=True)
     stored = server.task(task_id)
     assert stored["outputData"] == {"day": "2024-05-17", "word": "ünï"}
     [event] = completed

@@ -6,6 +6,7 @@ from __future__ import annotations
 import decimal
 
 import pytest
+from conftest import run_blocking
 
 from conductor.client.automator.task_runner import TaskRunner
 from conductor.client.configuration.configuration import Configuration
@@ -50,5 +51,5 @@ def test_async_runner(server) -> None:
 
     ids = [server.enqueue("dated", input={"n": n})[0] for n in range(3)]
     worker = Worker("dated", dated_async)
-    AsyncTaskRunner(worker, Configuration(server_api_url=server.url)).run(burst=True)
+    run_blocking(AsyncTaskRunner(worker, Configuration(server_api_url=server.url)), burst=True)
     assert_failed_saying_why(server, ids)

@@ -47,6 +47,8 @@ def test_a_task_that_kills_two_processes_is_failed_and_the_worker_runs_on(server
         [status] = handler.get_worker_process_status()
         assert status["worker"] == "it_crash" and status["restart_count"] == 2
         assert status["alive"] and status["pid"] == handler.processes[0].pid
+        # 1.x and 2.0.0's name for the list: the restarted process, not the dead one
+        assert handler.task_runner_processes == handler.processes
     finally:
         handler.stop_processes()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import shutil
 import socket
 import ssl
@@ -244,6 +245,8 @@ def test_every_request_carries_the_fixed_headers_and_its_own(local) -> None:
         assert request["headers"]["User-Agent"] == "conductor-workers-python"
         assert request["headers"]["Accept"] == "application/json"
         assert request["headers"]["Accept-Encoding"] == "identity"  # no compressed answers
+        # which process of its host it comes from (worker processes share a worker id)
+        assert request["headers"]["X-Conductor-Process"] == str(os.getpid())
     assert "Content-Type" not in poll["headers"] and "Content-Length" not in poll["headers"]
 
 
@@ -505,3 +508,22 @@ def test_a_missing_ca_bundle_is_an_error_naming_it(tmp_path, monkeypatch) -> Non
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "nowhere.pem"))
     with pytest.raises(OSError, match="nowhere.pem"):
         TaskClient(Configuration(server_api_url="https://conductor.invalid/api"))
+
+
+def test_credentials_in_the_server_url_go_as_basic_auth_on_every_request(local) -> None:
+    # As conductor-python 2.0.0 (through requests): a server behind a basic-auth proxy.
+    host = urlsplit(local.url).netloc
+    configuration = Configuration(server_api_url=f"http://ann:s%40cret@{host}/echo")
+    with TaskClient(configuration, pool_maxsize=2) as client:
+        client.poll("greet", worker_id="w1")
+        client.update(RESULT)
+    assert len(local.requests) == 2
+    for request in local.requests:
+        assert request["headers"]["Authorization"] == "Basic YW5uOnNAY3JldA=="  # ann:s@cret
+        assert request["headers"]["Host"] == host  # the credentials are not in the Host
+
+
+def test_no_authorization_header_without_credentials_in_the_url(local) -> None:
+    with client_of(local) as client:
+        client.poll("greet", worker_id="w1")
+    assert "Authorization" not in local.requests[0]["headers"]

@@ -101,10 +101,6 @@ def test_task_definition_refusals(engine, definition, message):
     [
         ({"schemaVersion": 1}, "workflowDef schemaVersion: 1 is only supported"),
         (
-            {"workflowStatusListenerEnabled": True},
-            "not supported by the fake server: workflowStatusListenerEnabled",
-        ),
-        (
             {"rateLimitConfig": {"concurrentExecLimit": 1}},
             "not supported by the fake server: rateLimitConfig",
         ),
@@ -198,3 +194,46 @@ def test_an_idempotency_strategy_without_a_key_is_accepted(engine):
     engine.upsert_workflow_defs([sequence("wf", "a")])
     workflow_id = engine.start_workflow({"name": "wf", "idempotencyStrategy": "FAIL"})
     assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
+
+
+def test_task_definitions_are_fixed_when_the_workflow_starts(engine, worker):
+    """Mirrors MetadataMapperService.populateTaskDefinitions: a workflow copies the task
+    definitions of its tasks when it starts, so an update mid-run applies only to workflows
+    started later, and to a restart with the latest definitions."""
+    engine.register_task_defs([{"name": "a", "retryCount": 0}])
+    running = start(engine, sequence("wf", "a"))
+    engine.update_task_def({"name": "a", "retryCount": 1, "retryDelaySeconds": 0})
+    worker.update(worker.take("a"), "FAILED")
+    assert engine.get_workflow(running)["status"] == "FAILED"  # no retry: it started with 0
+    later = engine.start_workflow({"name": "wf"})
+    worker.update(worker.take("a"), "FAILED")
+    assert statuses(engine, later) == [("a", "FAILED"), ("a", "SCHEDULED")]
+    worker.update(worker.take("a"), "COMPLETED")
+    engine.restart_workflow(running)
+    worker.update(worker.take("a"), "FAILED")
+    assert engine.get_workflow(running)["status"] == "FAILED"  # restarted on its own copy
+    engine.restart_workflow(running, use_latest_definitions=True)
+    worker.update(worker.take("a"), "FAILED")
+    assert statuses(engine, running) == [("a", "FAILED"), ("a", "SCHEDULED")]
+
+
+def test_the_started_definition_shows_each_task_definition(engine):
+    """Mirrors MetadataMapperService.populateTaskDefinitions: the workflow's definition holds
+    every task's definition (nested ones too), an ad-hoc one for a name with none registered;
+    the registered workflow definition is not changed."""
+    engine.register_task_defs([{"name": "a", "retryCount": 7}])
+    loop = {
+        "name": "loop",
+        "taskReferenceName": "loop",
+        "type": "DO_WHILE",
+        "loopCondition": "false",
+        "loopOver": [{"name": "b", "taskReferenceName": "b"}],
+    }
+    workflow_id = start(
+        engine, {"name": "wf", "tasks": [{"name": "a", "taskReferenceName": "a"}, loop]}
+    )
+    carried = engine.get_workflow(workflow_id)["workflowDefinition"]["tasks"]
+    assert carried[0]["taskDefinition"]["retryCount"] == 7
+    assert carried[1]["taskDefinition"]["retryCount"] == 0  # DO_WHILE: not SIMPLE
+    assert carried[1]["loopOver"][0]["taskDefinition"]["retryCount"] == 3  # Conductor's default
+    assert "taskDefinition" not in engine.get_workflow_def("wf")["tasks"][0]

@@ -61,7 +61,7 @@ def test_a_failure_workflow_that_cannot_start_is_named_in_the_output(engine, wor
     worker.update(worker.take("a"), "FAILED")
     assert engine.get_workflow(workflow_id)["output"]["conductor.failure_workflow"] == (
         "Error workflow missing failed to start.  reason: "
-        "No such workflow defined. name=missing, version=latest"
+        "No such workflow defined. name=missing, version=null"
     )
 
 
@@ -98,3 +98,15 @@ def test_the_input_template_fills_the_workflow_input(engine):
         input={"size": 5, "tier": None},
     )
     assert engine.get_workflow(workflow_id)["input"] == {"size": 5, "tier": "gold", "region": "eu"}
+
+
+def test_the_input_template_is_not_applied_to_an_empty_input(engine):
+    """Mirrors WorkflowExecutorOps.createWorkflowModel: getWorkflowInput runs only for a
+    non-empty input, so a workflow started without input keeps an empty one."""
+    definition = {**sequence("wf", "a"), "inputTemplate": {"region": "eu"}}
+    assert engine.get_workflow(start(engine, definition))["input"] == {}
+    assert engine.get_workflow(start(engine, definition, input={}))["input"] == {}
+    assert engine.get_workflow(start(engine, definition, input={"x": 1}))["input"] == {
+        "x": 1,
+        "region": "eu",
+    }

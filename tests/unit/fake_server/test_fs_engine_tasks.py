@@ -478,3 +478,29 @@ def test_a_worker_gets_secrets_filled_in(engine, worker, monkeypatch):
     assert engine.get_task(task["taskId"])["inputData"] == {
         "auth": "Bearer ${workflow.secrets.TOKEN}"
     }
+
+
+def test_a_retry_computes_its_input_again(engine, worker):
+    """Mirrors DeciderService.retry: the new attempt's input is the failed one's with the
+    workflow task's inputParameters evaluated again (a task that ended since is seen, and
+    ${CPEWF_TASK_ID} is the new attempt's id)."""
+    engine.register_task_defs([{"name": "a", "retryCount": 1, "retryDelaySeconds": 0}])
+    a = {
+        "name": "a",
+        "taskReferenceName": "a",
+        "inputParameters": {"seen": "${b.output.v}", "me": "${CPEWF_TASK_ID}", "k": 1},
+    }
+    fork = {
+        "name": "fork",
+        "taskReferenceName": "fork",
+        "type": "FORK_JOIN",
+        "forkTasks": [[a], [{"name": "b", "taskReferenceName": "b"}]],
+    }
+    join = {"name": "join", "taskReferenceName": "join", "type": "JOIN", "joinOn": ["a", "b"]}
+    start(engine, {"name": "wf", "tasks": [fork, join]})
+    first = worker.take("a")
+    assert first["inputData"] == {"seen": None, "me": first["taskId"], "k": 1}
+    worker.update(worker.take("b"), "COMPLETED", outputData={"v": 7})
+    worker.update(first, "FAILED")
+    second = worker.take("a")
+    assert second["inputData"] == {"seen": 7, "me": second["taskId"], "k": 1}

@@ -283,3 +283,52 @@ def test_timeouts_fire_on_the_next_call_when_time_moved_silently():
     engine.tick()
     assert engine.get_task(task["taskId"])["status"] == "TIMED_OUT"
     assert engine.queue_sizes(["a"]) == {"a": 1}  # its retry
+
+
+def test_a_silent_worker_times_out_after_an_alert_only_timeout(engine, clock, worker, caplog):
+    """Mirrors DeciderService.decide: checkTaskTimeout (ALERT_ONLY: a log line) and
+    isResponseTimedOut are checked one after the other, so once timeoutSeconds has passed a
+    worker that stops reporting still times out by responseTimeoutSeconds and is retried."""
+    engine.register_task_defs(
+        [
+            {
+                "name": "a",
+                "timeoutSeconds": 10,
+                "timeoutPolicy": "ALERT_ONLY",
+                "responseTimeoutSeconds": 5,
+                "retryCount": 1,
+                "retryDelaySeconds": 0,
+            }
+        ]
+    )
+    workflow_id = start(engine, sequence("wf", "a"))
+    task = worker.take("a")
+    for _ in range(2):
+        clock.advance_seconds(4)
+        worker.update(task, None, extendLease=True)
+    clock.advance_seconds(3)  # 11 s: timeoutSeconds has passed, only logged
+    assert "Timeout policy configured to ALERT_ONLY" in caplog.text
+    assert statuses(engine, workflow_id) == [("a", "IN_PROGRESS")]
+    clock.advance_seconds(2)  # 5 s since the worker's last word
+    assert statuses(engine, workflow_id) == [("a", "TIMED_OUT"), ("a", "SCHEDULED")]
+
+
+def test_a_response_timeout_of_zero_is_none(engine, clock, worker):
+    """Mirrors DeciderService.isResponseTimedOut: responseTimeoutSeconds 0 (what an ad-hoc
+    definition of a task that is not SIMPLE has) never times a task out."""
+    definition = {
+        "name": "wf",
+        "tasks": [
+            {
+                "name": "custom",
+                "taskReferenceName": "custom",
+                "type": "DYNAMIC",
+                "dynamicTaskNameParam": "t",
+                "inputParameters": {"t": "a"},
+            }
+        ],
+    }
+    workflow_id = start(engine, definition)
+    worker.take("a")
+    clock.advance_seconds(7200)
+    assert statuses(engine, workflow_id) == [("custom", "IN_PROGRESS")]

@@ -90,7 +90,7 @@ def test_workflow_defs_versions(engine):
     assert engine.get_workflow_def("wf", 1)["tasks"][0]["name"] == "a"
     engine.upsert_workflow_defs([{**sequence("wf", "c"), "version": 2}])
     assert engine.get_workflow_def("wf", 2)["tasks"][0]["name"] == "c"
-    with pytest.raises(NotFoundError, match="name=wf, version=3"):
+    with pytest.raises(NotFoundError, match="No such workflow found by name: wf, version: 3"):
         engine.get_workflow_def("wf", 3)
     assert sorted(d["version"] for d in engine.list_workflow_defs()) == [1, 2]
     engine.delete_workflow_def("wf", 1)
@@ -232,17 +232,21 @@ def test_inputs_flow_through_expressions(engine, worker):
 
 def test_paths_over_the_whole_context_see_each_task_once_by_its_latest_attempt(engine, worker):
     """Mirrors ParametersUtils: a path over the whole context sees each task once, by its latest
-    attempt."""
-    engine.register_task_defs([{"name": "b", "retryCount": 1, "retryDelaySeconds": 0}])
+    attempt. (A definition's own inputParameters may not start a path with ``$``: see
+    test_fs_engine_input_references.py; a task definition's inputTemplate may.)"""
     inputs = {
         "names": "${$.keys()}",
         "statuses": "${$.*.status}",
         "retries": "${$..retryCount}",
         "b": "${b.retryCount}",
     }
-    definition = sequence("wf", "a", "b")
-    definition["tasks"].append({"name": "c", "taskReferenceName": "c", "inputParameters": inputs})
-    start(engine, definition)
+    engine.register_task_defs(
+        [
+            {"name": "b", "retryCount": 1, "retryDelaySeconds": 0},
+            {"name": "c", "inputTemplate": inputs},
+        ]
+    )
+    start(engine, sequence("wf", "a", "b", "c"))
     worker.update(worker.take("a"), "COMPLETED")
     worker.update(worker.take("b"), "FAILED")
     worker.update(worker.take("b"), "COMPLETED")

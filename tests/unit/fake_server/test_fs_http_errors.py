@@ -144,7 +144,14 @@ BAD_REQUESTS = [
     ("POST", "/api/metadata/workflow", {"name": "wf", "tasks": "a"}, 500, "unreadable", "tasks"),
     ("PUT", "/api/metadata/workflow", {"name": "wf"}, 500, "unreadable", "must be a JSON list"),
     ("GET", "/api/metadata/workflow/wf?version=x", None, 500, "unreadable", "version"),
-    ("GET", "/api/metadata/workflow/none", None, 404, "conductor", "No such workflow defined"),
+    (
+        "GET",
+        "/api/metadata/workflow/none",
+        None,
+        404,
+        "conductor",
+        "No such workflow found by name: none, version: null",
+    ),
     (
         "POST",
         "/api/workflow",

@@ -23,6 +23,7 @@ CHANGED = {
     "backend": "waitress",
     "long_poll": False,
     "time_skipping": True,
+    "retention_seconds": 30.0,
     "tick_seconds": 0.5,
     "log_level": "DEBUG",
 }

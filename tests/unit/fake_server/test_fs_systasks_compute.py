@@ -237,15 +237,38 @@ def test_dynamic_runs_the_task_type_named_by_its_input(engine, worker):
     assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
 
 
-def test_dynamic_needs_a_registered_task_definition(engine):
-    """Mirrors DynamicTaskMapper: the named type needs a registered task definition."""
+def test_dynamic_runs_on_its_own_ad_hoc_definition(engine, worker):
+    """Mirrors DynamicTaskMapper.getDynamicTaskDefinition with
+    MetadataMapperService.populateTaskDefinitions: the DYNAMIC task got its own ad-hoc
+    definition when the workflow started (no retries, no response timeout), and the task it
+    schedules runs on that one, not on the target's: an unregistered target is scheduled, and
+    a failure is not retried even though the target's definition has retries."""
+    engine.register_task_defs([{"name": "send_email", "retryCount": 3, "retryDelaySeconds": 0}])
+    for target in ("unknown", "send_email"):
+        definition = workflow(
+            "w",
+            system("DYNAMIC", "notify", dynamicTaskNameParam="t", inputParameters={"t": target}),
+        )
+        workflow_id = start(engine, definition)
+        task = worker.take(target)
+        assert task["responseTimeoutSeconds"] == 0
+        worker.update(task, "FAILED")
+        done = engine.get_workflow(workflow_id)
+        assert done["status"] == "FAILED"
+        assert len(done["tasks"]) == 1
+
+
+def test_dynamic_uses_a_definition_registered_under_its_own_name(engine, worker):
+    """Mirrors DynamicTaskMapper.getDynamicTaskDefinition: a task definition named as the
+    DYNAMIC task itself is the one its scheduled task runs on."""
+    engine.register_task_defs([{"name": "notify", "retryCount": 1, "retryDelaySeconds": 0}])
     definition = workflow(
-        "w",
-        system("DYNAMIC", "notify", dynamicTaskNameParam="t", inputParameters={"t": "unknown"}),
+        "w", system("DYNAMIC", "notify", dynamicTaskNameParam="t", inputParameters={"t": "x"})
     )
-    done = engine.get_workflow(start(engine, definition))
-    assert done["status"] == "FAILED"
-    assert "Cannot find task by name unknown" in done["reasonForIncompletion"]
+    workflow_id = start(engine, definition)
+    worker.update(worker.take("x"), "FAILED")
+    worker.update(worker.take("x"), "COMPLETED")
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
 
 
 def test_a_system_task_with_a_registered_definition_is_retried(engine):
@@ -320,7 +343,7 @@ def test_without_a_javascript_engine_the_task_fails_saying_what_to_install(engin
     workflow_id = start(engine, workflow("w", inline("calc", "1 + 1")))
     calc = by_ref(engine, workflow_id)["calc"]
     assert calc["status"] == "FAILED_WITH_TERMINAL_ERROR"
-    assert "pip install 'conductor-workers[server]'" in calc["reasonForIncompletion"]
+    assert "pip install conductor-workers-testing" in calc["reasonForIncompletion"]
 
 
 def test_without_jq_the_task_fails_saying_what_to_install(engine, monkeypatch):
@@ -333,4 +356,4 @@ def test_without_jq_the_task_fails_saying_what_to_install(engine, monkeypatch):
     )
     jq = by_ref(engine, workflow_id)["jq"]
     assert jq["status"] == "FAILED"
-    assert "pip install 'conductor-workers[server]'" in jq["reasonForIncompletion"]
+    assert "pip install conductor-workers-testing" in jq["reasonForIncompletion"]

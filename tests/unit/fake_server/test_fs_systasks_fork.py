@@ -264,3 +264,71 @@ def test_exclusive_join_takes_the_output_of_the_case_that_ran(engine, worker):
     ex_join = by_ref(engine, workflow_id)["ex_join"]
     assert (ex_join["status"], ex_join["outputData"]) == ("COMPLETED", {"from": "b"})
     assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def list_fork(**inputs):
+    return workflow(
+        "dyn",
+        *dynamic_fork(
+            dynamicForkTasksParam="tasks",
+            dynamicForkTasksInputParamName="inputs",
+            inputParameters={"tasks": "${workflow.input.tasks}", "inputs": {}, **inputs},
+        ),
+    )
+
+
+@pytest.mark.parametrize("how", ["dynamicForkTasksParam", "forkTaskInputs"])
+def test_an_unregistered_dynamic_branch_is_not_retried(engine, worker, how):
+    """Mirrors ForkJoinDynamicTaskMapper (a branch's definition is metadataDAO.getTaskDef, null
+    when unregistered) and DeciderService.retry (no definition, no retry): the first failure
+    fails the workflow, where a task of the definition would be retried three times."""
+    if how == "forkTaskInputs":
+        definition = workflow(
+            "dyn", *dynamic_fork(inputParameters={"forkTaskName": "mail", "forkTaskInputs": [1]})
+        )
+        workflow_id = start(engine, definition)
+    else:
+        workflow_id = start(engine, list_fork(), input={"tasks": [simple("m", name="mail")]})
+    task = worker.take("mail")
+    assert task["responseTimeoutSeconds"] == 0  # and no response timeout either
+    worker.update(task, "FAILED")
+    assert engine.get_workflow(workflow_id)["status"] == "FAILED"
+
+
+def test_a_registered_dynamic_branch_is_retried_by_its_definition(engine, worker):
+    """Mirrors ForkJoinDynamicTaskMapper: a registered branch type runs on its definition."""
+    engine.register_task_defs([{"name": "mail", "retryCount": 1, "retryDelaySeconds": 0}])
+    workflow_id = start(engine, list_fork(), input={"tasks": [simple("m", name="mail")]})
+    worker.update(worker.take("mail"), "FAILED")
+    worker.update(worker.take("mail"), "COMPLETED")
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_a_dynamic_task_list_that_is_null_fails_the_workflow(engine):
+    """Mirrors ForkJoinDynamicTaskMapper.getDynamicForkWorkflowTasks: a null list cannot be
+    read as workflow tasks, and the workflow fails (an empty list forks nothing)."""
+    done = engine.get_workflow(start(engine, list_fork(), input={}))
+    assert done["status"] == "FAILED"
+    assert done["reasonForIncompletion"] == (
+        "Input 'tasks' is invalid. Cannot deserialize a list of Workflow Tasks from 'null'"
+    )
+
+
+def test_a_fork_task_workflow_version_given_as_a_number_is_refused(engine):
+    """Mirrors ForkJoinDynamicTaskMapper.getDynamicTasksSimple, which casts
+    forkTaskWorkflowVersion to a String and breaks on a number: refused at registration when
+    written as one, and failing the workflow when an expression gives one."""
+    params = {"forkTaskWorkflow": "child", "forkTaskInputs": [{}]}
+    with pytest.raises(BadRequestError, match="forkTaskWorkflowVersion must be a string"):
+        engine.register_workflow_def(
+            workflow("dyn", *dynamic_fork(inputParameters={**params, "forkTaskWorkflowVersion": 2}))
+        )
+    definition = workflow(
+        "dyn",
+        *dynamic_fork(inputParameters={**params, "forkTaskWorkflowVersion": "${workflow.input.v}"}),
+    )
+    done = engine.get_workflow(start(engine, definition, input={"v": 2}))
+    assert done["status"] == "FAILED"
+    assert done["reasonForIncompletion"].startswith(
+        'forkTaskWorkflowVersion must be a string ("2", not 2)'
+    )

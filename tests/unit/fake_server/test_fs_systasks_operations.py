@@ -109,15 +109,20 @@ def test_retrying_the_failed_child_takes_its_parent_along(engine, worker):
     assert engine.get_workflow(parent_id)["status"] == "COMPLETED"
 
 
-def test_a_wait_that_comes_due_while_paused_ends_on_resume(engine, clock):
-    """Mirrors WorkflowExecutorOps.pauseWorkflow and resumeWorkflow around a Wait."""
+def test_a_wait_that_comes_due_while_paused_completes_and_the_next_task_waits_for_resume(
+    engine, clock
+):
+    """Mirrors AsyncSystemTaskExecutor (it runs a Wait whatever its workflow's status) and
+    DeciderService.decide (it does nothing for a PAUSED workflow) around
+    WorkflowExecutorOps.pauseWorkflow and resumeWorkflow."""
     definition = workflow(
         "w", system("WAIT", "pause", inputParameters={"duration": "10s"}), simple("after")
     )
     workflow_id = start(engine, definition)
     engine.pause_workflow(workflow_id)
     clock.advance_seconds(20)
-    assert statuses(engine, workflow_id) == [("pause", "IN_PROGRESS")]
+    assert statuses(engine, workflow_id) == [("pause", "COMPLETED")]
+    assert engine.get_workflow(workflow_id)["status"] == "PAUSED"
 
     engine.resume_workflow(workflow_id)
 

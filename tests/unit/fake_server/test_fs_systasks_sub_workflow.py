@@ -1,8 +1,11 @@
 """SUB_WORKFLOW and START_WORKFLOW (Conductor's SubWorkflow, SubWorkflowTaskMapper,
 StartWorkflow; the test harness's SubWorkflowSpec)."""
 
+import pytest
 from fs_helpers import start, statuses
 from systask_helpers import by_ref, simple, system, workflow
+
+from fake_server.engine.errors import ConductorError, MalformedRequestError
 
 CHILD = workflow(
     "payment",
@@ -58,11 +61,44 @@ def test_version_left_out_is_the_latest(engine):
     assert by_ref(engine, again)["pay"]["inputData"]["subWorkflowVersion"] == 1
 
 
-def test_an_unknown_sub_workflow_fails_the_parent(engine):
-    """Mirrors SubWorkflowTaskMapper: an unknown workflow fails the parent."""
-    done = engine.get_workflow(start(engine, parent()))
-    assert done["status"] == "FAILED"
-    assert "has no workflow definition available" in done["reasonForIncompletion"]
+def test_an_unknown_sub_workflow_fails_the_start(engine):
+    """Mirrors MetadataMapperService.populateVersionForSubWorkflow: a SUB_WORKFLOW without a
+    version whose workflow is not registered fails the parent's start (a 500 there, its
+    TerminateWorkflowException), wherever it sits in the definition; nothing is started."""
+    nested = workflow(
+        "order",
+        simple("first"),
+        system("DO_WHILE", "loop", loopCondition="false", loopOver=[parent()["tasks"][0]]),
+    )
+    for definition in (parent(), nested):
+        with pytest.raises(ConductorError) as caught:
+            start(engine, definition)
+        assert caught.value.status == 500
+        assert caught.value.message == (
+            "The Task payment defined as a sub-workflow has no workflow definition available "
+        )
+    assert engine.list_workflows() == []
+
+
+def test_a_sub_workflow_name_given_as_an_expression_fails_the_start(engine):
+    """Mirrors MetadataMapperService.populateVersionForSubWorkflow: without a version, the
+    name is looked up as written when the parent starts, so an expression names nothing."""
+    engine.upsert_workflow_defs([CHILD])
+    definition = parent()
+    definition["tasks"][0]["subWorkflowParam"] = {"name": "${workflow.input.child}"}
+    with pytest.raises(ConductorError, match="no workflow definition available"):
+        start(engine, definition, input={"child": "payment"})
+
+
+def test_the_latest_version_is_fixed_when_the_parent_starts(engine, worker):
+    """Mirrors MetadataMapperService.populateVersionForSubWorkflow: the version is fixed for
+    every SUB_WORKFLOW when the parent starts; a newer child registered mid-run is not used."""
+    engine.upsert_workflow_defs([CHILD])
+    definition = workflow("order", simple("first"), parent()["tasks"][0])
+    parent_id = start(engine, definition, input={"amount": 1})
+    engine.upsert_workflow_defs([{**CHILD, "version": 2}])
+    worker.update(worker.take("first"), "COMPLETED")
+    assert by_ref(engine, parent_id)["pay"]["inputData"]["subWorkflowVersion"] == 1
 
 
 def test_inline_workflow_definition(engine, worker):
@@ -215,3 +251,24 @@ def test_start_workflow_without_a_request_fails(engine):
     workflow_id = start(engine, definition)
     kick = by_ref(engine, workflow_id)["kick"]
     assert kick["reasonForIncompletion"] == "Missing 'startWorkflow' in input data."
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("version", "${workflow.input.v}"), ("taskToDomain", "${workflow.input.domains}")],
+)
+def test_version_and_task_to_domain_cannot_be_expressions(engine, field, value):
+    """Mirrors SubWorkflowParams: version is an Integer and taskToDomain a map of strings, so
+    Conductor cannot read either written as ${...} (its JSON reader's 500)."""
+    with pytest.raises(MalformedRequestError) as caught:
+        engine.register_workflow_def(parent(**{field: value}))
+    assert caught.value.status == 500
+    assert caught.value.errors[0].path.endswith(f"subWorkflowParam.{field}")
+    assert "Conductor reads it as" in caught.value.message
+
+
+def test_a_version_written_as_a_number_in_a_string_is_read(engine):
+    """Mirrors SubWorkflowParams read by Jackson: "2" is coerced to the number 2."""
+    engine.upsert_workflow_defs([CHILD, {**CHILD, "version": 2}])
+    parent_id = start(engine, parent(version="1"))
+    assert by_ref(engine, parent_id)["pay"]["inputData"]["subWorkflowVersion"] == 1

@@ -1,5 +1,5 @@
 """The benchmark's command line: defaults, --quick, bad values named, --report of a saved run
-(the files docs/benchmarks.md quotes among them), the chart (no benchmark runs here)."""
+(the runs saved in docs/benchmarks/), the chart (no benchmark runs here)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fake_server.options import COMMAND_LINE_BACKEND
 from harness.bench import cli, runs, summary
 from harness.cli import build_parser as harness_parser
 
-DOCS = Path(__file__).resolve().parents[3] / "docs"
+SAVED_RUNS = Path(__file__).resolve().parents[3] / "docs" / "benchmarks"
 
 
 def settings(*argv: str):
@@ -62,15 +62,17 @@ def test_quick_is_tiny_but_explicit_values_still_win():
     assert settings("--quick", "--tasks", "50", "--repeat", "2").tasks == 50
 
 
-def test_the_reference_point_joins_the_sweep_and_lists_are_swept():
-    chosen = settings("--processes", "1,8,1", "--threads", "2,10", "--reference", "3x2")
-    assert runs.points(chosen) == [(1, 2), (3, 2), (8, 2), (1, 10), (8, 10)]
+def test_only_the_points_asked_for_are_drained_the_reference_too_with_targets():
+    asked = ("--processes", "1,8,1", "--threads", "2,10", "--reference", "3x2")
+    assert runs.points(settings(*asked)) == [(1, 2), (8, 2), (1, 10), (8, 10)]
+    with_targets = settings(*asked, "--targets")
+    assert runs.points(with_targets) == [(1, 2), (3, 2), (8, 2), (1, 10), (8, 10)]
 
 
 def test_only_picks_parts_and_the_progress_steps_follow():
     chosen = settings("--only", "latency,throughput", "--repeat", "2", "--processes", "1,2")
     assert chosen.only == ("latency", "throughput")
-    assert runs.count_steps(chosen) == 2 * (3 + 1)  # 3 points (reference 4x10 joins), 1 quiet
+    assert runs.count_steps(chosen) == 2 * (2 + 1)  # 2 points, 1 quiet
     # throughput 1 point, ceiling 1, latency 1, capacity 2, async 2 concurrencies, kill 1
     steps = 3 * (1 + 1 + 1 + 2 + 2 + 1) + 1
     assert runs.count_steps(settings("--processes", "4", "--soak", "1")) == steps
@@ -122,11 +124,33 @@ def test_a_saved_run_is_reported_again_and_charted_without_running_anything(tmp_
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("saved", sorted(DOCS.glob("benchmark-*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize("saved", sorted(SAVED_RUNS.glob("*.json")), ids=lambda p: p.name)
 def test_the_runs_saved_in_the_docs_are_reported_again(saved, capsys):
-    assert cli.main(["--report", str(saved)]) == 0
+    assert cli.main(["--report", str(saved), "--targets"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Benchmark 20") and "Targets (measured at 4x10" in out
+
+
+def test_the_targets_table_is_printed_only_when_asked_and_each_table_explains_its_terms(
+    tmp_path, capsys
+):
+    saved = tmp_path / "saved.json"
+    saved.write_text(json.dumps(saved_run()))
+    assert cli.main(["--report", str(saved)]) == 0
+    out = capsys.readouterr().out
+    assert "Targets" not in out and "NOT MEASURED" not in out
+    table = out.split("Throughput: draining a pre-loaded queue")[1]
+    assert "\ntasks/s: from the first hand-out to the last completion" in table
+    assert "vs ceiling: tasks/s / the plain loop's" in table
+
+
+def test_the_help_explains_the_terms(capsys):
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for term in ('"plain loop" is a minimal client', '"vs ceiling" is', '"server CPU ms/task"'):
+        assert term in text
+    assert "--targets" in text
 
 
 def test_a_report_of_a_file_that_is_not_a_saved_run_is_refused(tmp_path, capsys):

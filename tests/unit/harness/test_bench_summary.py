@@ -197,7 +197,7 @@ def test_the_document_is_json_with_every_section():
 
 
 def test_tables_show_medians_ratios_and_verdicts():
-    text = output.render(document([soak([25.0, 25.5, 25.6, 25.6, 25.7])]))
+    text = output.render(document([soak([25.0, 25.5, 25.6, 25.6, 25.7])]), targets=True)
     assert "conductor-workers 0.1.0 (this project)" in text and "conductor-python 2.0.0" in text
     assert "4x10: 3.00x" in text  # this project vs the other SDK
     assert "Fake server / bare Flask: 0.55x" in text

@@ -78,6 +78,38 @@ def test_a_lone_parameter_unannotated_or_task_or_object_receives_the_task(annota
     assert execute(run, n=3) == {"n": 3, "type": "Task"}
 
 
+def test_a_lone_unannotated_parameter_named_as_an_input_is_warned_about_once(caplog):
+    def greet(name):  # meant input["name"]; gets the Task, as in 2.0.0
+        return {"got": type(name).__name__}
+
+    caplog.set_level(logging.WARNING, logger="conductor.client")
+    worker = Worker("greet", greet, worker_id="w")
+    for _ in range(3):
+        task = Task(task_id="t", task_def_name="greet", input_data={"name": "Ann"})
+        assert worker.execute(task).output_data == {"got": "Task"}
+    [warning] = [r.getMessage() for r in caplog.records if "lone parameter" in r.getMessage()]
+    assert warning == (
+        "Worker greet: greet(name) receives the Task (a lone parameter without annotation), "
+        "but the input has a key 'name': to receive input[\"name\"], annotate it "
+        "(greet(name: str), or its type); to keep the Task, say so (greet(task: Task))"
+    )
+
+
+@pytest.mark.parametrize("annotation", [Task, object])
+def test_no_warning_when_the_task_is_asked_for_or_no_input_has_the_name(caplog, annotation):
+    def run(task):
+        return {}
+
+    def other(name):
+        return {}
+
+    run.__annotations__["task"] = annotation
+    caplog.set_level(logging.WARNING, logger="conductor.client")
+    execute(run, task="an input named task")
+    execute(other, first="Ann")
+    assert not [r for r in caplog.records if "lone parameter" in r.getMessage()]
+
+
 def test_a_lone_dict_parameter_not_named_in_the_input_receives_the_whole_input():
     def guide(task_input: dict) -> dict:
         return {"got": task_input}

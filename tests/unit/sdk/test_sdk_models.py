@@ -10,6 +10,7 @@ from conductor.client.http.models import (
     TaskExecLog,
     TaskResult,
     TaskResultStatus,
+    WorkflowTask,
 )
 
 
@@ -86,3 +87,81 @@ def test_task_def_with_schemas_as_the_metadata_api_takes_it():
         TaskDef(name="x", timeout_policy="SOMETIMES")
     with pytest.raises(ValueError, match="type='XML' is not one of JSON, AVRO, PROTOBUF"):
         SchemaDef(name="x", type="XML")
+
+
+WIRE_TASK = {
+    "taskId": "t-1",
+    "taskType": "greet",
+    "status": "IN_PROGRESS",
+    "inputData": {"name": "Ada"},
+    "workflowTask": {
+        "name": "greet",
+        "taskReferenceName": "greet_ref",
+        "type": "SIMPLE",
+        "inputParameters": {"name": "${workflow.input.name}"},
+        "taskDefinition": {"name": "greet", "retryCount": 2, "retryLogic": "FIXED"},
+        "decisionCases": {"a": [{"name": "x", "taskReferenceName": "x_ref", "type": "SIMPLE"}]},
+        "loopOver": [{"name": "y", "taskReferenceName": "y_ref"}],
+        "asyncComplete": False,
+    },
+    "taskDefinition": {"name": "greet", "responseTimeoutSeconds": 30, "timeoutPolicy": "RETRY"},
+}
+
+
+def test_a_tasks_workflow_task_and_task_definition_are_models_with_snake_case_attributes():
+    # 2.0.0's test_serdeser_task / test_bc_workflow_task: WorkflowTask and TaskDef objects
+    task = Task.from_json(WIRE_TASK)
+    assert isinstance(task.workflow_task, WorkflowTask)
+    assert task.workflow_task.task_reference_name == "greet_ref"
+    assert task.workflow_task.input_parameters == {"name": "${workflow.input.name}"}
+    assert task.workflow_task.async_complete is False
+    assert isinstance(task.workflow_task.task_definition, TaskDef)
+    assert task.workflow_task.task_definition.retry_count == 2
+    [case] = task.workflow_task.decision_cases["a"]
+    assert (type(case), case.task_reference_name) == (WorkflowTask, "x_ref")
+    assert task.workflow_task.loop_over[0].name == "y"
+    assert isinstance(task.task_definition, TaskDef)
+    assert task.task_definition.response_timeout_seconds == 30
+    # unread, the JSON goes back as it came; read, TaskDef adds its enforceSchema default
+    assert Task.from_json(WIRE_TASK).to_json() == WIRE_TASK
+    sent = task.to_json()
+    assert sent["taskDefinition"].pop("enforceSchema") is False
+    assert sent["workflowTask"]["taskDefinition"].pop("enforceSchema") is False
+    assert sent == WIRE_TASK
+
+
+def test_a_task_built_from_snake_case_keywords_gets_the_models_too():
+    task = Task(**Task.from_json(WIRE_TASK).to_dict())
+    assert task.workflow_task.task_reference_name == "greet_ref"
+    assert task.task_definition.timeout_policy == "RETRY"
+    assert task.to_dict()["workflow_task"]["decision_cases"]["a"][0]["name"] == "x"
+
+
+def test_enum_fields_are_checked_when_assigned():
+    task = Task(status="SCHEDULED")
+    with pytest.raises(ValueError, match=r"Task: status='DONE' is not one of IN_PROGRESS, "):
+        task.status = "DONE"
+    assert task.status == "SCHEDULED"
+    with pytest.raises(ValueError, match="status='bogus'"):
+        Task(status="bogus")
+    definition = TaskDef(name="greet")
+    with pytest.raises(ValueError, match=r"TaskDef: retry_logic='SOMETIMES' is not one of FIXED"):
+        definition.retry_logic = "SOMETIMES"
+    with pytest.raises(ValueError, match="timeout_policy='NEVER'"):
+        definition.timeout_policy = "NEVER"
+    definition.timeout_policy = "TIME_OUT_WF"
+    assert definition.to_json()["timeoutPolicy"] == "TIME_OUT_WF"
+
+
+def test_to_str_prints_the_snake_case_dict():
+    text = Task(task_id="t-1", task_type="greet").to_str()
+    assert "'task_id': 't-1'" in text and "'task_type': 'greet'" in text
+    assert "'retry_logic': None" in TaskDef(name="x").to_str()
+
+
+def test_task_exec_log_has_no_created_time_unless_given():
+    # 2.0.0's test_bc_task_exec_log
+    assert TaskExecLog().created_time is None
+    assert TaskExecLog("line", "t-1").created_time is None
+    assert TaskExecLog("line", "t-1", 1640995200).created_time == 1640995200
+    assert TaskExecLog("line").to_json() == {"log": "line"}

@@ -376,3 +376,11 @@ def test_stop_before_run_returns_at_once(burst):
     started = time.monotonic()
     runner.run(burst=burst)
     assert time.monotonic() - started < 2
+
+
+def test_a_runner_without_a_configuration_reads_the_server_from_the_environment(monkeypatch):
+    # 2.0.0's test_initialization_without_configuration: Configuration() from the environment
+    monkeypatch.setenv("CONDUCTOR_SERVER_URL", "http://conductor.example:8080/api")
+    runner = TaskRunner(Worker("job", echo))
+    assert runner.configuration.server_api_url == "http://conductor.example:8080/api"
+    runner.client.close()

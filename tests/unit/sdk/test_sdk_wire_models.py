@@ -14,13 +14,15 @@ def test_result_json_has_camel_case_keys_plain_values_and_no_empty_fields() -> N
         workflow_instance_id="w-1",
         status=TaskResultStatus.FAILED,
         output_data={"n": 1},
-        logs=[TaskExecLog(log="line")],
+        logs=[TaskExecLog(log="line")],  # no created_time, as in 2.0.0: none is sent
     )
+    result.log("stamped")  # the lines the SDK adds carry their time
 
     body = result.to_json()
     log = body["logs"][0]
 
-    assert isinstance(log.pop("createdTime"), int)
+    assert isinstance(body["logs"][1].pop("createdTime"), int)
+    assert body["logs"].pop() == {"log": "stamped", "taskId": "t-1"}
     assert body == {
         "taskId": "t-1",
         "workflowInstanceId": "w-1",

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Generator
 from typing import Any
 
 from conductor.client.automator.give_back import give_back_result
@@ -54,7 +55,7 @@ from conductor.client.http.encoding import encode_result
 from conductor.client.http.errors import ConductorApiError
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
-from conductor.client.telemetry.prometheus import listeners_with_metrics
+from conductor.client.telemetry.prometheus import worker_metrics
 from conductor.client.worker.worker_config import (
     DEFAULT_POLL_TIMEOUT_MS,
     WorkerSettings,
@@ -97,8 +98,10 @@ class AsyncTaskRunner:
         self.long_poll_ms = self.settings.poll_timeout_ms if long_poll_ms is None else long_poll_ms
         self.drain_timeout = drain_timeout
         self.held = held or HeldTasks(self.capacity, shared=False)
+        self.metrics = worker_metrics(metrics_settings)
+        metrics_listener = [self.metrics] if self.metrics is not None else []
         self.events: EventPublisher | None = publisher_for(
-            listeners_with_metrics(event_listeners, metrics_settings)
+            [*(event_listeners or []), *metrics_listener]
         )
         self.leases = LeaseSchedule(self.settings.lease_extend_enabled)
         self.client: AsyncTaskClient | None = None
@@ -109,6 +112,7 @@ class AsyncTaskRunner:
         self._running: dict[asyncio.Task[None], int] = {}
         self._poll_backoff = Backoff(f"Worker {self.task_name}: polling", logger)
         self._stop_requested = False
+        self._in_run = False
 
     @property
     def task_name(self) -> str:
@@ -124,46 +128,102 @@ class AsyncTaskRunner:
 
     # -- public ------------------------------------------------------------------------------
 
-    def run(self, *, burst: bool = False) -> None:
-        """Runs the event loop until ``stop()`` (or, with ``burst``, until the queue is empty
-        and nothing runs)."""
-        asyncio.run(self.run_async(burst=burst))
+    async def run(self, *, burst: bool = False) -> None:
+        """Polls and executes on the running event loop until ``stop()`` (or, with ``burst``,
+        until the queue is empty and nothing runs); then lets running tasks finish (bounded).
 
-    async def run_async(self, *, burst: bool = False) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        self._abandon = asyncio.Event()
-        self._room = asyncio.Event()
-        if self._stop_requested:
-            self._stop.set()
-        self.client = AsyncTaskClient(self.configuration, pool_maxsize=self.capacity + 1)
+        A coroutine, as in conductor-python 2.0.0: ``asyncio.run(runner.run())`` from
+        synchronous code, or ``job = asyncio.ensure_future(runner.run())`` inside an
+        application's own loop, later ``await runner.stop()`` and ``await job``.
+        """
+        self._open()
+        assert self._stop is not None and self.client is not None
+        self._in_run = True
         logger.info(
             "Started %s (async, up to %d tasks at once); server %s",
             self.settings.describe(),
             self.capacity,
             self.configuration.server_api_url,
         )
-        await asyncio.to_thread(start_worker, self.worker, self.settings, self.configuration)
         try:
+            await asyncio.to_thread(start_worker, self.worker, self.settings, self.configuration)
             poller = asyncio.create_task(self._poll_loop(burst))
             watcher = asyncio.create_task(self._watch_leases())
             await self._stop.wait()
             await self._drain(poller)
             watcher.cancel()
         finally:
-            await self.client.close()
+            self._in_run = False
+            await self._close()
         logger.info("Stopped worker %s", self.task_name)
 
-    def stop(self) -> None:
+    async def run_once(self) -> int:
+        """One turn of the poll loop (conductor-python 2.0.0's ``run_once``): asks for as many
+        tasks as there is free room and starts them; returns how many it received. The tasks
+        run on after it returns; ``await runner.stop()`` (or leaving ``async with runner``)
+        waits for them and closes the connections."""
+        self._open()
+        if self._is_paused() or self.stopping:
+            return 0
+        free = self.capacity - len(self._running)
+        if free <= 0:
+            return 0
+        return await self._poll(free, long_poll=True)
+
+    def stop(self) -> _Stopping:
         """Stops polling; running tasks finish (bounded by ``drain_timeout``). Thread-safe and
-        safe in a signal handler."""
+        safe in a signal handler. Takes effect at once; ``await runner.stop()`` (2.0.0's form)
+        also works, and when ``run()`` is not running it waits for the tasks that ``run_once``
+        started and closes the connections."""
         self._stop_requested = True
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(stop.set)
+        return _Stopping(self)
 
-    stop_from_signal = stop
+    def stop_from_signal(self) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> AsyncTaskRunner:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    # -- opening and closing -----------------------------------------------------------------
+
+    def _open(self) -> None:
+        """Makes what lives on the running loop: events and the client (once per loop)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is loop and self.client is not None:
+            return
+        self._loop = loop
+        self._stop = asyncio.Event()
+        self._abandon = asyncio.Event()
+        self._room = asyncio.Event()
+        if self._stop_requested:
+            self._stop.set()
+        self.client = AsyncTaskClient(self.configuration, pool_maxsize=self.capacity + 1)
+        if self.metrics is not None:
+            self.client.on_request = self.metrics.record_api_request_time
+
+    async def _close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            await client.close()
+
+    async def _finish_outside_run(self) -> None:
+        """After ``stop()`` when ``run()`` is not running: what ``run_once`` started finishes
+        (bounded by ``drain_timeout``), then the connections close."""
+        if self._in_run or self.client is None:
+            return
+        running = list(self._running)
+        if running:
+            _, pending = await asyncio.wait(running, timeout=self.drain_timeout)
+            if pending:
+                await self._abandon_running(pending)
+        await self._close()
 
     # -- the poll loop -----------------------------------------------------------------------
 
@@ -235,11 +295,14 @@ class AsyncTaskRunner:
             )
             result, body = await self._execute(task)
             watched = self.leases.finished(task.task_id)
+            started = time.monotonic()
             try:
                 next_task = await self.client.deliver(result, stop=self._abandon, body=body)
             except ConductorApiError as error:
                 self._update_failed(task, result, error)
+                self._update_took(started, "FAILURE")
                 return
+            self._update_took(started, "SUCCESS")
             if watched is not None and watched.overran:
                 await self._check_late_result(result)
             if next_task is None:
@@ -278,6 +341,11 @@ class AsyncTaskRunner:
             self.events.publish(
                 update_failure_event(self.task_name, self.settings.worker_id, task, result, error)
             )
+
+    def _update_took(self, started: float, status: str) -> None:
+        if self.metrics is not None:
+            seconds = time.monotonic() - started
+            self.metrics.record_task_update_time(self.task_name, seconds, status)
 
     def _chain_done(self, chain: asyncio.Task[None]) -> None:
         slot = self._running.pop(chain, -1)
@@ -397,6 +465,17 @@ class AsyncTaskRunner:
         finally:
             for future in (waiter, stopper):
                 future.cancel()
+
+
+class _Stopping:
+    """What ``AsyncTaskRunner.stop()`` returns: the stop has happened; awaiting it (2.0.0's
+    ``await runner.stop()``) also finishes what ``run_once`` left running."""
+
+    def __init__(self, runner: AsyncTaskRunner) -> None:
+        self._runner = runner
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self._runner._finish_outside_run().__await__()
 
 
 def _ms_since(started: float) -> float:

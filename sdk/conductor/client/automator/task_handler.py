@@ -43,12 +43,18 @@ from conductor.client.automator.held_tasks import HeldTasks
 from conductor.client.automator.supervisor import RestartPolicy, Supervisor, WorkerSlot
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS
 from conductor.client.automator.worker_discovery import WorkerDiscoveryError
+from conductor.client.automator.worker_isolation import (
+    ISOLATION_THREAD,
+    ThreadContext,
+    isolation_mode,
+)
 from conductor.client.automator.worker_kind import is_async_worker
 from conductor.client.automator.worker_process import configure_logging, run_worker_process
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.http.async_task_client import require_aiohttp
 from conductor.client.telemetry import prometheus
+from conductor.client.worker.unknown_settings import warn_unknown_settings
 from conductor.client.worker.worker_config import (
     WorkerConfigError,
     WorkerSettings,
@@ -166,13 +172,18 @@ class TaskHandler:
         self._supervisor: Supervisor | None = None
         self._metrics: prometheus.MetricsExporter | None = None
         self._give_back = GiveBack(self.configuration)
-        self._context: BaseContext | None = None
+        self._context: BaseContext | ThreadContext | None = None
 
     @property
     def processes(self) -> list[BaseProcess]:
         """The worker processes running now (a restarted worker's new process replaces the
         one that died)."""
         return [slot.process for slot in self.slots if slot.process is not None]
+
+    @property
+    def task_runner_processes(self) -> list[BaseProcess]:
+        """``processes`` under the name of conductor-python 1.x and 2.0.0."""
+        return self.processes
 
     def get_worker_process_status(self) -> list[dict[str, Any]]:
         """Each worker's process now, for health checks (conductor-python 2.0.0's method):
@@ -201,8 +212,12 @@ class TaskHandler:
 
     # -- the process model (override to choose another) --------------------------------------
 
-    def process_context(self) -> BaseContext:
-        """The multiprocessing context: the start method the program set, else the default."""
+    def process_context(self) -> BaseContext | ThreadContext:
+        """The multiprocessing context: the start method the program set, else the default;
+        with ``CONDUCTOR_WORKER_ISOLATION=thread``, threads of this process instead
+        (``worker_isolation``)."""
+        if isolation_mode() == ISOLATION_THREAD:
+            return ThreadContext()
         return multiprocessing.get_context()
 
     # -- public ------------------------------------------------------------------------------
@@ -232,6 +247,7 @@ class TaskHandler:
             # line and the message, not the frames that read the value.
             raise error.with_traceback(None) from None
         self._check_can_start(plans, method)
+        warn_unknown_settings(settings.task_name for _, settings in plans)
         self._stopped = False
         self._start_metrics()
         self.slots = [
@@ -262,7 +278,7 @@ class TaskHandler:
             require_aiohttp()
         if self.metrics_settings is not None:
             prometheus.require_prometheus()
-        if method != "fork":
+        if method not in ("fork", ISOLATION_THREAD):
             for worker, settings in plans:
                 _check_sendable(worker, self._process_arguments(settings), method)
 
@@ -286,7 +302,8 @@ class TaskHandler:
 
     def _start_slot(self, slot: WorkerSlot) -> None:
         assert self._context is not None
-        process: BaseProcess = self._context.Process(  # type: ignore[attr-defined]
+        context: Any = self._context  # a multiprocessing context, or a ThreadContext
+        process: BaseProcess = context.Process(
             target=run_worker_process,
             args=(slot.worker, self.configuration, slot.settings, slot.held)
             + self._process_arguments(slot.settings)[2:],

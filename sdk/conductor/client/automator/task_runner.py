@@ -25,7 +25,6 @@ nothing runs (handy for tests and benchmarks); ``run_once()`` is one turn of the
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import queue
 import selectors
@@ -64,7 +63,7 @@ from conductor.client.http.encoding import encode_result
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.task_client import TaskClient
-from conductor.client.telemetry.prometheus import listeners_with_metrics
+from conductor.client.telemetry.prometheus import worker_metrics
 from conductor.client.worker.worker_config import (
     DEFAULT_POLL_TIMEOUT_MS,
     WorkerSettings,
@@ -116,7 +115,7 @@ class TaskRunner:
         held: HeldTasks | None = None,
     ) -> None:
         self.worker = worker
-        self.configuration = configuration
+        self.configuration = configuration if configuration is not None else Configuration()
         self.metrics_settings = metrics_settings
         self.event_listeners = list(event_listeners or [])
         self.settings = settings or resolve_worker_settings(
@@ -127,9 +126,7 @@ class TaskRunner:
         self.client = (
             client
             if client is not None
-            else TaskClient(
-                configuration or Configuration(), pool_maxsize=self.settings.thread_count + 1
-            )
+            else TaskClient(self.configuration, pool_maxsize=self.settings.thread_count + 1)
         )
         self.long_poll_ms = self.settings.poll_timeout_ms if long_poll_ms is None else long_poll_ms
         self.drain_timeout = drain_timeout
@@ -139,7 +136,13 @@ class TaskRunner:
         self._busy = 0
         self._handoff: queue.SimpleQueue[tuple[Task, int] | None] = queue.SimpleQueue()
         self.held = held or HeldTasks(self.settings.thread_count, shared=False)
-        self.events = publisher_for(listeners_with_metrics(self.event_listeners, metrics_settings))
+        self.metrics = worker_metrics(metrics_settings)
+        if self.metrics is not None:
+            connection = getattr(self.client, "connection", None)
+            if connection is not None:
+                connection.on_request = self.metrics.record_api_request_time
+        metrics_listener = [self.metrics] if self.metrics is not None else []
+        self.events = publisher_for([*self.event_listeners, *metrics_listener])
         self.leases = LeaseSchedule(self.settings.lease_extend_enabled)
         self._threads: list[threading.Thread] = []
         self._poll_backoff = Backoff(f"Worker {self.settings.task_name}: polling", logger)
@@ -173,7 +176,7 @@ class TaskRunner:
         for end in wakeup:
             end.setblocking(False)
         try:
-            server = (self.configuration or Configuration()).server_api_url
+            server = self.configuration.server_api_url
             logger.info("Started %s; server %s", self.settings.describe(), server)
             start_worker(self.worker, self.settings, self.configuration, self.client)
             poller = threading.Thread(
@@ -314,13 +317,8 @@ class TaskRunner:
         while task is not None:
             result, body = self._execute(task)
             watched = self.leases.finished(task.task_id)
-            on_failure = None
-            if self.events is not None:
-                on_failure = functools.partial(self._update_failed, task, result)
             try:
-                next_task = self.client.deliver(
-                    result, stop=self._abandon, on_failure=on_failure, body=body
-                )
+                next_task = self._deliver(task, result, body)
             except Exception:  # deliver handles server errors: this is a bug
                 logger.exception(
                     "Worker %s: delivering the result of task %s failed",
@@ -380,11 +378,26 @@ class TaskRunner:
         )
         return result, encoded.body
 
-    def _update_failed(self, task: Task, result: TaskResult, error: BaseException) -> None:
-        assert self.events is not None
-        self.events.publish(
-            update_failure_event(self.task_name, self.settings.worker_id, task, result, error)
+    def _deliver(self, task: Task, result: TaskResult, body: bytes | None) -> Task | None:
+        """Delivers ``result``; tells listeners and metrics when that fails, and how long it
+        took. Returns the next task the server handed over with the update, if any."""
+        if self.events is None:
+            return self.client.deliver(result, stop=self._abandon, body=body)
+        failures: list[BaseException] = []
+        started = time.monotonic()
+        next_task = self.client.deliver(
+            result, stop=self._abandon, on_failure=failures.append, body=body
         )
+        if failures:
+            self.events.publish(
+                update_failure_event(
+                    self.task_name, self.settings.worker_id, task, result, failures[0]
+                )
+            )
+        if self.metrics is not None:
+            status = "FAILURE" if failures else "SUCCESS"
+            self.metrics.record_task_update_time(self.task_name, time.monotonic() - started, status)
+        return next_task
 
     def _check_late_result(self, result: TaskResult) -> None:
         """After a task ran past its response timeout: did the server still take its result?"""

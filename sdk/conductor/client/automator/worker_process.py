@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from conductor.client.automator.held_tasks import HeldTasks
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS, TaskRunner
+from conductor.client.automator.worker_isolation import WorkerThread
 from conductor.client.automator.worker_kind import is_async_worker
 from conductor.client.configuration.configuration import SDK_LOGGER_NAME, Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
@@ -46,8 +47,10 @@ def run_worker_process(
     ``held`` is where it records the tasks it holds, for its supervisor to give back if it
     dies; ``metrics_settings`` and ``event_listeners`` are those of the ``TaskHandler``.
     """
-    # Until the runner can stop gracefully, Ctrl-C in the terminal must not kill us noisily.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    as_thread = WorkerThread.current()
+    if as_thread is None:
+        # Until the runner can stop gracefully, Ctrl-C in the terminal must not kill us noisily.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging(configuration)
     runner_class: type[TaskRunner] | type[AsyncTaskRunner] = TaskRunner
     if is_async_worker(worker):  # imported here: a plain worker's process never loads it
@@ -63,10 +66,18 @@ def run_worker_process(
         held=held,
         drain_timeout=drain_timeout,
     )
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, lambda signum, frame: runner.stop_from_signal())
+    if as_thread is not None:  # CONDUCTOR_WORKER_ISOLATION=thread: the handler stops us
+        as_thread.on_stop(runner.stop_from_signal)
+    else:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, lambda signum, frame: runner.stop_from_signal())
     _stop_when_parent_ends(runner)
-    runner.run()
+    if isinstance(runner, TaskRunner):
+        runner.run()
+    else:
+        import asyncio  # here: a plain worker's process never loads it
+
+        asyncio.run(runner.run())
 
 
 def configure_logging(configuration: Configuration) -> None:

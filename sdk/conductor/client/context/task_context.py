@@ -147,7 +147,7 @@ class TaskContext:
 
     def get_workflow_task_type(self) -> str:
         workflow_task = self.task.workflow_task
-        return str(workflow_task.get("type", "")) if isinstance(workflow_task, dict) else ""
+        return str(getattr(workflow_task, "type", None) or "")
 
     def get_callback_after_seconds(self) -> int:
         return self._result.callback_after_seconds or 0 if self._result else 0
@@ -156,7 +156,7 @@ class TaskContext:
 
     def add_log(self, line: str) -> None:
         """Adds a line to the task's execution log; it is sent with the task's result."""
-        self.task_result.logs.append(TaskExecLog(log=str(line), task_id=self.task.task_id))
+        self.task_result.logs.append(TaskExecLog.now(str(line), self.task.task_id))
 
     def set_output(self, output_data: dict[str, Any]) -> None:
         """Output to report; keys the function returns are added on top (and win)."""

@@ -10,13 +10,15 @@ bytes go over a ``Transport`` (``conductor.client.http.transport``).
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import requests
 
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.auth import AUTH_HEADER, TOKEN_PATH, AccessToken
 from conductor.client.http.errors import ConductorApiError, answer_error, no_answer_error
-from conductor.client.http.task_api import JSON_CONTENT_TYPE
+from conductor.client.http.task_api import JSON_CONTENT_TYPE, request_status, uri_label
 from conductor.client.http.transport import Answer, Transport
 
 __all__ = ["ApiConnection"]
@@ -26,7 +28,11 @@ class ApiConnection:
     """Calls to the API at ``configuration.server_api_url`` over ``transport``; thread-safe.
 
     ``close()`` closes the transport's idle connections; it opens new ones if used again.
+    ``on_request``, when set, is called after each call with its method, ``uri`` label,
+    status label and seconds (request metrics).
     """
+
+    on_request: Callable[[str, str, str, float], None] | None = None
 
     def __init__(self, configuration: Configuration, transport: Transport) -> None:
         self.base_url = configuration.server_api_url
@@ -52,6 +58,30 @@ class ApiConnection:
     ) -> Answer:
         """Sends ``method`` to ``path`` (below the API base) with ``query`` and ``data``;
         returns a 2xx/3xx answer, raises ``ConductorApiError`` for anything else."""
+        observe = self.on_request
+        if observe is None:
+            return self._call(method, path, query, data, content_type, read_timeout)
+        started = time.monotonic()
+        answer = error = None
+        try:
+            answer = self._call(method, path, query, data, content_type, read_timeout)
+            return answer
+        except ConductorApiError as failed:
+            error = failed
+            raise
+        finally:
+            seconds = time.monotonic() - started
+            observe(method, uri_label(path), request_status(answer, error), seconds)
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        data: bytes | None,
+        content_type: str,
+        read_timeout: float | None,
+    ) -> Answer:
         token = self._token
         if token.due():
             self._fetch_token()

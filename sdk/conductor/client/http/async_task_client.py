@@ -16,6 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import time
+from collections.abc import Callable
 
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.auth import AUTH_HEADER, TOKEN_PATH, AccessToken
@@ -38,11 +41,13 @@ from conductor.client.http.task_api import (
     UpdateRoute,
     batch_poll_path,
     batch_poll_query,
+    request_status,
     task_in,
     task_path,
     tasks_in,
+    uri_label,
 )
-from conductor.client.http.transport import USER_AGENT, Answer
+from conductor.client.http.transport import PROCESS_HEADER, USER_AGENT, Answer
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +75,12 @@ class AsyncTaskClient:
     Arguments:
         configuration: server URL, credentials and timeouts.
         pool_maxsize: connections kept open; make it the number of tasks in flight, plus one.
+
+    ``on_request``, when set, is called after each call with its method, ``uri`` label,
+    status label and seconds (request metrics).
     """
+
+    on_request: Callable[[str, str, str, float], None] | None = None
 
     def __init__(self, configuration: Configuration, *, pool_maxsize: int) -> None:
         import aiohttp
@@ -84,7 +94,11 @@ class AsyncTaskClient:
                 limit=pool_maxsize,
                 ssl=settings.tls_context() if self._base.startswith("https:") else True,
             ),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                PROCESS_HEADER: str(os.getpid()),
+            },
             timeout=aiohttp.ClientTimeout(
                 connect=configuration.connect_timeout, sock_read=configuration.read_timeout
             ),
@@ -181,6 +195,29 @@ class AsyncTaskClient:
         query: str = "",
         data: bytes | None = None,
         read_timeout: float | None = None,
+    ) -> Answer:
+        observe = self.on_request
+        if observe is None:
+            return await self._call_once(method, path, query, data, read_timeout)
+        started = time.monotonic()
+        answer = error = None
+        try:
+            answer = await self._call_once(method, path, query, data, read_timeout)
+            return answer
+        except ConductorApiError as failed:
+            error = failed
+            raise
+        finally:
+            seconds = time.monotonic() - started
+            observe(method, uri_label(path), request_status(answer, error), seconds)
+
+    async def _call_once(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        data: bytes | None,
+        read_timeout: float | None,
     ) -> Answer:
         token = self._token
         if token.due():

@@ -81,7 +81,9 @@ def _failed_body(result: TaskResult, error: Exception) -> bytes:
         worker_id=result.worker_id,
         status=TaskResultStatus.FAILED,
         reason_for_incompletion=reason,
-        logs=[TaskExecLog(log=str(entry.log), task_id=result.task_id) for entry in result.logs],
+        logs=[
+            TaskExecLog(str(entry.log), result.task_id, entry.created_time) for entry in result.logs
+        ],
     )
     return json_bytes(failed.to_json())
 

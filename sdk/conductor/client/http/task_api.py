@@ -59,6 +59,25 @@ def log_path(task_id: str) -> str:
     return task_path(task_id) + "/log"
 
 
+def uri_label(path: str) -> str:
+    """The low-cardinality ``uri`` label of a request's metrics: the path with its task type
+    or task id replaced by ``{taskType}``/``{taskId}`` (conductor-python 2.0.0's labels)."""
+    for prefix in ("/tasks/poll/batch/", "/tasks/poll/"):
+        if path.startswith(prefix):
+            return prefix + "{taskType}"
+    if path in (UPDATE_PATH, UPDATE_V2_PATH) or not path.startswith("/tasks/"):
+        return path
+    return "/tasks/{taskId}/log" if path.endswith("/log") else "/tasks/{taskId}"
+
+
+def request_status(answer: Answer | None, error: BaseException | None) -> str:
+    """The ``status`` label of a request's metrics: the HTTP status, else ``error``."""
+    if answer is not None:
+        return str(answer.status)
+    status = getattr(error, "status", None)
+    return str(status) if status is not None else "error"
+
+
 @lru_cache(maxsize=256)  # a worker polls for the same task types all the time
 def _task_type_segment(task_type: str) -> str:
     return quote(task_type, safe="")

@@ -28,7 +28,9 @@ short, is never resent.
 
 from __future__ import annotations
 
+import base64
 import http.client
+import os
 import re
 import select
 import socket
@@ -36,7 +38,7 @@ import ssl
 import threading
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -54,6 +56,11 @@ FIXED_HEADERS = {
     "Accept": "application/json",
     "Accept-Encoding": "identity",
 }
+# The process a request comes from (its pid, read per request, so a transport made before a
+# fork sends its child's): lets a server tell apart the worker processes of a host, which share
+# their worker id (the host name by default). The fake server's console counts workers by it;
+# Conductor ignores it.
+PROCESS_HEADER = "X-Conductor-Process"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # How a reused connection shows that the server closed it before or as the request came.
 STALE_CONNECTION_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
@@ -136,7 +143,7 @@ class SessionTransport:
             method,
             self._base_url + path,
             data=body,
-            headers={**FIXED_HEADERS, **headers},
+            headers={**FIXED_HEADERS, PROCESS_HEADER: str(os.getpid()), **headers},
             timeout=timeouts,
             **self._options,
         )
@@ -168,7 +175,7 @@ class KeepAliveTransport:
         self._base_path = parts.path
         host_header = parts.netloc.rpartition("@")[2]
         fixed = "".join(f"{name}: {value}\r\n" for name, value in FIXED_HEADERS.items())
-        self._fixed_head = f"Host: {host_header}\r\n{fixed}"
+        self._fixed_head = f"Host: {host_header}\r\n{fixed}{_basic_auth_header(parts.netloc)}"
         self._tls: ssl.SSLContext | None = None
         if parts.scheme == "https":
             self._tls = tls_context or ConnectionSettings().tls_context()
@@ -212,6 +219,7 @@ class KeepAliveTransport:
         self, method: str, path: str, headers: Mapping[str, str], body: bytes | None
     ) -> bytes:
         head = f"{method} {self._base_path}{path} HTTP/1.1\r\n{self._fixed_head}"
+        head += f"{PROCESS_HEADER}: {os.getpid()}\r\n"
         for name, value in headers.items():
             if "\r" in value or "\n" in value:
                 raise ValueError(f"header {name} has a line break in its value")
@@ -316,6 +324,17 @@ class _StaleConnection(Exception):
     def __init__(self, cause: BaseException) -> None:
         super().__init__(str(cause))
         self.cause = cause
+
+
+def _basic_auth_header(netloc: str) -> str:
+    """``Authorization: Basic ...`` for credentials written in the URL (``user:secret@host``),
+    as ``requests`` sends them: behind a basic-auth proxy every request needs them."""
+    userinfo, at, _ = netloc.rpartition("@")
+    if not at:
+        return ""
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode("latin-1"))
+    return f"Authorization: Basic {token.decode('ascii')}\r\n"
 
 
 def _looks_open(sock: socket.socket) -> bool:

@@ -11,9 +11,13 @@
 Metric names and labels are conductor-python 2.0.0's (its histogram flavour): counters
 ``task_poll_total``, ``task_poll_error_total``, ``task_execution_started_total``,
 ``task_execute_error_total``, ``task_update_error_total``, ``worker_restart_total``; histograms
-``task_poll_time_seconds``, ``task_execute_time_seconds``, ``task_result_size_bytes``; and the
-gauge ``active_workers`` (tasks executing right now). Labels: ``taskType``, ``status``, and
-``exception`` (the exception's class name, which keeps the number of series small).
+``task_poll_time_seconds``, ``task_execute_time_seconds``, ``task_update_time_seconds``
+(delivering a result, retries included; ``status`` ``SUCCESS`` or ``FAILURE``),
+``http_api_client_request_seconds`` (every request to the server; labels ``method``, ``uri``
+as a template such as ``/tasks/poll/batch/{taskType}``, and ``status``, the HTTP status or
+``error``), ``task_result_size_bytes``; and the gauge ``active_workers`` (tasks executing right
+now). Labels: ``taskType``, ``status``, and ``exception`` (the exception's class name, which
+keeps the number of series small).
 
 ``prometheus_client`` comes with the ``[metrics]`` extra; without it, ``require_prometheus``
 fails at start with the command that installs it.
@@ -22,11 +26,9 @@ fails at start with the command that installs it.
 from __future__ import annotations
 
 import contextlib
-import glob
 import importlib.util
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -48,7 +50,6 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 INSTALL_HINT = "pip install 'conductor-workers[metrics]'"
 TIME_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 SIZE_BUCKETS = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
-_DB_FILE = re.compile(r"_(\d+)\.db$")
 
 
 class MetricsUnavailableError(RuntimeError):
@@ -68,43 +69,24 @@ def require_prometheus() -> None:
         )
 
 
-def listeners_with_metrics(
-    event_listeners: list[Any] | None, metrics_settings: MetricsSettings | None
-) -> list[Any]:
-    """The listeners of a worker process: the application's, plus the metrics recorder when
-    ``metrics_settings`` is given (made here, in the worker process)."""
-    listeners = list(event_listeners or ())
-    if metrics_settings is not None:
-        require_prometheus()
-        listeners.append(WorkerMetrics())
-    return listeners
+def worker_metrics(metrics_settings: MetricsSettings | None) -> WorkerMetrics | None:
+    """The metrics recorder of a worker process when ``metrics_settings`` is given (made here,
+    in the worker process), else ``None``."""
+    if metrics_settings is None:
+        return None
+    require_prometheus()
+    return WorkerMetrics()
 
 
 def prepare_directory(settings: MetricsSettings) -> None:
-    """Creates the metrics directory, drops files of processes that no longer exist, and
-    points ``prometheus_client`` at it for the worker processes started from now on.
+    """Cleans the metrics directory (``MetricsSettings.clean_metrics_directory``) and points
+    ``prometheus_client`` at it for the worker processes started from now on.
 
     Call it before any worker process starts (they inherit the environment variable, which
     ``prometheus_client`` reads when it is first imported).
     """
-    directory = settings.metrics_directory
-    os.makedirs(directory, exist_ok=True)
-    for path in glob.glob(os.path.join(directory, "*.db")):
-        match = _DB_FILE.search(os.path.basename(path))
-        if settings.clean_directory or (match and not _process_exists(int(match.group(1)))):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path)
-    os.environ[MULTIPROC_ENV] = directory
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by another user
-        return True
-    return True
+    settings.clean_metrics_directory()
+    os.environ[MULTIPROC_ENV] = settings.metrics_directory
 
 
 def _use_multiprocess_values() -> None:
@@ -165,6 +147,20 @@ class WorkerMetrics:
             failure,
             registry=registry,
         )
+        self.update_time = Histogram(
+            "task_update_time_seconds",
+            "Time to deliver a task result to the server, in seconds",
+            ["taskType", "status"],
+            buckets=TIME_BUCKETS,
+            registry=registry,
+        )
+        self.request_time = Histogram(
+            "http_api_client_request_seconds",
+            "Latency of requests to the Conductor API, in seconds",
+            ["method", "uri", "status"],
+            buckets=TIME_BUCKETS,
+            registry=registry,
+        )
         self.result_size = Histogram(
             "task_result_size_bytes",
             "Serialized byte size of task result output",
@@ -207,6 +203,18 @@ class WorkerMetrics:
 
     def on_task_update_failure(self, event: TaskUpdateFailure) -> None:
         self.update_errors.labels(event.task_type, type(event.cause).__name__).inc()
+
+    def record_task_update_time(
+        self, task_type: str, time_spent: float, status: str = "SUCCESS"
+    ) -> None:
+        """A result delivered (``SUCCESS``) or given up (``FAILURE``) after ``time_spent`` s."""
+        self.update_time.labels(task_type, status).observe(time_spent)
+
+    def record_api_request_time(
+        self, method: str, uri: str, status: str, time_spent: float
+    ) -> None:
+        """One request to the server (an ``on_request`` observer of the clients)."""
+        self.request_time.labels(method, uri, status).observe(time_spent)
 
 
 class MetricsExporter:

@@ -4,7 +4,9 @@ Decided once per function, from its signature:
 
 - no parameter (``*args`` aside): called without arguments;
 - one positional parameter that is annotated ``Task``, annotated ``object``, or not annotated:
-  the ``Task`` itself (as every conductor-python release does);
+  the ``Task`` itself (as every conductor-python release does). When such a parameter is not
+  annotated and the input has a key of its name (``def greet(name)``), that is most likely a
+  mistake: it is warned about once per worker, with the fix;
 - one positional parameter annotated ``dict`` (``Dict[...]``, ``Mapping[...]``): the input of
   its name when the input has that key, else the whole ``input_data``;
 - one positional-only parameter otherwise: the whole ``input_data``;
@@ -23,11 +25,12 @@ import datetime
 import decimal
 import functools
 import inspect
+import logging
 import types
 import typing
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -67,6 +70,8 @@ _NOT_BUILT_FROM_DICTS = (
     Task,
 )
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class _Parameter:
@@ -100,10 +105,15 @@ class CallPlan:
     function_name: str
     style: str
     parameters: tuple[_Parameter, ...] = ()
+    # The lone unannotated parameter that gets the Task, until its name is seen among the
+    # inputs (then warned about once: emptied).
+    unannotated: list[str] = field(default_factory=list, compare=False)
 
     def call(self, function: Callable[..., Any], task: Task) -> Any:
         inputs = task.input_data or {}
         if self.style == "task":
+            if self.unannotated and self.unannotated[0] in inputs:
+                self._warn_task_not_input(task, self.unannotated.pop())
             return function(task)
         if self.style == "input":
             return function(inputs)
@@ -116,6 +126,22 @@ class CallPlan:
             return function(inputs)
         args, kwargs = self._arguments(task, inputs)
         return function(*args, **kwargs)
+
+    def _warn_task_not_input(self, task: Task, name: str) -> None:
+        function = self.function_name.rsplit(".", 1)[-1]  # as it is written in its def
+        logger.warning(
+            "Worker %s: %s(%s) receives the Task (a lone parameter without annotation), but "
+            'the input has a key %r: to receive input["%s"], annotate it (%s(%s: str), or its '
+            "type); to keep the Task, say so (%s(task: Task))",
+            task.task_def_name or task.task_type,
+            function,
+            name,
+            name,
+            name,
+            function,
+            name,
+            function,
+        )
 
     def _arguments(self, task: Task, inputs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         args: list[Any] = []
@@ -178,7 +204,8 @@ def plan_call(function: Callable[..., Any]) -> CallPlan:
     if len(parameters) == 1 and parameters[0].kind in _POSITIONAL:
         (parameter,) = parameters
         if _takes_task_alone(parameter.annotation):
-            return CallPlan(name, "task", parameters)
+            unannotated = [parameter.name] if parameter.annotation is _EMPTY else []
+            return CallPlan(name, "task", parameters, unannotated)
         if _is_mapping_annotation(parameter.annotation):
             return CallPlan(name, "mapping", parameters)
         if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:

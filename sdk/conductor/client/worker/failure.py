@@ -84,5 +84,5 @@ def failed_result(task: Task, worker_id: str | None, error: BaseException) -> Ta
         ),
         reason_for_incompletion=failure_reason(error),
     )
-    result.logs.append(TaskExecLog(log=failure_text(error), task_id=task.task_id))
+    result.logs.append(TaskExecLog.now(failure_text(error), task.task_id))
     return result

@@ -11,17 +11,27 @@ Metrics need the ``[metrics]`` extra (``prometheus_client``); see
 - ``update_interval``: seconds between rewrites of the file.
 - ``http_port``: serve ``/metrics`` on this port (all interfaces) instead of writing a file;
   0 picks a free port (``TaskHandler.metrics_url`` tells which).
-- ``clean_directory``: remove every metric file left in ``directory`` before the workers start.
-  Files of processes that no longer exist are always removed (they would only skew totals),
-  so ``clean_dead_pids`` is on whatever it is given.
+- ``clean_directory``: remove every metric file left in ``directory`` before the workers start
+  (the first time in a process, as conductor-python 2.0.0). Files of processes that no longer
+  exist are always removed (they would only skew totals), so ``clean_dead_pids`` is on
+  whatever it is given.
+
+``clean_metrics_directory()`` does that cleaning; ``TaskHandler`` calls it before starting the
+workers, and ``telemetry.metrics_factory.create_metrics_collector_for_parent`` too.
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+_DB_FILE = re.compile(r"_(\d+)\.db$")  # prometheus_client's file of a process: <kind>_<pid>.db
+_cleaned_directories: set[str] = set()  # cleaned wholesale already, in this process
 
 
 def default_metrics_directory() -> str:
@@ -71,3 +81,29 @@ class MetricsSettings:
         """The folder of the metric files (the name conductor-python 2.0.0 uses)."""
         assert self.directory is not None
         return self.directory
+
+    def clean_metrics_directory(self) -> None:
+        """Creates the directory and removes the metric files of processes that no longer
+        exist; with ``clean_directory``, the first call in a process removes every metric
+        file (later calls must not wipe what live worker processes started writing).
+
+        Call it only in the process that starts the workers, before they start."""
+        directory = self.metrics_directory
+        os.makedirs(directory, exist_ok=True)
+        wipe = self.clean_directory and directory not in _cleaned_directories
+        _cleaned_directories.add(directory)
+        for path in glob.glob(os.path.join(directory, "*.db")):
+            match = _DB_FILE.search(os.path.basename(path))
+            if wipe or (match and not _process_exists(int(match.group(1)))):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True

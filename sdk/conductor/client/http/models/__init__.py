@@ -10,6 +10,7 @@ from conductor.client.http.models.task_def import TaskDef
 from conductor.client.http.models.task_exec_log import TaskExecLog
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
+from conductor.client.http.models.workflow_task import WorkflowTask
 
 __all__ = [
     "SchemaDef",
@@ -19,4 +20,5 @@ __all__ = [
     "TaskExecLog",
     "TaskResult",
     "TaskResultStatus",
+    "WorkflowTask",
 ]

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import dataclasses
+import pprint
+from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -38,6 +40,60 @@ class WireModel:
     def to_dict(self) -> dict[str, Any]:
         """Every field by its Python name, ``None`` included (as conductor-python's models)."""
         return to_dict(self)
+
+    def to_str(self) -> str:
+        """``to_dict()`` pretty-printed (conductor-python's ``to_str``)."""
+        return pprint.pformat(self.to_dict())
+
+
+class Choice:
+    """A text field that takes only the ``allowed`` values (or ``None``), checked whenever it is
+    set, as conductor-python's models do: a typo fails where it is written."""
+
+    def __init__(self, *allowed: str) -> None:
+        self.allowed = allowed
+        self.name = self.slot = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj: Any, owner: type) -> str | None:
+        if obj is None:
+            return None  # the field's default, as dataclasses read it
+        value: str | None = obj.__dict__.get(self.slot)
+        return value
+
+    def __set__(self, obj: Any, value: str | None) -> None:
+        if value is not None and value not in self.allowed:
+            raise ValueError(
+                f"{type(obj).__name__}: {self.name}={value!r} is not one of "
+                + ", ".join(self.allowed)
+            )
+        obj.__dict__[self.slot] = value
+
+
+class Nested:
+    """A field holding a nested model (``model()`` names its class): Conductor's JSON is kept
+    as it came and becomes the model when first read. A task's ``workflowTask`` comes with
+    every poll and few workers read it: converting it for every task would cost them all."""
+
+    def __init__(self, model: Callable[[], type[WireModel]]) -> None:
+        self.model = model
+        self.slot = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        if obj is None:
+            return None  # the field's default, as dataclasses read it
+        value = obj.__dict__.get(self.slot)
+        if isinstance(value, dict):
+            value = obj.__dict__[self.slot] = self.model().from_json(value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
 
 
 # Worked out once per model class (a race only computes the same value twice).
@@ -86,9 +142,15 @@ def _attribute_keys(cls: type) -> tuple[tuple[str, str], ...]:
     are converted once per task, on the path every task takes."""
     keys = _KEYS.get(cls)
     if keys is None:
-        fields = dataclasses.fields(cls)
-        keys = _KEYS[cls] = tuple((f.name, to_camel(f.name)) for f in fields if f.name != "extra")
+        fields = [f for f in dataclasses.fields(cls) if f.name != "extra"]
+        # A nested model's field is read as stored: JSON nobody read goes back untouched.
+        keys = _KEYS[cls] = tuple((_stored_name(cls, f.name), to_camel(f.name)) for f in fields)
     return keys
+
+
+def _stored_name(cls: type, name: str) -> str:
+    descriptor = cls.__dict__.get(name)
+    return descriptor.slot if isinstance(descriptor, Nested) else name
 
 
 def to_json(obj: Any) -> dict[str, Any]:
@@ -120,6 +182,8 @@ _PLAIN_TYPES = frozenset({str, int, float, bool, dict})
 def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, WireModel):
+        return value.to_json()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return to_json(value)
     if isinstance(value, list):
@@ -132,4 +196,6 @@ def _snake(value: Any) -> Any:
         return to_dict(value)
     if isinstance(value, list):
         return [_snake(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _snake(v) for k, v in value.items()}
     return value

@@ -5,9 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conductor.client.http.models._wire import WireModel
+from conductor.client.http.models._wire import Choice, Nested, WireModel
 from conductor.client.http.models.task_result import TaskResult, as_status
 from conductor.client.http.models.task_result_status import TaskResultStatus
+
+STATUSES = (
+    "IN_PROGRESS",
+    "CANCELED",
+    "FAILED",
+    "FAILED_WITH_TERMINAL_ERROR",
+    "COMPLETED",
+    "COMPLETED_WITH_ERRORS",
+    "SCHEDULED",
+    "TIMED_OUT",
+    "SKIPPED",
+)
+
+
+def _workflow_task() -> type[WireModel]:
+    from conductor.client.http.models.workflow_task import WorkflowTask
+
+    return WorkflowTask
+
+
+def _task_def() -> type[WireModel]:
+    from conductor.client.http.models.task_def import TaskDef
+
+    return TaskDef
 
 
 @dataclass
@@ -15,11 +39,13 @@ class Task(WireModel):
     """A task handed to a worker. Fields are in conductor-python's order (positional
     construction works as there); JSON fields the model does not name land in ``extra``.
 
-    ``input_data`` is an empty dict when the server sends none.
+    ``input_data`` is an empty dict when the server sends none. ``status`` takes only
+    Conductor's task statuses. ``workflow_task`` is a ``WorkflowTask`` and ``task_definition``
+    a ``TaskDef`` (made from the JSON when first read).
     """
 
     task_type: str | None = None
-    status: str | None = None
+    status: Choice = Choice(*STATUSES)
     input_data: dict[str, Any] = field(default_factory=dict)
     reference_task_name: str | None = None
     retry_count: int | None = None
@@ -44,7 +70,7 @@ class Task(WireModel):
     callback_after_seconds: int | None = None
     worker_id: str | None = None
     output_data: dict[str, Any] | None = None
-    workflow_task: dict[str, Any] | None = None
+    workflow_task: Nested = Nested(_workflow_task)
     domain: str | None = None
     rate_limit_per_frequency: int | None = None
     rate_limit_frequency_in_seconds: int | None = None
@@ -57,7 +83,7 @@ class Task(WireModel):
     sub_workflow_id: str | None = None
     subworkflow_changed: bool | None = None
     loop_over_task: bool | None = None
-    task_definition: dict[str, Any] | None = None
+    task_definition: Nested = Nested(_task_def)
     queue_wait_time: int | None = None
     parent_task_id: str | None = None
     first_start_time: int | None = None

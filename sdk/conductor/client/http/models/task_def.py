@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conductor.client.http.models._wire import WireModel
+from conductor.client.http.models._wire import Choice, WireModel
 from conductor.client.http.models.schema_def import SchemaDef
 
 TIMEOUT_POLICIES = ("RETRY", "TIME_OUT_WF", "ALERT_ONLY")
@@ -28,8 +28,8 @@ class TaskDef(WireModel):
     timeout_seconds: int | None = None
     input_keys: list[str] | None = None
     output_keys: list[str] | None = None
-    timeout_policy: str | None = None
-    retry_logic: str | None = None
+    timeout_policy: Choice = Choice(*TIMEOUT_POLICIES)
+    retry_logic: Choice = Choice(*RETRY_LOGICS)
     retry_delay_seconds: int | None = None
     response_timeout_seconds: int | None = None
     concurrent_exec_limit: int | None = None
@@ -50,14 +50,7 @@ class TaskDef(WireModel):
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        _check_choice("timeout_policy", self.timeout_policy, TIMEOUT_POLICIES)
-        _check_choice("retry_logic", self.retry_logic, RETRY_LOGICS)
         for name in ("input_schema", "output_schema"):
             value = getattr(self, name)
             if isinstance(value, dict):
                 setattr(self, name, SchemaDef.from_json(value))
-
-
-def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value is not None and value not in allowed:
-        raise ValueError(f"TaskDef: {name}={value!r} is not one of {', '.join(allowed)}")

@@ -59,7 +59,7 @@ class TaskResult(WireModel):
         """Appends a line to the task's execution log (sent with the update)."""
         if self.logs is None:
             self.logs = []
-        self.logs.append(TaskExecLog(log=str(line), task_id=self.task_id))
+        self.logs.append(TaskExecLog.now(str(line), self.task_id))
         return self
 
     # -- conductor-python's constructors -----------------------------------------------------

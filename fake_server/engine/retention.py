@@ -1,0 +1,92 @@
+"""Forgetting what ended long ago, so that a long run keeps the server's memory flat.
+
+With a retention set (``Engine(retention_seconds=...)``, ``--retention``), a workflow that
+ended more than that long ago is removed with its tasks, as ``DELETE /workflow/{id}/remove``
+without archiving would; so is an ended task of no workflow (``/fake/tasks``). A sub-workflow
+stays while its parent runs (the parent may still retry it). Without a retention, nothing is
+ever removed (the default: tests read what ended). Checked at most once a second of the
+engine's clock, from the same place timeouts fire, so a test moves a manual clock forward to
+see it happen. The counts of what was removed are in the stats (``retention``). It also
+drops what the engine keeps about tasks that are gone: their deadlines, and hand-out times
+older than their definition's rate-limit window.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from typing import Any
+
+from fake_server.engine import workflow_ops
+from fake_server.engine.models import TERMINAL_TASK_STATUSES, Workflow
+from fake_server.engine.state import EngineState
+
+CHECK_EVERY_MS = 1000
+
+
+@dataclass
+class Retention:
+    """The retention (``None``: keep everything) and what it removed so far."""
+
+    retention_ms: int | None = None
+    removed_workflows: int = 0
+    removed_tasks: int = 0
+    next_check_ms: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        seconds = None if self.retention_ms is None else self.retention_ms / 1000.0
+        return {
+            "seconds": seconds,
+            "removedWorkflows": self.removed_workflows,
+            "removedTasks": self.removed_tasks,
+        }
+
+
+def prune(state: EngineState, retention: Retention) -> None:
+    """Removes what ended more than the retention ago (at most once a second)."""
+    if retention.retention_ms is None:
+        return
+    now = state.now_ms()
+    if now < retention.next_check_ms:
+        return
+    retention.next_check_ms = now + min(CHECK_EVERY_MS, max(retention.retention_ms, 1))
+    cutoff = now - retention.retention_ms
+    for workflow in [w for w in state.workflows.values() if _expired(w, cutoff)]:
+        parent = state.workflows.get(workflow.parent_workflow_id or "")
+        if parent is not None and not parent.is_terminal:
+            continue
+        retention.removed_tasks += len(workflow.task_ids)
+        workflow_ops.remove(state, workflow.workflow_id, archive=False)
+        retention.removed_workflows += 1
+    for task in [t for t in state.tasks.values() if t.workflow_instance_id not in state.workflows]:
+        if task.status in TERMINAL_TASK_STATUSES and 0 < task.end_time <= cutoff:
+            state.forget_task(task)
+            retention.removed_tasks += 1
+    _drop_stale_deadlines(state)
+    _drop_old_handouts(state, now)
+
+
+def _drop_stale_deadlines(state: EngineState) -> None:
+    """Deadlines of what is gone stay in the heap until they come due (a response timeout is
+    minutes away); when they outnumber what exists, the heap is rebuilt without them."""
+    if len(state.deadlines) <= 2 * (len(state.tasks) + len(state.workflows)) + 1000:
+        return
+    kept = [
+        d for d in state.deadlines if d[3] in (state.tasks if d[2] == "task" else state.workflows)
+    ]
+    state.deadlines[:] = kept
+    heapq.heapify(state.deadlines)
+
+
+def _drop_old_handouts(state: EngineState, now: int) -> None:
+    """Hand-out times matter only within their definition's rate-limit window."""
+    for name, handouts in state.handouts.items():
+        task_def = state.task_def(name)
+        window_ms = task_def.rate_limit_frequency_in_seconds * 1000
+        keep_from = now - window_ms if task_def.rate_limit_per_frequency else now
+        while handouts and handouts[0] <= keep_from:
+            handouts.popleft()
+
+
+def _expired(workflow: Workflow, cutoff: int) -> bool:
+    return bool(workflow.is_terminal and 0 < workflow.end_time <= cutoff)
