@@ -11,7 +11,6 @@ from typing import Any
 
 from fake_server.engine.durations import parse_duration_seconds, parse_until_ms
 from fake_server.engine.errors import BadRequestError, ValidationError, invalid, malformed
-from fake_server.engine.tasks.fork_join_dynamic import number_version_message
 from fake_server.engine.validation import Fields
 
 # What the engine executes: worker tasks, and one module of ``engine/tasks`` per system type.
@@ -128,6 +127,14 @@ def _fork_join(data: dict[str, Any], params: dict[str, Any], name: Any) -> str |
             # Conductor fails such a workflow when it runs; refusing it here says why.
             return f"every branch of forkTasks must hold at least one task, taskName: {name}"
     return None
+
+
+def number_version_message(version: Any) -> str:
+    """Why a ``forkTaskWorkflowVersion`` that is not a string is refused."""
+    return (
+        f'forkTaskWorkflowVersion must be a string ("{version}", not {version}): Conductor '
+        "reads it as a string only and fails on any other value"
+    )
 
 
 def _fork_join_dynamic(data: dict[str, Any], params: dict[str, Any], name: Any) -> str | None:

@@ -19,10 +19,12 @@ its definition as null there, not as the defaults a task of the definition gets)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fake_server.engine.definitions import TaskDef, parse_workflow_task
 from fake_server.engine.errors import BadRequestError
+from fake_server.engine.task_types import number_version_message
 from fake_server.engine.tasks.base import (
     Runtime,
     SystemTask,
@@ -39,6 +41,10 @@ if TYPE_CHECKING:
 class ForkJoinDynamic(SystemTask):
     task_type = "FORK_JOIN_DYNAMIC"
     built_in = True
+
+    def __init__(self, system_tasks: Mapping[str, SystemTask]) -> None:
+        # The registry: a branch of a system type keeps its ad-hoc definition (none).
+        self.system_tasks = system_tasks
 
     def map(
         self,
@@ -63,7 +69,7 @@ class ForkJoinDynamic(SystemTask):
         tasks = [fork]
         join_on = []
         for forked_task in forked:
-            forked_task = _with_branch_definition(rt, forked_task)
+            forked_task = _with_branch_definition(rt, forked_task, self.system_tasks)
             branch = rt.map_tasks(workflow, forked_task, retry_count)
             if not branch:
                 raise TerminateWorkflow(
@@ -143,20 +149,12 @@ def _from_dynamic_tasks(
     return forked
 
 
-def number_version_message(version: Any) -> str:
-    """Why a ``forkTaskWorkflowVersion`` that is not a string is refused."""
-    return (
-        f'forkTaskWorkflowVersion must be a string ("{version}", not {version}): Conductor '
-        "reads it as a string only and fails on any other value"
-    )
-
-
-def _with_branch_definition(rt: Runtime, branch: WorkflowTaskDef) -> WorkflowTaskDef:
+def _with_branch_definition(
+    rt: Runtime, branch: WorkflowTaskDef, system_tasks: Mapping[str, SystemTask]
+) -> WorkflowTaskDef:
     """A branch task as ForkJoinDynamicTaskMapper gives it: its registered definition, none
     when it has none (for a worker task: no retries, no response timeout)."""
-    from fake_server.engine.tasks import SYSTEM_TASKS
-
-    if branch.task_definition is not None or branch.type in SYSTEM_TASKS:
+    if branch.task_definition is not None or branch.type in system_tasks:
         return branch  # a system task's ad-hoc definition has neither already
     registered = rt.state.task_defs.get(branch.name)
     return branch.with_changes(
