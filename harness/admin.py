@@ -7,6 +7,7 @@ exist only on the fake server.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -16,11 +17,13 @@ from urllib.parse import quote
 
 import requests
 
+from harness.attempts import describe_failed_attempts
 from harness.faults import FaultsClient
 from harness.server_time import ServerTimeSpan, WaitResult
 from harness.waiting import WaitTimeout, wait_until
 
 TERMINAL_WORKFLOW_STATUSES = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"})
+WORKFLOW_STATUSES = ("RUNNING", "COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED", "PAUSED")
 
 
 class AdminError(RuntimeError):
@@ -35,6 +38,11 @@ class AdminError(RuntimeError):
         super().__init__(f"{method} {path} -> {status}: {error_text(body)}{hint}")
         self.status = status
         self.body = body
+
+    def add_hint(self, hint: str) -> None:
+        """Appends ``hint`` to the message (what the harness knows that the server did not say)."""
+        if hint:
+            self.args = (f"{self.args[0]}{hint}",)
 
 
 # Conductor's message for failed constraints: the fields are in validationErrors.
@@ -101,6 +109,7 @@ class AdminClient:
 
     # -- plumbing ---------------------------------------------------------------------------
     def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        __tracebackhide__ = True
         kwargs.setdefault("timeout", 30)
         response = self._session.request(method, url, **kwargs)
         if response.status_code == 401 and self._credentials:
@@ -131,9 +140,11 @@ class AdminClient:
         self._session.headers["X-Authorization"] = answer.json()["token"]
 
     def _api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        __tracebackhide__ = True
         return self._call(method, self.api_url + path, **kwargs)
 
     def _fake(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        __tracebackhide__ = True
         return self._call(method, self.root_url + "/fake" + path, **kwargs)
 
     def fake(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -171,7 +182,28 @@ class AdminClient:
             request["taskToDomain"] = dict(task_to_domain)
         if correlation_id is not None:
             request["correlationId"] = correlation_id
-        return self._api("POST", "/workflow", json=request).text.strip().strip('"')
+        __tracebackhide__ = True
+        try:
+            return self._api("POST", "/workflow", json=request).text.strip().strip('"')
+        except AdminError as error:
+            if error.status == 404:
+                error.add_hint(self._workflow_name_hint(name))
+            raise
+
+    def _workflow_name_hint(self, name: str) -> str:
+        """For a workflow name the server does not know: the registered name closest to it,
+        and the registered names."""
+        try:
+            definitions = self._api("GET", "/metadata/workflow").json()
+            names = sorted({str(definition["name"]) for definition in definitions})
+        except (AdminError, requests.RequestException, ValueError, KeyError, TypeError):
+            return ""
+        if not names:
+            return " (no workflow is registered)"
+        close = difflib.get_close_matches(name, names, n=1)
+        guess = f"did you mean {close[0]!r}? " if close else ""
+        shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+        return f" ({guess}registered workflows: {shown})"
 
     def get_workflow(self, workflow_id: str, *, include_tasks: bool = True) -> dict[str, Any]:
         params = {"includeTasks": str(include_tasks).lower()}
@@ -224,7 +256,13 @@ class AdminClient:
             request["taskToDomain"] = dict(task_to_domain)
         if correlation_id is not None:
             request["correlationId"] = correlation_id
-        run: dict[str, Any] = self._api("POST", "/workflow/test", json=request).json()
+        __tracebackhide__ = True
+        try:
+            run: dict[str, Any] = self._api("POST", "/workflow/test", json=request).json()
+        except AdminError as error:
+            if error.status == 404 and workflow_def is None:
+                error.add_hint(self._workflow_name_hint(name))
+            raise
         return run
 
     # -- re-driving and finding workflows (Conductor's API: a real server answers them too) ----
@@ -321,19 +359,26 @@ class AdminClient:
 
         ``timeout`` is in real seconds, however fast the server's clock runs; the answer is the
         workflow, with ``real_seconds`` and ``server_seconds`` (how much server time passed).
+        Either failure names each failed attempt of the workflow's tasks (its sub-workflows'
+        included), with its reason and the last lines of its logs.
         """
+        __tracebackhide__ = True
+        status = checked_workflow_status(status)
         seen: dict[str, Any] = {}
         span = ServerTimeSpan(self._fake_clock)
 
         def reached() -> dict[str, Any] | None:
+            __tracebackhide__ = True
             seen.update(self.get_workflow(workflow_id))
             current = seen.get("status")
             if current == status:
                 return dict(seen)
             if current in TERMINAL_WORKFLOW_STATUSES:
+                family = _family(self, seen)
                 raise AssertionError(
                     f"workflow {workflow_id} ended {current}, expected {status}: "
                     f"{seen.get('reasonForIncompletion') or 'no reason given'}"
+                    f"{self.explain_failures(family)}"
                 )
             return None
 
@@ -346,11 +391,20 @@ class AdminClient:
                 ),
             )
         except WaitTimeout as error:
-            why = self.explain_stuck(_family(self, seen))
-            raise WaitTimeout(f"{error}{span.note()}{why}") from None
+            family = _family(self, seen)
+            why = self.explain_stuck(str(w.get("workflowId")) for w in family)
+            failures = self.explain_failures(family)
+            raise WaitTimeout(f"{error}{span.note()}{why}{failures}") from None
         return span.result(workflow)
 
     # -- tasks and queues -------------------------------------------------------------------
+    def task_logs(self, task_id: str) -> list[str]:
+        """The task's log lines as its workers sent them (``GET /tasks/{taskId}/log``)."""
+        answer = self._api("GET", f"/tasks/{_segment(task_id)}/log")
+        if answer.status_code == 204 or not answer.text.strip():
+            return []
+        return [str(entry.get("log", "")) for entry in answer.json() if isinstance(entry, dict)]
+
     def get_task(self, task_id: str) -> dict[str, Any]:
         task: dict[str, Any] = self._api("GET", f"/tasks/{task_id}").json()
         return task
@@ -417,6 +471,18 @@ class AdminClient:
             for line, count in lines.items()
         )
 
+    def explain_failures(self, workflows: Iterable[Mapping[str, Any]]) -> str:
+        """Lines to append to a failure message: each failed attempt of the tasks of
+        ``workflows`` (with their tasks), its reason and the last lines of its logs."""
+        tasks = [task for workflow in workflows for task in workflow.get("tasks") or []]
+        return describe_failed_attempts(tasks, self._logs_or_nothing)
+
+    def _logs_or_nothing(self, task_id: str) -> list[str]:
+        try:
+            return self.task_logs(task_id)
+        except (AdminError, requests.RequestException, ValueError):
+            return []
+
     def stats(self) -> dict[str, Any]:
         stats: dict[str, Any] = self._fake("GET", "/stats").json()
         return stats
@@ -473,7 +539,9 @@ class AdminClient:
 
     def wait_until_idle(self, *, timeout: float = 30.0) -> WaitResult:
         """Waits until no task is scheduled or in progress in any queue; returns the stats,
-        with ``real_seconds`` and ``server_seconds`` (``timeout`` is in real seconds)."""
+        with ``real_seconds`` and ``server_seconds`` (``timeout`` is in real seconds). Its
+        timeout names what is busy, why, and each failed attempt of the server's tasks."""
+        __tracebackhide__ = True
         span = ServerTimeSpan(self._fake_clock)
 
         def idle() -> dict[str, Any] | None:
@@ -493,8 +561,12 @@ class AdminClient:
                 for name, queue in self.stats().get("queues", {}).items()
                 if queue.get("scheduled") or queue.get("inProgress")
             }
+            try:
+                failures = self.explain_failures([self.state()])
+            except (AdminError, requests.RequestException, ValueError):
+                failures = ""  # not the fake server
             raise WaitTimeout(
-                f"{error}; queues not idle: {busy}{span.note()}{self.explain_stuck()}"
+                f"{error}; queues not idle: {busy}{span.note()}{self.explain_stuck()}{failures}"
             ) from None
         return span.result(stats)
 
@@ -510,21 +582,36 @@ def describe_finding(finding: Mapping[str, Any]) -> str:
     )
 
 
-def _family(admin: AdminClient, workflow: Mapping[str, Any]) -> list[str]:
-    """A workflow's id and those of the sub-workflows it started, at any depth."""
-    ids = [str(workflow.get("workflowId"))]
+def checked_workflow_status(status: str) -> str:
+    """``status`` when it is a workflow status; else an error that lists them (and the one
+    closest to what was written)."""
+    if status in WORKFLOW_STATUSES:
+        return status
+    close = difflib.get_close_matches(str(status).upper(), WORKFLOW_STATUSES, n=1)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(
+        f"{status!r} is not a workflow status{guess}; the statuses: {', '.join(WORKFLOW_STATUSES)}"
+    )
+
+
+def _family(admin: AdminClient, workflow: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A workflow (with its tasks) and the sub-workflows it started, at any depth."""
+    family = [workflow]
+    ids = {str(workflow.get("workflowId"))}
     pending = [workflow]
     while pending and len(ids) < 100:
         current = pending.pop()
         for task in current.get("tasks") or []:
             child = task.get("subWorkflowId")
             if child and child not in ids:
-                ids.append(child)
+                ids.add(child)
                 try:
-                    pending.append(admin.get_workflow(child))
+                    found = admin.get_workflow(child)
                 except (AdminError, requests.RequestException):
                     continue
-    return ids
+                family.append(found)
+                pending.append(found)
+    return family
 
 
 def _segment(value: str) -> str:

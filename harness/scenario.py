@@ -103,6 +103,7 @@ def observe_polling(
     Against a server started with ``long_poll=False`` the interval shows a worker's polling
     interval; with long polling, an idle worker's interval is the long poll's length.
     """
+    __tracebackhide__ = True
     wanted = list(worker_ids)
 
     # The baseline is taken once every worker has polled, so each interval has a known start.

@@ -26,6 +26,7 @@ def wait_until(
     between checks grows from ``interval`` to at most 0.25 s, so short waits stay fast and long
     ones stay cheap.
     """
+    __tracebackhide__ = True  # the failure is the caller's: pytest shows the caller's line
     deadline = time.monotonic() + timeout
     pause = interval
     while True:

@@ -42,10 +42,12 @@ class RunningWorkers:
         return stats
 
     def check_alive(self) -> None:
-        """Raises when a worker process died, also one that ``TaskHandler`` restarted since."""
+        """Raises when a worker process died, also one that ``TaskHandler`` restarted since
+        (with this repository's SDK; conductor-python's ``TaskHandler`` keeps no exit code of
+        a process it replaced, so a crash it restarted in time goes unseen there)."""
         __tracebackhide__ = True
         dead = []
-        for status in self.handler.get_worker_process_status():
+        for status in self._process_statuses():
             # exit_codes (earlier processes that died) is this repository's SDK's alone
             codes = list(status.get("exit_codes", []))
             if not status["alive"] and status["exitcode"] is not None and not codes[-1:]:
@@ -56,14 +58,37 @@ class RunningWorkers:
         if dead:
             raise AssertionError(f"worker processes died: {', '.join(dead)}")
 
+    def _process_statuses(self) -> list[dict[str, Any]]:
+        """``TaskHandler.get_worker_process_status()`` (this SDK, conductor-python 2.0.0), else
+        the same facts read from the processes (conductor-python 1.x)."""
+        if hasattr(self.handler, "get_worker_process_status"):
+            statuses: list[dict[str, Any]] = self.handler.get_worker_process_status()
+            return statuses
+        return [
+            {"worker": index, "alive": process.is_alive(), "exitcode": process.exitcode}
+            for index, process in enumerate(self.processes)
+        ]
+
     @property
     def processes(self) -> list[Any]:
         """The worker processes running now (``TaskHandler.processes`` of this repository's SDK,
-        ``task_runner_processes`` of conductor-python 2.0.0)."""
-        processes = getattr(self.handler, "processes", None)
-        if processes is None:
-            processes = getattr(self.handler, "task_runner_processes", [])
-        return list(processes)
+        ``task_runner_processes`` of conductor-python)."""
+        for name in ("processes", "task_runner_processes"):
+            processes = getattr(self.handler, name, None)
+            if processes is not None:
+                return list(processes)
+        raise NotImplementedError(
+            "RunningWorkers.processes needs TaskHandler.processes (this repository's SDK) or "
+            f"TaskHandler.task_runner_processes (conductor-python); {_sdk_name()}'s has neither"
+        )
+
+
+def _sdk_name() -> str:
+    """The distribution that installed ``conductor.client`` (for messages)."""
+    import importlib.metadata
+
+    names = importlib.metadata.packages_distributions().get("conductor") or ["the installed SDK"]
+    return names[0]
 
 
 @contextmanager

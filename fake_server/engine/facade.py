@@ -281,7 +281,6 @@ class Engine:
         """Start a workflow from a StartWorkflowRequest; its first task is queued on return."""
         return workflows.start_workflow(self._state, request).workflow_id
 
-    @_synchronized
     def start_workflow_by_name(
         self,
         name: str,
@@ -291,8 +290,9 @@ class Engine:
         correlation_id: str | None = None,
         priority: int | None = None,
     ) -> str:
-        """``POST /workflow/{name}``: the body is the input map."""
-        self._registered_workflow_def(name, version)
+        """``POST /workflow/{name}``: the body is the input map. Not under the lock itself:
+        the start makes its HTTP tasks' calls once the lock is released."""
+        self.get_workflow_def(name, version)  # a 404 in MetadataServiceImpl's words
         request = {
             "name": name,
             "version": version,

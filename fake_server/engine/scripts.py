@@ -54,6 +54,23 @@ def evaluate(script: str, data: Any) -> Any:
     return _as_conductor_value(value)
 
 
+def syntax_error(script: str) -> str | None:
+    """What is wrong with the syntax of ``script``, without running it; None when it reads
+    (or when no JavaScript engine is installed: running it will say so)."""
+    try:
+        quickjs = _quickjs()
+    except ScriptError:
+        return None
+    try:
+        # Parsed in full before anything runs, so the throw stops it before the script's
+        # first statement; written on the same line, line numbers stay the script's.
+        quickjs.Context().eval(f"throw 0;{script}")
+    except quickjs.JSException as error:
+        first_line = str(error).strip().splitlines()[0]
+        return first_line if first_line.startswith("SyntaxError") else None
+    return None
+
+
 def as_boolean(value: Any) -> bool:
     """Conductor's ``ScriptEvaluator.toBoolean``: a boolean as it is, a number when above
     zero, anything else false."""

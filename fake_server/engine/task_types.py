@@ -11,6 +11,7 @@ from typing import Any
 
 from fake_server.engine.durations import parse_duration_seconds, parse_until_ms
 from fake_server.engine.errors import BadRequestError, ValidationError, invalid, malformed
+from fake_server.engine.scripts import syntax_error
 from fake_server.engine.validation import Fields
 
 # What the engine executes: worker tasks, and one module of ``engine/tasks`` per system type.
@@ -57,6 +58,20 @@ UNSUPPORTED_TYPES = (
 TERMINATION_STATUSES = ("COMPLETED", "FAILED", "TERMINATED")
 
 
+def number_version_message(version: Any) -> str:
+    """Why a ``forkTaskWorkflowVersion`` that is not a string is refused."""
+    return (
+        f'forkTaskWorkflowVersion must be a string ("{version}", not {version}): Conductor '
+        "reads it as a string only and fails on any other value"
+    )
+
+
+def is_system_type(task_type: str) -> bool:
+    """Whether tasks of ``task_type`` are run by the server (one module of ``engine/tasks``
+    each) rather than by workers."""
+    return task_type in SUPPORTED_TYPES and task_type != "SIMPLE"
+
+
 def is_user_defined(task_type: str) -> bool:
     """Whether ``task_type`` is one Conductor has no mapper for, which TaskType.of reads as
     USER_DEFINED (``USER_DEFINED`` itself included): its tasks wait in the queue of that type
@@ -98,13 +113,29 @@ def _switch(data: dict[str, Any], params: dict[str, Any], name: Any) -> str | No
         return _required("expression", "SWITCH", name)
     if data.get("evaluatorType") not in ("value-param", "javascript", "graaljs"):
         return f"not supported by the fake server: SWITCH evaluatorType {data['evaluatorType']}"
-    return _cases("SWITCH", data, name)
+    problem = _cases("SWITCH", data, name)
+    if problem is None and data.get("evaluatorType") == "javascript":
+        problem = _script_problem(data.get("expression"), "SWITCH", name)
+    return problem
 
 
 def _decision(data: dict[str, Any], params: dict[str, Any], name: Any) -> str | None:
     if data.get("caseValueParam") is None and data.get("caseExpression") is None:
         return _required("caseValueParam or caseExpression", "DECISION", name)
-    return _cases("DECISION", data, name)
+    return _cases("DECISION", data, name) or _script_problem(
+        data.get("caseExpression"), "DECISION", name
+    )
+
+
+def _script_problem(script: Any, task_type: str, name: Any) -> str | None:
+    """WorkflowTaskTypeConstraint's syntax check of a SWITCH (javascript) or DECISION script,
+    in its words (the engine's own description of the mistake)."""
+    if not isinstance(script, str):
+        return None
+    error = syntax_error(script)
+    if error is None:
+        return None
+    return f"Expression is not well formatted: {error}, taskType: {task_type} taskName {name}"
 
 
 def _cases(task_type: str, data: dict[str, Any], name: Any) -> str | None:
@@ -127,14 +158,6 @@ def _fork_join(data: dict[str, Any], params: dict[str, Any], name: Any) -> str |
             # Conductor fails such a workflow when it runs; refusing it here says why.
             return f"every branch of forkTasks must hold at least one task, taskName: {name}"
     return None
-
-
-def number_version_message(version: Any) -> str:
-    """Why a ``forkTaskWorkflowVersion`` that is not a string is refused."""
-    return (
-        f'forkTaskWorkflowVersion must be a string ("{version}", not {version}): Conductor '
-        "reads it as a string only and fails on any other value"
-    )
 
 
 def _fork_join_dynamic(data: dict[str, Any], params: dict[str, Any], name: Any) -> str | None:

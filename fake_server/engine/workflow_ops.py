@@ -199,17 +199,24 @@ def rerun(state: EngineState, workflow_id: str, request: Any) -> str:
     if task_id is not None:
         start_task = next((t for t in _tasks(state, workflow) if t.task_id == task_id), None)
         if start_task is None:
-            raise illegal_argument(f"Task {task_id} not found")
+            child = _child_holding(state, workflow, task_id)
+            if child is None:
+                raise illegal_argument(f"Task {task_id} not found")
+            # WorkflowExecutorOps.rerunWF looks into sub-workflows: the child reruns from the
+            # task and takes this workflow along (its SUB_WORKFLOW task follows the child).
+            rerun(state, child.workflow_id, {"reRunFromTaskId": task_id, "taskInput": task_input})
+            _replace_request_fields(workflow, correlation_id, workflow_input)
+            return workflow_id
     _run_again(state, workflow)
-    if correlation_id is not None:
-        workflow.correlation_id = correlation_id
-    if workflow_input is not None:
-        workflow.input = workflow_input
+    workflow.failed_reference_task_names = set()
+    workflow.failed_task_names = set()
+    _replace_request_fields(workflow, correlation_id, workflow_input)
     status_listener.notify(state, workflow, "reran")
     decider = Decider(state)
     if start_task is None:
         _remove_tasks(state, workflow, list(workflow.task_ids))
         decider.begin(workflow)
+        _take_parents_along(state, workflow, "reran")
         return workflow_id
     later = [t.task_id for t in _tasks(state, workflow) if t.seq > start_task.seq]
     _remove_tasks(state, workflow, later)
@@ -219,8 +226,37 @@ def rerun(state: EngineState, workflow_id: str, request: Any) -> str:
         state.enqueue(start_task, start_task.scheduled_time)
     else:
         handler.start(decider, workflow, start_task)
+    # WorkflowExecutorOps.finalizeRerun: what ended without success and stays (a fork
+    # sibling canceled when the workflow failed) is set going again.
+    for task in _tasks(state, workflow):
+        unsuccessful = task.is_terminal and not task.is_successful
+        if unsuccessful and task.reference_task_name != start_task.reference_task_name:
+            _set_going_again(state, decider, workflow, task, count_as_retry=False)
     decider.decide(workflow)
+    _take_parents_along(state, workflow, "reran")
     return workflow_id
+
+
+def _replace_request_fields(
+    workflow: Workflow, correlation_id: str | None, workflow_input: dict[str, Any] | None
+) -> None:
+    if correlation_id is not None:
+        workflow.correlation_id = correlation_id
+    if workflow_input is not None:
+        workflow.input = workflow_input
+
+
+def _child_holding(state: EngineState, workflow: Workflow, task_id: str) -> Workflow | None:
+    """The sub-workflow of ``workflow`` (run by one of its SUB_WORKFLOW tasks) that holds the
+    task ``task_id``, itself or through its own sub-workflows; None when none does."""
+    for task in _tasks(state, workflow):
+        child = state.workflows.get(task.sub_workflow_id or "")
+        if task.task_type != "SUB_WORKFLOW" or child is None:
+            continue
+        holds = any(t.task_id == task_id for t in _tasks(state, child))
+        if holds or _child_holding(state, child, task_id) is not None:
+            return child
+    return None
 
 
 def _reset(state: EngineState, task: Task, task_input: dict[str, Any] | None) -> None:
@@ -375,13 +411,25 @@ def _take_parents_along(state: EngineState, workflow: Workflow, operation: str) 
         child = parent
 
 
-def _set_going_again(state: EngineState, decider: Decider, parent: Workflow, task: Task) -> None:
-    """A task canceled when its workflow ended runs again (same task, one more try)."""
+def _set_going_again(
+    state: EngineState,
+    decider: Decider,
+    parent: Workflow,
+    task: Task,
+    *,
+    count_as_retry: bool = True,
+) -> None:
+    """A task canceled when its workflow ended runs again (same task, one more try unless a
+    rerun sets it going)."""
     if task.task_type in ("JOIN", "DO_WHILE"):
         state.set_status(task, "IN_PROGRESS")
         task.end_time = 0
         return
-    task.retry_count += 1
+    if task.task_type == "SUB_WORKFLOW":
+        task.sub_workflow_id = None
+        task.output_data = {k: v for k, v in task.output_data.items() if k != "subWorkflowId"}
+    if count_as_retry:
+        task.retry_count += 1
     task.reason_for_incompletion = None
     task.poll_count = 0
     task.worker_id = None

@@ -613,9 +613,10 @@ class Decider:
         ``workflowId``, ``reason``, ``failureStatus``, ``failureTaskId`` and ``failedWorkflow``;
         its id, or why it did not start, goes to the output as ``conductor.failure_workflow``."""
         if name.startswith("$"):
-            # "${workflow.input.x}": the name is that input value (the third dotted part).
-            parts = name.split(".")
-            name = str(workflow.input.get(parts[2].rstrip("}"))) if len(parts) > 2 else ""
+            resolved = _failure_workflow_from_input(workflow, name)
+            if resolved is None:
+                return
+            name = resolved
         failure_input = {
             **workflow.input,
             "workflowId": workflow.workflow_id,
@@ -673,6 +674,25 @@ class Decider:
     def call_later(self, task: Task) -> None:
         task.http_pending = True
         self.state.outside_calls.append(task.task_id)
+
+
+def _failure_workflow_from_input(workflow: Workflow, written: str) -> str | None:
+    """WorkflowExecutorOps.decide's reading of a failureWorkflow that starts with ``$``: the
+    workflow input named by its third dotted part, as written (``$workflow.input.x`` reads
+    ``x``; ``${workflow.input.x}`` reads ``x}``, which no input has); None, and no failure
+    workflow, when that input is not a non-blank string."""
+    parts = written.split(".")
+    value = workflow.input.get(parts[2]) if len(parts) > 2 else None
+    if isinstance(value, str) and value.strip():
+        return value
+    log.warning(
+        "workflow %s: no failure workflow started: failureWorkflow %r names input %r, which "
+        "holds no workflow name (Conductor reads the form $workflow.input.name)",
+        workflow.workflow_id,
+        written,
+        parts[2] if len(parts) > 2 else None,
+    )
+    return None
 
 
 def next_wake(state: EngineState, workflow: Workflow) -> tuple[int, Task] | None:

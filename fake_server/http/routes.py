@@ -102,6 +102,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/metadata/workflow/validate", metadata.validate_workflow_def),
     Route("PUT", "/api/metadata/workflow", metadata.upsert_workflow_defs),
     Route("GET", "/api/metadata/workflow", metadata.list_workflow_defs),
+    Route("GET", "/api/metadata/workflow/names-and-versions", metadata.workflow_names_and_versions),
+    Route("GET", "/api/metadata/workflow/names", metadata.workflow_names),
+    Route("GET", "/api/metadata/workflow/latest-versions", metadata.latest_workflow_defs),
+    Route("GET", "/api/metadata/workflow/<name>/versions", metadata.workflow_versions),
     Route("GET", "/api/metadata/workflow/<name>", metadata.get_workflow_def),
     Route("DELETE", "/api/metadata/workflow/<name>/<int:version>", metadata.delete_workflow_def),
     # workflows

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.argtypes import positive_float, positive_int
-from harness.bench.cli import point
+from harness.bench.cli import interpreter, point
 
 DESCRIPTION = """\
 Sizes YOUR worker: runs its task function in N worker processes x T threads (TaskHandler, as
@@ -81,6 +81,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="measure only this configuration, P processes x T threads (e.g. to check a "
         "recommendation again), instead of sweeping",
     )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="run the worker under this interpreter, e.g. the python of a venv with "
+        "conductor-python 2.0.0 and your worker's dependencies (default: this one)",
+    )
     parser.add_argument("--json", metavar="FILE", help="write the figures here")
     parser.add_argument("--plot", metavar="FILE", help="draw a PNG chart (and FILE.html beside)")
     parser.add_argument("--workdir", metavar="DIR", help="keep the worker sides' logs here")
@@ -133,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
     except LoadError as problem:
         return error(str(problem))
     goal = Goal(args.rate, args.p99_ms)
+    python = interpreter(args.python) if args.python else sys.executable
     documents: list[dict[str, Any]] = []
     cpu_count = os.cpu_count() or 1
     try:
@@ -157,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
                             goal=goal,
                             seconds=args.seconds,
                             workdir=workdir,
+                            python=python,
                         )
                         if args.at:
                             runs, why = sweep(sizer, cpu_count, 1, progress, start=args.at)

@@ -13,6 +13,7 @@ from harness.bench.output import pyplot
 from harness.report import format_table
 from harness.size import verdict
 
+OFFER_SHORTFALL = 0.9  # a load that reached less than this share of the rate meant
 TERMS = (
     "tasks/s: tasks done per second, first start to last end (server timestamps); "
     "p50/p99 ms: scheduled -> end, pick-up and execution; CPU ms/task: CPU of the worker "
@@ -99,6 +100,17 @@ def render(document: Mapping[str, Any]) -> str:
         f"  {r['processes']} x {r['threads']}: {r['bound']}: {r['bound_why']}"
         for r in runs
         if "bound" in r
+    ]
+    short = [
+        r
+        for r in runs
+        if r.get("offered_rate") and r["offered_rate"] < OFFER_SHORTFALL * document["offered_rate"]
+    ]
+    lines += [
+        f"  Note, {r['processes']} x {r['threads']}: the load reached only "
+        f"{r['offered_rate']:,.0f} tasks/s of the {document['offered_rate']:,.0f} offered (the "
+        "server, or this machine, could not start workflows faster): its rate is a lower bound"
+        for r in short
     ]
     lines += [f"Sweep stopped: {document['stopped_because']}.", "", recommendation_text(document)]
     errors = _errors(runs)

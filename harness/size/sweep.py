@@ -30,6 +30,7 @@ from harness.size.loading import SizedWorker
 from harness.size.queue import ENDED, SizingQueue
 from harness.waiting import WaitTimeout, wait_until
 
+HARNESS = Path(__file__).resolve().parents[1]  # the harness package
 OVER_TARGET = 1.05  # the load offered: a little above the target, so "sustains it" is seen
 MIN_TASKS = 20
 AUTH_VARIABLES = ("CONDUCTOR_AUTH_KEY", "CONDUCTOR_AUTH_SECRET")
@@ -57,27 +58,40 @@ class Sizer:
         goal: Goal,
         seconds: float,
         workdir: Path,
+        python: str = sys.executable,
     ) -> None:
         self.admin, self.url, self.server_pid = admin, url, server_pid
         self.worker, self.spec, self.queue = worker, spec, queue
         self.take_inputs, self.goal, self.seconds = take_inputs, goal, seconds
-        self.workdir = workdir
+        self.workdir, self.python = workdir, python
         self.launches = 0
         self.sdk: str | None = None
 
     def _start(self, processes: int, threads: int) -> tuple[Child, str]:
         self.launches += 1
         prefix = f"size-{os.getpid()}-{self.launches}"
-        command = [sys.executable, "-m", "harness.size.worker_side", "--worker", self.spec]
+        command = [self.python, "-m", "harness.size.worker_side", "--worker", self.spec]
         command += ["--name", self.worker.task_name, "--task", self.queue.task, "--url", self.url]
         command += ["--processes", str(processes), "--threads", str(threads)]
         env = procs.clean_environment()
         env |= {k: os.environ[k] for k in AUTH_VARIABLES if os.environ.get(k)}
-        # The user's modules are found from where the command was typed.
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
+        # The user's modules are found from where the command was typed, and the worker side
+        # (which needs only an SDK and the standard library) from this installation, also
+        # under another interpreter (--python).
+        paths = [os.getcwd(), self._harness_path(), env.get("PYTHONPATH")]
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
         log = self.workdir / f"{prefix}.log"
         child = Child([*command, "--id-prefix", prefix], log, cwd=self.workdir, env=env)
         return child, prefix
+
+    def _harness_path(self) -> str:
+        """A folder holding only the harness package (a link to it): on the path of another
+        interpreter, it finds the worker side and nothing else of this installation."""
+        folder = self.workdir / "pythonpath"
+        if not (folder / "harness").exists():
+            folder.mkdir(exist_ok=True)
+            (folder / "harness").symlink_to(HARNESS, target_is_directory=True)
+        return str(folder)
 
     def _wait_polling(self, child: Child, prefix: str) -> None:
         def polled() -> bool:

@@ -29,17 +29,15 @@ from fake_server.engine.tasks import (
 )
 from fake_server.engine.tasks.base import SystemTask
 
-# Filled below; FORK_JOIN_DYNAMIC reads it while it runs (which branch types are system tasks).
-SYSTEM_TASKS: dict[str, SystemTask] = {}
-SYSTEM_TASKS.update(
-    (task.task_type, task)
+SYSTEM_TASKS: dict[str, SystemTask] = {
+    task.task_type: task
     for task in (
         switch.Switch(),
         switch.Decision(),
         fork_join.ForkJoin(),
         fork_join.Fork(),
         fork_join.Join(),
-        fork_join_dynamic.ForkJoinDynamic(SYSTEM_TASKS),
+        fork_join_dynamic.ForkJoinDynamic(),
         exclusive_join.ExclusiveJoin(),
         do_while.DoWhile(),
         sub_workflow.SubWorkflow(),
@@ -56,6 +54,6 @@ SYSTEM_TASKS.update(
         http.Http(),
         event.Event(),
     )
-)
+}
 
 __all__ = ["SYSTEM_TASKS", "SystemTask"]

@@ -5,7 +5,8 @@ The task's output is Conductor's message: its input plus ``workflowInstanceId``,
 ``workflowType``, ``workflowVersion``, ``correlationId``, ``taskToDomain``, and
 ``event_produced``, the queue name (``conductor`` becomes ``conductor:<workflow>:<task ref>``,
 ``conductor:<name>`` becomes ``conductor:<workflow>:<name>``, other sinks stay as they are).
-With ``asyncComplete`` the task stays IN_PROGRESS until an update from outside.
+With ``asyncComplete`` the task stays IN_PROGRESS until an update from outside. A sink without
+a ``type:`` prefix, or of a type Conductor has no provider for, fails the task, as there.
 """
 
 from __future__ import annotations
@@ -17,6 +18,34 @@ from fake_server.engine.tasks.base import Runtime, SystemTask
 if TYPE_CHECKING:
     from fake_server.engine.definitions import WorkflowTaskDef
     from fake_server.engine.models import Task, Workflow
+
+
+# The queue types of Conductor's event queue providers (conductor is built in; the others
+# need their module configured on a real server). The fake records their messages alike.
+QUEUE_TYPES = frozenset(
+    {
+        "conductor",
+        "sqs",
+        "kafka",
+        "nats",
+        "nats_stream",
+        "jsm",
+        "amqp",
+        "amqp_queue",
+        "amqp_exchange",
+    }
+)
+
+
+def queue_problem(queue: str) -> str | None:
+    """EventQueues.getQueue's refusal of a queue name: one without a ``type:`` prefix, or of a
+    type no provider has; None when it names a queue."""
+    queue_type, colon, _ = queue.partition(":")
+    if not colon:
+        return f"Illegal event {queue}"
+    if queue_type not in QUEUE_TYPES:
+        return f"Unknown queue type {queue_type}"
+    return None
 
 
 class Event(SystemTask):
@@ -55,6 +84,12 @@ class Event(SystemTask):
             "taskToDomain": dict(workflow.task_to_domain),
         }
         task.output_data = {**message, "event_produced": queue}
+        problem = queue_problem(queue)
+        if problem is not None:
+            # Event.getQueue's words for what EventQueues.getQueue refuses.
+            reason = f"Error loading queue:{queue}, for task:{task.task_id}, error: {problem}"
+            self.finish(rt, task, "FAILED", reason)
+            return
         rt.state.events.append(
             {
                 "queue": queue,

@@ -19,12 +19,11 @@ its definition as null there, not as the defaults a task of the definition gets)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fake_server.engine.definitions import TaskDef, parse_workflow_task
 from fake_server.engine.errors import BadRequestError
-from fake_server.engine.task_types import number_version_message
+from fake_server.engine.task_types import is_system_type, number_version_message
 from fake_server.engine.tasks.base import (
     Runtime,
     SystemTask,
@@ -41,10 +40,6 @@ if TYPE_CHECKING:
 class ForkJoinDynamic(SystemTask):
     task_type = "FORK_JOIN_DYNAMIC"
     built_in = True
-
-    def __init__(self, system_tasks: Mapping[str, SystemTask]) -> None:
-        # The registry: a branch of a system type keeps its ad-hoc definition (none).
-        self.system_tasks = system_tasks
 
     def map(
         self,
@@ -69,7 +64,7 @@ class ForkJoinDynamic(SystemTask):
         tasks = [fork]
         join_on = []
         for forked_task in forked:
-            forked_task = _with_branch_definition(rt, forked_task, self.system_tasks)
+            forked_task = _with_branch_definition(rt, forked_task)
             branch = rt.map_tasks(workflow, forked_task, retry_count)
             if not branch:
                 raise TerminateWorkflow(
@@ -149,12 +144,10 @@ def _from_dynamic_tasks(
     return forked
 
 
-def _with_branch_definition(
-    rt: Runtime, branch: WorkflowTaskDef, system_tasks: Mapping[str, SystemTask]
-) -> WorkflowTaskDef:
+def _with_branch_definition(rt: Runtime, branch: WorkflowTaskDef) -> WorkflowTaskDef:
     """A branch task as ForkJoinDynamicTaskMapper gives it: its registered definition, none
     when it has none (for a worker task: no retries, no response timeout)."""
-    if branch.task_definition is not None or branch.type in system_tasks:
+    if branch.task_definition is not None or is_system_type(branch.type):
         return branch  # a system task's ad-hoc definition has neither already
     registered = rt.state.task_defs.get(branch.name)
     return branch.with_changes(

@@ -3,7 +3,9 @@
 The query runs over the whole input (the other input keys are its data). The output is
 ``result`` (the first value the query gives, null when none) and ``resultList`` (all of them);
 a query that does not compile or fails fails the task with the jq message (also in ``error``).
-Runs with the ``jq`` package (jq's own C library); compiled queries are kept.
+Runs with the ``jq`` package (jq's own C library); compiled queries are kept. A query that
+uses what Conductor's jq (jackson-jq 0.0.13) lacks fails as it would there (see
+:mod:`fake_server.engine.jackson_jq`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
+from fake_server.engine import jackson_jq
 from fake_server.engine.tasks.base import Runtime, SystemTask
 
 if TYPE_CHECKING:
@@ -44,6 +47,7 @@ class JsonJqTransform(SystemTask):
 
 @functools.lru_cache(maxsize=1000)
 def _compiled(query: str) -> Any:
+    jackson_jq.check(query)  # a JqUnsupported is a ValueError: the task fails with it
     try:
         import jq
     except ImportError:

@@ -51,6 +51,7 @@ class Switch(SystemTask):
         except scripts.ScriptError as error:
             task.status = "FAILED"
             task.reason_for_incompletion = error.message
+            task.end_time = task.scheduled_time  # it ended as it was made
             return [task]
         task.input_data["case"] = case
         task.output_data = {"evaluationResult": [case], "selectedCase": case}
@@ -82,7 +83,8 @@ class Decision(SystemTask):
         task_input: dict[str, Any],
         retry_count: int,
     ) -> list[Task]:
-        task = control_record(rt, workflow, workflow_task, self.task_type, dict(task_input))
+        # DecisionTaskMapper: the record's input holds the case (and hasChildren) only.
+        task = control_record(rt, workflow, workflow_task, self.task_type, {})
         if workflow_task.case_expression:
             try:
                 value = scripts.evaluate(workflow_task.case_expression, task_input)

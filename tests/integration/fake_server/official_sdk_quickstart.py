@@ -5,7 +5,7 @@
 """What conductor-python 2.0.0's quick-start and examples do, written here against its public
 API and run by its own venv's python (test_fs_official_quickstart.py) against the fake server.
 
-Usage: python official_sdk_quickstart.py hello|dynamic|kitchensink
+Usage: python official_sdk_quickstart.py hello|dynamic|kitchensink|async_workers
 
 As the examples do, the configuration comes from the environment (``CONDUCTOR_SERVER_URL``),
 workers are ``@worker_task`` functions found by the TaskHandler's scan, and the workflow runs
@@ -27,6 +27,9 @@ import requests
 
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
+from conductor.client.http.models.start_workflow_request import StartWorkflowRequest
+from conductor.client.http.models.workflow_def import WorkflowDef
+from conductor.client.http.models.workflow_task import WorkflowTask
 from conductor.client.orkes_clients import OrkesClients
 from conductor.client.worker.worker_task import worker_task
 from conductor.client.workflow.conductor_workflow import ConductorWorkflow
@@ -58,6 +61,16 @@ def send_email(email: str, subject: str, body: str) -> None:
 @worker_task(task_definition_name="qs_route")
 def route(country: str) -> str:
     return f"routing the packages to {country}"
+
+
+@worker_task(task_definition_name="qs_async_a", thread_count=3, register_task_def=True)
+async def async_a(task_index: int = 0) -> dict:
+    return {"worker": "qs_async_a", "task_index": task_index}
+
+
+@worker_task(task_definition_name="qs_async_b", thread_count=3, register_task_def=True)
+async def async_b(task_index: int = 0) -> dict:
+    return {"worker": "qs_async_b", "task_index": task_index}
 
 
 def hello(config: Configuration) -> Any:
@@ -136,6 +149,33 @@ def kitchensink(config: Configuration) -> Any:
     return wf.execute(workflow_input={"name": "Orkes", "country": country})
 
 
+def async_workers(config: Configuration) -> Any:
+    """2.0.0's tests/integration/test_v2_fallback_intg.py: async workers (three threads each)
+    run five workflows of six tasks, updating through update-v2 (or the fallback)."""
+    clients = OrkesClients(configuration=config)
+    metadata, workflows = clients.get_metadata_client(), clients.get_workflow_client()
+    tasks = [
+        WorkflowTask(
+            name=name, task_reference_name=f"{name}_{i}", input_parameters={"task_index": i}
+        )
+        for name in ("qs_async_a", "qs_async_b")
+        for i in range(1, 4)
+    ]
+    definition = WorkflowDef(name="qs_async", version=1, tasks=tasks)
+    metadata.update_workflow_def(definition, overwrite=True)
+    ids = [
+        workflows.start_workflow(StartWorkflowRequest(name="qs_async", version=1, input={"run": i}))
+        for i in range(5)
+    ]
+    give_up = time.monotonic() + 60
+    while True:
+        runs = [workflows.get_workflow(workflow_id, include_tasks=True) for workflow_id in ids]
+        if all(run.status != "RUNNING" for run in runs) or time.monotonic() > give_up:
+            break
+        time.sleep(0.1)
+    return {"statuses": [run.status for run in runs]}
+
+
 def describe(run: Any) -> dict[str, Any]:
     return {
         "workflow_id": run.workflow_id,
@@ -149,7 +189,14 @@ def describe(run: Any) -> dict[str, Any]:
     }
 
 
-WORKER_TASKS = ("qs_greet", "qs_user_email", "qs_send_email", "qs_route")
+WORKER_TASKS = (
+    "qs_greet",
+    "qs_user_email",
+    "qs_send_email",
+    "qs_route",
+    "qs_async_a",
+    "qs_async_b",
+)
 
 
 def wait_for_workers(config: Configuration, deadline_s: float = 60) -> None:
@@ -171,8 +218,15 @@ def main(example: str) -> None:
     handler.start_processes()
     try:
         wait_for_workers(config)
-        run = {"hello": hello, "dynamic": dynamic, "kitchensink": kitchensink}[example](config)
-        print(json.dumps(describe(run), default=str), flush=True)
+        examples = {
+            "hello": hello,
+            "dynamic": dynamic,
+            "kitchensink": kitchensink,
+            "async_workers": async_workers,
+        }
+        run = examples[example](config)
+        outcome = run if isinstance(run, dict) else describe(run)
+        print(json.dumps(outcome, default=str), flush=True)
     finally:
         handler.stop_processes()
 

@@ -65,6 +65,8 @@ def test_a_failed_tests_report_shows_what_its_workers_printed_and_logged(
     # the traceback the SDK logs, down to the worker's own line
     assert 'raise ValueError(f"card declined {card}")' in section
     assert "ValueError: card declined 4242" in section
+    # the first lines of the failure are the test's: the harness's frames are hidden
+    assert "harness/admin.py" not in run.stdout and "harness/waiting.py" not in run.stdout
     # the passing test's workers printed too, but its report shows nothing
     assert "refunding 1111" not in run.stdout
 

@@ -9,8 +9,8 @@ import threading
 import pytest
 from conftest import run_blocking, wait_until
 
+from conductor.client.automator._worker_kind import is_async_worker
 from conductor.client.automator.async_task_runner import AsyncTaskRunner
-from conductor.client.automator.worker_kind import is_async_worker
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.context.task_context import get_task_context
 from conductor.client.http.async_task_client import AsyncClientUnavailableError

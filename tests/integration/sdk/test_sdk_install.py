@@ -7,47 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[3]
-# What each distribution is built from, relative to the repository.
-SDK_FILES = ("sdk",)
-TESTING_FILES = ("pyproject.toml", "README.md", "fake_server", "harness")
+from distributions import SDK_FILES, TESTING_FILES, build_wheel
 
 
 def _name(requirement: str) -> str:
     return re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0].lower().replace("_", "-")
-
-
-def copy_of(folder: Path, names: tuple[str, ...]) -> Path:
-    """The files a distribution is built from (a copy: building leaves files behind)."""
-    project = folder / "project"
-    project.mkdir()
-    for name in names:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, project / name)
-    return project
-
-
-def build_wheel(folder: Path, names: tuple[str, ...], subfolder: str = "") -> Path:
-    project = copy_of(folder, names)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder)]
-        + [str(project / subfolder)],
-        check=True,
-        timeout=240,
-    )
-    [built] = folder.glob("*.whl")
-    return built
 
 
 @pytest.fixture(scope="module")

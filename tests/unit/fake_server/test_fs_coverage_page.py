@@ -60,3 +60,27 @@ def test_the_new_workflow_routes_answer_as_conductor(client):
     assert removed.status_code == 200
     assert client.get(f"/api/workflow/{workflow_id}").status_code == 200  # archived: still read
     assert client.get(f"/api/workflow/{workflow_id}").json["status"] == "TERMINATED"
+
+
+def test_workflow_definition_listings_answer_as_conductor(client):
+    """MetadataServiceImpl.getWorkflowNamesAndVersions, getWorkflowNames, getWorkflowVersions
+    and getWorkflowDefsLatestVersions."""
+    task = [{"name": "a", "taskReferenceName": "a"}]
+    definitions = [
+        {"name": "b_wf", "version": 2, "tasks": task},
+        {"name": "b_wf", "version": 1, "tasks": task},
+        {"name": "a_wf", "version": 1, "tasks": task, "createTime": 5},
+    ]
+    assert client.put("/api/metadata/workflow", json=definitions).status_code == 200
+    assert client.get("/api/metadata/workflow/names").json == ["a_wf", "b_wf"]
+    assert client.get("/api/metadata/workflow/names-and-versions").json == {
+        "a_wf": [{"name": "a_wf", "version": 1, "createTime": 5}],
+        "b_wf": [{"name": "b_wf", "version": 1}, {"name": "b_wf", "version": 2}],
+    }
+    assert client.get("/api/metadata/workflow/b_wf/versions").json == [
+        {"name": "b_wf", "version": 1},
+        {"name": "b_wf", "version": 2},
+    ]
+    assert client.get("/api/metadata/workflow/nope/versions").json == []
+    latest = client.get("/api/metadata/workflow/latest-versions").json
+    assert [(d["name"], d["version"]) for d in latest] == [("a_wf", 1), ("b_wf", 2)]

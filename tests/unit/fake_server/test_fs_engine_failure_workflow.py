@@ -40,8 +40,23 @@ def test_failure_workflow_starts_with_conductors_input(engine, worker):
 
 
 def test_failure_workflow_named_by_an_input(engine, worker):
-    """Mirrors WorkflowExecutorOps.terminateWorkflow: a failureWorkflow given as ${...} is
-    resolved over the workflow."""
+    """Mirrors WorkflowExecutorOps.decide: a failureWorkflow written $workflow.input.x is the
+    workflow input x."""
+    engine.upsert_workflow_defs([sequence("cleanup", "c")])
+    engine.register_task_defs([{"name": "a", "retryCount": 0}])
+    workflow_id = start(
+        engine,
+        {**sequence("wf", "a"), "failureWorkflow": "$workflow.input.onError"},
+        input={"onError": "cleanup"},
+    )
+    worker.update(worker.take("a"), "FAILED")
+    cleanup_id = engine.get_workflow(workflow_id)["output"]["conductor.failure_workflow"]
+    assert engine.get_workflow(cleanup_id)["workflowName"] == "cleanup"
+
+
+def test_failure_workflow_written_as_an_expression_is_not_read(engine, worker, caplog):
+    """Mirrors WorkflowExecutorOps.decide: only the third dotted part is read, as written, so
+    ${workflow.input.x} names the input "x}", no failure workflow starts, and a log says why."""
     engine.upsert_workflow_defs([sequence("cleanup", "c")])
     engine.register_task_defs([{"name": "a", "retryCount": 0}])
     workflow_id = start(
@@ -50,8 +65,11 @@ def test_failure_workflow_named_by_an_input(engine, worker):
         input={"onError": "cleanup"},
     )
     worker.update(worker.take("a"), "FAILED")
-    cleanup_id = engine.get_workflow(workflow_id)["output"]["conductor.failure_workflow"]
-    assert engine.get_workflow(cleanup_id)["workflowName"] == "cleanup"
+    done = engine.get_workflow(workflow_id)
+    assert done["status"] == "FAILED"
+    assert "conductor.failure_workflow" not in done["output"]
+    assert [w["workflowName"] for w in engine.list_workflows()] == ["wf"]
+    assert "Conductor reads the form $workflow.input.name" in caplog.text
 
 
 def test_a_failure_workflow_that_cannot_start_is_named_in_the_output(engine, worker):

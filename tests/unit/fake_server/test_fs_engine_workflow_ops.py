@@ -285,3 +285,80 @@ def test_retry_resuming_with_nothing_failed_changes_nothing(engine, worker):
     worker.update(worker.take("a"), "COMPLETED")
     engine.retry_workflow(workflow_id, resume_subworkflow_tasks=True)
     assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_rerun_from_a_failed_fork_branch_sets_the_canceled_sibling_going(engine, worker):
+    """Mirrors WorkflowExecutorOps.finalizeRerun: after a rerun from the failed branch's task,
+    a sibling canceled when the workflow failed is scheduled again (same task), and the
+    workflow runs to its end instead of being ended by the canceled task; the failed names
+    gathered by the failure are cleared."""
+    engine.register_task_defs([{"name": t, "retryCount": 0} for t in ("a", "b")])
+    fork = {
+        "name": "fork",
+        "taskReferenceName": "fork",
+        "type": "FORK_JOIN",
+        "forkTasks": [
+            [{"name": "a", "taskReferenceName": "a"}],
+            [{"name": "b", "taskReferenceName": "b"}],
+        ],
+    }
+    join = {"name": "join", "taskReferenceName": "join", "type": "JOIN", "joinOn": ["a", "b"]}
+    workflow_id = start(engine, {"name": "wf", "tasks": [fork, join]})
+    a = worker.take("a")
+    failing = worker.take("b")
+    worker.update(failing, "FAILED")
+    failed = engine.get_workflow(workflow_id)
+    assert failed["status"] == "FAILED"
+    assert dict(statuses(engine, workflow_id))["a"] == "CANCELED"
+    assert failed["failedReferenceTaskNames"] == ["b"]
+    engine.rerun_workflow(workflow_id, {"reRunFromTaskId": failing["taskId"]})
+    rerun = engine.get_workflow(workflow_id)
+    assert rerun["status"] == "RUNNING"
+    assert rerun["failedReferenceTaskNames"] == []
+    assert dict(statuses(engine, workflow_id)) == {
+        "fork": "COMPLETED",
+        "a": "SCHEDULED",
+        "b": "SCHEDULED",
+    }
+    again = worker.take("a")
+    assert (again["taskId"], again["retryCount"]) == (a["taskId"], 0)
+    worker.update(again, "COMPLETED")
+    worker.update(worker.take("b"), "COMPLETED")
+    assert engine.get_workflow(workflow_id)["status"] == "COMPLETED"
+
+
+def test_rerun_from_a_task_of_a_sub_workflow_reruns_the_child_and_the_parent(engine, worker):
+    """Mirrors WorkflowExecutorOps.rerunWF: a task id not in the workflow is looked for in its
+    sub-workflows; the child reruns from it and the parent follows (its SUB_WORKFLOW task in
+    progress again, the parent running, its correlationId replaced)."""
+    engine.register_task_defs([{"name": "c", "retryCount": 0}])
+    engine.upsert_workflow_defs([sequence("child", "c")])
+    parent = {
+        "name": "parent",
+        "tasks": [
+            {
+                "name": "sub",
+                "taskReferenceName": "sub",
+                "type": "SUB_WORKFLOW",
+                "subWorkflowParam": {"name": "child"},
+            },
+            {"name": "after", "taskReferenceName": "after"},
+        ],
+    }
+    parent_id = start(engine, parent)
+    failing = worker.take("c")
+    worker.update(failing, "FAILED")
+    assert engine.get_workflow(parent_id)["status"] == "FAILED"
+    engine.rerun_workflow(
+        parent_id, {"reRunFromTaskId": failing["taskId"], "correlationId": "again"}
+    )
+    rerun = engine.get_workflow(parent_id)
+    assert (rerun["status"], rerun["correlationId"]) == ("RUNNING", "again")
+    assert statuses(engine, parent_id) == [("sub", "IN_PROGRESS")]
+    child_id = rerun["tasks"][0]["subWorkflowId"]
+    assert engine.get_workflow(child_id)["status"] == "RUNNING"
+    again = worker.take("c")
+    assert again["taskId"] == failing["taskId"]
+    worker.update(again, "COMPLETED")
+    worker.update(worker.take("after"), "COMPLETED")
+    assert engine.get_workflow(parent_id)["status"] == "COMPLETED"

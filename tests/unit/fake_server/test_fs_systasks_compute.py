@@ -357,3 +357,62 @@ def test_without_jq_the_task_fails_saying_what_to_install(engine, monkeypatch):
     jq = by_ref(engine, workflow_id)["jq"]
     assert jq["status"] == "FAILED"
     assert "pip install conductor-workers-testing" in jq["reasonForIncompletion"]
+
+
+def run_jq(engine, query):
+    definition = workflow(
+        "w", system("JSON_JQ_TRANSFORM", "jq", inputParameters={"queryExpression": query, "a": 2})
+    )
+    return by_ref(engine, start(engine, definition))["jq"]
+
+
+@pytest.mark.parametrize(
+    ("query", "missing"),
+    [
+        (".a | round", "round/0"),
+        (".a | ceil", "ceil/0"),
+        ("now", "now/0"),
+        ("0 | todate", "todate/0"),
+        ('getpath(["a"])', "getpath/1"),
+        ("isempty(.a)", "isempty/1"),
+        (".a | abs", "abs/0"),
+        ('"x " | trim', "trim/0"),
+        ("env.HOME", "env/0"),
+        ("[tostream]", "tostream/0"),
+        ('{b: "\\(now)"}', "now/0"),
+    ],
+)
+def test_jq_functions_jackson_jq_lacks_fail_the_task(engine, query, missing):
+    """Mirrors JsonJqTransform on jackson-jq 0.0.13 (FunctionCall.apply): a function that
+    jackson-jq does not have fails the task with its words, though jq itself has it."""
+    task = run_jq(engine, query)
+    assert task["status"] == "FAILED"
+    assert task["reasonForIncompletion"] == f"Function {missing} does not exist"
+    assert task["outputData"]["error"] == task["reasonForIncompletion"]
+
+
+def test_jq_formats_jackson_jq_lacks_fail_the_task(engine):
+    """Mirrors jackson-jq 0.0.13's FormattingFilter: @base64d is not one of its formats."""
+    task = run_jq(engine, '"eA==" | @base64d')
+    assert task["reasonForIncompletion"] == "Formatting operator @base64d does not exist"
+
+
+@pytest.mark.parametrize("query", ["if .a > 1 then 1 end", "if .a then 1 elif .b then 2 end"])
+def test_jq_if_without_else_does_not_compile(engine, query):
+    """Mirrors jackson-jq 0.0.13's grammar (ConditionalExpression needs else), which
+    JsonJqTransform compiles when the task starts: the task fails with the parser's words."""
+    task = run_jq(engine, query)
+    assert task["status"] == "FAILED"
+    assert task["reasonForIncompletion"].startswith('Encountered " "end" "end "" at line 1')
+
+
+def test_jq_queries_within_jackson_jq_run(engine):
+    """Mirrors JsonJqTransform: what jackson-jq 0.0.13 has runs (its functions, functions the
+    query defines, object keys named like missing functions)."""
+    query = (
+        "def twice(f): f * 2; "
+        "{round: twice(.a), b: ([.a] | map(. + 1) | add), c: (if .a then 1 else 0 end)}"
+    )
+    task = run_jq(engine, query)
+    assert task["status"] == "COMPLETED"
+    assert task["outputData"]["result"] == {"round": 4, "b": 3, "c": 1}

@@ -278,7 +278,7 @@ def list_fork(**inputs):
 
 
 @pytest.mark.parametrize("how", ["dynamicForkTasksParam", "forkTaskInputs"])
-def test_an_unregistered_dynamic_branch_is_not_retried(engine, worker, how):
+def test_an_unregistered_dynamic_branch_is_not_retried(engine, worker, clock, how):
     """Mirrors ForkJoinDynamicTaskMapper (a branch's definition is metadataDAO.getTaskDef, null
     when unregistered) and DeciderService.retry (no definition, no retry): the first failure
     fails the workflow, where a task of the definition would be retried three times."""
@@ -290,7 +290,8 @@ def test_an_unregistered_dynamic_branch_is_not_retried(engine, worker, how):
     else:
         workflow_id = start(engine, list_fork(), input={"tasks": [simple("m", name="mail")]})
     task = worker.take("mail")
-    assert task["responseTimeoutSeconds"] == 0  # and no response timeout either
+    clock.advance_seconds(7200)  # no definition, no response timeout (isResponseTimedOut)
+    assert engine.get_task(task["taskId"])["status"] == "IN_PROGRESS"
     worker.update(task, "FAILED")
     assert engine.get_workflow(workflow_id)["status"] == "FAILED"
 

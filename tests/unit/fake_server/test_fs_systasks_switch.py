@@ -142,19 +142,23 @@ def test_a_script_that_throws_fails_the_switch_and_the_workflow(engine):
     assert switch["taskId"] in done["reasonForIncompletion"]
 
 
-def test_decision_reads_case_value_param_and_falls_to_default_for_an_empty_case(engine, worker):
-    """Mirrors DecisionTaskMapper: caseValueParam, and the default for an empty case."""
-    definition = workflow(
+def decision_on_kind(cases, **fields):
+    return workflow(
         "w",
         system(
             "DECISION",
             "decide",
             caseValueParam="kind",
-            inputParameters={"kind": "${workflow.input.kind}"},
-            decisionCases={"a": [simple("a")], "empty": []},
-            defaultCase=[simple("other")],
+            inputParameters={"kind": "${workflow.input.kind}", **fields.pop("inputs", {})},
+            decisionCases=cases,
+            **fields,
         ),
     )
+
+
+def test_decision_reads_case_value_param_and_falls_to_default_for_an_empty_case(engine, worker):
+    """Mirrors DecisionTaskMapper: caseValueParam, and the default for an empty case."""
+    definition = decision_on_kind({"a": [simple("a")], "empty": []}, defaultCase=[simple("other")])
     first = start(engine, definition, input={"kind": "a"})
     decision = by_ref(engine, first)["decide"]
     assert (decision["taskType"], decision["outputData"]) == ("DECISION", {"caseOutput": ["a"]})
@@ -260,3 +264,42 @@ def test_a_case_is_the_value_as_text(engine, value, case):
     )
     workflow_id = start(engine, definition, input={"kind": value})
     assert statuses(engine, workflow_id)[1] == ("chosen", "SCHEDULED")
+
+
+@pytest.mark.parametrize(
+    ("task_type", "fields"),
+    [
+        ("SWITCH", {"evaluatorType": "javascript", "expression": "$.kind == 'a' ?"}),
+        ("DECISION", {"caseExpression": "if ($.n > 1) { 'big' "}),
+    ],
+)
+def test_a_script_with_a_syntax_error_is_refused_at_registration(engine, task_type, fields):
+    """Mirrors WorkflowTaskTypeConstraint.validateScriptExpression: a SWITCH (javascript) or
+    DECISION script is parsed, not run, when registered; a syntax error refuses it."""
+    task = system(task_type, "s", decisionCases={"a": [simple("a")]}, **fields)
+    with pytest.raises(BadRequestError) as caught:
+        engine.register_workflow_def(workflow("w", task))
+    message = caught.value.errors[0].message
+    assert message.startswith("Expression is not well formatted: SyntaxError")
+    assert message.endswith(f", taskType: {task_type} taskName s")
+
+
+def test_a_script_is_only_parsed_at_registration(engine):
+    """Mirrors ScriptEvaluator.validateScriptSyntax: a script that would throw when run (or
+    loop for ever) reads well, so it is registered; value-param expressions are not scripts."""
+    for expression in ("$.missing.field", "while (true) {}"):
+        engine.upsert_workflow_defs(
+            [workflow("w", route("javascript", expression, {"a": [simple("a")]}))]
+        )
+    engine.upsert_workflow_defs([workflow("w", route("value-param", "kind ?", {"a": []}))])
+
+
+def test_a_decision_records_only_its_case_as_input(engine):
+    """Mirrors DecisionTaskMapper: the DECISION task's input is the case it chose, and
+    hasChildren when that case has tasks; its inputParameters are not copied (a SWITCH's
+    are)."""
+    definition = decision_on_kind({"a": [simple("a")], "b": []}, inputs={"other": 1})
+    chosen = by_ref(engine, start(engine, definition, input={"kind": "a"}))["decide"]
+    assert chosen["inputData"] == {"case": "a", "hasChildren": "true"}
+    empty = by_ref(engine, engine.start_workflow({"name": "w", "input": {"kind": "b"}}))["decide"]
+    assert empty["inputData"] == {"case": "b"}

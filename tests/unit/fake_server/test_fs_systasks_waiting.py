@@ -197,6 +197,25 @@ def test_event_is_recorded_and_completes_with_conductors_output(engine):
     assert json.dumps(events)  # plain JSON
 
 
+@pytest.mark.parametrize(
+    ("sink", "error"),
+    [("orders", "Illegal event orders"), ("rabbit:orders", "Unknown queue type rabbit")],
+)
+def test_an_event_to_a_queue_conductor_cannot_load_fails(engine, sink, error):
+    """Mirrors Event.execute with EventQueues.getQueue: a sink without a ``type:`` prefix, or
+    of a type no provider has, fails the task with Conductor's reason; nothing is published."""
+    definition = workflow("orders", system("EVENT", "notify", sink=sink))
+    workflow_id = start(engine, definition)
+    notify = by_ref(engine, workflow_id)["notify"]
+    assert notify["status"] == "FAILED"
+    assert notify["reasonForIncompletion"] == (
+        f"Error loading queue:{sink}, for task:{notify['taskId']}, error: {error}"
+    )
+    assert notify["outputData"]["event_produced"] == sink
+    assert engine.get_workflow(workflow_id)["status"] == "FAILED"
+    assert engine.snapshot()["events"] == []
+
+
 def test_event_needs_a_sink(engine):
     """Mirrors WorkflowTaskTypeConstraint for EVENT: it needs a sink."""
     with pytest.raises(BadRequestError, match="sink field is required"):

@@ -157,3 +157,35 @@ def test_out_of_reach_says_how_many_machines():
 def test_a_backlog_left_behind_is_not_sustaining_the_rate():
     assert not verdict.meets(run(rate=420.0, unfinished=12), 400.0, None)
     assert verdict.meets(run(rate=420.0), 400.0, None)
+
+
+def test_the_report_says_when_the_load_could_not_be_offered_at_the_rate():
+    runs = [run(threads=16, rate=300.0, offered_rate=310.0, bound="network", bound_why="-")]
+    document = {
+        "worker": "m:f",
+        "task_name": "f",
+        "queue": "harness_size__f",
+        "target_rate": 400.0,
+        "p99_ms": None,
+        "offered_rate": 420.0,
+        "seconds_per_run": 5.0,
+        "server": {"description": "the fake server"},
+        "sdk": "conductor-workers 0.1.0",
+        "machine": {"cpu_count": 2, "load_average": [1.0, 1.0, 1.0]},
+        "stopped_because": "test",
+        "runs": [
+            {
+                **r,
+                "errors": [],
+                "p50_ms": 10.0,
+                "server_cpu_ms_per_task": None,
+                "rss_mb": [30.0],
+                "meets_target": False,
+            }
+            for r in runs
+        ],
+    }
+    document["recommendation"] = verdict.recommend(document["runs"], 400.0, None)
+    text = output.render(document)
+    assert "the load reached only 310 tasks/s of the 420 offered" in text
+    assert "1 x 16" in text and "out of this machine's reach" in text

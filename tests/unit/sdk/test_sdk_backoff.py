@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from conductor.client.http.backoff import CAP_SECONDS, Backoff
+from conductor.client.http._backoff import CAP_SECONDS, Backoff
 from conductor.client.http.errors import ConductorApiError
 
 logger = logging.getLogger("conductor.client.test_backoff")

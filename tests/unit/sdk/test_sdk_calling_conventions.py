@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import pytest
 
-from conductor.client.automator.worker_startup import start_worker
+from conductor.client.automator._worker_startup import start_worker
 from conductor.client.http.models import Task, TaskResultStatus
 from conductor.client.worker.worker import Worker
 from conductor.client.worker.worker_config import resolve_worker_settings

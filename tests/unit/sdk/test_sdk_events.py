@@ -11,7 +11,7 @@ from conductor.client.event import (
     PollStarted,
     TaskExecutionFailure,
 )
-from conductor.client.event.publisher import publisher_for
+from conductor.client.event._publisher import NO_EVENTS, publisher_for
 
 
 class Recorder:
@@ -25,10 +25,12 @@ class Recorder:
         self.events.append(event)
 
 
-def test_no_listener_means_no_publisher() -> None:
-    assert publisher_for(None) is None
-    assert publisher_for([]) is None
-    assert publisher_for([object()]) is None  # nothing it could receive
+def test_no_listener_means_the_publisher_that_does_nothing() -> None:
+    for listeners in (None, [], [object()]):  # the last: nothing it could receive
+        publisher = publisher_for(listeners)
+        assert publisher is NO_EVENTS and not publisher.active
+    NO_EVENTS.publish(PollStarted(task_type="t", worker_id="w", poll_count=1))  # no-op
+    assert publisher_for([Recorder()]).active
 
 
 def test_each_listener_gets_the_events_it_has_a_method_for() -> None:

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from conductor.client.automator.task_execution import run_task
+from conductor.client.automator._task_execution import run_task
 from conductor.client.http.models.task import Task
 from conductor.client.worker.worker import Worker
 from conductor.client.worker.worker_interface import WorkerInterface

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from conductor.client.automator import worker_discovery
-from conductor.client.automator.task_handler import TaskHandler
-from conductor.client.automator.worker_discovery import (
+from conductor.client.automator import _worker_discovery as worker_discovery
+from conductor.client.automator._worker_discovery import (
     WorkerDiscoveryError,
     find_worker_files,
     scan_for_annotated_workers,
 )
+from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker import worker_task
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from conductor.client.automator.worker_process import configure_logging
+from conductor.client.automator._worker_process import configure_logging
 from conductor.client.configuration.configuration import Configuration
 
 SDK = logging.getLogger("conductor.client")

@@ -7,7 +7,7 @@ from typing import Any, Optional, Union
 
 from conductor.client.context import TaskInProgress
 from conductor.client.http.models import Task
-from conductor.client.worker.json_schema import DRAFT_07, input_schema, output_schema
+from conductor.client.worker._json_schema import DRAFT_07, input_schema, output_schema
 
 
 class Size(enum.Enum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conductor.client.automator.leases import LeaseSchedule
+from conductor.client.automator._leases import LeaseSchedule
 
 
 class Clock:

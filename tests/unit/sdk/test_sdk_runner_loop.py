@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from conductor.client.automator.task_runner import LONG_POLL_MS, TaskRunner
-from conductor.client.http import backoff
+from conductor.client.http import _backoff as backoff
 from conductor.client.http.errors import ConductorApiError
 from conductor.client.http.models import Task, TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus

@@ -15,7 +15,7 @@ import responses
 from responses import matchers
 
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.http import backoff
+from conductor.client.http import _backoff as backoff
 from conductor.client.http.models import Task, TaskResult, TaskResultStatus
 from conductor.client.http.task_client import ConductorApiError, TaskClient
 

@@ -16,7 +16,7 @@ from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.authentication_settings import (
     AuthenticationSettings,
 )
-from conductor.client.http.auth import jwt_expiry
+from conductor.client.http._auth import jwt_expiry
 from conductor.client.http.models import TaskResult, TaskResultStatus
 from conductor.client.http.task_client import ConductorApiError, ConductorAuthError, TaskClient
 

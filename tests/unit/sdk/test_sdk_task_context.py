@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from conductor.client.automator.task_execution import execute_task
+from conductor.client.automator._task_execution import execute_task
 from conductor.client.context import TaskContext, TaskInProgress, get_task_context
 from conductor.client.context.task_context import get_task_context as from_module
 from conductor.client.http.models import Task, TaskResultStatus

@@ -11,7 +11,7 @@ import pytest
 
 from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.worker.unknown_settings import warn_unknown_settings
+from conductor.client.worker._unknown_settings import warn_unknown_settings
 from conductor.client.worker.worker import Worker
 
 KNOWN = "known settings: domain, polling_interval, thread_count"

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from conductor.client.automator.task_execution import execute_task
+from conductor.client.automator._task_execution import execute_task
 from conductor.client.context.task_context import get_task_context
 from conductor.client.http.models import Task, TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus

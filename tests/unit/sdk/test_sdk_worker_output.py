@@ -11,9 +11,9 @@ import uuid
 
 import pytest
 
-from conductor.client.automator.task_execution import execute_task
+from conductor.client.automator._task_execution import execute_task
 from conductor.client.context import get_task_context
-from conductor.client.http.json_values import json_default
+from conductor.client.http._json_values import json_default
 from conductor.client.http.models import Task, TaskResult, TaskResultStatus
 from conductor.client.worker.exception import NonRetryableException
 from conductor.client.worker.worker import Worker

@@ -24,44 +24,23 @@ import time
 from collections.abc import Generator
 from typing import Any
 
-from conductor.client.automator.give_back import give_back_result
-from conductor.client.automator.held_tasks import HeldTasks
-from conductor.client.automator.leases import (
-    LeaseSchedule,
-    RunningTask,
-    extension_update,
-    report_late_result,
-    warn_overrun,
-)
-from conductor.client.automator.task_execution import run_task_async
-from conductor.client.automator.worker_startup import start_worker
+from conductor.client.automator._held_tasks import HeldTasks
+from conductor.client.automator._leases import RunningTask
+from conductor.client.automator._runner_core import RunnerCore
+from conductor.client.automator._task_execution import run_task_async
+from conductor.client.automator._worker_startup import start_worker
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
-from conductor.client.event.publisher import (
-    EventPublisher,
-    execution_event,
-    publisher_for,
-    update_failure_event,
-)
-from conductor.client.event.task_runner_events import (
-    PollCompleted,
-    PollFailure,
-    PollStarted,
-    TaskExecutionStarted,
-)
 from conductor.client.http.async_task_client import AsyncTaskClient, require_aiohttp
-from conductor.client.http.backoff import Backoff
-from conductor.client.http.encoding import encode_result
 from conductor.client.http.errors import ConductorApiError
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
-from conductor.client.telemetry.prometheus import worker_metrics
 from conductor.client.worker.worker_config import (
     DEFAULT_POLL_TIMEOUT_MS,
     WorkerSettings,
     resolve_worker_settings,
 )
-from conductor.client.worker.worker_interface import WorkerInterface, is_paused
+from conductor.client.worker.worker_interface import WorkerInterface
 
 logger = logging.getLogger(__name__)
 
@@ -94,23 +73,26 @@ class AsyncTaskRunner:
             worker.get_task_definition_name(), worker.get_arguments()
         )
         worker.apply_settings(self.settings)
-        self.capacity = self.settings.thread_count
-        self.long_poll_ms = self.settings.poll_timeout_ms if long_poll_ms is None else long_poll_ms
-        self.drain_timeout = drain_timeout
-        self.held = held or HeldTasks(self.capacity, shared=False)
-        self.metrics = worker_metrics(metrics_settings)
-        metrics_listener = [self.metrics] if self.metrics is not None else []
-        self.events: EventPublisher | None = publisher_for(
-            [*(event_listeners or []), *metrics_listener]
+        self.core = RunnerCore.build(
+            worker,
+            self.settings,
+            event_listeners=event_listeners,
+            metrics_settings=metrics_settings,
+            held=held,
+            long_poll_ms=long_poll_ms,
+            logger=logger,
         )
-        self.leases = LeaseSchedule(self.settings.lease_extend_enabled)
+        self.capacity = self.core.capacity
+        self.long_poll_ms = self.core.long_poll_ms
+        self.drain_timeout = drain_timeout
+        self.held, self.events, self.metrics = self.core.held, self.core.events, self.core.metrics
+        self.leases = self.core.leases
         self.client: AsyncTaskClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._abandon: asyncio.Event | None = None
         self._room: asyncio.Event | None = None
         self._running: dict[asyncio.Task[None], int] = {}
-        self._poll_backoff = Backoff(f"Worker {self.task_name}: polling", logger)
         self._stop_requested = False
         self._in_run = False
 
@@ -150,6 +132,7 @@ class AsyncTaskRunner:
             poller = asyncio.create_task(self._poll_loop(burst))
             watcher = asyncio.create_task(self._watch_leases())
             await self._stop.wait()
+            self.core.stopping = True  # also when the poll loop ended by itself (burst)
             await self._drain(poller)
             watcher.cancel()
         finally:
@@ -163,12 +146,10 @@ class AsyncTaskRunner:
         run on after it returns; ``await runner.stop()`` (or leaving ``async with runner``)
         waits for them and closes the connections."""
         self._open()
-        if self._is_paused() or self.stopping:
+        if self.core.paused():
             return 0
-        free = self.capacity - len(self._running)
-        if free <= 0:
-            return 0
-        return await self._poll(free, long_poll=True)
+        count = self.core.poll_count(len(self._running))
+        return await self._poll(count, long_poll=True) if count else 0
 
     def stop(self) -> _Stopping:
         """Stops polling; running tasks finish (bounded by ``drain_timeout``). Thread-safe and
@@ -176,6 +157,7 @@ class AsyncTaskRunner:
         also works, and when ``run()`` is not running it waits for the tasks that ``run_once``
         started and closes the connections."""
         self._stop_requested = True
+        self.core.stopping = True
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
@@ -229,17 +211,18 @@ class AsyncTaskRunner:
 
     async def _poll_loop(self, burst: bool) -> None:
         assert self._stop is not None and self._room is not None
+        core = self.core
         try:
             while not self._stop.is_set():
-                if self._is_paused():
-                    await self._sleep(min(max(self.settings.polling_interval_seconds, 0.05), 1.0))
+                if core.paused():
+                    await self._sleep(core.pause_check_seconds())
                     continue
-                free = self.capacity - len(self._running)
-                if free <= 0:
+                count = core.poll_count(len(self._running))
+                if count <= 0:
                     self._room.clear()
                     await self._first(self._room.wait())
                     continue
-                received = await self._poll(free, long_poll=not burst)
+                received = await self._poll(count, long_poll=not burst)
                 if burst and received == 0 and not self._running:
                     break
         except Exception:  # a bug: say so, and stop rather than run without polling
@@ -248,12 +231,10 @@ class AsyncTaskRunner:
             self._stop.set()
 
     async def _poll(self, count: int, *, long_poll: bool) -> int:
-        assert self.client is not None and self._stop is not None
-        timeout_ms = self.long_poll_ms if long_poll else 0
-        events = self.events
-        if events is not None:
-            events.publish(PollStarted(self.task_name, self.settings.worker_id, count))
-        started = time.monotonic()
+        assert self.client is not None
+        core = self.core
+        timeout_ms = core.poll_timeout_ms(long_poll)
+        started = core.poll_started(count)
         try:
             tasks = await self.client.batch_poll(
                 self.task_name,
@@ -263,89 +244,42 @@ class AsyncTaskRunner:
                 timeout_ms=timeout_ms,
             )
         except Exception as error:  # the loop survives anything a poll does
-            if events is not None:
-                events.publish(PollFailure(self.task_name, _ms_since(started), error))
-            self._poll_backoff.failed(error)
-            await self._sleep(self._poll_backoff.delay(self._poll_backoff.failures - 1))
+            await self._sleep(core.poll_failed(started, error))
             return 0
-        self._poll_backoff.succeeded()
-        if events is not None:
-            events.publish(PollCompleted(self.task_name, _ms_since(started), len(tasks)))
-        for task in tasks:
-            slot = self.held.claim(task.task_id, task.workflow_instance_id)
-            if self._stop.is_set():
-                await self._give_back(task, "stopping")
-                self.held.release(slot)
-                continue
+        answer = core.poll_answered(started, tasks, timeout_ms, long_poll)
+        for task, slot in answer.give_back:
+            await self._give_back(task, "stopping")
+            self.held.release(slot)
+        for task, slot in answer.run:
             chain = asyncio.create_task(self._chain(task, slot))
             self._running[chain] = slot
             chain.add_done_callback(self._chain_done)
-        answered_at_once = time.monotonic() - started < timeout_ms / 2000.0
-        if not tasks and long_poll and (answered_at_once or timeout_ms == 0):
-            await self._sleep(self.settings.polling_interval_seconds)
-        return len(tasks)
+        if answer.pause:
+            await self._sleep(answer.pause)
+        return len(answer.run)
 
     # -- executing ---------------------------------------------------------------------------
 
     async def _chain(self, task: Task | None, slot: int) -> None:
-        assert self.client is not None and self._stop is not None
+        assert self.client is not None
+        core = self.core
         while task is not None:
-            self.leases.started(
-                task.task_id, task.workflow_instance_id, task.response_timeout_seconds
-            )
-            result, body = await self._execute(task)
-            watched = self.leases.finished(task.task_id)
-            started = time.monotonic()
+            execution = core.execution_started(task)
+            result, error = await run_task_async(self.worker, task, self.settings.worker_id)
+            watched, body = core.execution_finished(execution, result, error)
+            started = core.delivery_started()
             try:
                 next_task = await self.client.deliver(result, stop=self._abandon, body=body)
-            except ConductorApiError as error:
-                self._update_failed(task, result, error)
-                self._update_took(started, "FAILURE")
+            except ConductorApiError as failure:
+                core.delivery_ended(task, result, started, failure)
                 return
-            self._update_took(started, "SUCCESS")
-            if watched is not None and watched.overran:
+            core.delivery_ended(task, result, started, None)
+            if core.late_result_to_check(watched, result):
                 await self._check_late_result(result)
-            if next_task is None:
-                return
-            self.held.replace(slot, next_task.task_id, next_task.workflow_instance_id)
-            if self._stop.is_set() or self._is_paused():
-                await self._give_back(next_task, "stopping" if self._stop.is_set() else "paused")
-                return
-            task = next_task
-
-    async def _execute(self, task: Task) -> tuple[TaskResult, bytes | None]:
-        """Runs one task; tells event listeners. Returns the result, and its JSON when the
-        listeners' event needed it (the size of the output) to be encoded already."""
-        events = self.events
-        worker_id = self.settings.worker_id
-        if events is None:
-            return (await run_task_async(self.worker, task, worker_id))[0], None
-        events.publish(
-            TaskExecutionStarted(
-                self.task_name, task.task_id or "", worker_id, task.workflow_instance_id
-            )
-        )
-        started = time.monotonic()
-        result, error = await run_task_async(self.worker, task, worker_id)
-        duration_ms = _ms_since(started)
-        encoded = encode_result(result)
-        events.publish(
-            execution_event(
-                self.task_name, worker_id, task, error, duration_ms, encoded.output_size
-            )
-        )
-        return result, encoded.body
-
-    def _update_failed(self, task: Task, result: TaskResult, error: ConductorApiError) -> None:
-        if self.events is not None:
-            self.events.publish(
-                update_failure_event(self.task_name, self.settings.worker_id, task, result, error)
-            )
-
-    def _update_took(self, started: float, status: str) -> None:
-        if self.metrics is not None:
-            seconds = time.monotonic() - started
-            self.metrics.record_task_update_time(self.task_name, seconds, status)
+            task, why = core.next_in_chain(next_task, slot)
+            if why:
+                assert next_task is not None
+                await self._give_back(next_task, why)
 
     def _chain_done(self, chain: asyncio.Task[None]) -> None:
         slot = self._running.pop(chain, -1)
@@ -359,10 +293,8 @@ class AsyncTaskRunner:
 
     async def _give_back(self, task: Task, why: str) -> None:
         assert self.client is not None
-        logger.debug("Worker %s (%s): giving task %s back", self.task_name, why, task.task_id)
-        result = give_back_result(task.task_id, task.workflow_instance_id, self.settings.worker_id)
         try:
-            await self.client.deliver(result, stop=self._abandon)
+            await self.client.deliver(self.core.give_back(task, why), stop=self._abandon)
         except ConductorApiError as error:  # best effort: the server's timeouts recover it
             logger.warning(
                 "Worker %s: could not give task %s back: %s", self.task_name, task.task_id, error
@@ -375,43 +307,30 @@ class AsyncTaskRunner:
         wakeup = asyncio.Event()
         self.leases.on_earlier_due = wakeup.set  # called from this loop's own tasks
         while True:
-            due = self.leases.due()
-            now = time.monotonic()
-            for entry in due.overrun:
-                warn_overrun(self.task_name, entry, now)
-            for entry in due.extend:
+            extend, wait = self.core.leases_due()
+            for entry in extend:
                 await self._extend_lease(entry)
-            wait = due.next_check - time.monotonic()
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(
-                    wakeup.wait(), None if wait == float("inf") else max(0.01, wait)
-                )
+                await asyncio.wait_for(wakeup.wait(), None if wait == float("inf") else wait)
             wakeup.clear()
 
     async def _extend_lease(self, entry: RunningTask) -> None:
         assert self.client is not None
         try:
-            await self.client.update(extension_update(entry, self.settings.worker_id))
+            await self.client.update(self.core.lease_extension(entry))
         except ConductorApiError as error:  # tried again at the next check
-            logger.warning(
-                "Worker %s: could not extend the lease of task %s: %s",
-                self.task_name,
-                entry.task_id,
-                error,
-            )
+            self.core.lease_extended(entry, error)
             return
-        self.leases.extended(entry)
+        self.core.lease_extended(entry, None)
 
     async def _check_late_result(self, result: TaskResult) -> None:
         assert self.client is not None
-        if not result.task_id:
-            return
         try:
-            on_server = (await self.client.get_task(result.task_id)).status
+            on_server = (await self.client.get_task(result.task_id or "")).status
         except ConductorApiError as error:  # only a diagnosis
             logger.debug("Could not look up task %s: %s", result.task_id, error)
             return
-        report_late_result(self.task_name, result.task_id, str(result.status), on_server)
+        self.core.late_result_checked(result, on_server)
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -430,27 +349,14 @@ class AsyncTaskRunner:
         self._abandon.set()
 
     async def _abandon_running(self, pending: set[asyncio.Task[None]]) -> None:
-        logger.warning(
-            "Worker %s: %d task(s) still running after %.0f s; giving them back to the server",
-            self.task_name,
-            len(pending),
-            self.drain_timeout,
-        )
-        tasks = self.held.held()
+        tasks = self.core.still_held(self.drain_timeout)
         for chain in pending:
             chain.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        for task_id, workflow_id in tasks:
-            await self._give_back(
-                Task(task_id=task_id, workflow_instance_id=workflow_id), "stopping"
-            )
+        for task in tasks:
+            await self._give_back(task, "stopping")
 
     # -- helpers -----------------------------------------------------------------------------
-
-    def _is_paused(self) -> bool:
-        if self.settings.paused_by_configuration:
-            return self.settings.paused
-        return is_paused(self.worker)
 
     async def _sleep(self, seconds: float) -> None:
         await self._first(asyncio.sleep(seconds))
@@ -476,7 +382,3 @@ class _Stopping:
 
     def __await__(self) -> Generator[Any, None, None]:
         return self._runner._finish_outside_run().__await__()
-
-
-def _ms_since(started: float) -> float:
-    return (time.monotonic() - started) * 1000.0

@@ -37,24 +37,24 @@ from multiprocessing.process import BaseProcess
 from types import FrameType, TracebackType
 from typing import Any
 
-from conductor.client.automator import worker_discovery
-from conductor.client.automator.give_back import GiveBack
-from conductor.client.automator.held_tasks import HeldTasks
-from conductor.client.automator.supervisor import RestartPolicy, Supervisor, WorkerSlot
+from conductor.client.automator import _worker_discovery as worker_discovery
+from conductor.client.automator._give_back import GiveBack
+from conductor.client.automator._held_tasks import HeldTasks
+from conductor.client.automator._supervisor import RestartPolicy, Supervisor, WorkerSlot
+from conductor.client.automator._worker_discovery import WorkerDiscoveryError
+from conductor.client.automator._worker_kind import is_async_worker
+from conductor.client.automator._worker_process import configure_logging, run_worker_process
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS
-from conductor.client.automator.worker_discovery import WorkerDiscoveryError
 from conductor.client.automator.worker_isolation import (
     ISOLATION_THREAD,
     ThreadContext,
     isolation_mode,
 )
-from conductor.client.automator.worker_kind import is_async_worker
-from conductor.client.automator.worker_process import configure_logging, run_worker_process
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.http.async_task_client import require_aiohttp
 from conductor.client.telemetry import prometheus
-from conductor.client.worker.unknown_settings import warn_unknown_settings
+from conductor.client.worker._unknown_settings import warn_unknown_settings
 from conductor.client.worker.worker_config import (
     WorkerConfigError,
     WorkerSettings,
@@ -364,7 +364,7 @@ class TaskHandler:
                 process.join(5)
         if self._supervisor is not None:
             for slot in self.slots:  # what processes killed after the timeout still held
-                self._supervisor.collect(slot)
+                self._supervisor.collect(slot, stopping=True)
         self._give_back.finish()
         if self._metrics is not None:
             self._metrics.stop()
@@ -414,14 +414,32 @@ class TaskHandler:
                 wait.until_ready([self._supervisor.done_waitable])
             if not wait.received:
                 return None
-            logger.info(
-                "Received %s: stopping %d worker process(es)",
-                signal.Signals(wait.received[0]).name,
-                len([p for p in self.processes if p.is_alive()]),
-            )
+            signum = wait.received[0]
+            logger.info("%s", self._stopping_message(signum))
             wait.on_second_signal = self._kill_all
             self.stop_processes()
-            return wait.received[0]
+            if len(wait.received) > 1:
+                logger.warning(
+                    "Received %s again: killed the worker processes at once; the tasks they "
+                    "were running went back to the server (another worker runs them from "
+                    "the start)",
+                    signal.Signals(wait.received[1]).name,
+                )
+            return signum
+
+    def _stopping_message(self, signum: int) -> str:
+        """What the first stop signal does, and what a second one would."""
+        name = signal.Signals(signum).name
+        alive = len([p for p in self.processes if p.is_alive()])
+        running = sum(len(slot.held.held()) for slot in self.slots)
+        head = f"Received {name}: stopping {alive} worker process(es)"
+        if not running:
+            return head
+        again = "Ctrl-C again" if signum == signal.SIGINT else f"{name} again"
+        return (
+            f"{head}; waiting for {running} running task(s), up to {self.stop_timeout:.0f} s; "
+            f"{again} to give them back now"
+        )
 
     def __enter__(self) -> TaskHandler:
         return self

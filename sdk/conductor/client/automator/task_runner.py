@@ -10,7 +10,7 @@ One ``TaskRunner`` serves one worker with ``thread_count`` execution threads:
   request per task, and the poll loop stays asleep until a thread runs out of work;
 - a poll that comes back empty *at once* (a server without long polling) is followed by a pause
   of the worker's polling interval; a poll that fails is retried with the SDK's backoff
-  (``conductor.client.http.backoff``), logged once when the failures start and once when they end;
+  (``conductor.client.http._backoff``), logged once when the failures start and once when they end;
 - ``paused()`` is checked before every poll, and before running a task that came with an update;
 - ``stop()`` ends polling; running tasks finish and deliver their results within
   ``drain_timeout`` seconds, and a poll in flight is waited for (one long poll at most). A task
@@ -34,42 +34,22 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from conductor.client.automator.give_back import give_back_result
-from conductor.client.automator.held_tasks import HeldTasks
-from conductor.client.automator.leases import (
-    LeaseSchedule,
-    RunningTask,
-    extension_update,
-    report_late_result,
-    warn_overrun,
-)
-from conductor.client.automator.task_execution import run_task
-from conductor.client.automator.worker_startup import start_worker
+from conductor.client.automator._held_tasks import HeldTasks
+from conductor.client.automator._leases import RunningTask
+from conductor.client.automator._runner_core import RunnerCore
+from conductor.client.automator._task_execution import run_task
+from conductor.client.automator._worker_startup import start_worker
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
-from conductor.client.event.publisher import (
-    execution_event,
-    publisher_for,
-    update_failure_event,
-)
-from conductor.client.event.task_runner_events import (
-    PollCompleted,
-    PollFailure,
-    PollStarted,
-    TaskExecutionStarted,
-)
-from conductor.client.http.backoff import Backoff
-from conductor.client.http.encoding import encode_result
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.task_client import TaskClient
-from conductor.client.telemetry.prometheus import worker_metrics
 from conductor.client.worker.worker_config import (
     DEFAULT_POLL_TIMEOUT_MS,
     WorkerSettings,
     resolve_worker_settings,
 )
-from conductor.client.worker.worker_interface import WorkerInterface, is_paused
+from conductor.client.worker.worker_interface import WorkerInterface
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +58,6 @@ logger = logging.getLogger(__name__)
 # bounds how long stopping waits for a poll in flight.
 LONG_POLL_MS = DEFAULT_POLL_TIMEOUT_MS
 DRAIN_TIMEOUT_SECONDS = 20.0
-PAUSE_CHECK_SECONDS = (0.05, 1.0)  # how often a paused worker looks again: bounds
 
 
 class TaskRunner:
@@ -128,24 +107,28 @@ class TaskRunner:
             if client is not None
             else TaskClient(self.configuration, pool_maxsize=self.settings.thread_count + 1)
         )
-        self.long_poll_ms = self.settings.poll_timeout_ms if long_poll_ms is None else long_poll_ms
         self.drain_timeout = drain_timeout
         self._stop = threading.Event()  # no more polling; chains end
         self._abandon = threading.Event()  # the drain is over: stop retrying deliveries
         self._capacity = threading.Condition()
         self._busy = 0
         self._handoff: queue.SimpleQueue[tuple[Task, int] | None] = queue.SimpleQueue()
-        self.held = held or HeldTasks(self.settings.thread_count, shared=False)
-        self.metrics = worker_metrics(metrics_settings)
-        if self.metrics is not None:
-            connection = getattr(self.client, "connection", None)
-            if connection is not None:
-                connection.on_request = self.metrics.record_api_request_time
-        metrics_listener = [self.metrics] if self.metrics is not None else []
-        self.events = publisher_for([*self.event_listeners, *metrics_listener])
-        self.leases = LeaseSchedule(self.settings.lease_extend_enabled)
+        self.core = RunnerCore.build(
+            worker,
+            self.settings,
+            event_listeners=self.event_listeners,
+            metrics_settings=metrics_settings,
+            held=held,
+            long_poll_ms=long_poll_ms,
+            logger=logger,
+        )
+        self.held, self.events, self.metrics = self.core.held, self.core.events, self.core.metrics
+        connection = getattr(self.client, "connection", None)
+        if self.metrics is not None and connection is not None:
+            connection.on_request = self.metrics.record_api_request_time
+        self.long_poll_ms = self.core.long_poll_ms
+        self.leases = self.core.leases
         self._threads: list[threading.Thread] = []
-        self._poll_backoff = Backoff(f"Worker {self.settings.task_name}: polling", logger)
         self._stop_requested = False  # set by stop_from_signal, read by run()
         self._watcher: threading.Thread | None = None
         self._lease_wakeup = threading.Event()
@@ -200,45 +183,37 @@ class TaskRunner:
         """One turn of the poll loop: wait for a free thread, poll for as many tasks as threads
         are free, hand them over. Returns how many tasks were received."""
         self._open()
-        if self._is_paused():
-            self._stop.wait(_pause_check_seconds(self.settings.polling_interval_seconds))
+        core = self.core
+        if core.paused():
+            self._stop.wait(core.pause_check_seconds())
             return 0
-        free = self._wait_for_free_threads()
-        if free == 0:
+        count = self._wait_for_free_threads()
+        if count == 0:
             return 0
-        timeout_ms = self.long_poll_ms if long_poll else 0
-        events = self.events
-        if events is not None:
-            events.publish(PollStarted(self.task_name, self.settings.worker_id, free))
-        started = time.monotonic()
+        timeout_ms = core.poll_timeout_ms(long_poll)
+        started = core.poll_started(count)
         try:
             tasks = self.client.batch_poll(
                 self.task_name,
                 worker_id=self.settings.worker_id,
                 domain=self.settings.domain,
-                count=free,
+                count=count,
                 timeout_ms=timeout_ms,
             )
         except Exception as error:  # the loop survives anything a poll does
-            if events is not None:
-                events.publish(PollFailure(self.task_name, _ms_since(started), error))
-            self._poll_failed(error)
+            self._stop.wait(core.poll_failed(started, error))
             return 0
-        self._poll_backoff.succeeded()
-        if events is not None:
-            events.publish(PollCompleted(self.task_name, _ms_since(started), len(tasks)))
-        if self._stop.is_set():
-            for task in tasks:
-                slot = self.held.claim(task.task_id, task.workflow_instance_id)
-                self._give_back(task, "stopping")
-                self.held.release(slot)
-            return 0
-        for task in tasks:
-            self._hand_over(task)
-        answered_at_once = time.monotonic() - started < timeout_ms / 2000.0
-        if not tasks and long_poll and (answered_at_once or timeout_ms == 0):
-            self._stop.wait(self.settings.polling_interval_seconds)
-        return len(tasks)
+        answer = core.poll_answered(started, tasks, timeout_ms, long_poll)
+        for task, slot in answer.give_back:
+            self._give_back(task, "stopping")
+            self.held.release(slot)
+        for task, slot in answer.run:
+            with self._capacity:
+                self._busy += 1
+            self._handoff.put((task, slot))
+        if answer.pause:
+            self._stop.wait(answer.pause)
+        return len(answer.run)
 
     def stop(self) -> None:
         """Stops polling; ``run()`` returns once running tasks are done. Thread-safe."""
@@ -262,7 +237,7 @@ class TaskRunner:
         try:
             while not self._stop.is_set():
                 received = self.run_once(long_poll=not burst)
-                if burst and received == 0 and not self._is_paused():
+                if burst and received == 0 and not self.core.paused():
                     self.wait_until_idle()  # what runs may bring more work; then look again
                     if self.run_once(long_poll=False) == 0 and self.wait_until_idle(0):
                         break
@@ -276,24 +251,7 @@ class TaskRunner:
         with self._capacity:
             while self._busy >= self.settings.thread_count and not self._stop.is_set():
                 self._capacity.wait()
-            if self._stop.is_set():
-                return 0
-            return self.settings.thread_count - self._busy
-
-    def _hand_over(self, task: Task) -> None:
-        slot = self.held.claim(task.task_id, task.workflow_instance_id)
-        with self._capacity:
-            self._busy += 1
-        self._handoff.put((task, slot))
-
-    def _poll_failed(self, error: Exception) -> None:
-        self._poll_backoff.failed(error)
-        self._stop.wait(self._poll_backoff.delay(self._poll_backoff.failures - 1))
-
-    def _is_paused(self) -> bool:
-        if self.settings.paused_by_configuration:
-            return self.settings.paused
-        return is_paused(self.worker)
+            return self.core.poll_count(self._busy)
 
     # -- execution threads -------------------------------------------------------------------
 
@@ -314,9 +272,11 @@ class TaskRunner:
     def _execute_chain(self, task: Task | None, slot: int) -> None:
         """Executes ``task``, delivers its result, and goes on with the next task the server
         returns with the update, until there is none (or the worker stops or pauses)."""
+        core = self.core
         while task is not None:
-            result, body = self._execute(task)
-            watched = self.leases.finished(task.task_id)
+            execution = core.execution_started(task)
+            result, error = run_task(self.worker, task, self.settings.worker_id)
+            watched, body = core.execution_finished(execution, result, error)
             try:
                 next_task = self._deliver(task, result, body)
             except Exception:  # deliver handles server errors: this is a bug
@@ -326,96 +286,36 @@ class TaskRunner:
                     result.task_id,
                 )
                 return
-            if watched is not None and watched.overran:
+            if core.late_result_to_check(watched, result):
                 self._check_late_result(result)
-            task = next_task
-            if task is None:
-                return
-            self.held.replace(slot, task.task_id, task.workflow_instance_id)
-            if self._stop.is_set() or self._is_paused():
-                self._give_back(task, "stopping" if self._stop.is_set() else "paused")
-                return
-
-    def _execute(self, task: Task) -> tuple[TaskResult, bytes | None]:
-        """Runs one task, watched against its response timeout; tells event listeners. Returns
-        the result, and its JSON when the listeners' event needed it (the size of the output)
-        to be encoded already."""
-        events = self.events
-        self.leases.started(task.task_id, task.workflow_instance_id, task.response_timeout_seconds)
-        if events is None and not logger.isEnabledFor(logging.DEBUG):
-            return run_task(self.worker, task, self.settings.worker_id)[0], None
-        if events is not None:
-            events.publish(
-                TaskExecutionStarted(
-                    self.task_name,
-                    task.task_id or "",
-                    self.settings.worker_id,
-                    task.workflow_instance_id,
-                )
-            )
-        started = time.monotonic()
-        result, error = run_task(self.worker, task, self.settings.worker_id)
-        duration_ms = _ms_since(started)
-        logger.debug(
-            "Worker %s: task %s %s in %.1f ms",
-            self.task_name,
-            task.task_id,
-            result.status,
-            duration_ms,
-        )
-        if events is None:
-            return result, None
-        encoded = encode_result(result)
-        events.publish(
-            execution_event(
-                self.task_name,
-                self.settings.worker_id,
-                task,
-                error,
-                duration_ms,
-                encoded.output_size,
-            )
-        )
-        return result, encoded.body
+            task, why = core.next_in_chain(next_task, slot)
+            if why:
+                assert next_task is not None
+                self._give_back(next_task, why)
 
     def _deliver(self, task: Task, result: TaskResult, body: bytes | None) -> Task | None:
-        """Delivers ``result``; tells listeners and metrics when that fails, and how long it
-        took. Returns the next task the server handed over with the update, if any."""
-        if self.events is None:
-            return self.client.deliver(result, stop=self._abandon, body=body)
+        """Delivers ``result``; returns the next task the server handed over with it."""
         failures: list[BaseException] = []
-        started = time.monotonic()
+        started = self.core.delivery_started()
         next_task = self.client.deliver(
             result, stop=self._abandon, on_failure=failures.append, body=body
         )
-        if failures:
-            self.events.publish(
-                update_failure_event(
-                    self.task_name, self.settings.worker_id, task, result, failures[0]
-                )
-            )
-        if self.metrics is not None:
-            status = "FAILURE" if failures else "SUCCESS"
-            self.metrics.record_task_update_time(self.task_name, time.monotonic() - started, status)
+        self.core.delivery_ended(task, result, started, failures[0] if failures else None)
         return next_task
 
     def _check_late_result(self, result: TaskResult) -> None:
         """After a task ran past its response timeout: did the server still take its result?"""
-        if not result.task_id:
-            return
         try:
-            on_server = self.client.get_task(result.task_id).status
+            on_server = self.client.get_task(result.task_id or "").status
         except Exception as error:  # only a diagnosis: never fail the worker for it
             logger.debug("Could not look up task %s: %s", result.task_id, error)
             return
-        report_late_result(self.task_name, result.task_id, str(result.status), on_server)
+        self.core.late_result_checked(result, on_server)
 
     def _give_back(self, task: Task, why: str) -> None:
         """Returns a task this worker will not run to the queue, at once."""
-        logger.debug("Worker %s (%s): giving task %s back", self.task_name, why, task.task_id)
-        result = give_back_result(task.task_id, task.workflow_instance_id, self.settings.worker_id)
         try:
-            self.client.deliver(result, stop=self._abandon)
+            self.client.deliver(self.core.give_back(task, why), stop=self._abandon)
         except Exception:  # best effort: the server's timeouts recover it
             logger.exception("Worker %s: could not give task %s back", self.task_name, task)
 
@@ -437,6 +337,7 @@ class TaskRunner:
             self._threads.append(thread)
 
     def _begin_stop(self) -> None:
+        self.core.stopping = True
         self._stop.set()
         with self._capacity:
             self._capacity.notify_all()
@@ -472,56 +373,28 @@ class TaskRunner:
     def _give_back_wedged(self) -> None:
         """Gives back the tasks still running when the drain time is over: this process is
         leaving without their results, and another worker can run them at once."""
-        wedged = self.held.held()
-        logger.warning(
-            "Worker %s: %d task(s) still running after %.0f s (%s); giving them back to the "
-            "server and leaving without their results",
-            self.task_name,
-            len(wedged),
-            self.drain_timeout,
-            ", ".join(task_id for task_id, _ in wedged),
-        )
-        for task_id, workflow_id in wedged:
-            self._give_back(Task(task_id=task_id, workflow_instance_id=workflow_id), "stopping")
+        for task in self.core.still_held(self.drain_timeout):
+            self._give_back(task, "stopping")
 
     def _watch_leases(self) -> None:
         """Extends the leases of long tasks, or warns when one overruns (see ``leases``)."""
         wakeup = self._lease_wakeup
         self.leases.on_earlier_due = wakeup.set
         while not self._abandon.is_set():
-            due = self.leases.due()
-            now = time.monotonic()
-            for entry in due.overrun:
-                warn_overrun(self.task_name, entry, now)
-            for entry in due.extend:
+            extend, wait = self.core.leases_due()
+            for entry in extend:
                 self._extend_lease(entry)
-            wait = due.next_check - time.monotonic()
-            wakeup.wait(None if wait == float("inf") else max(0.01, wait))
+            wakeup.wait(None if wait == float("inf") else wait)
             wakeup.clear()
 
     def _extend_lease(self, entry: RunningTask) -> None:
         try:
-            self.client.update(extension_update(entry, self.settings.worker_id))
+            self.client.update(self.core.lease_extension(entry))
         except Exception as error:  # tried again at the next check
-            logger.warning(
-                "Worker %s: could not extend the lease of task %s: %s",
-                self.task_name,
-                entry.task_id,
-                error,
-            )
+            self.core.lease_extended(entry, error)
             return
-        self.leases.extended(entry)
-        logger.debug("Worker %s: extended the lease of task %s", self.task_name, entry.task_id)
+        self.core.lease_extended(entry, None)
 
     def _close(self) -> None:
         if self._own_client:
             self.client.close()
-
-
-def _pause_check_seconds(polling_interval_seconds: float) -> float:
-    low, high = PAUSE_CHECK_SECONDS
-    return min(max(polling_interval_seconds, low), high)
-
-
-def _ms_since(started: float) -> float:
-    return (time.monotonic() - started) * 1000.0

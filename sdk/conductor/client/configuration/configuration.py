@@ -26,6 +26,7 @@ import math
 import os
 from typing import Any
 
+from conductor.client.configuration._yes_no import parse_yes_no
 from conductor.client.configuration.settings.authentication_settings import (
     AuthenticationSettings,
 )
@@ -39,8 +40,6 @@ DEFAULT_LOGGER_FORMAT = "%(asctime)s %(name)-12s %(levelname)-8s %(message)s"
 SDK_LOGGER_NAME = "conductor.client"
 logger = logging.getLogger(__name__)
 _LEVEL_NAMES = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
-_TRUE = frozenset({"true", "yes", "on", "1"})
-_FALSE = frozenset({"false", "no", "off", "0"})
 
 
 class Configuration:
@@ -233,10 +232,9 @@ def _register_schema(value: bool | None) -> bool | None:
     text = os.environ.get("CONDUCTOR_REGISTER_SCHEMAS")
     if text is None or not text.strip():
         return None
-    word = text.strip().lower()
-    if word in _TRUE or word in _FALSE:
-        return word in _TRUE
-    raise ValueError(
-        f"Configuration: env CONDUCTOR_REGISTER_SCHEMAS={text!r} is not a yes/no value "
-        "(true/false, yes/no, on/off, 1/0)"
-    )
+    try:
+        return parse_yes_no(text)
+    except ValueError as error:
+        raise ValueError(
+            f"Configuration: env CONDUCTOR_REGISTER_SCHEMAS={text!r} {error}"
+        ) from None

@@ -2,8 +2,8 @@
 
 It speaks the same API as ``TaskClient`` (batch poll, ``update-v2`` with the fallback to
 ``POST /tasks``, token authentication, retries with the SDK's backoff) on one event loop: the
-requests and the meaning of the answers are shared with it (``conductor.client.http.task_api``,
-``conductor.client.http.auth``), the I/O is ``aiohttp``'s, with the same TLS and proxy
+requests and the meaning of the answers are shared with it (``conductor.client.http._task_api``,
+``conductor.client.http._auth``), the I/O is ``aiohttp``'s, with the same TLS and proxy
 settings (``conductor.client.http.connection_settings``).
 ``aiohttp`` comes with the ``[async]`` extra: measured side by side at 100 requests in flight,
 it used about a fortieth of ``httpx``'s client CPU per request (see docs/benchmarks.md).
@@ -21,19 +21,10 @@ import time
 from collections.abc import Callable
 
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.http.auth import AUTH_HEADER, TOKEN_PATH, AccessToken
-from conductor.client.http.backoff import Backoff
-from conductor.client.http.connection_settings import ConnectionSettings
-from conductor.client.http.encoding import json_bytes, result_body
-from conductor.client.http.errors import (
-    ConductorApiError,
-    answer_error,
-    json_body,
-    no_answer_error,
-)
-from conductor.client.http.models.task import Task
-from conductor.client.http.models.task_result import TaskResult
-from conductor.client.http.task_api import (
+from conductor.client.http._auth import AUTH_HEADER, TOKEN_PATH, AccessToken
+from conductor.client.http._backoff import Backoff
+from conductor.client.http._encoding import json_bytes, result_body
+from conductor.client.http._task_api import (
     JSON_CONTENT_TYPE,
     UPDATE_PATH,
     UPDATE_V2_PATH,
@@ -47,7 +38,16 @@ from conductor.client.http.task_api import (
     tasks_in,
     uri_label,
 )
-from conductor.client.http.transport import PROCESS_HEADER, USER_AGENT, Answer
+from conductor.client.http._transport import PROCESS_HEADER, USER_AGENT, Answer
+from conductor.client.http.connection_settings import ConnectionSettings
+from conductor.client.http.errors import (
+    ConductorApiError,
+    answer_error,
+    json_body,
+    no_answer_error,
+)
+from conductor.client.http.models.task import Task
+from conductor.client.http.models.task_result import TaskResult
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class AsyncTaskClient:
         backoff; once ``stop`` is set, one last attempt). A refused result (4xx, or a 5xx whose
         error body says ``"retryable": false``) is logged once and its error raised; so is a
         result not delivered before stopping. ``body``: the result's JSON when the caller
-        encoded it already (``conductor.client.http.encoding.encode_result``)."""
+        encoded it already (``conductor.client.http._encoding.encode_result``)."""
         if body is None:
             body = result_body(result)
         delivery = Delivery(result.task_id, self._delivery_backoff)

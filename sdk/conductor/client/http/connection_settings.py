@@ -1,5 +1,5 @@
 """How the SDK's clients reach the server: how its TLS certificate is checked, the client
-certificate, the proxy. ``TaskClient`` (``conductor.client.http.transport``) and
+certificate, the proxy. ``TaskClient`` (``conductor.client.http._transport``) and
 ``AsyncTaskClient`` (``aiohttp``) apply the same ``ConnectionSettings``.
 
 They come from conductor-python 2.0.0's ``Configuration`` attributes, set after construction

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from conductor.client.http.transport import Answer
+    from conductor.client.http._transport import Answer
 
 # Statuses worth retrying: the server (or a proxy in front of it) is busy or briefly down.
 TRANSIENT_STATUSES = frozenset({408, 429})

@@ -11,12 +11,12 @@ from typing import Any
 from urllib.parse import quote
 
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.http.api_connection import ApiConnection
-from conductor.client.http.encoding import json_bytes
+from conductor.client.http._api_connection import ApiConnection
+from conductor.client.http._encoding import json_bytes
+from conductor.client.http._transport import transport_for
 from conductor.client.http.errors import ConductorApiError, json_body
 from conductor.client.http.models.task_def import TaskDef
 from conductor.client.http.task_client import TaskClient
-from conductor.client.http.transport import transport_for
 
 TASK_DEFS = "/metadata/taskdefs"
 

@@ -3,7 +3,7 @@
 One ``TaskClient`` serves every thread of one process: its connections, token and locks belong
 to the process that made it, so each process makes its own (``TaskHandler``'s worker processes
 do), and a client cannot be pickled. Requests go over the client's own keep-alive connections
-(``conductor.client.http.transport``), or through a ``requests.Session``: one passed in, or one
+(``conductor.client.http._transport``), or through a ``requests.Session``: one passed in, or one
 made when a proxy is set for the server (``configuration.proxy``, or ``HTTP_PROXY``,
 ``HTTPS_PROXY`` and ``NO_PROXY`` in the environment). How an ``https`` server's certificate is
 checked, and which client certificate is shown: ``conductor.client.http.connection_settings``.
@@ -11,8 +11,8 @@ Every request carries a ``(connect, read)`` timeout, and a long poll's read time
 poll's own wait.
 
 Authentication, timeouts and errors are the ``ApiConnection``'s
-(``conductor.client.http.api_connection``): with ``configuration.authentication_settings``
-set, requests carry an access token, renewed before it expires (``conductor.client.http.auth``).
+(``conductor.client.http._api_connection``): with ``configuration.authentication_settings``
+set, requests carry an access token, renewed before it expires (``conductor.client.http._auth``).
 """
 
 from __future__ import annotations
@@ -26,13 +26,10 @@ from typing import Any, NoReturn
 import requests
 
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.http.api_connection import ApiConnection
-from conductor.client.http.backoff import Backoff
-from conductor.client.http.encoding import json_bytes, result_body
-from conductor.client.http.errors import ConductorApiError, ConductorAuthError, json_body
-from conductor.client.http.models.task import Task
-from conductor.client.http.models.task_result import TaskResult
-from conductor.client.http.task_api import (
+from conductor.client.http._api_connection import ApiConnection
+from conductor.client.http._backoff import Backoff
+from conductor.client.http._encoding import json_bytes, result_body
+from conductor.client.http._task_api import (
     UPDATE_PATH,
     UPDATE_V2_PATH,
     Delivery,
@@ -46,7 +43,10 @@ from conductor.client.http.task_api import (
     task_path,
     tasks_in,
 )
-from conductor.client.http.transport import transport_for
+from conductor.client.http._transport import transport_for
+from conductor.client.http.errors import ConductorApiError, ConductorAuthError, json_body
+from conductor.client.http.models.task import Task
+from conductor.client.http.models.task_result import TaskResult
 
 __all__ = ["ConductorApiError", "ConductorAuthError", "TaskClient"]
 
@@ -65,7 +65,7 @@ class TaskClient:
         sleep: how ``deliver`` waits between attempts when it has no ``stop`` event
             (``time.sleep``); tests pass a recorder instead.
         jitter: a source of numbers in ``[0, 1)`` for the backoff's jitter (default
-            ``random.random``); see ``conductor.client.http.backoff``.
+            ``random.random``); see ``conductor.client.http._backoff``.
         session: send every request through this ``requests.Session`` (its adapters, proxies
             and TLS settings, where the configuration sets none) instead of the client's own
             connections; ``close()`` leaves it open.
@@ -148,7 +148,7 @@ class TaskClient:
         """``update_v2`` until the server has the result; returns the next task, if any.
 
         Transient failures (no connection, timeouts, 5xx, 429) are retried with the SDK's
-        backoff (``conductor.client.http.backoff``), for as long as it takes, unless ``stop``
+        backoff (``conductor.client.http._backoff``), for as long as it takes, unless ``stop``
         is set: then one last attempt is made. A refused update (other 4xx, and a 5xx whose
         Conductor error body says ``"retryable": false``, such as the 500 Conductor answers to
         a result it cannot read) is logged once with the server's message and not retried.
@@ -157,7 +157,7 @@ class TaskClient:
         value's type; its logs are kept. Returns ``None`` when
         there is no next task or the result was not delivered; ``on_failure``, when given, is
         then called with the last error. ``body``: the result's JSON when the caller encoded it
-        already (``conductor.client.http.encoding.encode_result``).
+        already (``conductor.client.http._encoding.encode_result``).
         """
         if body is None:
             body = result_body(result)

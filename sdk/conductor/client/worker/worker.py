@@ -25,9 +25,9 @@ from conductor.client.context.task_context import running_task
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_def import TaskDef
 from conductor.client.http.models.task_result import TaskResult
-from conductor.client.worker.calling import CallPlan, plan_call
-from conductor.client.worker.failure import failed_result
-from conductor.client.worker.results import as_task_result
+from conductor.client.worker._calling import CallPlan, plan_call
+from conductor.client.worker._failure import failed_result
+from conductor.client.worker._results import as_task_result
 from conductor.client.worker.worker_interface import WorkerInterface
 
 ExecuteTaskFunction = Callable[..., Any]

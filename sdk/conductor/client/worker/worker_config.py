@@ -71,6 +71,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from conductor.client.configuration._yes_no import parse_yes_no
+
 logger = logging.getLogger(__name__)
 
 INI_FILE_NAME = "worker.ini"
@@ -85,8 +87,6 @@ MAX_POLL_TIMEOUT_MS = 5000
 # turns [DEFAULT] into an ordinary section, so each value can be credited to its own section.
 _NO_DEFAULT_SECTION = "\0none"
 _DEFAULT_SECTION = "DEFAULT"
-_TRUE = frozenset({"true", "yes", "on", "1"})
-_FALSE = frozenset({"false", "no", "off", "0"})
 
 
 class WorkerConfigError(ValueError):
@@ -438,25 +438,16 @@ def _check_worker_id(value: Any) -> str:
     return _parse_worker_id(value)
 
 
-def _parse_yes_no(text: str) -> bool:
-    word = text.strip().lower()
-    if word in _TRUE:
-        return True
-    if word in _FALSE:
-        return False
-    raise ValueError("is not a yes/no value (true/false, yes/no, on/off, 1/0)")
-
-
 def _check_yes_no(value: Any) -> bool:
     if isinstance(value, str):
-        return _parse_yes_no(value)
+        return parse_yes_no(value)
     if not isinstance(value, bool):
         raise ValueError("is not a yes/no value (True or False)")
     return value
 
 
 def _yes_no(name: str, default: bool) -> _Property:
-    return _Property(name, name, _parse_yes_no, _check_yes_no, lambda: default)
+    return _Property(name, name, parse_yes_no, _check_yes_no, lambda: default)
 
 
 PROPERTIES: Mapping[str, _Property] = MappingProxyType(
@@ -483,7 +474,7 @@ PROPERTIES: Mapping[str, _Property] = MappingProxyType(
             _Property(
                 "worker_id", "worker_id", _parse_worker_id, _check_worker_id, socket.gethostname
             ),
-            _Property("paused", "paused", _parse_yes_no, _check_yes_no, lambda: False),
+            _Property("paused", "paused", parse_yes_no, _check_yes_no, lambda: False),
             _Property(
                 "poll_timeout",
                 "poll_timeout",

@@ -15,10 +15,10 @@ import signal
 import threading
 from typing import TYPE_CHECKING, Any
 
-from conductor.client.automator.held_tasks import HeldTasks
+from conductor.client.automator._held_tasks import HeldTasks
+from conductor.client.automator._worker_kind import is_async_worker
 from conductor.client.automator.task_runner import DRAIN_TIMEOUT_SECONDS, TaskRunner
 from conductor.client.automator.worker_isolation import WorkerThread
-from conductor.client.automator.worker_kind import is_async_worker
 from conductor.client.configuration.configuration import SDK_LOGGER_NAME, Configuration
 from conductor.client.configuration.settings.metrics_settings import MetricsSettings
 from conductor.client.worker.worker_config import WorkerSettings
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(processName)s %(process)d] %(name)s: %(message)s"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+EXIT_STOPPED_BY_ITSELF = 3  # a worker process that ended without being told to stop
 
 
 def run_worker_process(
@@ -42,7 +43,8 @@ def run_worker_process(
     event_listeners: list[Any] | None = None,
     drain_timeout: float = DRAIN_TIMEOUT_SECONDS,
 ) -> None:
-    """The target of a worker process: runs ``worker`` until SIGTERM/SIGINT, then returns.
+    """The target of a worker process: runs ``worker`` until SIGTERM/SIGINT, then returns
+    (exit code 0); a runner that stops by itself ends the process with exit code 3.
 
     ``held`` is where it records the tasks it holds, for its supervisor to give back if it
     dies; ``metrics_settings`` and ``event_listeners`` are those of the ``TaskHandler``.
@@ -66,11 +68,17 @@ def run_worker_process(
         held=held,
         drain_timeout=drain_timeout,
     )
+    signalled: list[int] = []
     if as_thread is not None:  # CONDUCTOR_WORKER_ISOLATION=thread: the handler stops us
         as_thread.on_stop(runner.stop_from_signal)
     else:
+
+        def stop(signum: int, frame: object) -> None:
+            signalled.append(signum)
+            runner.stop_from_signal()
+
         for signum in STOP_SIGNALS:
-            signal.signal(signum, lambda signum, frame: runner.stop_from_signal())
+            signal.signal(signum, stop)
     _stop_when_parent_ends(runner)
     if isinstance(runner, TaskRunner):
         runner.run()
@@ -78,6 +86,10 @@ def run_worker_process(
         import asyncio  # here: a plain worker's process never loads it
 
         asyncio.run(runner.run())
+    if as_thread is None and not signalled:
+        # Exit code 0 tells the supervisor "stopped as asked" (Ctrl-C in the terminal reaches
+        # every process of the group): this one stopped by itself, so it is restarted.
+        raise SystemExit(EXIT_STOPPED_BY_ITSELF)
 
 
 def configure_logging(configuration: Configuration) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from conductor.client.automator.task_registration import register_task_definition
+from conductor.client.automator._task_registration import register_task_definition
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker.worker_config import WorkerSettings
 from conductor.client.worker.worker_interface import WorkerInterface

@@ -15,7 +15,9 @@ ends while the handler is not stopping:
 - it is restarted (``restart_on_failure``): at once after a death that follows a good run;
   with backoff (``restart_backoff_seconds`` doubling up to ``restart_backoff_max_seconds``)
   while it keeps dying within ``STARTUP_GRACE_SECONDS`` of its start, which is reported as
-  such; and given up after ``restart_max_attempts`` restarts when that is not 0.
+  such; and given up after ``restart_max_attempts`` restarts when that is not 0. A process that
+  ends with exit code 0 was stopped by a signal (Ctrl-C in the terminal reaches every process
+  of the group, or someone sent it SIGTERM): it is not restarted.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from conductor.client.automator.held_tasks import HeldTasks
+from conductor.client.automator._held_tasks import HeldTasks
 from conductor.client.worker.worker_config import WorkerSettings
 from conductor.client.worker.worker_interface import WorkerInterface
 
@@ -156,26 +158,30 @@ class Supervisor:
         for end in (self._wake_reader, self._wake_writer, self._done_reader, self._done_writer):
             end.close()
 
-    def collect(self, slot: WorkerSlot) -> None:
-        """Gives back what a process that ended (during a stop, too) still held."""
+    def collect(self, slot: WorkerSlot, *, stopping: bool = False) -> int:
+        """Gives back what a process that ended (during a stop, too) still held; returns how
+        many tasks that was. While ``stopping``, the death is not held against its tasks (it
+        was killed for not stopping in time)."""
         process = slot.process
         if process is None or process.exitcode is None or id(process) in self._handled:
-            return
+            return 0
         self._handled.add(id(process))
         held = slot.held.held()
         slot.held.clear()
         if process.pid is not None and self._on_exit is not None:
             self._on_exit(process.pid)
         if not held:
-            return
+            return 0
         # A task that was running in each of two processes that died is most likely what
         # kills them: fail it rather than hand it to a third.
-        poisonous = []
-        for task_id, _ in held:
+        poisonous: list[str] = []
+        for task_id, _ in [] if stopping else held:
             self._deaths_with[task_id] = self._deaths_with.get(task_id, 0) + 1
             if self._deaths_with[task_id] >= POISON_DEATHS:
                 poisonous.append(task_id)
-        self._give_back(slot.name, held, poisonous, describe_exit(process.exitcode))
+        why = "killed while stopping" if stopping else describe_exit(process.exitcode)
+        self._give_back(slot.name, held, poisonous, why)
+        return len(held)
 
     # -- the thread --------------------------------------------------------------------------
 
@@ -235,7 +241,10 @@ class Supervisor:
         slot.quick_deaths = slot.quick_deaths + 1 if ran < STARTUP_GRACE_SECONDS else 0
         given_back = f"; gave back the {held_count} task(s) it held" if held_count else ""
         limit = self.policy.restart_max_attempts
-        if not self.policy.restarts:
+        if code == 0:  # stopped as asked: Ctrl-C in the terminal reaches every worker process
+            next_step = "not restarting it (it was stopped by a signal, e.g. Ctrl-C)"
+            slot.given_up = True
+        elif not self.policy.restarts:
             next_step = "not restarting it (restart_on_failure is off)"
             slot.given_up = True
         elif limit and slot.restarts >= limit:

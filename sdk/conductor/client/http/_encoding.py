@@ -2,7 +2,7 @@
 
 A worker's output may hold values that JSON has no type for. Those conductor-python 2.0.0
 sends in a form of their own (dates as ISO text, dataclasses as their fields, ...) are sent the
-same way (``conductor.client.http.json_values``). Others (a ``set``, a ``Decimal``, a
+same way (``conductor.client.http._json_values``). Others (a ``set``, a ``Decimal``, a
 function), ``NaN``, or a circular reference show when the result is encoded to be sent, so it
 is checked there and only there: ``result_body`` gives the JSON of a ``FAILED`` result instead,
 whose reason names the offending type and which keeps the result's logs.
@@ -17,7 +17,7 @@ import json
 import logging
 from typing import Any, NamedTuple
 
-from conductor.client.http.json_values import json_default
+from conductor.client.http._json_values import json_default
 from conductor.client.http.models.task_exec_log import TaskExecLog
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus

@@ -1,10 +1,10 @@
 """Authenticated calls to one Conductor server, from threads: the SDK's synchronous clients
 (``TaskClient``, ``MetadataClient``) make every request through an ``ApiConnection``.
 
-It adds the access token (``conductor.client.http.auth``: fetched before the first call,
+It adds the access token (``conductor.client.http._auth``: fetched before the first call,
 renewed before it expires, and once more when the server says it expired, the call then sent
 again), the ``(connect, read)`` timeouts, and turns failures into ``ConductorApiError``. The
-bytes go over a ``Transport`` (``conductor.client.http.transport``).
+bytes go over a ``Transport`` (``conductor.client.http._transport``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from collections.abc import Callable
 import requests
 
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.http.auth import AUTH_HEADER, TOKEN_PATH, AccessToken
+from conductor.client.http._auth import AUTH_HEADER, TOKEN_PATH, AccessToken
+from conductor.client.http._task_api import JSON_CONTENT_TYPE, request_status, uri_label
+from conductor.client.http._transport import Answer, Transport
 from conductor.client.http.errors import ConductorApiError, answer_error, no_answer_error
-from conductor.client.http.task_api import JSON_CONTENT_TYPE, request_status, uri_label
-from conductor.client.http.transport import Answer, Transport
 
 __all__ = ["ApiConnection"]
 

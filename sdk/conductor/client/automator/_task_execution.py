@@ -6,7 +6,7 @@ Nothing a worker does here escapes as an exception: an exception becomes ``FAILE
 What the worker added through its task context (log lines, output, callback) is added to the
 result. Output that JSON cannot carry is found where the result is encoded, once, to be sent:
 the clients' ``deliver`` reports it ``FAILED``, naming the offending type
-(``conductor.client.http.encoding``).
+(``conductor.client.http._encoding``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from conductor.client.context.task_context import TaskContext, running_task
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus
-from conductor.client.worker.failure import failed_result
-from conductor.client.worker.results import as_task_result
+from conductor.client.worker._failure import failed_result
+from conductor.client.worker._results import as_task_result
 from conductor.client.worker.worker import Worker
 from conductor.client.worker.worker_interface import WorkerInterface
 

@@ -11,7 +11,7 @@ Returned values:
 - anything else (``None``, text, numbers, lists, dates, ...): the output ``{"result": value}``,
   a date as ISO text, bytes as text, as conductor-python 2.0.0 does.
 
-What an exception gives is ``conductor.client.worker.failure``'s business.
+What an exception gives is ``conductor.client.worker._failure``'s business.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from conductor.client.context.task_context import TaskInProgress
-from conductor.client.http.json_values import json_default
+from conductor.client.http._json_values import json_default
 from conductor.client.http.models.task import Task
 from conductor.client.http.models.task_result import TaskResult
 from conductor.client.http.models.task_result_status import TaskResultStatus

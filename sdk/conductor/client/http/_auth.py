@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from conductor.client.configuration.settings.authentication_settings import (
     AuthenticationSettings,
 )
-from conductor.client.http.encoding import json_bytes
+from conductor.client.http._encoding import json_bytes
 from conductor.client.http.errors import (
     ConductorApiError,
     ConductorAuthError,
@@ -38,7 +38,7 @@ from conductor.client.http.errors import (
 )
 
 if TYPE_CHECKING:
-    from conductor.client.http.transport import Answer
+    from conductor.client.http._transport import Answer
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from conductor.client.http.metadata_client import MetadataClient
 from conductor.client.http.models.schema_def import SchemaDef, SchemaType
 from conductor.client.http.models.task_def import TaskDef
 from conductor.client.http.task_client import TaskClient
-from conductor.client.worker.json_schema import input_schema, output_schema
+from conductor.client.worker._json_schema import input_schema, output_schema
 from conductor.client.worker.worker_config import WorkerSettings
 from conductor.client.worker.worker_interface import WorkerInterface
 

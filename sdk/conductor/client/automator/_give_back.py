@@ -103,8 +103,9 @@ class GiveBack:
             except Exception:  # best effort: the server's response timeout recovers it
                 logger.exception("Worker %s: could not give task %s back", task_name, task_id)
         logger.info(
-            "Worker %s: gave back %d task(s) of a dead worker process: %s",
+            "Worker %s: gave back %d task(s) of a worker process that ended (%s): %s",
             task_name,
             len(held),
+            exit,
             ", ".join(task_id for task_id, _ in held),
         )

@@ -1,8 +1,8 @@
 """Hands worker events to the listeners of one worker process.
 
-A runner holds an ``EventPublisher`` only when some listener is registered (``publisher_for``
-returns ``None`` otherwise), so that with no listener an event costs one ``is None`` test:
-no event object is built and no clock is read for it.
+``publisher_for`` gives an ``EventPublisher`` when some listener handles some event, else
+``NO_EVENTS``, a publisher that does nothing and says so (``active`` is false): a runner then
+builds no event object and reads no clock for one.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ HANDLER_NAMES: dict[type[TaskRunnerEvent], str] = {
 
 class EventPublisher:
     """Calls, for each event, the matching ``on_...`` method of every listener that has one."""
+
+    active = True  # some listener receives events
 
     def __init__(self, listeners: Iterable[Any]) -> None:
         self.listeners = list(listeners)
@@ -79,7 +81,7 @@ def execution_event(
 ) -> TaskRunnerEvent:
     """The event that ends an execution: ``TaskExecutionFailure`` when ``error`` failed it,
     else ``TaskExecutionCompleted`` with the size of the output as JSON (``output_size``, from
-    ``conductor.client.http.encoding.encode_result``)."""
+    ``conductor.client.http._encoding.encode_result``)."""
     if error is not None:
         return TaskExecutionFailure(
             task_type, task.task_id or "", worker_id, task.workflow_instance_id, error, duration_ms
@@ -103,9 +105,24 @@ def update_failure_event(
     )
 
 
-def publisher_for(listeners: Iterable[Any] | None) -> EventPublisher | None:
-    """A publisher for ``listeners``, or ``None`` when none of them handles any event."""
+class _NoEvents(EventPublisher):
+    """The publisher of a runner whose listeners handle no event: publishes nothing."""
+
+    active = False
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    def publish(self, event: TaskRunnerEvent) -> None:
+        pass
+
+
+NO_EVENTS: EventPublisher = _NoEvents()
+
+
+def publisher_for(listeners: Iterable[Any] | None) -> EventPublisher:
+    """A publisher for ``listeners``; ``NO_EVENTS`` when none of them handles any event."""
     publisher = EventPublisher(listeners or ())
     if not any(publisher.wants(event_type) for event_type in HANDLER_NAMES):
-        return None
+        return NO_EVENTS
     return publisher

@@ -2,8 +2,8 @@
 the answers mean.
 
 Both clients build their requests and read the answers here, and do their own I/O
-(``TaskClient`` over ``conductor.client.http.transport``, ``AsyncTaskClient`` over
-``aiohttp``). Access tokens are ``conductor.client.http.auth``'s, errors
+(``TaskClient`` over ``conductor.client.http._transport``, ``AsyncTaskClient`` over
+``aiohttp``). Access tokens are ``conductor.client.http._auth``'s, errors
 ``conductor.client.http.errors``'.
 """
 
@@ -14,12 +14,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
-from conductor.client.http.backoff import Backoff
+from conductor.client.http._backoff import Backoff
 from conductor.client.http.errors import ConductorApiError, json_body
 from conductor.client.http.models.task import Task
 
 if TYPE_CHECKING:
-    from conductor.client.http.transport import Answer
+    from conductor.client.http._transport import Answer
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from conductor.client.context.task_context import TaskInProgress
 from conductor.client.http.models.task_result import TaskResult
-from conductor.client.worker.calling import CallPlan, plan_call
+from conductor.client.worker._calling import CallPlan, plan_call
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 _SIMPLE = {str: "string", int: "integer", float: "number", bool: "boolean"}
