@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import REPO
+
+ROOT = REPO
 PACKAGES = {"fake_server": ROOT, "harness": ROOT, "conductor": ROOT / "sdk"}
 
 

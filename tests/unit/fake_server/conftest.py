@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
-from fs_helpers import Worker
 
 from fake_server import ManualClock
 from fake_server.engine import Engine
 from fake_server.http import create_app
+from tests.unit.fake_server.helpers import Worker
 
 
 @pytest.fixture

@@ -1,0 +1,89 @@
+"""Retention: ended workflows and their tasks are forgotten after the retention the engine
+was given, driven by its clock, so a long run keeps the server's memory flat; without one,
+nothing ever goes."""
+
+import tracemalloc
+
+import pytest
+
+from fake_server import ManualClock
+from fake_server.engine import Engine
+from fake_server.engine.errors import NotFoundError
+from tests.unit.fake_server.helpers import Worker, sequence, start
+
+
+@pytest.fixture
+def kept_60s(clock):
+    engine = Engine(clock, retention_seconds=60)
+    yield engine
+    engine.close()
+
+
+def run_one(engine, worker, task_type="a"):
+    workflow_id = start(engine, sequence("wf", task_type))
+    worker.update(worker.take(task_type), "COMPLETED")
+    return workflow_id
+
+
+def test_an_ended_workflow_and_its_tasks_go_after_the_retention(kept_60s, clock):
+    worker = Worker(kept_60s)
+    ended = run_one(kept_60s, worker)
+    running = start(kept_60s, sequence("wf", "a"))  # never taken: it runs for ever
+    clock.advance_seconds(59)
+    kept_60s.tick()
+    assert kept_60s.get_workflow(ended)["status"] == "COMPLETED"
+    clock.advance_seconds(2)
+    kept_60s.tick()
+    with pytest.raises(NotFoundError):
+        kept_60s.get_workflow(ended)
+    assert kept_60s.get_workflow(running)["status"] == "RUNNING"
+    stats = kept_60s.stats()
+    assert stats["retention"] == {"seconds": 60.0, "removedWorkflows": 1, "removedTasks": 1}
+    assert stats["tasks"] == 1  # the running workflow's
+
+
+def test_ended_tasks_of_no_workflow_go_too(kept_60s, clock):
+    worker = Worker(kept_60s)
+    (task_id,) = kept_60s.enqueue_tasks("adhoc", 1)
+    worker.update(worker.take("adhoc"), "COMPLETED")
+    clock.advance_seconds(61)
+    kept_60s.tick()
+    with pytest.raises(NotFoundError):
+        kept_60s.get_task(task_id)
+
+
+def test_without_a_retention_everything_is_kept(engine, worker, clock):
+    ended = run_one(engine, worker)
+    clock.advance_seconds(365 * 24 * 3600)
+    engine.tick()
+    assert engine.get_workflow(ended)["status"] == "COMPLETED"
+    assert engine.stats()["retention"]["removedWorkflows"] == 0
+
+
+def test_a_steady_load_keeps_the_engine_flat():
+    # Four simulated minutes at 10 workflows a second, retention 30 s: once the first 30 s
+    # have passed, what the engine holds, and the memory it allocated, stop growing.
+    clock = ManualClock()
+    engine = Engine(clock, retention_seconds=30)
+    worker = Worker(engine)
+    held, allocated = [], []
+    tracemalloc.start()
+    try:
+        for second in range(240):
+            for _ in range(10):
+                run_one(engine, worker)
+            clock.advance_seconds(1)
+            if second % 60 == 59:
+                held.append(engine.stats()["tasks"])
+                allocated.append(tracemalloc.get_traced_memory()[0])
+    finally:
+        tracemalloc.stop()
+        engine.close()
+    assert len(set(held)) == 1 and held[0] <= 31 * 10  # the last 30 s, every minute
+    assert max(allocated[1:]) <= 1.25 * allocated[0]
+    assert engine.stats()["retention"]["removedWorkflows"] == 240 * 10 - held[-1]
+
+
+def test_a_negative_retention_is_refused(clock):
+    with pytest.raises(ValueError, match="retention_seconds must be 0 or more, got -1"):
+        Engine(clock, retention_seconds=-1)
