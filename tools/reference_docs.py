@@ -5,7 +5,7 @@
 
 Each page is one function that returns its Markdown; ``PAGES`` maps a file name to it. A new
 reference (say, the fake server's options) is one more function and one more entry.
-tests/unit/docs/test_docs_reference.py regenerates every page and compares.
+tests/unit/docs/test_reference.py regenerates every page and compares.
 """
 
 from __future__ import annotations

@@ -16,9 +16,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import chaos_workers
 import pytest
-from chaos_support import (  # noqa: F401  (the fixtures are used by name)
+
+from conductor.client.automator.task_handler import TaskHandler
+from conductor.client.configuration.configuration import Configuration
+from conductor.client.worker.worker import Worker
+from harness.waiting import wait_until
+from tests.integration.chaos import chaos_workers
+from tests.integration.chaos.chaos_support import (  # noqa: F401  (the fixtures are used by name)
     completed,
     enqueue,
     executions_fixture,
@@ -26,11 +31,6 @@ from chaos_support import (  # noqa: F401  (the fixtures are used by name)
     server_fixture,
     wait_all_completed,
 )
-
-from conductor.client.automator.task_handler import TaskHandler
-from conductor.client.configuration.configuration import Configuration
-from conductor.client.worker.worker import Worker
-from harness.waiting import wait_until
 
 APP = Path(__file__).parent / "apps" / "run_handler.py"
 

@@ -1,7 +1,7 @@
 // The official JavaScript SDK (@io-orkes/conductor-javascript), unmodified, against the fake server.
 //
 // Usage: node official_js_sdk_client.js SERVER_API_URL
-// Run by test_fs_official_js_sdk.py with NODE_PATH pointing at the SDK's cached install. It uses
+// Run by test_official_js_sdk.py with NODE_PATH pointing at the SDK's cached install. It uses
 // only the SDK's public clients: registers definitions (MetadataClient), starts workflows
 // (WorkflowExecutor), runs workers (TaskManager, with and without a domain), reads workflows back
 // with their tasks, terminates one, and prints one JSON line of what it saw for the test to check.

@@ -1,5 +1,5 @@
 """What a workflow author does with conductor-python's metadata and workflow clients, run by the
-official package in its own venv (test_fs_official_clients.py) against the server at argv[1].
+official package in its own venv (test_official_clients.py) against the server at argv[1].
 
 Each step's outcome is written to stdout as one JSON object ``{"step": ..., ...}``, which the
 test asserts; a step the server refuses records the client's error (status and body) instead of

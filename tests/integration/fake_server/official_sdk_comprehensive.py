@@ -3,7 +3,7 @@
 # conductor-python 2.0.0.)
 """What conductor-python 2.0.0's tests/integration/test_comprehensive_e2e.py does against the
 server, run by its venv's python against the fake server at ``CONDUCTOR_SERVER_URL``
-(test_fs_official_comprehensive.py): five kinds of worker (sync with a task log, async, a
+(test_official_comprehensive.py): five kinds of worker (sync with a task log, async, a
 dataclass input with a registered definition and schema, one answering TaskInProgress first,
 one raising NonRetryableException) in one workflow. Prints one JSON line.
 """

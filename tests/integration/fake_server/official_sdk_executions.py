@@ -4,7 +4,7 @@
 """What conductor-python 2.0.0's own integration test of workflow execution
 (tests/integration/workflow/test_workflow_execution.py at v2.0.0) does against Conductor OSS,
 written here against its public API and run by its venv's python against the fake server at
-``CONDUCTOR_SERVER_URL`` (test_fs_official_executions.py).
+``CONDUCTOR_SERVER_URL`` (test_official_executions.py).
 
 Each step's outcome is printed as one JSON line ``{"step": ...}``; nothing here asserts. Its
 signal scenarios run on WAIT tasks nested in sub-workflows: 2.0.0's test data blocks on YIELD,

@@ -3,7 +3,7 @@
 # conductor-python 2.0.0.)
 """What conductor-python 2.0.0's tests/integration/test_lease_extension.py does, at a smaller
 time scale, run by its venv's python against the fake server at ``CONDUCTOR_SERVER_URL``
-(test_fs_official_leases.py): a task that runs past its responseTimeoutSeconds completes when
+(test_official_leases.py): a task that runs past its responseTimeoutSeconds completes when
 its worker extends the lease, and times out when it does not. Prints one JSON line.
 """
 

@@ -3,7 +3,7 @@
 # conductor-python 2.0.0, whose @worker_task functions build workflow tasks when called with
 # ``task_ref_name``.)
 """What conductor-python 2.0.0's quick-start and examples do, written here against its public
-API and run by its own venv's python (test_fs_official_quickstart.py) against the fake server.
+API and run by its own venv's python (test_official_quickstart.py) against the fake server.
 
 Usage: python official_sdk_quickstart.py hello|dynamic|kitchensink|async_workers
 

@@ -1,7 +1,7 @@
 """Workers written with the official ``conductor-python`` SDK, run against the fake server.
 
 Usage: python official_sdk_worker.py SERVER_API_URL
-Runs until SIGTERM or SIGINT. Started by test_fs_official_sdk.py with a separate venv's python:
+Runs until SIGTERM or SIGINT. Started by test_official_sdk.py with a separate venv's python:
 this file imports only the official SDK, never this project.
 """
 

@@ -17,8 +17,8 @@ import requests
 
 from fake_server.server import FakeServer
 from harness import waiting
+from tests.paths import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples"
 T = TypeVar("T")
 

@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+from tests.paths import REPO
+
 # What each distribution is built from, relative to the repository.
 SDK_FILES = ("sdk",)
 TESTING_FILES = ("pyproject.toml", "README.md", "fake_server", "harness")
