@@ -1,5 +1,5 @@
-"""Fixtures for the SDK's integration tests: a fake server on a real socket, scripts run as
-real processes, and waiting on conditions with deadlines."""
+"""Fixtures for the SDK's integration tests: a fake server on a real socket and scripts run as
+real processes (the helpers that are not fixtures are in ``waiting.py``)."""
 
 from __future__ import annotations
 
@@ -10,35 +10,13 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import requests
 
 from fake_server.server import FakeServer
-from harness import waiting
-from tests.paths import REPO
-
-EXAMPLES = REPO / "examples"
-T = TypeVar("T")
-
-
-def wait_until(
-    condition: Callable[[], T | None], *, timeout: float = 15.0, message: str = "condition"
-) -> T:
-    """``harness.waiting.wait_until`` with room for worker processes starting on a busy machine."""
-    return waiting.wait_until(condition, timeout=timeout, message=message)
-
-
-def run_blocking(runner: Any, **kwargs: Any) -> None:
-    """Runs a ``TaskRunner`` (``run()`` blocks) or an ``AsyncTaskRunner`` (``run()`` is a
-    coroutine) until it stops."""
-    import asyncio
-    import inspect
-
-    running = runner.run(**kwargs)
-    if inspect.iscoroutine(running):
-        asyncio.run(running)
+from tests.integration.sdk.waiting import wait_until
 
 
 class Server:
@@ -220,15 +198,3 @@ def run_script(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     yield start
     for script in scripts:
         script.kill()
-
-
-def gone(pids: list[int]) -> bool:
-    import psutil
-
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                return False
-        except psutil.NoSuchProcess:
-            continue
-    return True

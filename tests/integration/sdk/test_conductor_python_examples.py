@@ -8,7 +8,7 @@ import signal
 
 import requests
 
-from tests.integration.sdk.conftest import EXAMPLES, wait_until
+from tests.integration.sdk.waiting import EXAMPLES, wait_until
 
 FOLDER = EXAMPLES / "conductor_python"
 

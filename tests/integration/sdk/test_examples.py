@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.sdk.conftest import EXAMPLES, wait_until
+from tests.integration.sdk.waiting import EXAMPLES, wait_until
 
 CONFIG_TASKS = [f"python_annotated_task_{n}" for n in range(1, 5)]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.sdk.conftest import EXAMPLES, gone, wait_until
+from tests.integration.sdk.waiting import EXAMPLES, gone, wait_until
 
 GUIDE_URL_LINE = "SERVER_API_URL = 'http://localhost:8080/api'"
 

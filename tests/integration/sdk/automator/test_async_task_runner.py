@@ -16,7 +16,7 @@ from conductor.client.http.async_task_client import AsyncClientUnavailableError
 from conductor.client.http.models.task import Task
 from conductor.client.worker.worker import Worker
 from conductor.client.worker.worker_interface import WorkerInterface
-from tests.integration.sdk.conftest import run_blocking, wait_until
+from tests.integration.sdk.waiting import run_blocking, wait_until
 
 in_flight = 0
 most_in_flight = 0

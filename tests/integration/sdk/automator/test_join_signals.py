@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.sdk.conftest import gone, wait_until
+from tests.integration.sdk.waiting import gone, wait_until
 
 PROGRAM = textwrap.dedent(
     """

@@ -13,7 +13,7 @@ from conductor.client.automator.task_runner import TaskRunner
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker.worker import Worker
 from tests.integration.sdk import runtime_workers as rw
-from tests.integration.sdk.conftest import run_blocking
+from tests.integration.sdk.waiting import run_blocking
 
 
 def register(server, name: str, response_timeout: int) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.sdk.conftest import gone, wait_until
+from tests.integration.sdk.waiting import gone, wait_until
 from tests.paths import REPO
 
 HERE = Path(__file__).resolve().parent

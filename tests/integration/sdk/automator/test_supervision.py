@@ -10,7 +10,7 @@ from conductor.client.automator.task_handler import TaskHandler, WorkerProcessEr
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker.worker import Worker
 from tests.integration.sdk import workers as w
-from tests.integration.sdk.conftest import wait_until
+from tests.integration.sdk.waiting import wait_until
 
 
 def handler_for(server, workers, **options) -> TaskHandler:

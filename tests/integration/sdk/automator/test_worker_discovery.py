@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from tests.integration.sdk.conftest import wait_until
+from tests.integration.sdk.waiting import wait_until
 
 MAIN = """\
 from conductor.client.automator.task_handler import TaskHandler

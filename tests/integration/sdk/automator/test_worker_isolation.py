@@ -14,7 +14,7 @@ from conductor.client.automator.worker_isolation import isolation_mode
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.models import Task
 from conductor.client.worker.worker import Worker
-from tests.integration.sdk.conftest import wait_until
+from tests.integration.sdk.waiting import wait_until
 
 
 def where(task: Task) -> dict[str, object]:

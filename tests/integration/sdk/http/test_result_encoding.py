@@ -12,7 +12,7 @@ from conductor.client.configuration.configuration import Configuration
 from conductor.client.context.task_context import get_task_context
 from conductor.client.http.models.task import Task
 from conductor.client.worker.worker import Worker
-from tests.integration.sdk.conftest import run_blocking
+from tests.integration.sdk.waiting import run_blocking
 
 REASON = "the task's output cannot be sent as JSON: it contains a Decimal (Decimal('1.5'))"
 

@@ -22,7 +22,7 @@ from conductor.client.http.models import Task
 from conductor.client.telemetry.prometheus import MetricsUnavailableError
 from conductor.client.worker.worker import Worker
 from tests.integration.sdk import runtime_workers as rw
-from tests.integration.sdk.conftest import run_blocking, wait_until
+from tests.integration.sdk.waiting import run_blocking, wait_until
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker.worker import Worker
 from conductor.client.worker.worker_task import isolated_worker_registry
 from tests.integration.sdk import workers as w
-from tests.integration.sdk.conftest import wait_until
+from tests.integration.sdk.waiting import wait_until
 
 
 @pytest.fixture
