@@ -20,7 +20,7 @@ except ModuleNotFoundError as missing:  # the SDK alone was installed
     raise missing_extra(missing) from missing
 
 if TYPE_CHECKING:
-    from fake_server.server import FakeServer
+    from fake_server.in_process import FakeServer
 
 __all__ = ["Engine", "FakeServer", "ManualClock", "SkippingClock", "SystemClock"]
 
@@ -28,7 +28,7 @@ __all__ = ["Engine", "FakeServer", "ManualClock", "SkippingClock", "SystemClock"
 def __getattr__(name: str) -> Any:
     # Imported on first use: the engine alone never loads Flask.
     if name == "FakeServer":
-        from fake_server.server import FakeServer
+        from fake_server.in_process import FakeServer
 
         return FakeServer
     raise AttributeError(f"module 'fake_server' has no attribute {name!r}")

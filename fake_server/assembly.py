@@ -1,7 +1,7 @@
 """Building a fake server from its options: the one place where the engine, its clock, the
 token authority, the fault plan, the app and the timer are put together.
 
-:func:`assemble` is used by :class:`~fake_server.server.FakeServer` (a server in a thread of a
+:func:`assemble` is used by :class:`~fake_server.in_process.FakeServer` (a server in a thread of a
 program: the harness's thread mode, the pytest plugin) and by :func:`served_from_environment`,
 the factory granian's worker process calls (the command line, the harness's subprocess mode).
 """

@@ -19,7 +19,7 @@ import requests
 
 from harness.attempts import describe_failed_attempts
 from harness.faults import FaultsClient
-from harness.server_time import ServerTimeSpan, WaitResult
+from harness.wait_timing import ServerTimeSpan, WaitResult
 from harness.waiting import WaitTimeout, wait_until
 
 TERMINAL_WORKFLOW_STATUSES = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"})

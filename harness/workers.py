@@ -17,7 +17,7 @@ from conductor.client.automator.task_handler import TaskHandler
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.worker.worker_interface import WorkerInterface
 from harness.admin import AdminClient
-from harness.server_time import WaitResult
+from harness.wait_timing import WaitResult
 from harness.worker_output import configuration_redirecting, redirected_children
 
 

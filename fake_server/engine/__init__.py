@@ -5,7 +5,7 @@ Where to look:
 - :mod:`.facade`: :class:`Engine`, every public operation (what the HTTP handlers call).
 - :mod:`.state`: what an engine holds, and the bookkeeping every task change goes through.
 - :mod:`.scheduling`: where a task is created, given its input and domain, and queued.
-- :mod:`.workflows`: the decider: starting a workflow, moving on after a task, ending it.
+- :mod:`.decider`: the decider, starting a workflow, moving on after a task, ending it.
 - :mod:`.polling`: handing tasks out to workers; poll data; concurrency and rate limits.
 - :mod:`.results`: applying a worker's TaskResult.
 - :mod:`.retries`: what follows a failure: a retry, or giving up.

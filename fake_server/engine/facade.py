@@ -9,7 +9,7 @@ clock to the next timer when nothing is under way (:mod:`.skipping`).
 
 Public methods take and return plain JSON-like values (camelCase keys, as on the wire); the
 returned objects share data with the engine and must be treated as read-only. The rules behind
-them live in the modules of this package: :mod:`.scheduling`, :mod:`.workflows` (the decider),
+them live in the modules of this package: :mod:`.scheduling`, :mod:`.decider`,
 :mod:`.polling`, :mod:`.results`, :mod:`.retries`, :mod:`.timeouts`, :mod:`.inspection`.
 """
 
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from fake_server.engine import (
+    decider,
     diagnosis,
     inspection,
     polling,
@@ -35,7 +36,6 @@ from fake_server.engine import (
     timeouts,
     workflow_ops,
     workflow_testing,
-    workflows,
 )
 from fake_server.engine.clock import Clock, MovableClock, SkippingClock, SystemClock
 from fake_server.engine.definitions import WorkflowDef, parse_task_def, parse_workflow_def
@@ -145,7 +145,7 @@ class Engine:
         while True:
             with self._lock:
                 state = self._state
-                pending = workflows.next_outside_call(state)
+                pending = decider.next_outside_call(state)
                 if pending is None:
                     return
                 state.outside_calls_in_flight += 1
@@ -156,7 +156,7 @@ class Engine:
                 with self._lock:
                     state.outside_calls_in_flight -= 1
             with self._lock:
-                workflows.finish_outside_call(self._state, task, outcome)
+                decider.finish_outside_call(self._state, task, outcome)
                 self._skip_time_if_idle()
 
     @_synchronized
@@ -279,7 +279,7 @@ class Engine:
     @_synchronized
     def start_workflow(self, request: Any) -> str:
         """Start a workflow from a StartWorkflowRequest; its first task is queued on return."""
-        return workflows.start_workflow(self._state, request).workflow_id
+        return decider.start_workflow(self._state, request).workflow_id
 
     def start_workflow_by_name(
         self,
@@ -334,7 +334,7 @@ class Engine:
         if workflow.status == "COMPLETED":
             raise ConflictError("Cannot terminate a COMPLETED workflow.")
         if workflow.status != "TERMINATED":
-            workflows.terminate(self._state, workflow, reason)
+            decider.terminate(self._state, workflow, reason)
 
     # ------------------------------------------ synchronous execution and signals
     @_synchronized

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fake_server.engine.decider import complete_task, fail
 from fake_server.engine.errors import (
     BadRequestError,
     MalformedRequestError,
@@ -24,7 +25,6 @@ from fake_server.engine.state import EngineState
 from fake_server.engine.tasks import SYSTEM_TASKS
 from fake_server.engine.timeouts import watch_response_timeout
 from fake_server.engine.validation import Fields
-from fake_server.engine.workflows import complete_task, fail
 
 MAX_REASON_LENGTH = 500
 MAX_LOGS_PER_UPDATE = 10

@@ -5,7 +5,7 @@ definition's (system tasks without a registered definition have none); the delay
 definition's ``retryLogic`` (see :func:`~fake_server.engine.definitions.retry_delay_seconds`).
 FAILED_WITH_TERMINAL_ERROR and CANCELED are never retried, nor are the built-in flow types
 (SWITCH, DECISION, FORK, JOIN, EXCLUSIVE_JOIN, DO_WHILE). What happens when no retry is left
-is the decider's (:mod:`.workflows`).
+is the decider's (:mod:`.decider`).
 """
 
 from __future__ import annotations

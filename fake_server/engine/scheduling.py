@@ -1,6 +1,6 @@
 """Where a task is scheduled: created from its definitions, given its input and domain, queued.
 
-The decider (:mod:`.workflows`) builds a workflow's tasks with :func:`build_task` and records
+The decider (:mod:`.decider`) builds a workflow's tasks with :func:`build_task` and records
 them with :func:`record_task`; a retry comes through :func:`new_task` (see :mod:`.retries`);
 tasks that belong to no workflow (the admin API's) through :func:`enqueue_adhoc_tasks`.
 """

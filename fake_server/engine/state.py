@@ -1,6 +1,6 @@
 """Everything an engine holds, and the bookkeeping every change of a task goes through.
 
-The rules live in the modules named after them (:mod:`.scheduling`, :mod:`.workflows`,
+The rules live in the modules named after them (:mod:`.scheduling`, :mod:`.decider`,
 :mod:`.polling`, :mod:`.results`, :mod:`.retries`, :mod:`.timeouts`); they all change tasks
 through the methods here, which keep the derived figures (per-queue counts, tasks in progress
 per definition, queue membership, deadlines) in step. Nothing here locks: the

@@ -15,10 +15,10 @@ import heapq
 import logging
 from collections.abc import Iterator
 
+from fake_server.engine.decider import decide, end_workflow, fail, next_wake
 from fake_server.engine.models import Task, Workflow
 from fake_server.engine.retries import total_time_used_up
 from fake_server.engine.state import EngineState, poll_timeout_due_ms
-from fake_server.engine.workflows import decide, end_workflow, fail, next_wake
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ does them: retry from the failed tasks, restart (optionally with the latest defi
 from a task, pause and resume, skip a task, reset callbacks, remove.
 
 Each works on the engine's state under its lock and hands the workflow to the decider
-(:mod:`.workflows`), so system tasks take part as they do in a normal run: a retried JOIN or
+(:mod:`.decider`), so system tasks take part as they do in a normal run: a retried JOIN or
 DO_WHILE is reopened in place, other tasks get a new attempt.
 """
 
@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from fake_server.engine import started_definitions, status_listener
+from fake_server.engine.decider import Decider
 from fake_server.engine.errors import (
     ConflictError,
     IllegalStateError,
@@ -25,7 +26,6 @@ from fake_server.engine.scheduling import build_task, record_task, task_input
 from fake_server.engine.state import EngineState
 from fake_server.engine.tasks import SYSTEM_TASKS
 from fake_server.engine.validation import Fields
-from fake_server.engine.workflows import Decider
 
 log = logging.getLogger(__name__)
 

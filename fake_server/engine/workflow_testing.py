@@ -38,7 +38,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from fake_server.engine import results, workflows
+from fake_server.engine import decider, results
 from fake_server.engine.errors import malformed
 from fake_server.engine.models import RESULT_STATUSES, Task, Workflow
 from fake_server.engine.state import EngineState
@@ -99,7 +99,7 @@ def run_test(state: EngineState, request: Any) -> Workflow:
     task_to_domain = f.obj("taskToDomain", default={})
     start = {key: value for key, value in f.data.items() if key not in _TEST_KEYS}
     start["taskToDomain"] = {**task_to_domain, "*": str(uuid.uuid4())}
-    workflow = workflows.start_workflow(state, start, test_run=True)
+    workflow = decider.start_workflow(state, start, test_run=True)
     log.info("workflow test run %s (%s)", workflow.workflow_id, workflow.definition.name)
     _drive(state, workflow, plan)
     return workflow

@@ -5,7 +5,7 @@ The task completes with ``workflowOutput`` as its output (an object as it is, an
 and ``terminationReason`` (default "Workflow is <status> by TERMINATE task: <id>") as its
 reason, even when it completes. Tasks still open elsewhere (other branches of a fork) are
 canceled, a running sub-workflow terminated; in a sub-workflow, the parent's SUB_WORKFLOW task
-takes the status. The decider (:mod:`fake_server.engine.workflows`) ends the workflow once the
+takes the status. The decider (:mod:`fake_server.engine.decider`) ends the workflow once the
 task has completed.
 """
 

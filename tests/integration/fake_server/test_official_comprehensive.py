@@ -10,7 +10,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from fake_server.server import FakeServer
+from fake_server import FakeServer
 from tests.integration.fake_server.access_log import AccessLog
 from tests.integration.fake_server.official_python_sdk import official_python_fixture  # noqa: F401  (used by name)
 

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import requests
 
-from fake_server import ManualClock
-from fake_server.server import FakeServer
+from fake_server import FakeServer, ManualClock
 from tests.integration.fake_server.access_log import AccessLog
 from tests.integration.fake_server.official_python_sdk import official_python_fixture  # noqa: F401  (used by name)
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from fake_server.server import FakeServer
+from fake_server import FakeServer
 from tests.integration.sdk.waiting import wait_until
 
 

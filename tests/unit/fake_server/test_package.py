@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from fake_server import ManualClock
+from fake_server import FakeServer, ManualClock
 from fake_server.engine import Engine
-from fake_server.server import FakeServer
 
 
 def test_the_engine_does_not_load_flask():

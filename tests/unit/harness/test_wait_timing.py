@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.server_time import ServerTimeSpan, WaitResult, format_duration
+from harness.wait_timing import ServerTimeSpan, WaitResult, format_duration
 
 
 @pytest.mark.parametrize(

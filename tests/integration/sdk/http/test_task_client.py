@@ -17,8 +17,7 @@ from conductor.client.configuration.settings.authentication_settings import (
 from conductor.client.http.async_task_client import AsyncTaskClient
 from conductor.client.http.models import Task, TaskResult, TaskResultStatus
 from conductor.client.http.task_client import ConductorApiError, ConductorAuthError, TaskClient
-from fake_server import ManualClock
-from fake_server.server import FakeServer
+from fake_server import FakeServer, ManualClock
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from fake_server.server import FakeServer
+from fake_server import FakeServer
 
 
 def test_an_http_task_can_call_the_fake_server_it_runs_in() -> None:
