@@ -6,6 +6,7 @@ branches). One place for them, so that the drains (:mod:`.runs`) and the engine'
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,18 +29,26 @@ class Shape:
     def workflow_name(self) -> str:
         return f"bench_{self.name.replace('-', '_')}"
 
-    def definition(self, task_type: str) -> dict[str, Any]:
-        """The workflow definition of this shape (only for a workflow shape)."""
-        return {
-            "name": self.workflow_name(),
-            "version": 1,
-            "tasks": _TASKS[self.name](task_type),
-            "schemaVersion": 2,
-        }
+    def definition(self, task_type: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The workflow definition of this shape (only for a workflow shape); each of its
+        worker tasks gets ``body`` in its input beside ``n`` (from the workflow's input, or
+        the previous task's output)."""
+        tasks = _TASKS[self.name](task_type)
+        for task in _worker_tasks(tasks):
+            task["inputParameters"].update(body or {})
+        return {"name": self.workflow_name(), "version": 1, "tasks": tasks, "schemaVersion": 2}
 
     def workflows_for(self, tasks: int) -> int:
         """How many workflows make about ``tasks`` worker tasks (at least one)."""
         return max(1, round(tasks / self.tasks_per_workflow))
+
+
+def _worker_tasks(tasks: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for task in tasks:
+        if task["type"] == "SIMPLE":
+            yield task
+        for branch in task.get("forkTasks", []):
+            yield from _worker_tasks(branch)
 
 
 def _simple(task_type: str, ref: str, source: str) -> dict[str, Any]:
