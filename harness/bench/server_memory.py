@@ -1,4 +1,5 @@
-"""The fake server's memory under a long full-speed run, with and without a retention.
+"""The fake server's memory under a long run at full speed (or a steady rate), with and without
+a retention.
 
     python -m harness.bench.server_memory --minutes 10 --retention 30
     python -m harness.bench.server_memory --minutes 2 --keep-everything   # for comparison
@@ -40,12 +41,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m harness.bench.server_memory", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--minutes", type=positive_float, default=10.0, help="default 10")
+    parser.add_argument(
+        "--minutes", type=positive_float, default=10.0, help="length of the run (default 10)"
+    )
     kept = parser.add_mutually_exclusive_group()
-    kept.add_argument("--retention", type=positive_float, default=30.0, metavar="SECONDS")
+    kept.add_argument(
+        "--retention",
+        type=positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="the server's --retention (default 30)",
+    )
     kept.add_argument("--keep-everything", action="store_true", help="no retention")
-    parser.add_argument("--sample-seconds", type=positive_float, default=10.0, help="default 10")
+    parser.add_argument(
+        "--sample-seconds",
+        type=positive_float,
+        default=10.0,
+        metavar="S",
+        help="sampling period (default 10)",
+    )
     parser.add_argument("--feeders", type=positive_int, default=4, help="threads starting work")
+    parser.add_argument(
+        "--rate",
+        type=positive_float,
+        metavar="PER_S",
+        help="start this many workflows a second (default: as fast as the server takes them); "
+        "a steady rate keeps the number of workflows held steady too",
+    )
     parser.add_argument("--threads", type=positive_int, default=4, help="client loop threads")
     return parser
 
@@ -64,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         command = CEILING_SIDE.command(server.url, 1, args.threads, "memory")
         loop = Child(command, Path(workdir) / "loop.log", cwd=workdir)
         feeders = [
-            threading.Thread(target=_feed, args=(server.url, stop), daemon=True)
+            threading.Thread(
+                target=_feed, args=(server.url, stop, (args.rate or 0) / args.feeders), daemon=True
+            )
             for _ in range(args.feeders)
         ]
         for feeder in feeders:
@@ -86,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
                 feeder.join(10)
             loop.stop(timeout=30)
     kept = "everything kept" if retention is None else f"retention {retention:g} s"
+    kept += f", {args.rate:g} workflows/s offered" if args.rate else ", as fast as it goes"
     headers = ["seconds", "server RSS MB", "workflows held", "tasks held", "workflows removed"]
-    print(f"\nFake server memory, {args.minutes:g} min at full speed, {kept}")
+    print(f"\nFake server memory, {args.minutes:g} min, {kept}")
     print(format_table(headers, rows, left=0))
     flat = summary.flatness(points)
     growth = flat["growth_mb"]
@@ -100,12 +125,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _feed(url: str, stop: threading.Event) -> None:
+def _feed(url: str, stop: threading.Event, rate: float) -> None:
+    """Starts workflows until ``stop``: ``rate`` a second (0: as fast as they are taken)."""
     from harness.admin import AdminClient
 
+    started, count = time.monotonic(), 0
     with AdminClient(url) as admin:
         while not stop.is_set():
+            if rate and stop.wait(max(started + count / rate - time.monotonic(), 0)):
+                return  # the pace of the load, not a wait for a condition
             admin.start_workflow(WORKFLOW_NAME)
+            count += 1
 
 
 if __name__ == "__main__":

@@ -66,6 +66,13 @@ def recommendation_text(document: Mapping[str, Any]) -> str:
             f"(at {r['one_process_threads']} threads): the target needs "
             f"{r['processes_for_target']} such process(es)."
         )
+    if r.get("rate_met") and not r["meets_target"]:
+        return (
+            f"The rate is reached, the latency bound is not: {at} sustained "
+            f"{r['rate']:,.0f} tasks/s (goal {target:g}) with the lowest p99, "
+            f"{r['p99_ms']:,.0f} ms, over the {document['p99_ms']:g} ms asked; a task is held "
+            f"{r['held_ms']:,.0f} ms on average, so the p99 cannot be much lower than that.{one}"
+        )
     if r["meets_target"]:
         return (
             f"Recommendation: {at}, that is {how}. It sustained {r['rate']:,.0f} tasks/s "

@@ -196,6 +196,12 @@ def sweep(
             return runs, f"{processes}x{threads} could not be measured"
         if run["meets_target"]:
             return runs, f"{processes}x{threads} meets the goal"
+        if verdict.latency_out_of_reach(run, sizer.goal.rate, sizer.goal.p99_ms):
+            return runs, (
+                f"{processes}x{threads} reaches the rate, and its p99 ({run['p99_ms']:,.0f} ms) is "
+                f"about a task's own time ({run['held_ms']:,.0f} ms held on average): more "
+                "processes or threads cannot bring it under the bound"
+            )
         if len(runs) >= max_runs:
             return runs, f"--max-runs {max_runs} reached"
         configuration, why = verdict.next_configuration(runs, sizer.goal.rate, cpu_count)

@@ -44,6 +44,7 @@ CPU_SHARE_OF_TASK = 0.5
 MACHINE_FULL = 0.90
 KEPT_UP = 0.95  # of the rate offered
 BETTER = 1.10  # a configuration helps when it is at least 10 % faster than the best so far
+LATENCY_FLOOR = 2.0  # a p99 within this many times the mean held time is mostly the task itself
 MAX_THREADS = 256
 DONE = {"COMPLETED", "FAILED", "FAILED_WITH_TERMINAL_ERROR"}
 _REASON = re.compile(r"^([A-Za-z_][\w.]*)(?::\s*(.*))?$", re.DOTALL)
@@ -157,7 +158,19 @@ def bound_of(run: Mapping[str, Any]) -> tuple[str, str]:
 def meets(run: Mapping[str, Any], target: float, p99_ms: float | None) -> bool:
     """Sustained the target: that rate or more, no backlog left, the latency bound kept."""
     latency_ok = p99_ms is None or (run.get("p99_ms") is not None and run["p99_ms"] <= p99_ms)
-    return run["rate"] >= target and not run.get("unfinished") and latency_ok
+    return rate_met(run, target) and latency_ok
+
+
+def rate_met(run: Mapping[str, Any], target: float) -> bool:
+    return bool(run["rate"] >= target and not run.get("unfinished"))
+
+
+def latency_out_of_reach(run: Mapping[str, Any], target: float, p99_ms: float | None) -> bool:
+    """The rate is met but not the latency bound, and the p99 is about a task's own held
+    time (little queueing): more processes or threads cannot bring it under."""
+    if p99_ms is None or not rate_met(run, target) or run.get("p99_ms") is None:
+        return False
+    return bool(run["p99_ms"] > p99_ms and run["p99_ms"] <= LATENCY_FLOOR * (run["held_ms"] or 0))
 
 
 def next_configuration(
@@ -207,8 +220,11 @@ def recommend(
             "one_process_rate": None,
         }
     meeting = [r for r in measured if meets(r, target, p99_ms)]
+    fast_enough = [r for r in measured if rate_met(r, target)]
     if meeting:
         chosen = min(meeting, key=lambda r: (r["processes"] * r["threads"], r["processes"]))
+    elif fast_enough:  # the rate is reached, the latency bound is not: the lowest p99
+        chosen = min(fast_enough, key=lambda r: r["p99_ms"])
     else:
         chosen = max(measured, key=lambda r: r["rate"])
     single = [r for r in measured if r["processes"] == 1]
@@ -218,7 +234,10 @@ def recommend(
         "threads": chosen["threads"],
         "rate": chosen["rate"],
         "meets_target": bool(meeting),
-        "machines": 1 if meeting else math.ceil(target / max(chosen["rate"], 0.001)),
+        "rate_met": bool(fast_enough),
+        "p99_ms": chosen.get("p99_ms"),
+        "held_ms": chosen.get("held_ms"),
+        "machines": 1 if fast_enough else math.ceil(target / max(chosen["rate"], 0.001)),
         "bound": chosen["bound"],
         "one_process_rate": one["rate"] if one else None,
         "one_process_threads": one["threads"] if one else None,

@@ -189,3 +189,18 @@ def test_the_report_says_when_the_load_could_not_be_offered_at_the_rate():
     text = output.render(document)
     assert "the load reached only 310 tasks/s of the 420 offered" in text
     assert "1 x 16" in text and "out of this machine's reach" in text
+
+
+def test_a_latency_bound_below_a_tasks_own_time_is_said_so_not_machines():
+    # 20 tasks/s reached, but a task is held 21 ms and the p99 is 26 ms: a 5 ms bound is out
+    # of reach whatever the configuration.
+    fast = run(rate=22.0, held_ms=21.0, p99_ms=26.0, offered_rate=21.0, bound="threads")
+    assert verdict.latency_out_of_reach(fast, 20.0, 5.0)
+    assert not verdict.latency_out_of_reach(run(rate=22.0, held_ms=21.0, p99_ms=900.0), 20.0, 5.0)
+    chosen = verdict.recommend([fast], 20.0, 5.0)
+    assert (chosen["meets_target"], chosen["rate_met"], chosen["machines"]) == (False, True, 1)
+    text = output.recommendation_text(
+        {"target_rate": 20.0, "p99_ms": 5.0, "recommendation": chosen}
+    )
+    assert "The rate is reached, the latency bound is not" in text and "26 ms" in text
+    assert "machines" not in text

@@ -11,6 +11,11 @@ for async workers); no thread per task. As in the threaded ``TaskRunner``:
   a task received while stopping, or still running after the drain, is given back at once
   (``IN_PROGRESS`` with ``callbackAfterSeconds=0``).
 
+The decisions are the runner core's (``_runner_core.RunnerCore``, shared with the threaded
+runner); this module only runs it on an event loop. ``run()`` is a coroutine (2.0.0's API):
+``asyncio.run(runner.run())``, or ``asyncio.ensure_future(runner.run())`` inside an
+application's loop, then ``await runner.stop()``.
+
 It needs ``aiohttp`` (the ``[async]`` extra); without it, the worker fails at start with the
 install command.
 """

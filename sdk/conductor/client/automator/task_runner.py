@@ -18,6 +18,9 @@ One ``TaskRunner`` serves one worker with ``thread_count`` execution threads:
   once: reported ``IN_PROGRESS`` with ``callbackAfterSeconds=0``, so another worker picks it
   up instead of it waiting for the server's response timeout.
 
+Every decision above is the runner core's (``_runner_core.RunnerCore``, shared with the
+asyncio runner); this module only runs it on threads.
+
 ``run()`` blocks until stopped; ``run(burst=True)`` stops by itself once the queue is empty and
 nothing runs (handy for tests and benchmarks); ``run_once()`` is one turn of the poll loop.
 """

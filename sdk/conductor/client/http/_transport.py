@@ -333,7 +333,7 @@ def _basic_auth_header(netloc: str) -> str:
     if not at:
         return ""
     user, _, password = userinfo.partition(":")
-    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode("latin-1"))
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode())  # as 2.0.0
     return f"Authorization: Basic {token.decode('ascii')}\r\n"
 
 

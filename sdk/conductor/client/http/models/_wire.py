@@ -60,7 +60,7 @@ class Choice:
     def __get__(self, obj: Any, owner: type) -> str | None:
         if obj is None:
             return None  # the field's default, as dataclasses read it
-        value: str | None = obj.__dict__.get(self.slot)
+        value: str | None = getattr(obj, self.slot, None)
         return value
 
     def __set__(self, obj: Any, value: str | None) -> None:
@@ -69,7 +69,9 @@ class Choice:
                 f"{type(obj).__name__}: {self.name}={value!r} is not one of "
                 + ", ".join(self.allowed)
             )
-        obj.__dict__[self.slot] = value
+        # Set as an attribute, not through obj.__dict__: that keeps the instances' shared
+        # key table (a model made for every task stays as cheap to build).
+        object.__setattr__(obj, self.slot, value)
 
 
 class Nested:
@@ -87,13 +89,14 @@ class Nested:
     def __get__(self, obj: Any, owner: type) -> Any:
         if obj is None:
             return None  # the field's default, as dataclasses read it
-        value = obj.__dict__.get(self.slot)
+        value = getattr(obj, self.slot, None)
         if isinstance(value, dict):
-            value = obj.__dict__[self.slot] = self.model().from_json(value)
+            value = self.model().from_json(value)
+            object.__setattr__(obj, self.slot, value)
         return value
 
     def __set__(self, obj: Any, value: Any) -> None:
-        obj.__dict__[self.slot] = value
+        object.__setattr__(obj, self.slot, value)  # see Choice.__set__
 
 
 # Worked out once per model class (a race only computes the same value twice).
