@@ -67,3 +67,24 @@ def test_an_unknown_isolation_is_warned_about_once(caplog) -> None:
         "CONDUCTOR_WORKER_ISOLATION='threads-please' is not one of process, thread: running "
         "each worker in a process of its own"
     ]
+
+
+def test_the_end_of_a_worker_thread_does_not_mark_this_process_dead() -> None:
+    # With metrics, a dead process's live gauges are dropped by pid: a worker thread has
+    # this process's pid, and the other workers run on.
+    from conductor.client.automator._held_tasks import HeldTasks
+    from conductor.client.automator._supervisor import RestartPolicy, Supervisor, WorkerSlot
+    from conductor.client.automator.worker_isolation import WorkerThread
+    from conductor.client.worker.worker_config import resolve_worker_settings
+
+    thread = WorkerThread(target=lambda: None, name="worker-iso_end")
+    thread.start()
+    thread.join(5)
+    settings = resolve_worker_settings("iso_end", {}, environ={}, search_dirs=[])
+    slot = WorkerSlot(Worker("iso_end", where), settings, HeldTasks(1, shared=False), thread)  # type: ignore[arg-type]
+    ended: list[int] = []
+    supervisor = Supervisor(
+        [slot], lambda s: None, lambda *a: None, RestartPolicy(), on_exit=ended.append
+    )
+    supervisor.collect(slot)
+    assert (thread.exitcode, ended) == (0, [])

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing.connection
+import os
 import signal
 import socket
 import threading
@@ -168,7 +169,9 @@ class Supervisor:
         self._handled.add(id(process))
         held = slot.held.held()
         slot.held.clear()
-        if process.pid is not None and self._on_exit is not None:
+        # A worker thread (CONDUCTOR_WORKER_ISOLATION=thread) has this process's pid: its end
+        # must not mark this process, which goes on running the others, as dead.
+        if process.pid not in (None, os.getpid()) and self._on_exit is not None:
             self._on_exit(process.pid)
         if not held:
             return 0
