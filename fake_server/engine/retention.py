@@ -38,6 +38,8 @@ class Retention:
     removed_events: int = 0
     removed_stray_logs: int = 0
     next_check_ms: int = 0
+    # How many deadlines the last rebuild of the heap kept (see _drop_stale_deadlines).
+    deadlines_kept: int = 0
 
     def to_json(self) -> dict[str, Any]:
         seconds = None if self.retention_ms is None else self.retention_ms / 1000.0
@@ -71,7 +73,7 @@ def prune(state: EngineState, retention: Retention) -> None:
         if task.status in TERMINAL_TASK_STATUSES and 0 < task.end_time <= cutoff:
             state.forget_task(task)
             retention.removed_tasks += 1
-    _drop_stale_deadlines(state)
+    _drop_stale_deadlines(state, retention)
     _drop_old_handouts(state, now)
     _drop_old_records(state, retention, cutoff)
 
@@ -93,16 +95,18 @@ def _drop_until(records: list[dict[str, Any]], time_key: str, cutoff: int) -> in
     return count
 
 
-def _drop_stale_deadlines(state: EngineState) -> None:
+def _drop_stale_deadlines(state: EngineState, retention: Retention) -> None:
     """Deadlines of what is gone stay in the heap until they come due (a response timeout is
-    minutes away); when they outnumber what exists, the heap is rebuilt without them."""
-    if len(state.deadlines) <= 2 * (len(state.tasks) + len(state.workflows)) + 1000:
+    an hour away); once the heap has doubled since it was last rebuilt, it is rebuilt without
+    them: at most about as many stale ones as live ones, at an amortized cost."""
+    if len(state.deadlines) <= 2 * retention.deadlines_kept + 1000:
         return
     kept = [
         d for d in state.deadlines if d[3] in (state.tasks if d[2] == "task" else state.workflows)
     ]
     state.deadlines[:] = kept
     heapq.heapify(state.deadlines)
+    retention.deadlines_kept = len(kept)
 
 
 def _drop_old_handouts(state: EngineState, now: int) -> None:
