@@ -442,12 +442,9 @@ class Decider:
             else workflow_task.name,
             status="SCHEDULED",
             input_data=values,
+            task_id=task_id,
+            task_def=task_def,
         )
-        task.task_id = task_id
-        task.task_def = task_def
-        task.response_timeout_seconds = task_def.response_timeout_seconds
-        task.rate_limit_per_frequency = task_def.rate_limit_per_frequency
-        task.rate_limit_frequency_in_seconds = task_def.rate_limit_frequency_in_seconds
         task.start_delay_in_seconds = workflow_task.start_delay
         task.domain = resolve_domain(
             workflow.task_to_domain, workflow_task.name, self.state.has_active_worker
@@ -469,15 +466,23 @@ class Decider:
         status: str,
         input_data: dict[str, Any],
         reference_name: str | None = None,
+        task_id: str | None = None,
+        task_def: TaskDef | None = None,
     ) -> Task:
+        """A task of ``workflow_task``, not recorded yet; ``task_id`` and ``task_def`` when the
+        caller has them already (else a new id, and the definition the task type runs with)."""
         now = self.now_ms()
-        is_system = task_type in SYSTEM_TASKS
+        if task_def is None:
+            is_system = task_type in SYSTEM_TASKS
+            task_def = (
+                system_task_def(self.state, workflow_task)
+                if is_system
+                else worker_task_def(self.state, workflow_task)
+            )
         task = build_task(
             self.state,
             task_type,
-            system_task_def(self.state, workflow_task)
-            if is_system
-            else worker_task_def(self.state, workflow_task),
+            task_def,
             workflow_instance_id=workflow.workflow_id,
             workflow=workflow,
             workflow_task=workflow_task,
@@ -487,6 +492,7 @@ class Decider:
             now=now,
             status=status,
             task_def_name=workflow_task.name,
+            task_id=task_id,
         )
         if status == "IN_PROGRESS":
             task.start_time = now

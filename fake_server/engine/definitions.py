@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,6 +191,13 @@ class WorkflowTaskDef:
 
     def with_changes(self, **changes: Any) -> WorkflowTaskDef:
         return dataclasses.replace(self, **changes)
+
+    @functools.cached_property
+    def json_of_tasks(self) -> dict[str, Any]:
+        """:meth:`to_json`, built once and shared by every task scheduled from this task of
+        the definition (their ``workflowTask``), as the engine's answers share their data:
+        read-only. Building it for each task was a tenth of a workflow's start."""
+        return self.to_json()
 
     def to_json(self) -> dict[str, Any]:
         body = dict(self.extra)

@@ -234,6 +234,8 @@ def read_path(path: str, document: Any) -> Any:
     """The value of one Jayway JSONPath in ``document``; raises :class:`PathError` when the path
     cannot be read."""
     compiled = compile_path(path)
+    if compiled.pointer is not None:
+        return compiled.pointer.resolve(document, default=None)
     matches = compiled.query.findall(document)
     if isinstance(document, Mapping) and not isinstance(document, dict):
         # A document that builds its entries when read (the expression context of a workflow)
@@ -254,6 +256,10 @@ class CompiledPath:
     query: jsonpath.JSONPath | jsonpath.CompoundJSONPath
     singular: bool
     function: Callable[[Any], Any] | None
+    # The same value as ``query``, for a path of member names only (``ref.output.x``, what
+    # nearly every expression is): resolving a JSON Pointer skips the path strings of every
+    # match that ``findall`` builds, a quarter of the server's work per workflow task.
+    pointer: jsonpath.JSONPointer | None = None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -278,7 +284,22 @@ def compile_path(path: str) -> CompiledPath:
             raise UnsupportedPathError(f"the function {function_name}()")
         if function is None:
             raise PathError(f"Jayway has no function {function_name}()")
-    return CompiledPath(query, query.singular_query(), function)
+    return CompiledPath(query, query.singular_query(), function, _as_pointer(path, query))
+
+
+# Member names that no JSON Pointer reads otherwise (a digit string indexes a list there).
+_PLAIN_NAMES = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _as_pointer(path: str, query: jsonpath.JSONPath) -> jsonpath.JSONPointer | None:
+    """A pointer to what ``query`` selects when ``path`` is member names only, checked
+    against how the library wrote the query it compiled; else None."""
+    if not _PLAIN_NAMES.fullmatch(path):
+        return None
+    names = path.split(".")
+    if str(query) != "$" + "".join(f"['{name}']" for name in names):
+        return None
+    return jsonpath.JSONPointer.from_parts(names)
 
 
 _NAME_STOPS = ".[( "

@@ -60,6 +60,8 @@ _T = TypeVar("_T")
 # Jumps one call may make before it lets other requests in (a loop of WAITs could go on for
 # ever); the rest happen on the next call or tick.
 MAX_SKIPS_PER_CALL = 100
+# Workflows one start_workflows call may start (it holds the lock throughout).
+MAX_WORKFLOWS_PER_START = 100_000
 
 
 def _synchronized(
@@ -651,6 +653,14 @@ class Engine:
         ``workflowInstanceId`` (``adhoc-…``) that updates must carry; the task definition's
         retries and timeouts apply to them as to any task."""
         return scheduling.enqueue_adhoc_tasks(self._state, task_type, count, domain, task_input)
+
+    @_synchronized
+    def start_workflows(self, request: Any, count: int) -> list[str]:
+        """Start ``count`` workflows of one StartWorkflowRequest in one go (the admin API's,
+        as :meth:`enqueue_tasks` is for tasks): a benchmark's queue is full before any
+        worker takes from it. Their ids, in the order started."""
+        check_range("count", count, 1, MAX_WORKFLOWS_PER_START)
+        return [decider.start_workflow(self._state, request).workflow_id for _ in range(count)]
 
     def advance_clock(self, ms: float) -> int:
         """Move a manual or skipping clock forward (firing what comes due); returns the new

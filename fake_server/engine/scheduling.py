@@ -100,7 +100,7 @@ def build_task(
         correlation_id=workflow.correlation_id if workflow else None,
         response_timeout_seconds=task_def.response_timeout_seconds,
         domain=domain,
-        workflow_task=workflow_task.to_json() if workflow_task else None,
+        workflow_task=workflow_task.json_of_tasks if workflow_task else None,
         rate_limit_per_frequency=task_def.rate_limit_per_frequency,
         rate_limit_frequency_in_seconds=task_def.rate_limit_frequency_in_seconds,
         workflow_priority=workflow.priority if workflow else 0,

@@ -16,6 +16,11 @@ with 400 and a ``message`` that names the field and what fits (see
     ``workflowInstanceId``; the task you poll carries it, and updates send it back as usual.
     The task definition of ``t`` (if registered) applies: retries, timeouts, limits.
 
+``POST /fake/workflows`` with ``{"request": {StartWorkflowRequest}, "count": 1}``
+    Start ``count`` (1..100000, default 1) workflows of that request in one go, as ``POST
+    /api/workflow`` would one at a time -> ``{"workflowIds": [...]}`` (what a benchmark
+    pre-loads its queue with).
+
 ``GET /fake/clock`` -> ``{"now": ms, "manual": bool}``, and on a server started with time
     skipping ``"timeSkipping": {"enabled", "skips",
     "skippedMs", "lastSkip": null | {"from", "to", "reason"}, "underWay": null | "what keeps
@@ -98,6 +103,16 @@ def enqueue_tasks(ctx: Context, request: Request) -> Reply:
     )
     workflow_instance_id = ctx.engine.get_task(task_ids[0])["workflowInstanceId"]
     return json_reply({"taskIds": task_ids, "workflowInstanceId": workflow_instance_id})
+
+
+def start_workflows(ctx: Context, request: Request) -> Reply:
+    """``POST /fake/workflows`` with ``{"request": StartWorkflowRequest, "count": N}``: N
+    workflows started in one go; their ids."""
+    f = Fields(json_body(request), "body")
+    workflow_ids = ctx.engine.start_workflows(
+        f.obj("request", default={}), f.integer("count", default=1)
+    )
+    return json_reply({"workflowIds": workflow_ids})
 
 
 def clock(ctx: Context, request: Request) -> Reply:

@@ -134,6 +134,7 @@ ROUTES: tuple[Route, ...] = (
     # the test-only admin API (see fake_server.http.admin)
     Route("POST", "/fake/reset", admin.reset),
     Route("POST", "/fake/tasks", admin.enqueue_tasks),
+    Route("POST", "/fake/workflows", admin.start_workflows),
     Route("GET", "/fake/clock", admin.clock),
     Route("POST", "/fake/clock/advance", admin.advance_clock),
     Route("POST", "/fake/clock/time-skipping", admin.time_skipping),

@@ -19,7 +19,8 @@ DESCRIPTION = """\
 Measures this project's worker SDK against the fake Conductor server (in its own process):
 throughput draining a pre-loaded queue (N worker processes x thread_count, from the server's
 own timestamps), pick-up latency and CPU of idle workers, resident memory per worker process,
-the servers' capacity (the fake server beside a bare Flask route on the same HTTP server) and
+the same drains of tasks inside workflows (one task, five in a line, a FORK of 10), the
+servers' capacity (the fake server beside a bare Flask route on the same HTTP server) and
 a plain client loop as the one-machine ceiling, an async worker's tasks per second, and how a
 worker side recovers from kill -9 of one of its processes. With --compare-python, the same
 runs with
@@ -27,15 +28,17 @@ another Python environment's SDK, alternating, and the ratios. Prints a table pe
 (with --targets, the project's targets table too); --json and --plot write the figures and a
 chart. To size YOUR worker for a target rate, use python -m harness size.
 
-Terms: "tasks/s" counts tasks from the first hand-out to the last completion, from the
+Terms: "tasks/s" counts worker tasks from the first hand-out to the last completion, from the
 server's timestamps; "worker CPU ms/task" and "server CPU ms/task" are the CPU time the worker
-processes / the fake server used during a drain, divided by its tasks; "plain loop" is a
+processes / the fake server used during a drain (with the queuing or the workflows' start),
+divided by its worker tasks; "server CPU vs ad hoc" is that of a workflow's task over an
+ad-hoc task's, same side and point, paired per repeat; "plain loop" is a
 minimal client with no SDK (http.client, a batch poll then update-v2 returning the next task),
 the fastest any Python client can go on this machine: the ceiling; "vs ceiling" is the SDK's
 tasks/s divided by the plain loop's at the same point; "PxT" (or "at") is P worker processes x
 T threads each; "pick-up latency" is from a task becoming ready to a worker receiving it;
 "idle CPU" is what idle workers use polling an empty queue, in % of one core."""
-PARTS = ("throughput", "ceiling", "latency", "capacity", "async", "kill")
+PARTS = ("throughput", "workflows", "ceiling", "latency", "capacity", "async", "kill")
 
 
 def counts(text: str) -> list[int]:
@@ -77,6 +80,20 @@ def parts(text: str) -> tuple[str, ...]:
     return chosen
 
 
+def shapes(text: str) -> list[str]:
+    """``"workflow-1,fork-10"`` -> the workflow shapes the workflows part drains."""
+    from harness.bench.workloads import ADHOC, SHAPES
+
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    allowed = [name for name in SHAPES if name != ADHOC]
+    unknown = [part for part in chosen if part not in allowed]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or repr(text)}: choose among {', '.join(allowed)}"
+        )
+    return list(dict.fromkeys(chosen))
+
+
 def interpreter(text: str) -> str:
     """An interpreter as an absolute path (the worker sides run in another folder). A venv's
     python is a symlink, which must not be resolved: it is what makes the venv apply."""
@@ -93,6 +110,7 @@ VALUES: dict[str, tuple[Callable[[str], Any], str | None, str | None]] = {
     "task_ms": (non_negative_float, "0", None),
     "cpu_ms": (non_negative_float, "0", None),
     "repeat": (positive_int, "3", "1"),
+    "work": (shapes, "workflow-1,workflow-5,fork-10", "workflow-1"),
     "compare_python": (interpreter, None, None),
     "only": (parts, ",".join(PARTS), None),
     "soak": (positive_float, None, None),
@@ -124,6 +142,13 @@ HELP = {
         ("--task-ms", "MS", "each task sleeps this long (like I/O)"),
         ("--cpu-ms", "MS", "each task keeps a CPU busy this long"),
         ("--repeat", "R", "runs per figure, medians reported"),
+        (
+            "--work",
+            "SHAPES",
+            "workflows part: the workflow shapes drained (about --tasks worker tasks each): "
+            "workflow-1 (one task), workflow-5 (five in a line), fork-10 (a FORK of 10 "
+            "branches and a JOIN)",
+        ),
         ("--compare-python", "PATH", "also run the SDK of this interpreter (another venv's)"),
         ("--only", "PARTS", "measure only these, comma-separated (latency: with idle cost)"),
         ("--soak", "MINUTES", "then a steady load this long, sampling the workers' RSS"),

@@ -14,6 +14,7 @@ from harness.report import format_table
 INSTALL_HINT = "pip install -e '.[bench]'"
 TITLES = {
     "throughput": "Throughput: draining a pre-loaded queue (server timestamps)",
+    "workflows": "Tasks inside workflows: draining pre-started workflows (server timestamps)",
     "quiet": "Idle workers: pick-up latency (scheduled -> started, integer ms on the server) "
     "and idle cost (% of one core)",
     "capacity": "Server capacity: the plain loop's requests per second",
@@ -77,6 +78,9 @@ TERMS = {
     "throughput": "tasks/s: from the first hand-out to the last completion (server timestamps); "
     "CPU ms/task: CPU used during the drain / tasks; vs ceiling: tasks/s / the plain loop's "
     "(a client with no SDK) at the same PxT (processes x threads)",
+    "workflows": "tasks/s and CPU ms/task count the workflows' worker tasks; the server's CPU "
+    "includes starting the workflows; vs ad hoc: its server CPU per task over the ad-hoc "
+    "drain's (throughput part) of the same side and PxT",
     "async": "tasks/s: tasks completed in the window / its length (server timestamps); "
     "at 1xN: one process, N tasks awaiting at once",
     "quiet": "pick-up: a task becoming ready -> a worker receiving it; end-to-end: ready -> "
@@ -108,6 +112,30 @@ def medians_table(document: Mapping[str, Any], kind: str) -> str:
     return f"{TITLES[section]}\n{format_table(headers, rows, left=2)}{terms}"
 
 
+def workflows_table(document: Mapping[str, Any]) -> str:
+    """One row per workflow shape, side and point: the drain's figures and the server's CPU
+    per task over an ad-hoc task's."""
+    names = side_names(document["setup"])
+    ratios = {(r["work"], r["processes"], r["threads"]): r for r in document["ratios"]["workflows"]}
+    fields = [field for field in FIELDS["workflows"] if field.header]
+    headers = ["work", "worker side", "at", *(field.header for field in fields)]
+    rows = []
+    for row in document["workflows"]:
+        at = (row["work"], row["processes"], row["threads"])
+        rows.append([row["work"], names.get(row["side"], row["side"]), "{}x{}".format(*at[1:])])
+        rows[-1] += [_show(row.get(field.key), field.shown) for field in fields]
+        rows[-1].append(_ratio(ratios.get(at, {}).get(f"{row['side']}_server_cpu_vs_adhoc")))
+    headers.append("server CPU vs ad hoc")
+    versus = [
+        f"\n  {r['work']} {r['processes']}x{r['threads']}: {_ratio(r['ours_vs_other'])}"
+        for r in document["ratios"]["workflows"]
+        if r.get("ours_vs_other") is not None
+    ]
+    note = "\nThis project vs the other SDK (tasks/s):" + "".join(versus) if versus else ""
+    table = format_table(headers, rows, left=3)
+    return f"{TITLES['workflows']}\n{table}\n{TERMS['workflows']}{note}"
+
+
 def render(document: Mapping[str, Any], *, targets: bool = False) -> str:
     """Every table of the document, the parts that did not run left out; the targets table
     only when asked for (``targets``)."""
@@ -125,7 +153,9 @@ def render(document: Mapping[str, Any], *, targets: bool = False) -> str:
         "capacity": f"\nFake server / bare Flask: {_ratio(ratios.get('fake_vs_flask_capacity'))}",
     }
     for kind, section in SECTIONS.items():
-        if document.get(section):
+        if document.get(section) and kind == "workflows":
+            sections.append(workflows_table(document))
+        elif document.get(section):
             sections.append(medians_table(document, kind) + notes.get(kind, ""))
     if targets:
         sections.append(targets_table(document))

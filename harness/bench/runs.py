@@ -36,6 +36,7 @@ from harness.bench import procs, summary
 from harness.bench.output import Progress
 from harness.bench.procs import Child, ChildError
 from harness.bench.summary import CEILING, OTHER, OURS, MeasurementError
+from harness.bench.workloads import SHAPES, Shape
 from harness.server import ServerHandle
 from harness.waiting import WaitTimeout, wait_until
 
@@ -185,26 +186,43 @@ class Bench:
         remaining = max(deadline - time.monotonic(), 1.0)
         wait_until(drained, timeout=remaining, message="the tasks in progress to complete")
 
-    def drain(self, side: Side, processes: int, threads: int) -> dict[str, Any]:
-        """Idle workers, then ``--tasks`` tasks queued at once: how fast they drain them."""
-        tasks = self.settings.tasks
+    def drain(
+        self, side: Side, processes: int, threads: int, shape: Shape | None = None
+    ) -> dict[str, Any]:
+        """Idle workers, then about ``--tasks`` tasks queued at once: how fast they drain them.
+        The tasks belong to no workflow, or (``shape``) to workflows of that shape, all
+        started in one admin call; the server's CPU covers the queuing and the drain."""
         with self.workers(side, processes, threads) as running:
             self.admin.reset()
+            if shape is not None:
+                self.admin.register_workflow(shape.definition(TASK_TYPE, self.body))
             cpu_before, server_before = procs.cpu_seconds(running.pids), self.server_cpu()
-            self.admin.enqueue(TASK_TYPE, tasks, input=self.body)
+            tasks = self._queue(shape)
             self.wait_drained(running)
             cpu_used = procs.cpu_seconds(running.pids) - cpu_before
             server_used = self.server_cpu() - server_before
-            run = summary.drain_figures(self.admin.state()["tasks"], tasks)
+            done = [t for t in self.admin.state()["tasks"] if t.get("taskType") == TASK_TYPE]
+            run = summary.drain_figures(done, tasks)
             rss = procs.rss_mb(running.pids)
         return {
             **run,
+            **({"work": shape.name} if shape is not None else {}),
             "worker_cpu_ms_per_task": 1000.0 * cpu_used / tasks,
             "server_cpu_ms_per_task": 1000.0 * server_used / tasks,
             "rss_mb": sorted(rss.values()),
             "sdk": running.ready.get("sdk"),
             "startup_seconds": running.ready["startup_seconds"],
         }
+
+    def _queue(self, shape: Shape | None) -> int:
+        """Queue the work of a drain; how many worker tasks it has."""
+        if shape is None:
+            self.admin.enqueue(TASK_TYPE, self.settings.tasks, input=self.body)
+            return int(self.settings.tasks)
+        count = shape.workflows_for(self.settings.tasks)
+        request = {"name": shape.workflow_name(), "version": 1, "input": {"n": 1}}
+        self.admin.fake("POST", "/workflows", json={"request": request, "count": count})
+        return count * shape.tasks_per_workflow
 
     def quiet(self, side: Side, repeat: int) -> dict[str, Any]:
         """Idle workers: their CPU over ``--idle-seconds`` with an empty queue, then the pick-up
@@ -431,6 +449,7 @@ def count_steps(settings: argparse.Namespace) -> int:
     sdks, sweep = len(sdk_sides(settings, 0)), len(points(settings))
     per_part = {"throughput": sweep * sdks, "ceiling": sweep, "latency": sdks, "capacity": 2}
     per_part |= {"async": sdks * len(settings.async_concurrency), "kill": sdks}
+    per_part["workflows"] = sweep * sdks * len(settings.work)
     steps: int = settings.repeat * sum(per_part[part] for part in settings.only)
     return steps + (sdks if settings.soak else 0)
 
@@ -468,6 +487,12 @@ def run_suite(
                 for side in drainers:
                     run = partial(bench.drain, side, *point)
                     records.append(measure("drain", side.key, point, repeat, run))
+            for shape in settings.work if "workflows" in parts else []:
+                for point in points(settings):
+                    for side in sdk_sides(settings, repeat):
+                        run = partial(bench.drain, side, *point, SHAPES[shape])
+                        record = measure("workflows", side.key, point, repeat, run)
+                        records.append({**record, "work": shape})
             for concurrency in settings.async_concurrency if "async" in parts else []:
                 for side in sdk_sides(settings, repeat):
                     run = partial(bench.async_run, side, concurrency)

@@ -50,6 +50,7 @@ RSS = Field("max_rss_mb", "max RSS MB", path="rss_mb")
 # The kinds of run, and their section in the document (the soak's lists every soak run).
 SECTIONS = {
     "drain": "throughput",
+    "workflows": "workflows",
     "async": "async",
     "quiet": "quiet",
     "capacity": "capacity",
@@ -65,6 +66,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("drain_seconds", ""),
         Field("startup_seconds", ""),
     ),
+    "workflows": (),  # the drain's, filled in below
     "quiet": (
         Field("pickup_p50_ms", "pick-up p50 ms", path="pickup_ms.p50"),
         Field("pickup_p95_ms", "p95", path="pickup_ms.p95"),
@@ -103,6 +105,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("flat", "flat"),
     ),
 }
+FIELDS["workflows"] = FIELDS["drain"]
 
 # name, unit, bound, sense: "min" (must reach it), "max" (must not pass it) or "flat"
 TARGETS: tuple[tuple[str, str, float | None, str], ...] = (
@@ -236,19 +239,22 @@ def ok_records(records: Iterable[Record], kind: str) -> list[Record]:
 
 
 def medians(records: Iterable[Record], kind: str) -> list[dict[str, Any]]:
-    """One row per (side, processes, threads): the median of each field over its runs."""
-    groups: dict[tuple[int, int, str], list[Record]] = defaultdict(list)
+    """One row per (side, processes, threads): the median of each field over its runs.
+    One per workflow shape too, for the runs that have one (``work``)."""
+    groups: dict[tuple[str, int, int, str], list[Record]] = defaultdict(list)
     for record in ok_records(records, kind):
-        groups[(record["threads"], record["processes"], record["side"])].append(record)
+        at = (record.get("work", ""), record["threads"], record["processes"], record["side"])
+        groups[at].append(record)
     return [
         {
+            **({"work": work} if work else {}),
             "side": side,
             "processes": processes,
             "threads": threads,
             **{field.key: median(field.read(record) for record in group) for field in FIELDS[kind]},
             "runs": len(group),
         }
-        for (threads, processes, side), group in sorted(groups.items())
+        for (work, threads, processes, side), group in sorted(groups.items())
     ]
 
 
@@ -291,6 +297,39 @@ def throughput_ratios(records: Sequence[Record]) -> list[dict[str, Any]]:
         at = (CEILING, row["processes"], row["threads"])
         ceiling = (r for r in drains if (r["side"], r["processes"], r["threads"]) == at)
         row["ceiling_tasks_per_second"] = median(r["tasks_per_second"] for r in ceiling)
+    return rows
+
+
+def workflow_ratios(records: Sequence[Record]) -> list[dict[str, Any]]:
+    """Per workflow shape and point: ours / other (tasks/s), and for each side the server's
+    CPU per task over an ad-hoc drain's (same side, point and repeat), paired medians."""
+    runs = ok_records(records, "workflows")
+    adhoc = {
+        (r["side"], r["processes"], r["threads"], r["repeat"]): r.get("server_cpu_ms_per_task")
+        for r in ok_records(records, "drain")
+    }
+    rows = []
+    for work, threads, processes in sorted(
+        {(r["work"], r["threads"], r["processes"]) for r in runs}
+    ):
+        mine = [
+            r
+            for r in runs
+            if (r["work"], r["threads"], r["processes"]) == (work, threads, processes)
+        ]
+        row: dict[str, Any] = {"work": work, "processes": processes, "threads": threads}
+        row["ours_vs_other"] = paired_ratio(
+            mine, "workflows", (OURS, OTHER), (processes, threads), "tasks_per_second"
+        )
+        for side in (OURS, OTHER):
+            row[f"{side}_server_cpu_vs_adhoc"] = median(
+                ratio(
+                    r["server_cpu_ms_per_task"], adhoc.get((side, processes, threads, r["repeat"]))
+                )
+                for r in mine
+                if r["side"] == side
+            )
+        rows.append(row)
     return rows
 
 
@@ -355,6 +394,7 @@ def build_document(
     )
     document["ratios"] = {
         "throughput": throughput_ratios(records),
+        "workflows": workflow_ratios(records),
         "async": paired_ratios(records, "async", {"ours_vs_other": (OURS, OTHER)}),
         "fake_vs_flask_capacity": capacity,
     }

@@ -19,7 +19,7 @@ from harness.bench import cli
 # ticks, and a few milliseconds can go uncounted.
 TINY = "--processes 1 --threads 2 --reference 1x2 --tasks 200 --repeat 1 --latency-samples 3"
 TINY += " --latency-gap-ms 10 --idle-seconds 0.3 --settle-seconds 0 --capacity-seconds 1"
-TINY += " --only throughput,ceiling,latency,capacity --targets"
+TINY += " --only throughput,workflows,ceiling,latency,capacity --work fork-10 --targets"
 
 
 def descendants() -> set[int]:
@@ -40,12 +40,14 @@ def test_a_tiny_run_is_complete_consistent_and_leaves_nothing_running(tmp_path, 
     assert cli.main([*argv, "--json", str(figures), "--workdir", str(tmp_path / "logs")]) == 0
     assert sorted(descendants() - before) == []
     printed = capsys.readouterr()
-    for title in ("Throughput:", "Idle workers:", "Server capacity:", "Targets (measured at 1x2"):
+    titles = ("Throughput:", "Tasks inside workflows:", "Idle workers:", "Server capacity:")
+    for title in (*titles, "Targets (measured at 1x2"):
         assert title in printed.out
     assert "drain other 1x2 (repeat 1/1)" in printed.err  # the progress line
     document = json.loads(figures.read_text())
     assert document["errors"] == []
     check_every_drain_completes_what_was_preloaded_at_the_rate_it_reports(document)
+    check_workflow_drains_complete_their_worker_tasks(document)
     check_ratios_and_medians_come_from_the_runs(document)
     check_latency_has_one_sample_per_task_and_idle_cost_is_measured(document)
     check_the_json_has_the_setup(document)
@@ -63,6 +65,19 @@ def check_every_drain_completes_what_was_preloaded_at_the_rate_it_reports(docume
     ours = next(run for run in drains if run["side"] == "ours")
     assert len(ours["rss_mb"]) == 1  # one worker process
     assert ours["sdk"].startswith("conductor-workers ")
+
+
+def check_workflow_drains_complete_their_worker_tasks(document):
+    drains = runs_of(document, "workflows")
+    assert {(run["side"], run["work"]) for run in drains} == {
+        ("ours", "fork-10"),
+        ("other", "fork-10"),
+    }
+    for run in drains:
+        assert run["tasks"] == 200  # 20 workflows of 10 branches; the JOINs are not counted
+        assert run["server_cpu_ms_per_task"] > 0
+    (ratios,) = document["ratios"]["workflows"]
+    assert ratios["ours_server_cpu_vs_adhoc"] > 0
 
 
 def check_ratios_and_medians_come_from_the_runs(document):

@@ -28,6 +28,37 @@ def test_count_defaults_to_one_and_domain_is_used(client):
     assert client.get("/api/tasks/queue/sizes?taskType=d:a").json == {"d:a": 1}
 
 
+def test_start_workflows_in_one_go(client):
+    definition = {
+        "name": "one",
+        "version": 1,
+        "tasks": [
+            {
+                "name": "a",
+                "taskReferenceName": "a1",
+                "type": "SIMPLE",
+                "inputParameters": {"n": "${workflow.input.n}"},
+            }
+        ],
+    }
+    assert client.post("/api/metadata/workflow", json=definition).status_code == 200
+    request = {"request": {"name": "one", "input": {"n": 7}}, "count": 3}
+    response = client.post("/fake/workflows", json=request)
+    assert response.status_code == 200
+    workflow_ids = response.json["workflowIds"]
+    assert len(set(workflow_ids)) == 3
+    assert client.get("/api/tasks/queue/sizes?taskType=a").json == {"a": 3}
+    task = client.get("/api/tasks/poll/a?workerid=w").json
+    assert (task["workflowInstanceId"], task["inputData"]) == (workflow_ids[0], {"n": 7})
+
+
+def test_start_workflows_says_what_is_wrong(client):
+    response = client.post("/fake/workflows", json={"request": {"name": "nope"}, "count": 2})
+    assert response.status_code == 404
+    response = client.post("/fake/workflows", json={"request": {"name": "x"}, "count": 0})
+    assert response.status_code == 400 and "count" in response.json["message"]
+
+
 def test_clock_advance_moves_a_manual_clock(client, clock):
     start = clock.now_ms()
     assert client.get("/fake/clock").json == {"now": start, "manual": True}

@@ -52,7 +52,9 @@ def test_defaults_sweep_1_2_4_processes_with_10_threads_and_reference_4x10():
     assert runs.points(chosen) == [(1, 10), (2, 10), (4, 10)]
     assert (chosen.reference, chosen.tasks, chosen.repeat) == ((4, 10), 6000, 3)
     assert runs.task_input(chosen) == {}
-    assert chosen.only == ("throughput", "ceiling", "latency", "capacity", "async", "kill")
+    parts = ("throughput", "workflows", "ceiling", "latency", "capacity", "async", "kill")
+    assert chosen.only == parts
+    assert chosen.work == ["workflow-1", "workflow-5", "fork-10"]
     assert chosen.server_wsgi == COMMAND_LINE_BACKEND  # granian on Linux: the least CPU per request
 
 
@@ -73,8 +75,9 @@ def test_only_picks_parts_and_the_progress_steps_follow():
     chosen = settings("--only", "latency,throughput", "--repeat", "2", "--processes", "1,2")
     assert chosen.only == ("latency", "throughput")
     assert runs.count_steps(chosen) == 2 * (2 + 1)  # 2 points, 1 quiet
-    # throughput 1 point, ceiling 1, latency 1, capacity 2, async 2 concurrencies, kill 1
-    steps = 3 * (1 + 1 + 1 + 2 + 2 + 1) + 1
+    # throughput 1 point, workflows 3 shapes, ceiling 1, latency 1, capacity 2, async 2
+    # concurrencies, kill 1
+    steps = 3 * (1 + 3 + 1 + 1 + 2 + 2 + 1) + 1
     assert runs.count_steps(settings("--processes", "4", "--soak", "1")) == steps
 
 
@@ -93,7 +96,7 @@ def test_task_body_and_other_python_become_absolute():
         (["--reference", "4by10"], "--reference: '4by10' is not PROCESSESxTHREADS"),
         (["--tasks", "0"], "--tasks: 0 is not at least 1"),
         (["--idle-seconds", "0"], "--idle-seconds: 0 is not positive"),
-        (["--only", "throughput,speed"], "--only: speed: choose among throughput, ceiling"),
+        (["--only", "throughput,speed"], "--only: speed: choose among throughput, workflows"),
         (["--server-wsgi", "gunicorn"], "--server-wsgi: invalid choice: 'gunicorn'"),
     ],
 )

@@ -191,7 +191,7 @@ def test_a_missed_target_says_miss():
 def test_the_document_is_json_with_every_section():
     result = json.loads(json.dumps(document()))
     sections = {"setup", "runs", "errors", "throughput", "quiet", "capacity", "soak", "ratios"}
-    sections |= {"async", "kill"}
+    sections |= {"async", "kill", "workflows"}
     assert set(result) == sections | {"targets"}
     assert len(result["runs"]) == len(records())
 
@@ -209,6 +209,32 @@ def test_tables_show_medians_ratios_and_verdicts():
     assert "ChildError: it died" in text
     verdicts = [line for line in text.splitlines() if line.startswith("throughput vs the other")]
     assert verdicts and verdicts[0].split()[-1] == "PASS"
+
+
+def workflow_drain(side: str, repeat: int, tps: float, server_cpu: float) -> dict:
+    figures = run("workflows", side, repeat, tasks_per_second=tps, rss_mb=[25.0])
+    cpu = {"worker_cpu_ms_per_task": 1.0, "server_cpu_ms_per_task": server_cpu}
+    return {**figures, **cpu, "work": "workflow-1"}
+
+
+def test_workflow_drains_are_compared_with_the_other_sdk_and_with_ad_hoc_tasks():
+    # The ad-hoc drains of records() cost the server 0.25 ms a task on both sides.
+    runs = records() + [
+        workflow_drain("ours", r, tps, cpu)
+        for r, (tps, cpu) in enumerate([(400, 0.30), (500, 0.5), (450, 0.35)])
+    ]
+    runs += [workflow_drain("other", r, 100, 0.25) for r in range(3)]
+    built = summary.build_document(SETUP, runs)
+    (ratios,) = built["ratios"]["workflows"]
+    assert (ratios["work"], ratios["processes"], ratios["threads"]) == ("workflow-1", 4, 10)
+    assert ratios["ours_vs_other"] == pytest.approx(4.5)
+    assert ratios["ours_server_cpu_vs_adhoc"] == pytest.approx(1.4)  # 1.2, 2.0, 1.4
+    assert ratios["other_server_cpu_vs_adhoc"] == pytest.approx(1.0)
+    assert row(built["workflows"], "ours")["server_cpu_ms_per_task"] == pytest.approx(0.35)
+    printed = output.render(built)
+    assert "Tasks inside workflows" in printed and "1.40x" in printed
+    assert "workflow-1 4x10: 4.50x" in printed
+    assert "Tasks inside workflows" not in output.render(document())
 
 
 def test_tables_leave_out_the_parts_that_did_not_run():
