@@ -8,7 +8,10 @@ ever removed (the default: tests read what ended). Checked at most once a second
 engine's clock, from the same place timeouts fire, so a test moves a manual clock forward to
 see it happen. The counts of what was removed are in the stats (``retention``). It also
 drops what the engine keeps about tasks that are gone: their deadlines, and hand-out times
-older than their definition's rate-limit window.
+older than their definition's rate-limit window; and what it recorded longer ago than the
+retention, which would otherwise grow with every workflow run: the status listener's
+notifications (``/fake/status-notifications``), the events EVENT tasks published
+(``/fake/events``), and log lines sent for task ids it does not know.
 """
 
 from __future__ import annotations
@@ -31,7 +34,12 @@ class Retention:
     retention_ms: int | None = None
     removed_workflows: int = 0
     removed_tasks: int = 0
+    removed_status_notifications: int = 0
+    removed_events: int = 0
+    removed_stray_logs: int = 0
     next_check_ms: int = 0
+    # How many deadlines the last rebuild of the heap kept (see _drop_stale_deadlines).
+    deadlines_kept: int = 0
 
     def to_json(self) -> dict[str, Any]:
         seconds = None if self.retention_ms is None else self.retention_ms / 1000.0
@@ -39,6 +47,9 @@ class Retention:
             "seconds": seconds,
             "removedWorkflows": self.removed_workflows,
             "removedTasks": self.removed_tasks,
+            "removedStatusNotifications": self.removed_status_notifications,
+            "removedEvents": self.removed_events,
+            "removedStrayLogs": self.removed_stray_logs,
         }
 
 
@@ -62,20 +73,40 @@ def prune(state: EngineState, retention: Retention) -> None:
         if task.status in TERMINAL_TASK_STATUSES and 0 < task.end_time <= cutoff:
             state.forget_task(task)
             retention.removed_tasks += 1
-    _drop_stale_deadlines(state)
+    _drop_stale_deadlines(state, retention)
     _drop_old_handouts(state, now)
+    _drop_old_records(state, retention, cutoff)
 
 
-def _drop_stale_deadlines(state: EngineState) -> None:
+def _drop_old_records(state: EngineState, retention: Retention, cutoff: int) -> None:
+    """What was recorded at or before ``cutoff``: both lists are in the order it happened."""
+    retention.removed_status_notifications += _drop_until(
+        state.status_notifications, "time", cutoff
+    )
+    retention.removed_events += _drop_until(state.events, "publishedTime", cutoff)
+    for task_id in [i for i, logs in state.stray_logs.items() if logs[-1]["createdTime"] <= cutoff]:
+        retention.removed_stray_logs += len(state.stray_logs.pop(task_id))
+
+
+def _drop_until(records: list[dict[str, Any]], time_key: str, cutoff: int) -> int:
+    """Removes the leading ``records`` whose ``time_key`` is at or before ``cutoff``."""
+    count = next((i for i, r in enumerate(records) if r[time_key] > cutoff), len(records))
+    del records[:count]
+    return count
+
+
+def _drop_stale_deadlines(state: EngineState, retention: Retention) -> None:
     """Deadlines of what is gone stay in the heap until they come due (a response timeout is
-    minutes away); when they outnumber what exists, the heap is rebuilt without them."""
-    if len(state.deadlines) <= 2 * (len(state.tasks) + len(state.workflows)) + 1000:
+    an hour away); once the heap has doubled since it was last rebuilt, it is rebuilt without
+    them: at most about as many stale ones as live ones, at an amortized cost."""
+    if len(state.deadlines) <= 2 * retention.deadlines_kept + 1000:
         return
     kept = [
         d for d in state.deadlines if d[3] in (state.tasks if d[2] == "task" else state.workflows)
     ]
     state.deadlines[:] = kept
     heapq.heapify(state.deadlines)
+    retention.deadlines_kept = len(kept)
 
 
 def _drop_old_handouts(state: EngineState, now: int) -> None:

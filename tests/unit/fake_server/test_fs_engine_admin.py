@@ -2,12 +2,13 @@
 The fake server's own API: these tests mirror no Conductor class."""
 
 import time
+import tracemalloc
 
 import pytest
 from fs_helpers import Worker, sequence, start
 
 from fake_server import SystemClock
-from fake_server.engine import Engine
+from fake_server.engine import Engine, stats
 from fake_server.engine.errors import BadRequestError, ConflictError
 
 
@@ -50,6 +51,34 @@ def test_stats_count_tasks_per_queue_and_polls_per_worker(engine, clock):
         "pollsByQueue": {"a": 1, "b": 1},
     }
     assert stats["tasks"] == 5
+
+
+def test_pickup_latency_keeps_only_the_latest_samples(engine, clock, monkeypatch):
+    # The samples of a queue are bounded: past the bound, each new pick-up replaces the
+    # oldest, so a long run's statistics describe its recent tasks in flat memory.
+    monkeypatch.setattr(stats, "MAX_LATENCY_SAMPLES", 20)
+    worker = Worker(engine)
+    for waited_ms in [500] * 20 + [7] * 15:
+        engine.enqueue_tasks("a", 1)
+        clock.advance(waited_ms)
+        worker.update(worker.take("a"), "COMPLETED")
+    latency = engine.stats()["pickupLatencyMs"]["byQueue"]["a"]
+    assert latency["count"] == 20
+    assert (latency["p50"], latency["max"]) == (7, 500)  # 15 of 7 ms, the 5 latest of 500
+    assert latency["mean"] == (15 * 7 + 5 * 500) / 20
+
+
+def test_a_pickup_latency_sample_costs_8_bytes():
+    latencies = stats.PickupLatencies()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for sample in range(1000, 51_000):  # past 256: each would be an int object of its own
+            latencies.record("a", sample)
+        per_sample = (tracemalloc.get_traced_memory()[0] - before) / 50_000
+    finally:
+        tracemalloc.stop()
+    assert per_sample < 10
 
 
 def test_pickup_latency_counts_from_when_a_task_became_ready(engine, clock):
