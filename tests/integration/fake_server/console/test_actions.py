@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -213,6 +214,7 @@ def pack(task: Task) -> dict:
     return {"packed": True}
 
 
+@pytest.mark.flaky(reruns=2)
 def test_a_failed_run_is_found_on_its_diagram_retried_and_watched_to_completion(
     page: Any, conductor_server: Any, conductor_workers: Any
 ):
@@ -278,6 +280,7 @@ def assert_diagram_matches_the_api(browser: Any, admin: Any, workflow_id: str) -
     assert shown["post"] == "NOT_RUN"  # the SWITCH took the express case
 
 
+@pytest.mark.flaky(reruns=2)
 def test_workers_queues_and_overview_agree_with_the_api(page: Any, conductor_server: Any):
     admin = conductor_server.admin
     # Three processes with the same worker id (the default is the host name for all three).
