@@ -38,23 +38,30 @@ BEGIN_DELAY_SECONDS = 0.1
 
 
 class OutageClock:
-    """When the current outage ends: the app holds the requests that reach it until then,
-    while the window resets their connections."""
+    """Whether an outage is under way: the app holds the requests that reach it until the last
+    one ends, while the windows reset their connections."""
 
     def __init__(self) -> None:
         self.until = 0.0
         self.mode = ""
+        self._windows = 0
+        self._lock = threading.Lock()
         self._ended = threading.Event()
         self._ended.set()
 
     def begin(self, mode: str, seconds: float) -> None:
-        self.mode = mode
-        self.until = time.monotonic() + seconds
-        self._ended.clear()
+        with self._lock:
+            self.mode = mode
+            self.until = max(self.until, time.monotonic() + seconds)
+            self._windows += 1
+            self._ended.clear()
 
     def end(self) -> None:
-        self.until = 0.0
-        self._ended.set()
+        with self._lock:
+            self._windows -= 1
+            if self._windows == 0:
+                self.until = 0.0
+                self._ended.set()
 
     @property
     def active(self) -> bool:
@@ -67,66 +74,87 @@ class OutageClock:
 
 
 class OutageWindow(threading.Thread):
-    """One outage of ``mode`` for ``seconds`` on ``backend`` (see the module docstring)."""
+    """One outage of ``mode`` for ``seconds`` on the server of ``outages`` (see the module
+    docstring)."""
 
-    def __init__(self, mode: str, seconds: float, clock: OutageClock, backend: HttpBackend) -> None:
-        super().__init__(name=f"fake-conductor-outage-{backend.port}", daemon=True)
+    def __init__(self, mode: str, seconds: float, outages: Outages) -> None:
+        super().__init__(name=f"fake-conductor-outage-{outages.backend.port}", daemon=True)
         self.mode = mode
         self.seconds = seconds
-        self.clock = clock
-        self.backend = backend
+        self.outages = outages
         self.resets = 0
 
     def run(self) -> None:
-        stopping = self.backend.stopping
+        outages, stopping = self.outages, self.outages.backend.stopping
         if stopping.wait(BEGIN_DELAY_SECONDS):
             return
-        port = self.backend.port
-        unlisten = Unlisten(self.backend.listener) if self.mode == "refuse" else None
-        self.clock.begin(self.mode, self.seconds)
+        port = outages.backend.port
+        clock = outages.faults.outage_clock
+        clock.begin(self.mode, self.seconds)
         deadline = time.monotonic() + self.seconds
+        refuse = self.mode == "refuse"
         try:
-            if unlisten is not None:
-                unlisten.begin()
+            if refuse:
+                outages.take_listener_off()
             while time.monotonic() < deadline and not stopping.is_set():
                 self.resets += reset_connections(port)
-                if unlisten is not None and unlisten.server_stopped():
+                if refuse and outages.unlisten.server_stopped():
                     break
                 stopping.wait(RESET_SCAN_SECONDS)
         finally:
-            self.clock.end()
-            self._listen_again(unlisten)
+            clock.end()
+            if refuse:
+                outages.put_listener_back()
         log.warning("%s outage over on port %s: %s connections reset", self.mode, port, self.resets)
-
-    def _listen_again(self, unlisten: Unlisten | None) -> None:
-        if unlisten is None:
-            return
-        try:
-            unlisten.end()
-        except OSError as error:
-            log.error("the outage is over but the server cannot listen again: %s", error)
 
 
 class Outages:
-    """The outage windows begun on one server; :meth:`join` waits for them (before the server
-    closes its listener: a window gives it back first)."""
+    """The outage windows begun on one server. Windows may overlap: the listener is off its
+    port from the first ``refuse`` window's start to the last one's end. :meth:`stop_backend`
+    waits for them, so that the server gets its listener back before it closes it."""
 
     def __init__(self, faults: FaultPlan, backend: HttpBackend) -> None:
         self.faults = faults
         self.backend = backend
         self.windows: list[OutageWindow] = []
         self._lock = threading.Lock()
+        self._refusing = 0  # refuse windows under way
+        self._unlisten: Unlisten | None = None
 
     def begin(self, mode: str, seconds: float) -> None:
-        window = OutageWindow(mode, seconds, self.faults.outage_clock, self.backend)
+        window = OutageWindow(mode, seconds, self)
         with self._lock:
             self.windows = [w for w in self.windows if w.is_alive()] + [window]
         window.start()
 
     @property
+    def unlisten(self) -> Unlisten:
+        if self._unlisten is None:
+            self._unlisten = Unlisten(self.backend.listener)
+        return self._unlisten
+
+    @property
     def listener_off(self) -> bool:
         """Whether a ``refuse`` window has the listener off its port now."""
-        return any(w.is_alive() and w.mode == "refuse" for w in self.windows)
+        return self._refusing > 0
+
+    def take_listener_off(self) -> None:
+        with self._lock:
+            self._refusing += 1
+            if self._refusing == 1:
+                self.unlisten.begin()
+
+    def put_listener_back(self) -> None:
+        with self._lock:
+            self._refusing -= 1
+            if self._refusing > 0:
+                return
+            try:
+                self.unlisten.end()
+            except OSError as error:
+                log.error("the outage is over but the server cannot listen again: %s", error)
+            else:
+                log.warning("listening again on port %s", self.backend.port)
 
     def join(self) -> None:
         for window in self.windows:

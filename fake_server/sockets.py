@@ -190,21 +190,21 @@ class Unlisten:
         self._address: tuple[Any, ...] = ()
         self._registrations: list[EpollRegistration] = []
 
-    @property
-    def active(self) -> bool:
-        return self._listener is not None
-
     def begin(self) -> None:
         listener = socket.socket(fileno=os.dup(self.descriptor))
         self._address = listener.getsockname()
-        self._registrations = [
-            registration
-            for registration in epoll_registrations(self.descriptor)
-            if _epoll_ctl(_EPOLL_CTL_DEL, registration, self.descriptor)
-        ]
-        stand_in = socket.socket(listener.family, socket.SOCK_STREAM)
-        stand_in.bind((self._address[0], 0))
-        stand_in.listen(1)
+        stand_in = _stand_in(listener.family)
+        self._registrations = []
+        try:
+            for registration in epoll_registrations(self.descriptor):
+                if _epoll_ctl(_EPOLL_CTL_DEL, registration, self.descriptor):
+                    self._registrations.append(registration)
+        except OSError:
+            for registration in self._registrations:
+                _epoll_ctl(_EPOLL_CTL_ADD, registration, self.descriptor)
+            listener.close()
+            stand_in.close()
+            raise
         os.dup2(stand_in.fileno(), self.descriptor)
         self._listener, self._stand_in = listener, stand_in
         # Stops listening in every process holding it (forked worker processes of a test hold
@@ -252,6 +252,15 @@ class Unlisten:
             return os.fstat(self.descriptor).st_ino == os.fstat(stand_in.fileno()).st_ino
         except OSError:
             return False
+
+
+def _stand_in(family: int) -> socket.socket:
+    """A listener on a free loopback port that nothing connects to, never readable: the
+    server's event loop waits on it without a wake-up."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0))
+    sock.listen(1)
+    return sock
 
 
 def _bound_only(family: int, address: tuple[Any, ...]) -> socket.socket | None:

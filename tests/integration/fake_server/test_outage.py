@@ -5,10 +5,12 @@ window, then served again on the same port with the state kept."""
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 import requests
 
+from fake_server import FakeServer
 from harness.server import ServerHandle
 from harness.waiting import wait_until
 
@@ -59,6 +61,31 @@ def test_an_outage_fails_connections_then_the_server_comes_back(where, mode) -> 
         assert server.faults.plan()["outages"] == 1
         assert session.get(server.root_url + "/health", timeout=2).status_code == 200
         session.close()
+
+
+def test_overlapping_outages_last_until_the_last_one_ends() -> None:
+    # Asked for at once (an outage also keeps the admin API from being reached): the windows
+    # overlap, and the port listens again only once the longest has ended.
+    with FakeServer(port=0) as server:
+        server.faults.begin_outage("refuse", 1)
+        server.faults.begin_outage("refuse", 2.5)
+        server.faults.begin_outage("reset", 1)
+        started = time.monotonic()
+        wait_until(
+            lambda: "Connection refused" in (health_error(server.root_url) or ""),
+            timeout=1.5,
+            message="connections to be refused",
+        )
+
+        wait_until(
+            lambda: health_error(server.root_url) is None,
+            timeout=20,
+            message="the server to answer after the outages",
+        )
+
+        assert time.monotonic() - started > 2  # the longest window, not the first to end
+        with requests.Session() as session:
+            assert session.get(server.root_url + "/health", timeout=2).status_code == 200
 
 
 @pytest.mark.parametrize("where", SERVERS)
