@@ -142,19 +142,23 @@ class Outages:
         with self._lock:
             self._refusing += 1
             if self._refusing == 1:
-                self.unlisten.begin()
+                try:
+                    self.unlisten.begin()
+                except OSError as error:  # connections are still reset for the window
+                    log.error("cannot take the listener off port %s: %s", self.backend.port, error)
 
     def put_listener_back(self) -> None:
         with self._lock:
-            self._refusing -= 1
-            if self._refusing > 0:
-                return
             try:
-                self.unlisten.end()
+                if self._refusing == 1:  # the last refuse window
+                    self.unlisten.end()
+                    log.warning("listening again on port %s", self.backend.port)
             except OSError as error:
                 log.error("the outage is over but the server cannot listen again: %s", error)
-            else:
-                log.warning("listening again on port %s", self.backend.port)
+            finally:
+                # Counted down only now: until the listener is back, its descriptor holds the
+                # stand-in, which granian's listener watch must not take for granian stopping.
+                self._refusing -= 1
 
     def join(self) -> None:
         for window in self.windows:

@@ -221,25 +221,27 @@ class Unlisten:
             return
         self._listener = self._stand_in = None
         try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                listener.bind(self._address)
-            except OSError as error:
-                if error.errno != errno.EINVAL:  # EINVAL: still bound (a port given at start)
-                    raise
-            if self._reserved is not None:
-                self._reserved.close()
-            listener.listen(BACKLOG)
-            if not self._holds(stand_in):  # the server closed it: it is stopping
-                return
-            os.dup2(listener.fileno(), self.descriptor)
-            for registration in self._registrations:
-                _epoll_ctl(_EPOLL_CTL_ADD, registration, self.descriptor)
+            if self._holds(stand_in):  # else the server closed it: it is stopping
+                self._listen_again(listener)
+                os.dup2(listener.fileno(), self.descriptor)
+                for registration in self._registrations:
+                    _epoll_ctl(_EPOLL_CTL_ADD, registration, self.descriptor)
         finally:
             if self._reserved is not None:
                 self._reserved.close()
             listener.close()
             stand_in.close()
+
+    def _listen_again(self, listener: socket.socket) -> None:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind(self._address)
+        except OSError as error:
+            if error.errno != errno.EINVAL:  # EINVAL: still bound (a port given at start)
+                raise
+        if self._reserved is not None:
+            self._reserved.close()
+        listener.listen(BACKLOG)
 
     def server_stopped(self) -> bool:
         """Whether the server closed its descriptor while the listener was off."""
