@@ -17,10 +17,12 @@ is reset). :func:`serve_outages` wires the windows to the fault plan (``POST
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING
 
+from fake_server.engine.errors import BadRequestError
 from fake_server.sockets import Unlisten, reset_connections
 
 if TYPE_CHECKING:
@@ -122,6 +124,11 @@ class Outages:
         self._unlisten: Unlisten | None = None
 
     def begin(self, mode: str, seconds: float) -> None:
+        if not sys.platform.startswith("linux"):
+            raise BadRequestError(
+                f"not supported by the fake server: an outage on {sys.platform} (it acts on "
+                "the server's sockets through Linux's /proc)"
+            )
         window = OutageWindow(mode, seconds, self)
         with self._lock:
             self.windows = [w for w in self.windows if w.is_alive()] + [window]

@@ -5,6 +5,7 @@ window, then served again on the same port with the state kept."""
 from __future__ import annotations
 
 import socket
+import sys
 import time
 
 import pytest
@@ -120,3 +121,14 @@ def test_wait_for_recovery_returns_at_once_on_a_healthy_server() -> None:
     with ServerHandle() as server:
         wait_until(lambda: health_error(server.root_url) is None, timeout=5, message="health")
         server.faults.wait_for_recovery(timeout=1)
+
+
+def test_off_linux_an_outage_is_refused_with_the_reason(monkeypatch) -> None:
+    with FakeServer(port=0) as server:
+        monkeypatch.setattr(sys, "platform", "darwin")
+        answer = requests.post(
+            server.root_url + "/fake/faults/outage", json={"seconds": 1}, timeout=5
+        )
+
+    assert answer.status_code == 400
+    assert "an outage on darwin" in answer.json()["message"]
