@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -28,6 +27,17 @@ def pause_live(browser: Any) -> None:
     live = browser.find_element(By.ID, "live")
     if live.is_selected():
         live.click()
+
+
+def box_status(browser: Any, reference: str) -> str | None:
+    """The status drawn on the box of ``reference``, read in one step inside the page: a live
+    reload can replace the boxes between two reads of a found element."""
+    status: str | None = browser.execute_script(
+        "var box = document.querySelector(arguments[0]);"
+        "return box && box.getAttribute('data-status');",
+        NODE.format(reference),
+    )
+    return status
 
 
 def act(browser: Any, action: str, *, confirm: bool | None = None, **fields: str) -> None:
@@ -214,7 +224,6 @@ def pack(task: Task) -> dict:
     return {"packed": True}
 
 
-@pytest.mark.flaky(reruns=2)
 def test_a_failed_run_is_found_on_its_diagram_retried_and_watched_to_completion(
     page: Any, conductor_server: Any, conductor_workers: Any
 ):
@@ -227,9 +236,9 @@ def test_a_failed_run_is_found_on_its_diagram_retried_and_watched_to_completion(
     admin.wait_for_workflow(workflow_id, "FAILED", timeout=30)
 
     browser = page("/workflows?status=FAILED")
+    pause_live(browser)  # the link stays the element found (and the run's page starts paused)
     browser.find_element(By.LINK_TEXT, workflow_id).click()
     shows(browser, "Diagram")
-    pause_live(browser)
     failed = browser.find_element(By.CSS_SELECTOR, NODE.format("pack"))
     assert failed.get_attribute("data-status") == "FAILED_WITH_TERMINAL_ERROR"
     assert "NonRetryableException: the box is too small" in " ".join(failed.text.split())
@@ -242,13 +251,7 @@ def test_a_failed_run_is_found_on_its_diagram_retried_and_watched_to_completion(
     act(browser, "retry")
     browser.find_element(By.ID, "live").click()  # watch it live
     wait_until(
-        lambda: (
-            browser.find_elements(By.CSS_SELECTOR, NODE.format("label"))
-            and browser.find_element(By.CSS_SELECTOR, NODE.format("label")).get_attribute(
-                "data-status"
-            )
-            == "COMPLETED"
-        ),
+        lambda: box_status(browser, "label") == "COMPLETED",
         timeout=30,
         message="the sub-workflow's box to turn COMPLETED on the page",
     )
@@ -280,7 +283,6 @@ def assert_diagram_matches_the_api(browser: Any, admin: Any, workflow_id: str) -
     assert shown["post"] == "NOT_RUN"  # the SWITCH took the express case
 
 
-@pytest.mark.flaky(reruns=2)
 def test_workers_queues_and_overview_agree_with_the_api(page: Any, conductor_server: Any):
     admin = conductor_server.admin
     # Three processes with the same worker id (the default is the host name for all three).
@@ -292,6 +294,7 @@ def test_workers_queues_and_overview_agree_with_the_api(page: Any, conductor_ser
             message="every worker to poll",
         )
     browser = page("/workers")  # after they stopped, so every figure stays put
+    pause_live(browser)  # and the elements found stay those of the page (see pause_live)
 
     assert browser.find_element(By.ID, "processes-polling").text == "3"
     rows = browser.find_elements(By.CSS_SELECTOR, "#workers tbody tr")

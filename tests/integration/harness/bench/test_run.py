@@ -138,7 +138,6 @@ def test_the_command_soaks_prints_tables_and_writes_json_and_chart(tmp_path):
     assert chart.read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.flaky(reruns=2)  # its kill run sometimes counts 0 under load: cause not found yet
 def test_async_and_kill_runs_measure_what_they_report(tmp_path):
     figures = tmp_path / "bench.json"
     argv = ["--only", "async,kill", "--reference", "2x2", "--repeat", "1", "--no-progress"]
