@@ -16,7 +16,7 @@ from conductor.client.worker.exception import NonRetryableException
 from conductor.client.worker.worker import Worker
 from harness.waiting import wait_until
 from harness.workers import run_workers
-from tests.integration.fake_server.console.test_pages import GREETING, shows, text
+from tests.integration.fake_server.console.test_pages import GREETING, read, shows, text
 
 NODE = "svg.diagram g.node[data-ref='{}']"
 
@@ -27,17 +27,6 @@ def pause_live(browser: Any) -> None:
     live = browser.find_element(By.ID, "live")
     if live.is_selected():
         live.click()
-
-
-def box_status(browser: Any, reference: str) -> str | None:
-    """The status drawn on the box of ``reference``, read in one step inside the page: a live
-    reload can replace the boxes between two reads of a found element."""
-    status: str | None = browser.execute_script(
-        "var box = document.querySelector(arguments[0]);"
-        "return box && box.getAttribute('data-status');",
-        NODE.format(reference),
-    )
-    return status
 
 
 def act(browser: Any, action: str, *, confirm: bool | None = None, **fields: str) -> None:
@@ -251,7 +240,7 @@ def test_a_failed_run_is_found_on_its_diagram_retried_and_watched_to_completion(
     act(browser, "retry")
     browser.find_element(By.ID, "live").click()  # watch it live
     wait_until(
-        lambda: box_status(browser, "label") == "COMPLETED",
+        lambda: read(browser, NODE.format("label"), "data-status") == "COMPLETED",
         timeout=30,
         message="the sub-workflow's box to turn COMPLETED on the page",
     )
