@@ -28,6 +28,7 @@ def test_a_page_answering_a_form_does_not_reload_itself_from_the_forms_url(engin
     assert client.get(f"/workflows/{workflow_id}/actions/resume").status_code == 405
     for page in (refused, missing_rule):
         assert 'data-refresh-seconds="0"' in page and live not in page
+    assert f'<a href="/workflows/{workflow_id}">Back to the live page</a>' in refused
 
 
 def test_a_failed_task_set_from_its_row_fails_the_workflow_and_retry_runs_it_again(engine, client):
