@@ -273,8 +273,8 @@ def read_path(path: str, document: Any) -> Any:
     """The value of one Jayway JSONPath in ``document``; raises :class:`PathError` when the path
     cannot be read."""
     compiled = compile_path(path)
-    if compiled.names is not None:
-        return _member(document, compiled.names)
+    if compiled.names is not None and not isinstance(document, str):
+        return _member(document, compiled.names)  # (the library reads a str as JSON text)
     matches = compiled.query.findall(document)
     if isinstance(document, Mapping) and not isinstance(document, dict):
         # A document that builds its entries when read (the expression context of a workflow)
