@@ -163,7 +163,8 @@ class Engine:
 
     @_synchronized
     def reset(self) -> None:
-        """Drop all state: definitions, workflows, tasks, queues, poll data, stats."""
+        """Drop all state: definitions, workflows, tasks, queues, poll data, stats. Long polls
+        in progress end empty (see :meth:`batch_poll`)."""
         self._state = EngineState(self.clock, self._changed)
         self._retention = retention.Retention(self.retention_ms)
         if self._skipper is not None:
@@ -493,7 +494,9 @@ class Engine:
         ``source`` as for :meth:`poll`.
 
         The wait is real time (it holds an HTTP request), whatever the clock: a task that is
-        queued, or comes due, or a move of a manual clock wakes it at once."""
+        queued, or comes due, or a move of a manual clock wakes it at once. A reset ends it
+        empty: the poll belongs to the state it began in (under the pytest plugin, a worker of
+        the previous test, maybe stopped since), never to the next test's tasks."""
         if timeout_ms < 0:  # what Conductor's queues make of it is not imitated
             raise unsupported("timeout", f"a negative poll timeout ({timeout_ms} ms)", timeout_ms)
         if timeout_ms > polling.MAX_LONG_POLL_MS:
@@ -505,21 +508,22 @@ class Engine:
         give_up_at = time.monotonic() + timeout_ms / 1000
         with self._lock:
             generation = self._wake_generation
-            timeouts.fire_due(self._state)
-            polling.record_poll(self._state, task_type, domain, worker_id, source)
+            state = self._state
+            timeouts.fire_due(state)
+            polling.record_poll(state, task_type, domain, worker_id, source)
             while True:
-                # Read the state again each time round: a reset replaces it.
-                state = self._state
                 tasks = (
                     polling.take(state, task_type, domain, worker_id, count, source)
                     if count
                     else []
                 )
                 remaining = give_up_at - time.monotonic()
-                if tasks or count <= 0 or remaining <= 0 or generation != self._wake_generation:
+                if tasks or count <= 0 or remaining <= 0:
                     return [polling.for_worker(task) for task in tasks]
                 self._changed.wait(polling.wait_bound(state, task_type, domain, remaining))
-                timeouts.fire_due(self._state)
+                if generation != self._wake_generation or state is not self._state:
+                    return []  # woken to end (wake_waiters), or the state was reset
+                timeouts.fire_due(state)
 
     # ------------------------------------------------------------------- updates
     @_synchronized

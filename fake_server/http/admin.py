@@ -73,7 +73,7 @@ with 400 and a ``message`` that names the field and what fits (see
 
 ``POST /fake/faults/outage`` with ``{"seconds": s, "mode": "refuse"|"reset"}``
     Connections fail for ``s`` seconds, starting 0.1 s after the answer (202): refused (the
-    server stops listening; waitress only, 400 on granian) or reset (see
+    port stops listening) or reset, the same on every HTTP server (see
     :mod:`fake_server.outage`).
 """
 
