@@ -280,9 +280,11 @@ class Engine:
 
     # ----------------------------------------------------------------- workflows
     @_synchronized
-    def start_workflow(self, request: Any) -> str:
-        """Start a workflow from a StartWorkflowRequest; its first task is queued on return."""
-        return decider.start_workflow(self._state, request).workflow_id
+    def start_workflow(self, request: Any, text_size: int | None = None) -> str:
+        """Start a workflow from a StartWorkflowRequest; its first task is queued on return.
+        ``text_size``: the size in bytes of the JSON text ``request`` was read from, when known
+        (it bounds the input's size, which then needs no measuring)."""
+        return decider.start_workflow(self._state, request, text_size=text_size).workflow_id
 
     def start_workflow_by_name(
         self,
@@ -292,9 +294,11 @@ class Engine:
         version: int | None = None,
         correlation_id: str | None = None,
         priority: int | None = None,
+        text_size: int | None = None,
     ) -> str:
-        """``POST /workflow/{name}``: the body is the input map. Not under the lock itself:
-        the start makes its HTTP tasks' calls once the lock is released."""
+        """``POST /workflow/{name}``: the body is the input map (``text_size``: its size in
+        bytes, when known). Not under the lock itself: the start makes its HTTP tasks' calls
+        once the lock is released."""
         self.get_workflow_def(name, version)  # a 404 in MetadataServiceImpl's words
         request = {
             "name": name,
@@ -303,7 +307,7 @@ class Engine:
             "correlationId": correlation_id,
             "priority": priority,
         }
-        return self.start_workflow(request)
+        return self.start_workflow(request, text_size)
 
     @_synchronized
     def test_workflow(self, request: Any) -> dict[str, Any]:
@@ -659,12 +663,17 @@ class Engine:
         return scheduling.enqueue_adhoc_tasks(self._state, task_type, count, domain, task_input)
 
     @_synchronized
-    def start_workflows(self, request: Any, count: int) -> list[str]:
+    def start_workflows(self, request: Any, count: int, text_size: int | None = None) -> list[str]:
         """Start ``count`` workflows of one StartWorkflowRequest in one go (the admin API's,
         as :meth:`enqueue_tasks` is for tasks): a benchmark's queue is full before any
-        worker takes from it. Their ids, in the order started."""
+        worker takes from it. Their ids, in the order started. ``text_size`` as for
+        :meth:`start_workflow`."""
         check_range("count", count, 1, MAX_WORKFLOWS_PER_START)
-        return [decider.start_workflow(self._state, request).workflow_id for _ in range(count)]
+        state = self._state
+        return [
+            decider.start_workflow(state, request, text_size=text_size).workflow_id
+            for _ in range(count)
+        ]
 
     def advance_clock(self, ms: float) -> int:
         """Move a manual or skipping clock forward (firing what comes due); returns the new

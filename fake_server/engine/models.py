@@ -234,7 +234,7 @@ class Workflow:
             "failedReferenceTaskNames": sorted(self.failed_reference_task_names),
             "failedTaskNames": sorted(self.failed_task_names),
             "lastRetriedTime": self.last_retried_time,
-            "workflowDefinition": self.definition.to_json(),
+            "workflowDefinition": self.definition.json_of_workflows,
         }
         if tasks is not None:
             body["tasks"] = [task.to_json() for task in tasks]

@@ -110,7 +110,7 @@ def start_workflows(ctx: Context, request: Request) -> Reply:
     workflows started in one go; their ids."""
     f = Fields(json_body(request), "body")
     workflow_ids = ctx.engine.start_workflows(
-        f.obj("request", default={}), f.integer("count", default=1)
+        f.obj("request", default={}), f.integer("count", default=1), len(request.body())
     )
     return json_reply({"workflowIds": workflow_ids})
 
