@@ -220,6 +220,27 @@ def flatness(points: Sequence[tuple[float, float]]) -> dict[str, Any]:
     }
 
 
+def second_half_trend(points: Sequence[tuple[float, float]]) -> dict[str, Any] | None:
+    """How ``(seconds, value)`` samples moved over the second half of their span: the first and
+    last value there, the least-squares slope per minute, and the change that slope makes over
+    the half (``growth``: steadier than last minus first when samples go up and down)."""
+    if len(points) < 4:
+        return None
+    middle = (points[0][0] + points[-1][0]) / 2
+    half = [point for point in points if point[0] >= middle]
+    slope = slope_per_minute(half)
+    if slope is None:
+        return None
+    return {
+        "from_s": half[0][0],
+        "to_s": half[-1][0],
+        "first": half[0][1],
+        "last": half[-1][1],
+        "slope_per_min": slope,
+        "growth": slope * (half[-1][0] - half[0][0]) / 60.0,
+    }
+
+
 def soak_figures(soak: Mapping[str, Any]) -> dict[str, Any]:
     """A soak run with its largest RSS sampled first and last, and its steepest slope."""
     samples, processes = soak.get("samples", []), soak.get("per_process", {}).values()
