@@ -186,9 +186,12 @@ def _verdict(samples: list[dict[str, float]]) -> str:
     ):
         trend = trends[key]
         if trend is not None:
+            digits = 1 if unit else 0  # MB to a tenth, counts whole
+            first, last = (f"{trend[k]:>9,.{digits}f}" for k in ("first", "last"))
             lines.append(
-                f"  {label:<15} {trend['first']:>10,.1f} -> {trend['last']:>10,.1f} {unit:<2}"
-                f"  {trend['slope_per_min']:+10,.2f}/min, {trend['growth']:+10,.1f} over the half"
+                f"  {label:<15}{first} -> {last} {unit:<2} trend "
+                f"{trend['slope_per_min']:+,.{2 * digits}f}/min, "
+                f"{trend['growth']:+,.{digits}f} over the half"
             )
     allowed = max(ALLOWED_GROWTH_MB, ALLOWED_GROWTH_SHARE * rss["first"])
     flat = "yes" if rss["growth"] <= allowed else "NO"
