@@ -241,6 +241,34 @@ def second_half_trend(points: Sequence[tuple[float, float]]) -> dict[str, Any] |
     }
 
 
+def growth_beyond_peak(samples: Sequence[tuple[float, float, float]]) -> dict[str, Any] | None:
+    """``(seconds, MB, held)`` samples of a server's memory and of what it holds: how far the
+    second half's highest MB goes above the first half's, and how much of that the second half
+    holding more at its peak explains, at the run's own cost per thing held (what its memory
+    added from the first sample to the first half's peak, over what it held at that peak).
+
+    Memory follows the most a server has held (freed memory is kept for reuse), and under a
+    load that goes up and down that peak can come late: this tells such a peak from growth."""
+    if len(samples) < 4:
+        return None
+    middle = (samples[0][0] + samples[-1][0]) / 2
+    first = [s for s in samples if s[0] < middle]
+    second = [s for s in samples if s[0] >= middle]
+    first_mb, first_held = max(s[1] for s in first), max(s[2] for s in first)
+    second_mb, second_held = max(s[1] for s in second), max(s[2] for s in second)
+    per_held = (first_mb - samples[0][1]) / first_held if first_held > 0 else 0.0
+    explained = max(second_held - first_held, 0) * per_held
+    return {
+        "first_peak_mb": first_mb,
+        "first_peak_held": first_held,
+        "second_peak_mb": second_mb,
+        "second_peak_held": second_held,
+        "mb_per_held": per_held,
+        "explained_mb": explained,
+        "unexplained_mb": second_mb - first_mb - explained,
+    }
+
+
 def soak_figures(soak: Mapping[str, Any]) -> dict[str, Any]:
     """A soak run with its largest RSS sampled first and last, and its steepest slope."""
     samples, processes = soak.get("samples", []), soak.get("per_process", {}).values()
