@@ -46,6 +46,10 @@ with 400 and a ``message`` that names the field and what fits (see
     from a task becoming ready (scheduled, or due after a delay or callback) to its hand-out.
     A queue is ``taskType`` or ``domain:taskType``; ``failed`` counts FAILED,
     FAILED_WITH_TERMINAL_ERROR and COMPLETED_WITH_ERRORS tasks; a worker without an id is ``""``.
+    Also ``"retention": {"seconds", "removedWorkflows", "removedTasks", "removedWorkers",
+    "removedStatusNotifications", "removedEvents", "removedStrayLogs"}`` (``seconds`` null:
+    everything is kept) and the serving process's ``"memory": {"rssMb", "pythonBlocks",
+    "cHeapInUseMb", "cHeapFreeMb"}`` (see :mod:`fake_server.process_memory`).
 
 ``GET /fake/state``
     Everything: ``{"now", "clock": "manual"|"system", "taskDefs", "workflowDefs", "workflows"
@@ -81,6 +85,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fake_server import process_memory
 from fake_server.engine.errors import NotFoundError, invalid
 from fake_server.engine.validation import Fields
 from fake_server.http.faults import parse_outage
@@ -140,7 +145,8 @@ def time_skipping(ctx: Context, request: Request) -> Reply:
 
 
 def stats(ctx: Context, request: Request) -> Reply:
-    return json_reply({**ctx.engine.stats(), "faults": ctx.faults.to_json()})
+    memory = process_memory.figures()
+    return json_reply({**ctx.engine.stats(), "faults": ctx.faults.to_json(), "memory": memory})
 
 
 def state(ctx: Context, request: Request) -> Reply:

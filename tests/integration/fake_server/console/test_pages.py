@@ -201,6 +201,13 @@ def test_injected_faults_are_listed(page: Any, conductor_server: Any) -> None:
     assert "answer 503" in text(browser) and "update" in text(browser)
 
 
+def test_the_overview_says_ended_workflows_are_kept_without_a_retention(page: Any) -> None:
+    browser = page("/")
+    assert "Ended workflows are kept until a reset (no retention: start the server with" in text(
+        browser
+    )
+
+
 @pytest.mark.conductor_server(retention_seconds=0.5)
 def test_the_overview_says_what_the_retention_removed(page: Any, conductor_server: Any) -> None:
     admin = conductor_server.admin
