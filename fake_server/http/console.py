@@ -196,9 +196,12 @@ def workflow_action(ctx: Context, request: Request, workflow_id: str, action: st
     form = _form(request)
     known = console_actions.ACTIONS.get(action)
     if known and console_actions.unconfirmed(known.confirm, form):
-        ctx.engine.get_workflow(workflow_id)  # a workflow that is not there: its 404 at once
+        found = ctx.engine.get_workflow(workflow_id)  # one not there: its 404 at once
+        subject = f"{found.get('workflowName')} {workflow_id} ({found.get('status')})"
         back = f"/workflows/{quote(workflow_id)}"
-        return _confirmation(ctx, request, known.confirm, known.label, form, back, "/workflows")
+        return _confirmation(
+            ctx, request, known.confirm, known.label, form, (back, subject), "/workflows"
+        )
     try:
         done = console_actions.run(ctx.engine, workflow_id, action, form)
     except (ValueError, ConductorError) as error:
@@ -215,12 +218,12 @@ def _confirmation(
     question: str,
     label: str,
     form: dict[str, str],
-    back: str,
+    back: tuple[str, str],
     section: str,
 ) -> Reply:
     """The page asking whether to go on: its Yes posts the same fields again, confirmed; its
-    Cancel goes back to the page the form was on. For browsers without the console's script
-    (which asks with ``window.confirm`` instead)."""
+    Cancel goes back to the page the form was on (``back``: its path, and what it shows). For
+    browsers without the console's script (which asks with ``window.confirm`` instead)."""
     return _page(
         ctx,
         request,
@@ -231,7 +234,8 @@ def _confirmation(
         fields=form,
         post_to=request.path,
         confirmed=console_actions.CONFIRMED,
-        back=back,
+        back=back[0],
+        subject=back[1],
     )
 
 
@@ -438,7 +442,8 @@ def clear_faults(ctx: Context, request: Request) -> Reply:
     form = _form(request)
     question = console_actions.CLEAR_FAULTS_CONFIRM
     if console_actions.unconfirmed(question, form):
-        return _confirmation(ctx, request, question, "Remove all", form, "/faults", "/faults")
+        back = ("/faults", "the faults page")
+        return _confirmation(ctx, request, question, "Remove all", form, back, "/faults")
     ctx.faults.clear()
     return _redirect("/faults?done=" + quote("Every fault rule removed."))
 

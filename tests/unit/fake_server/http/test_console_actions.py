@@ -187,6 +187,7 @@ def test_an_action_that_throws_work_away_asks_first_and_changes_nothing(engine, 
     assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
     page = asked.get_data(as_text=True)
     assert "Terminate this workflow? Its running tasks are canceled." in page
+    assert f">billing {workflow_id} (RUNNING)</a>" in page  # which workflow
     assert f'<form method="post" action="{url}"' in page
     assert '<input type="hidden" name="reason" value="ordered &lt;twice&gt;">' in page
     assert '<input type="hidden" name="confirmed" value="1">' in page
