@@ -191,15 +191,52 @@ def _form(request: Request) -> dict[str, str]:
 @same_site
 def workflow_action(ctx: Context, request: Request, workflow_id: str, action: str) -> Reply:
     """A button of the workflow's page (see :mod:`.console_actions`): done, the page again
-    saying what happened; refused, the page with the API's error text."""
+    saying what happened; refused, the page with the API's error text. An action that throws
+    work away, not yet confirmed, answers a page that asks first and changes nothing."""
+    form = _form(request)
+    known = console_actions.ACTIONS.get(action)
+    if known and console_actions.unconfirmed(known.confirm, form):
+        found = ctx.engine.get_workflow(workflow_id)  # one not there: its 404 at once
+        subject = f"{found.get('workflowName')} {workflow_id} ({found.get('status')})"
+        back = f"/workflows/{quote(workflow_id)}"
+        return _confirmation(
+            ctx, request, known.confirm, known.label, form, (back, subject), "/workflows"
+        )
     try:
-        done = console_actions.run(ctx.engine, workflow_id, action, _form(request))
+        done = console_actions.run(ctx.engine, workflow_id, action, form)
     except (ValueError, ConductorError) as error:
         message = error.message if isinstance(error, ConductorError) else str(error)
         if isinstance(error, NotFoundError) and not _workflow_or_none(ctx, workflow_id):
             raise
         return workflow(ctx, request, workflow_id, refused=(action, message))
     return _redirect(f"/workflows/{quote(workflow_id)}?done={quote(done)}")
+
+
+def _confirmation(
+    ctx: Context,
+    request: Request,
+    question: str,
+    label: str,
+    form: dict[str, str],
+    back: tuple[str, str],
+    section: str,
+) -> Reply:
+    """The page asking whether to go on: its Yes posts the same fields again, confirmed; its
+    Cancel goes back to the page the form was on (``back``: its path, and what it shows). For
+    browsers without the console's script (which asks with ``window.confirm`` instead)."""
+    return _page(
+        ctx,
+        request,
+        "confirm.html",
+        section,
+        question=question,
+        label=label,
+        fields=form,
+        post_to=request.path,
+        confirmed=console_actions.CONFIRMED,
+        back=back[0],
+        subject=back[1],
+    )
 
 
 def _workflow_or_none(ctx: Context, workflow_id: str) -> dict[str, Any] | None:
@@ -374,6 +411,7 @@ def faults(
         form=form or {"kind": "error", "route": "*", "status": "503"},
         error=error,
         done=request.arg("done") or "",
+        clear_confirm=console_actions.CLEAR_FAULTS_CONFIRM,
     )
 
 
@@ -400,7 +438,12 @@ def remove_fault(ctx: Context, request: Request, rule_id: int) -> Reply:
 
 @same_site
 def clear_faults(ctx: Context, request: Request) -> Reply:
-    """The remove-all button (as ``DELETE /fake/faults``)."""
+    """The remove-all button (as ``DELETE /fake/faults``), once confirmed."""
+    form = _form(request)
+    question = console_actions.CLEAR_FAULTS_CONFIRM
+    if console_actions.unconfirmed(question, form):
+        back = ("/faults", "the faults page")
+        return _confirmation(ctx, request, question, "Remove all", form, back, "/faults")
     ctx.faults.clear()
     return _redirect("/faults?done=" + quote("Every fault rule removed."))
 

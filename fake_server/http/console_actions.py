@@ -50,7 +50,7 @@ class Action:
     label: str
     api: str  # the API route that does the same
     run: Callable[[Engine, str, Form], str]  # does it; says what happened
-    confirm: str = ""  # asked first, where the action throws work away
+    confirm: str = ""  # asked first, where the action throws work away (see unconfirmed)
 
 
 def _retry(engine: Engine, workflow_id: str, form: Form) -> str:
@@ -157,6 +157,20 @@ ACTIONS: dict[str, Action] = {
         Action("requeue", "Requeue", "POST /api/tasks/queue/requeue/{taskType}", _requeue),
     )
 }
+
+
+# The faults page's remove-all button throws every rule away: it asks first, as the actions
+# above with a ``confirm`` do.
+CLEAR_FAULTS_CONFIRM = "Remove every fault rule (and end any outage's record)?"
+# The field that says a person agreed: the console's script adds it once window.confirm says
+# yes; without the script, the server's confirmation page posts it with the form's fields.
+CONFIRMED = "confirmed"
+
+
+def unconfirmed(question: str, form: Form) -> bool:
+    """Whether a form must ask first before it is acted on: its action throws work away
+    (``question``, the action's ``confirm``) and nobody has said yes yet."""
+    return bool(question) and form.get(CONFIRMED) != "1"
 
 
 def run(engine: Engine, workflow_id: str, name: str, form: Form) -> str:

@@ -85,10 +85,20 @@
   }
 
   // Actions that throw work away ask first; a form being filled in holds the live reload.
+  // A yes here says so to the server (confirmed=1), which otherwise answers a page that asks.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    if (!form.dataset.confirm) {
+      return;
+    }
+    if (!window.confirm(form.dataset.confirm)) {
       event.preventDefault();
+    } else if (!form.elements.namedItem("confirmed")) {
+      var yes = document.createElement("input");
+      yes.type = "hidden";
+      yes.name = "confirmed";
+      yes.value = "1";
+      form.appendChild(yes);
     }
   });
   document.addEventListener("input", function (event) {

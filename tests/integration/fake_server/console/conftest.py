@@ -41,6 +41,17 @@ def _missing(reason: str) -> NoReturn:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless Chromium per test session (per xdist worker), with a fresh profile."""
+    yield from _chromium()
+
+
+@pytest.fixture(scope="session")
+def browser_without_javascript() -> Iterator[Any]:
+    """A headless Chromium that runs no script, as a browser with JavaScript turned off."""
+    yield from _chromium({"profile.managed_default_content_settings.javascript": 2})
+
+
+def _chromium(prefs: dict[str, Any] | None = None) -> Iterator[Any]:
+    """Starts Debian's Chromium with a profile of its own (and ``prefs``), quits it after."""
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -54,6 +65,8 @@ def browser() -> Iterator[Any]:
     options.binary_location = binary
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
+    if prefs:
+        options.add_experimental_option("prefs", prefs)
     profile = tempfile.mkdtemp(prefix="console-browser-")
     options.add_argument(f"--user-data-dir={profile}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

@@ -16,6 +16,7 @@ from conductor.client.worker.exception import NonRetryableException
 from conductor.client.worker.worker import Worker
 from harness.waiting import wait_until
 from harness.workers import run_workers
+from tests.integration.fake_server.console.conftest import leave_the_page
 from tests.integration.fake_server.console.test_pages import GREETING, read, shows, text
 
 NODE = "svg.diagram g.node[data-ref='{}']"
@@ -152,6 +153,46 @@ def test_a_refused_action_shows_the_apis_error_text(page: Any, conductor_server:
 
     refusal = browser.find_element(By.ID, "refused").text
     assert f"The workflow {workflow_id} is not PAUSED so cannot resume" in refusal
+
+
+def test_without_javascript_terminate_asks_on_a_page_of_its_own(
+    browser_without_javascript: Any, conductor_server: Any
+):
+    # No script: no window.confirm, so the server asks (a script would have shown an alert,
+    # and added confirmed=1 so that no such page came).
+    admin = conductor_server.admin
+    admin.register_workflow(GREETING)
+    workflow_id = admin.start_workflow("greeting", {"name": "Ada"})
+    browser = browser_without_javascript
+    browser.get(f"{conductor_server.root_url}/workflows/{workflow_id}")
+    try:
+        act(browser, "terminate", reason="ordered twice")
+        question = browser.find_element(By.ID, "question").text
+        assert question == "Terminate this workflow? Its running tasks are canceled."
+        assert admin.get_workflow(workflow_id)["status"] == "RUNNING"
+
+        follow(browser, browser.find_element(By.ID, "cancel"))
+        assert browser.current_url.endswith(f"/workflows/{workflow_id}")
+        assert admin.get_workflow(workflow_id)["status"] == "RUNNING"
+
+        act(browser, "terminate", reason="ordered twice")
+        follow(browser, browser.find_element(By.CSS_SELECTOR, "#confirm button[type=submit]"))
+        workflow = admin.get_workflow(workflow_id)
+        assert (workflow["status"], workflow["reasonForIncompletion"]) == (
+            "TERMINATED",
+            "ordered twice",
+        )
+        shows(browser, "Terminated: ordered twice")
+    finally:
+        leave_the_page(browser)
+
+
+def follow(browser: Any, element: Any) -> None:
+    """Clicks a link or button and waits for the page that answers."""
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    message = f"the page after {element.text!r}"
+    element.click()
+    wait_until(lambda: _stale(old_page), timeout=10, message=message)
 
 
 SHIPPING = {

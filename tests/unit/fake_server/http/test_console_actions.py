@@ -64,7 +64,10 @@ def test_the_actions_offered_follow_the_workflows_state(engine, client):
     assert offered() == {"pause", "terminate", "skip"}
     client.post(f"/workflows/{workflow_id}/actions/pause")
     assert offered() == {"resume", "terminate"}
-    client.post(f"/workflows/{workflow_id}/actions/terminate", data={"reason": "not needed"})
+    client.post(
+        f"/workflows/{workflow_id}/actions/terminate",
+        data={"reason": "not needed", "confirmed": "1"},
+    )
     assert engine.get_workflow(workflow_id)["reasonForIncompletion"] == "not needed"
     assert offered() == {"retry", "restart", "rerun"}
 
@@ -78,7 +81,7 @@ def test_skip_rerun_and_requeue_reach_the_engine(engine, client):
 
     client.post(
         f"/workflows/{workflow_id}/actions/rerun",
-        data={"reRunFromTaskId": first["taskId"], "taskInput": '{"amount": 5}'},
+        data={"reRunFromTaskId": first["taskId"], "taskInput": '{"amount": 5}', "confirmed": "1"},
     )
 
     [charge] = engine.get_workflow(workflow_id)["tasks"]
@@ -91,7 +94,9 @@ def test_a_form_that_is_not_json_says_which_field(engine, client):
     workflow_id = start(engine, sequence("billing", "charge"))
     engine.terminate_workflow(workflow_id)
 
-    page = client.post(f"/workflows/{workflow_id}/actions/rerun", data={"taskInput": "[1]"})
+    page = client.post(
+        f"/workflows/{workflow_id}/actions/rerun", data={"taskInput": "[1]", "confirmed": "1"}
+    )
 
     assert "taskInput must be a JSON object" in page.get_data(as_text=True)
 
@@ -138,11 +143,12 @@ def test_a_form_posted_from_another_site_is_refused(engine, client):
     workflow_id = start(engine, sequence("billing", "charge"))
     url = f"/workflows/{workflow_id}/actions/terminate"
 
-    refused = client.post(url, headers={"Origin": "https://elsewhere.example"})
+    confirmed = {"confirmed": "1"}
+    refused = client.post(url, data=confirmed, headers={"Origin": "https://elsewhere.example"})
 
     assert refused.status_code == 403 and "elsewhere.example" in refused.get_data(as_text=True)
     assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
-    client.post(url, headers={"Origin": "http://localhost"})  # the console's own page
+    client.post(url, data=confirmed, headers={"Origin": "http://localhost"})  # the console's
     assert engine.get_workflow(workflow_id)["status"] == "TERMINATED"
 
 
@@ -167,3 +173,60 @@ def test_a_human_and_a_wait_task_are_completed_from_their_rows(engine, client):
     workflow = engine.get_workflow(workflow_id)
     assert workflow["status"] == "COMPLETED"
     assert [t["outputData"] for t in workflow["tasks"]] == [{"ok": True}, {"ok": True}]
+
+
+def test_an_action_that_throws_work_away_asks_first_and_changes_nothing(engine, client):
+    # Without the console's script (which asks with window.confirm and adds confirmed=1), the
+    # server asks: its page says what will happen and posts the same fields again, confirmed.
+    workflow_id = start(engine, sequence("billing", "charge"))
+    url = f"/workflows/{workflow_id}/actions/terminate"
+
+    asked = client.post(url, data={"reason": "ordered <twice>"})
+
+    assert asked.status_code == 200
+    assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
+    page = asked.get_data(as_text=True)
+    assert "Terminate this workflow? Its running tasks are canceled." in page
+    assert f">billing {workflow_id} (RUNNING)</a>" in page  # which workflow
+    assert f'<form method="post" action="{url}"' in page
+    assert '<input type="hidden" name="reason" value="ordered &lt;twice&gt;">' in page
+    assert '<input type="hidden" name="confirmed" value="1">' in page
+    assert ">Yes, terminate</button>" in page
+    assert f'<a href="/workflows/{workflow_id}" id="cancel">Cancel</a>' in page
+
+    done = client.post(url, data={"reason": "ordered <twice>", "confirmed": "1"})
+
+    assert done.status_code == 303
+    workflow = engine.get_workflow(workflow_id)
+    assert (workflow["status"], workflow["reasonForIncompletion"]) == (
+        "TERMINATED",
+        "ordered <twice>",
+    )
+
+
+def test_restart_and_rerun_ask_first_and_pause_does_not(engine, client):
+    workflow_id = start(engine, sequence("billing", "charge"))
+    assert client.post(f"/workflows/{workflow_id}/actions/pause").status_code == 303  # at once
+    assert engine.get_workflow(workflow_id)["status"] == "PAUSED"
+    engine.terminate_workflow(workflow_id)
+    for action in ("restart", "rerun"):
+        asked = client.post(f"/workflows/{workflow_id}/actions/{action}")
+        assert asked.status_code == 200 and 'id="question"' in asked.get_data(as_text=True)
+    assert engine.get_workflow(workflow_id)["status"] == "TERMINATED"
+
+
+def test_removing_every_fault_rule_asks_first(client):
+    client.post("/faults", data={"kind": "latency", "route": "poll", "ms": "250"})
+
+    asked = client.post("/faults/clear")
+
+    assert "Remove every fault rule" in asked.get_data(as_text=True)
+    assert len(client.get("/fake/faults").get_json()["rules"]) == 1
+    assert '<a href="/faults" id="cancel">Cancel</a>' in asked.get_data(as_text=True)
+    client.post("/faults/clear", data={"confirmed": "1"})
+    assert client.get("/fake/faults").get_json()["rules"] == []
+
+
+def test_a_missing_workflow_is_not_asked_about(client):
+    answer = client.post("/workflows/nowhere/actions/terminate")
+    assert answer.status_code == 404
