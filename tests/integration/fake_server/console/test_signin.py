@@ -31,7 +31,8 @@ def test_a_browser_signs_in_and_goes_back_to_the_page_it_asked_for(
 
     sign_in(browser, "console-key", "wrong")
     wait_until(
-        lambda: "Invalid keyId or keySecret" in browser.find_element(By.TAG_NAME, "body").text,
+        # the form's answer replaces the page: read in one step
+        lambda: "Invalid keyId or keySecret" in str(read(browser, "body")),
         timeout=15,
         message="the reason on the form",
     )
