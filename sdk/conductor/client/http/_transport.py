@@ -5,11 +5,11 @@ over one of two transports, which ``transport_for`` picks for a ``Configuration`
 - ``KeepAliveTransport``, the default: connections to the one server the client talks to, kept
   open in a small pool that the process's threads share. Each request goes out in one write,
   its head written here (a worker's requests are a few fixed headers and a small JSON body),
-  and the standard library's ``http.client.HTTPResponse`` reads the answer (status line,
-  headers, a Content-Length or chunked body). Why not ``requests``: at full load a worker makes
-  one request per task, and a ``TaskClient`` call through a keep-alive ``requests.Session``
-  measured about five times the client CPU of one through this transport (docs/benchmarks.md,
-  "The SDK's own transport").
+  and its answer read by ``conductor.client.http._http_answer`` (the status line, the
+  headers that say where the body ends, the body). Why not ``requests``: at full load a worker
+  makes one request per task, and a ``TaskClient`` call through a keep-alive
+  ``requests.Session`` measured about five times the client CPU of one through this transport
+  (docs/benchmarks.md, "The SDK's own transport").
 - ``SessionTransport``: through a ``requests.Session``, for what the first one does not do:
   a proxy (``configuration.proxy``, or one the environment sets for the server), or a session
   the application passes in.
@@ -43,6 +43,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from conductor.client.configuration.configuration import Configuration
+from conductor.client.http._http_answer import AnswerReader
 from conductor.client.http.connection_settings import ConnectionSettings
 
 __all__ = ["Answer", "KeepAliveTransport", "SessionTransport", "Transport", "transport_for"]
@@ -232,33 +233,27 @@ class KeepAliveTransport:
         self, connection: _Connection, method: str, message: bytes, read_timeout: float
     ) -> Answer:
         sock = connection.sock
-        answer: http.client.HTTPResponse | None = None
+        reader = AnswerReader(sock)
         doing = "sending the request"
         try:
             if sock.gettimeout() != read_timeout:
                 sock.settimeout(read_timeout)
             sock.sendall(message)
             doing = "reading the response"
-            # http.client's reader of an answer, used as HTTPConnection.getresponse() uses it.
-            answer = http.client.HTTPResponse(sock, method=method)
-            answer.begin()
-            doing = "reading the response body"
-            body = answer.read()
+            answer = reader.read(method)
         except BaseException as exc:
-            if answer is not None:
-                answer.close()  # its reader holds the socket open
             stale = isinstance(exc, STALE_CONNECTION_ERRORS)  # RemoteDisconnected is one
-            if stale and doing != "reading the response body":  # else the server did answer
+            if stale and not reader.started:  # else the server did answer
                 raise _StaleConnection(exc) from exc
             connection.close()
             if isinstance(exc, (OSError, http.client.HTTPException)):
                 raise _transfer_error(exc, doing) from exc
             raise
-        if answer.version < 11 or "close" in (answer.getheader("Connection") or "").lower():
-            connection.close()
-        else:
+        if answer.reusable:
             self._checkin(connection)
-        return Answer(answer.status, answer.reason, body)
+        else:
+            connection.close()
+        return Answer(answer.status, answer.reason, answer.body)
 
     # -- the pool ----------------------------------------------------------------------------
 

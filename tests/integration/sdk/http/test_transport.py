@@ -83,6 +83,17 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
             self.close_connection = True
             return
+        if path == "/not-http":
+            self.wfile.write(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+            self.close_connection = True
+            return
+        if path == "/interim":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\nX-Note: one\r\n\r\n")
+        if path == "/to-the-end":  # no length, no chunks: the body ends with the connection
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+            self.wfile.write(b"all of it " * 10_000)
+            self.close_connection = True
+            return
         self.send(path, body)
 
     def send_chunked(self, body: bytes) -> None:
@@ -95,9 +106,10 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
     def send(self, path: str, body: bytes) -> None:
-        content = json.dumps(
-            {"method": self.command, "target": self.path, "body": body.decode("utf-8")}
-        ).encode("utf-8")
+        echoed = {"method": self.command, "target": self.path, "body": body.decode("utf-8")}
+        if path == "/big":  # more than one read of the socket
+            echoed["padding"] = "x" * 300_000
+        content = json.dumps(echoed).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         if path == "/close":
@@ -361,7 +373,37 @@ def test_chunked_body_is_read_whole_and_the_connection_kept(local) -> None:
     assert len(local.connections) == 1
 
 
+def test_an_interim_answer_is_skipped_for_the_real_one(local) -> None:
+    with client_of(local, "interim") as client:
+        assert echo(client)["target"] == "/interim/tasks"
+        assert echo(client)["target"] == "/interim/tasks"
+    assert len(local.connections) == 1
+
+
+def test_a_large_answer_is_read_whole_and_the_connection_kept(local) -> None:
+    with client_of(local, "big") as client:
+        assert len(echo(client)["padding"]) == 300_000
+        assert len(echo(client)["padding"]) == 300_000
+    assert len(local.connections) == 1
+
+
+def test_a_body_without_a_length_is_read_to_the_end_and_the_connection_not_reused(local) -> None:
+    with client_of(local, "to-the-end") as client:
+        assert client.update(RESULT) == "all of it " * 10_000
+        client.update(RESULT)
+    assert len(local.connections) == 2
+
+
 # -- failures ----------------------------------------------------------------------------------
+
+
+def test_an_answer_that_is_not_http_is_an_error_and_the_request_is_not_resent(local) -> None:
+    with client_of(local) as client:
+        echo(client)
+    with client_of(local, "not-http") as client, pytest.raises(ConductorApiError) as raised:
+        echo(client)
+    assert raised.value.transient and raised.value.status is None
+    assert [r["target"] for r in local.requests] == ["/echo/tasks", "/not-http/tasks"]
 
 
 def test_slow_answer_is_a_read_timeout(local) -> None:
