@@ -1,33 +1,34 @@
-"""Reading one HTTP/1.1 answer from a socket: the status, the body, and whether the connection
-may carry the next request (internal to ``conductor.client.http._transport``).
+"""Reading one HTTP/1.1 answer: the status, the body, and whether the connection may carry the
+next request. Without I/O: the bytes received are fed in, by the threads' transport
+(``conductor.client.http._transport``) and by the event loop's
+(``conductor.client.http._async_transport``) alike.
 
-Why not ``http.client.HTTPResponse``: it parses the head with the ``email`` package and wraps
-the socket in a buffered file for every answer, about 30 us of CPU per answer; at full load a
-worker reads one answer per task, and its whole client side costs a few times that. What a
-worker's client needs of an answer is small: the status line, three headers
-(``Content-Length``, ``Transfer-Encoding``, ``Connection``) and the body, which comes with a
-length, in chunks, or up to the end of the connection.
+Why not ``http.client.HTTPResponse`` (or ``aiohttp``'s client): it parses the head with the
+``email`` package and wraps the socket in a buffered file for every answer, about 30 us of CPU
+per answer; at full load a worker reads one answer per task, and its whole client side costs a
+few times that. What a worker's client needs of an answer is small: the status line, three
+headers (``Content-Length``, ``Transfer-Encoding``, ``Connection``) and the body, which comes
+with a length, in chunks, or up to the end of the connection.
 
-Errors are ``http.client``'s, raised where it raises them, so that the transport treats them
+Errors are ``http.client``'s, raised where it raises them, so that the transports treat them
 alike: ``RemoteDisconnected`` when the connection closed before a byte of the answer came,
 ``IncompleteRead`` when it closed in the middle, ``BadStatusLine`` or ``HTTPException`` for
-what is not HTTP; the socket's own ``OSError``s (``TimeoutError``, ``ConnectionResetError``)
-pass through.
+what is not HTTP.
 """
 
 from __future__ import annotations
 
 import http.client
-import socket
 from typing import NamedTuple
 
-__all__ = ["AnswerReader", "ParsedAnswer"]
+__all__ = ["AnswerParser", "ParsedAnswer"]
 
-RECEIVE_BYTES = 65536
 MAX_HEAD_BYTES = 65536 + 100 * 1024  # about http.client's limits: a line of 64 KiB, 100 lines
 NO_BODY_STATUSES = frozenset({204, 304})
 _END_OF_HEAD = b"\r\n\r\n"
 _CRLF = b"\r\n"
+# What the parser waits for next.
+_HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK, _CHUNK_END, _TRAILER, _UNTIL_CLOSED = range(7)
 
 
 class ParsedAnswer(NamedTuple):
@@ -47,6 +48,117 @@ class _Head(NamedTuple):
     length: int | None  # Content-Length
     chunked: bool
     close: bool  # Connection: close
+
+
+class AnswerParser:
+    """The answer to one ``method`` request, from the bytes received after it was sent.
+
+    ``feed()`` each piece received: it returns the answer once it is whole (interim 1xx
+    answers skipped), else ``None``. ``closed()`` when the connection ends first. ``started``
+    tells, after a failure, whether a byte of the answer had come (if not, the server cannot
+    have taken the request on a connection it closed).
+    """
+
+    __slots__ = ("_buffer", "_head", "_parts", "_remaining", "_state", "method", "started")
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.started = False
+        self._buffer = b""  # received, not yet consumed
+        self._state = _HEAD
+        self._head: _Head | None = None
+        self._parts: list[bytes] = []  # the body so far
+        self._remaining = 0  # bytes of the body (or of the chunk) still to come
+
+    def feed(self, data: bytes) -> ParsedAnswer | None:
+        if data:
+            self.started = True
+            self._buffer = self._buffer + data if self._buffer else data
+        return self._advance()
+
+    def closed(self) -> ParsedAnswer:
+        """The connection ended: the answer, if its body was to end with it; else the error."""
+        if self._state == _UNTIL_CLOSED:
+            self._parts.append(self._buffer)
+            self._buffer = b""
+            return self._answer(known_end=False)
+        if not self.started:
+            raise http.client.RemoteDisconnected("Remote end closed connection without response")
+        raise http.client.IncompleteRead(b"".join(self._parts), self._remaining or None)
+
+    # -- parsing -----------------------------------------------------------------------------
+
+    def _advance(self) -> ParsedAnswer | None:
+        while True:
+            state, buffer = self._state, self._buffer
+            if state == _HEAD:
+                end = buffer.find(_END_OF_HEAD)
+                if end < 0:
+                    self._check_unended("the answer's head")
+                    return None
+                self._buffer = buffer[end + 4 :]
+                if self._start_body(_parse_head(buffer[:end])):
+                    return self._answer(known_end=True)
+            elif state in (_LENGTH, _CHUNK):
+                if len(buffer) < self._remaining:
+                    self._parts.append(buffer)
+                    self._remaining -= len(buffer)
+                    self._buffer = b""
+                    return None
+                self._parts.append(buffer[: self._remaining])
+                self._buffer = buffer[self._remaining :]
+                self._remaining = 0
+                if state == _LENGTH:
+                    return self._answer(known_end=True)
+                self._state = _CHUNK_END
+            elif state == _UNTIL_CLOSED:
+                self._parts.append(buffer)
+                self._buffer = b""
+                return None
+            else:  # a line: a chunk's size, the end of a chunk, a trailer
+                end = buffer.find(_CRLF)
+                if end < 0:
+                    self._check_unended("a line of the answer")
+                    return None
+                line, self._buffer = buffer[:end], buffer[end + 2 :]
+                if state == _CHUNK_SIZE:
+                    self._remaining = _chunk_size(line)
+                    self._state = _CHUNK if self._remaining else _TRAILER
+                elif state == _CHUNK_END:
+                    if line:
+                        raise http.client.HTTPException("a chunk of the answer is too long")
+                    self._state = _CHUNK_SIZE
+                elif not line:  # the empty line after the trailer headers
+                    return self._answer(known_end=True)
+
+    def _start_body(self, head: _Head) -> bool:
+        """Reads ``head``; says whether the answer has no body (it is whole)."""
+        status = head.status
+        if 100 <= status < 200 and status != 101:
+            return False  # an interim answer: the real one follows
+        self._head = head
+        if self.method == "HEAD" or status in NO_BODY_STATUSES or status == 101:
+            return True
+        if head.chunked:
+            self._state = _CHUNK_SIZE
+        elif head.length is not None:
+            self._state, self._remaining = _LENGTH, head.length
+        else:
+            self._state = _UNTIL_CLOSED
+        return False
+
+    def _check_unended(self, what: str) -> None:
+        if len(self._buffer) > MAX_HEAD_BYTES:
+            raise http.client.HTTPException(f"{what} is too long")
+
+    def _answer(self, *, known_end: bool) -> ParsedAnswer:
+        head = self._head
+        assert head is not None
+        parts = self._parts
+        body = parts[0] if len(parts) == 1 else b"".join(parts)
+        # Bytes beyond the answer (sent without being asked for): the connection is not reused.
+        reusable = known_end and head.http11 and not head.close and not self._buffer
+        return ParsedAnswer(head.status, head.reason, body, reusable)
 
 
 def _parse_head(raw: bytes) -> _Head:
@@ -79,116 +191,11 @@ def _content_length(value: str) -> int:
     return int(text)
 
 
-class AnswerReader:
-    """Reads the answer to the request just sent on ``sock``; ``started`` tells, after a
-    failure, whether a byte of the answer had come (if not, the server cannot have taken the
-    request on a connection it closed)."""
-
-    __slots__ = ("buffer", "sock", "started")
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.buffer = b""  # received, not yet consumed
-        self.started = False
-
-    def read(self, method: str) -> ParsedAnswer:
-        """The answer to a ``method`` request, whole (interim 1xx answers skipped)."""
-        while True:
-            head = _parse_head(self.head())
-            if not 100 <= head.status < 200 or head.status == 101:
-                break
-        if method == "HEAD" or head.status in NO_BODY_STATUSES or 100 <= head.status < 200:
-            body, known_end = b"", True
-        elif head.chunked:
-            body, known_end = self.chunked_body(), True
-        elif head.length is not None:
-            body, known_end = self.exactly(head.length), True
-        else:
-            body, known_end = self.until_closed(), False
-        # Bytes beyond the answer (sent without being asked for): the connection is not reused.
-        reusable = known_end and head.http11 and not head.close and not self.buffer
-        return ParsedAnswer(head.status, head.reason, body, reusable)
-
-    def _receive(self) -> bytes:
-        data = self.sock.recv(RECEIVE_BYTES)
-        if data:
-            self.started = True
-        return data
-
-    def head(self) -> bytes:
-        """The status line and headers, without the empty line that ends them."""
-        buffer, searched = self.buffer, 0
-        while True:
-            end = buffer.find(_END_OF_HEAD, searched)
-            if end >= 0:
-                self.buffer = buffer[end + 4 :]
-                return buffer[:end]
-            if len(buffer) > MAX_HEAD_BYTES:
-                raise http.client.HTTPException("the answer's head is too long")
-            searched = max(0, len(buffer) - 3)
-            data = self._receive()
-            if not data:
-                if not self.started:
-                    raise http.client.RemoteDisconnected(
-                        "Remote end closed connection without response"
-                    )
-                raise http.client.IncompleteRead(buffer)
-            buffer += data
-
-    def exactly(self, length: int) -> bytes:
-        """The next ``length`` bytes."""
-        buffer = self.buffer
-        if len(buffer) >= length:
-            self.buffer = buffer[length:]
-            return buffer[:length]
-        parts, have = [buffer], len(buffer)
-        while have < length:
-            data = self._receive()
-            if not data:
-                raise http.client.IncompleteRead(b"".join(parts), length - have)
-            parts.append(data)
-            have += len(data)
-        whole = b"".join(parts)
-        self.buffer = whole[length:]
-        return whole[:length]
-
-    def line(self) -> bytes:
-        """The next line, without its CRLF."""
-        buffer = self.buffer
-        while True:
-            end = buffer.find(_CRLF)
-            if end >= 0:
-                self.buffer = buffer[end + 2 :]
-                return buffer[:end]
-            if len(buffer) > MAX_HEAD_BYTES:
-                raise http.client.HTTPException("a line of the answer is too long")
-            data = self._receive()
-            if not data:
-                raise http.client.IncompleteRead(buffer)
-            buffer += data
-
-    def chunked_body(self) -> bytes:
-        parts = []
-        while True:
-            size_text = self.line().split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise http.client.HTTPException(
-                    f"the answer's chunk size is not a number: {size_text!r}"
-                ) from None
-            if size == 0:
-                break
-            parts.append(self.exactly(size))
-            if self.exactly(2) != _CRLF:
-                raise http.client.HTTPException("a chunk of the answer does not end with CRLF")
-        while self.line():  # trailer headers, up to the empty line
-            pass
-        return b"".join(parts)
-
-    def until_closed(self) -> bytes:
-        parts = [self.buffer]
-        self.buffer = b""
-        while data := self._receive():
-            parts.append(data)
-        return b"".join(parts)
+def _chunk_size(line: bytes) -> int:
+    text = line.split(b";", 1)[0].strip()
+    try:
+        return int(text, 16)
+    except ValueError:
+        raise http.client.HTTPException(
+            f"the answer's chunk size is not a number: {text!r}"
+        ) from None

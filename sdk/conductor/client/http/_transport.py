@@ -43,7 +43,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from conductor.client.configuration.configuration import Configuration
-from conductor.client.http._http_answer import AnswerReader
+from conductor.client.http._http_answer import AnswerParser, ParsedAnswer
 from conductor.client.http.connection_settings import ConnectionSettings
 
 __all__ = ["Answer", "KeepAliveTransport", "SessionTransport", "Transport", "transport_for"]
@@ -63,6 +63,7 @@ FIXED_HEADERS = {
 # Conductor ignores it.
 PROCESS_HEADER = "X-Conductor-Process"
 DEFAULT_PORTS = {"http": 80, "https": 443}
+RECEIVE_BYTES = 65536
 # How a reused connection shows that the server closed it before or as the request came.
 STALE_CONNECTION_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 _UNSAFE = re.compile(r"[\x00-\x20\x7f]")  # what cannot stand in a request line
@@ -233,17 +234,17 @@ class KeepAliveTransport:
         self, connection: _Connection, method: str, message: bytes, read_timeout: float
     ) -> Answer:
         sock = connection.sock
-        reader = AnswerReader(sock)
+        parser = AnswerParser(method)
         doing = "sending the request"
         try:
             if sock.gettimeout() != read_timeout:
                 sock.settimeout(read_timeout)
             sock.sendall(message)
             doing = "reading the response"
-            answer = reader.read(method)
+            answer = _receive(sock, parser)
         except BaseException as exc:
             stale = isinstance(exc, STALE_CONNECTION_ERRORS)  # RemoteDisconnected is one
-            if stale and not reader.started:  # else the server did answer
+            if stale and not parser.started:  # else the server did answer
                 raise _StaleConnection(exc) from exc
             connection.close()
             if isinstance(exc, (OSError, http.client.HTTPException)):
@@ -330,6 +331,17 @@ def _basic_auth_header(netloc: str) -> str:
     user, _, password = userinfo.partition(":")
     token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode())  # as 2.0.0
     return f"Authorization: Basic {token.decode('ascii')}\r\n"
+
+
+def _receive(sock: socket.socket, parser: AnswerParser) -> ParsedAnswer:
+    """The answer, read from ``sock`` as it comes."""
+    while True:
+        data = sock.recv(RECEIVE_BYTES)
+        if not data:
+            return parser.closed()
+        answer = parser.feed(data)
+        if answer is not None:
+            return answer
 
 
 def _looks_open(sock: socket.socket) -> bool:
