@@ -9,6 +9,7 @@ sends go to ``/drop/...``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -29,6 +30,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conductor.client.configuration.configuration import Configuration
+from conductor.client.http.async_task_client import AsyncTaskClient
 from conductor.client.http.models import TaskResult, TaskResultStatus
 from conductor.client.http.task_client import ConductorApiError, TaskClient
 
@@ -569,3 +571,68 @@ def test_no_authorization_header_without_credentials_in_the_url(local) -> None:
     with client_of(local) as client:
         client.poll("greet", worker_id="w1")
     assert "Authorization" not in local.requests[0]["headers"]
+
+
+# -- the async client's connections ------------------------------------------------------------
+
+
+def async_echoes(
+    server: LocalServer, behaviour: str = "echo", calls: int = 1, **settings: Any
+) -> list[Any]:
+    """``calls`` results sent by an ``AsyncTaskClient`` (``update_v2``) to ``/{behaviour}/...``,
+    one after the other on one event loop: what the server echoed of each (the answer's keys
+    that a Task does not name), or the error of a call that failed."""
+    configuration = Configuration(server_api_url=f"{server.url}/{behaviour}", **settings)
+
+    async def send_all() -> list[Any]:
+        client = AsyncTaskClient(configuration, pool_maxsize=4)
+        outcomes: list[Any] = []
+        try:
+            for _ in range(calls):
+                try:
+                    task = await client.update_v2(RESULT)
+                except ConductorApiError as error:
+                    outcomes.append(error)
+                    continue
+                outcomes.append(task.extra if task is not None else None)
+        finally:
+            await client.close()
+        return outcomes
+
+    return asyncio.run(send_all())
+
+
+def test_the_async_client_keeps_one_connection_for_many_calls(local) -> None:
+    echoed = async_echoes(local, calls=5)
+    assert [(e["method"], e["target"]) for e in echoed] == [("POST", "/echo/tasks/update-v2")] * 5
+    assert json.loads(echoed[0]["body"]) == RESULT.to_json()
+    assert len(local.connections) == 1
+    headers = local.requests[0]["headers"]
+    assert headers["User-Agent"] == "conductor-workers-python"
+    assert headers["X-Conductor-Process"] == str(os.getpid())
+
+
+def test_the_async_client_sends_again_only_what_the_server_cannot_have_taken(local) -> None:
+    # The keep-alive race (a reused connection closed without a byte of an answer): sent again
+    # on a new connection. A new connection closed so, or half an answer: an error, not resent.
+    second = async_echoes(local, "drop-if-reused", calls=2)[1]
+    assert second["target"] == "/drop-if-reused/tasks/update-v2"
+    assert [r["connection"] for r in local.requests] == [1, 1, 2]
+    for behaviour in ("drop", "partial", "not-http"):
+        (error,) = async_echoes(local, behaviour)
+        assert isinstance(error, ConductorApiError) and error.transient and error.status is None
+        assert [r["target"] for r in local.requests].count(f"/{behaviour}/tasks/update-v2") == 1
+
+
+def test_the_async_client_reads_every_form_of_answer(local) -> None:
+    assert len(async_echoes(local, "big")[0]["padding"]) == 300_000
+    assert async_echoes(local, "interim")[0]["target"] == "/interim/tasks/update-v2"
+    connections = len(local.connections)
+    async_echoes(local, "close", calls=2)  # the server says close: a new connection next time
+    assert len(local.connections) == connections + 2
+
+
+def test_the_async_client_times_out_a_slow_answer(local) -> None:
+    (error,) = async_echoes(local, "slow", read_timeout=0.2)
+    assert isinstance(error, ConductorApiError) and "timed out" in str(error)
+    assert error.transient and error.status is None

@@ -1,27 +1,47 @@
-"""Reading one HTTP/1.1 answer: the status, the body, and whether the connection may carry the
-next request. Without I/O: the bytes received are fed in, by the threads' transport
-(``conductor.client.http._transport``) and by the event loop's
-(``conductor.client.http._async_transport``) alike.
+"""HTTP/1.1 as a worker's clients speak it, without I/O: the bytes of a request to the server of
+an API base URL (``Endpoint``), and the answer read from the bytes received (``AnswerParser``).
+The threads' transport (``conductor.client.http._transport``) and the event loop's
+(``conductor.client.http._async_transport``) do the I/O.
 
-Why not ``http.client.HTTPResponse`` (or ``aiohttp``'s client): it parses the head with the
-``email`` package and wraps the socket in a buffered file for every answer, about 30 us of CPU
-per answer; at full load a worker reads one answer per task, and its whole client side costs a
-few times that. What a worker's client needs of an answer is small: the status line, three
-headers (``Content-Length``, ``Transfer-Encoding``, ``Connection``) and the body, which comes
-with a length, in chunks, or up to the end of the connection.
+Why not ``http.client`` (or ``aiohttp``'s client): ``http.client`` parses an answer's head with
+the ``email`` package and wraps the socket in a buffered file for every answer, about 30 us of
+CPU per answer; at full load a worker reads one answer per task, and its whole client side
+costs a few times that. What a worker's client needs of an answer is small: the status line,
+three headers (``Content-Length``, ``Transfer-Encoding``, ``Connection``) and the body, which
+comes with a length, in chunks, or up to the end of the connection.
 
-Errors are ``http.client``'s, raised where it raises them, so that the transports treat them
-alike: ``RemoteDisconnected`` when the connection closed before a byte of the answer came,
-``IncompleteRead`` when it closed in the middle, ``BadStatusLine`` or ``HTTPException`` for
-what is not HTTP.
+Errors in answers are ``http.client``'s, raised where it raises them, so that the transports
+treat them alike: ``RemoteDisconnected`` when the connection closed before a byte of the answer
+came, ``IncompleteRead`` when it closed in the middle, ``BadStatusLine`` or ``HTTPException``
+for what is not HTTP.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
+import os
+import re
+from collections.abc import Mapping
 from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
 
-__all__ = ["AnswerParser", "ParsedAnswer"]
+__all__ = ["FIXED_HEADERS", "PROCESS_HEADER", "AnswerParser", "Endpoint", "ParsedAnswer"]
+
+USER_AGENT = "conductor-workers-python"
+# Headers every request carries. No compressed answers: a worker's answers are small.
+FIXED_HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept": "application/json",
+    "Accept-Encoding": "identity",
+}
+# The process a request comes from (its pid, read per request, so a transport made before a
+# fork sends its child's): lets a server tell apart the worker processes of a host, which share
+# their worker id (the host name by default). The fake server's console counts workers by it;
+# Conductor ignores it.
+PROCESS_HEADER = "X-Conductor-Process"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNSAFE = re.compile(r"[\x00-\x20\x7f]")  # what cannot stand in a request line
 
 MAX_HEAD_BYTES = 65536 + 100 * 1024  # about http.client's limits: a line of 64 KiB, 100 lines
 NO_BODY_STATUSES = frozenset({204, 304})
@@ -29,6 +49,51 @@ _END_OF_HEAD = b"\r\n\r\n"
 _CRLF = b"\r\n"
 # What the parser waits for next.
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK, _CHUNK_END, _TRAILER, _UNTIL_CLOSED = range(7)
+
+
+class Endpoint:
+    """The server of an API base URL (``https``: ``tls``), and the requests sent to it: each
+    one a single piece of bytes, the head written here (a worker's requests are a few fixed
+    headers and a small JSON body). Credentials in the URL (``user:secret@host``) go as basic
+    auth with every request, as ``requests`` sends them."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in DEFAULT_PORTS or not parts.hostname or _UNSAFE.search(base_url):
+            raise ValueError(f"not an http:// or https:// URL with a host: {base_url!r}")
+        self.host = parts.hostname
+        self.port = parts.port or DEFAULT_PORTS[parts.scheme]
+        self.tls = parts.scheme == "https"
+        self._base_path = parts.path
+        host_header = parts.netloc.rpartition("@")[2]
+        fixed = "".join(f"{name}: {value}\r\n" for name, value in FIXED_HEADERS.items())
+        self._fixed_head = f"Host: {host_header}\r\n{fixed}{_basic_auth_header(parts.netloc)}"
+
+    def request(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes | None
+    ) -> bytes:
+        """``method`` to ``path`` (below the API base, query included), with ``headers`` beside
+        the fixed ones, and ``body``."""
+        head = f"{method} {self._base_path}{path} HTTP/1.1\r\n{self._fixed_head}"
+        head += f"{PROCESS_HEADER}: {os.getpid()}\r\n"
+        for name, value in headers.items():
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"header {name} has a line break in its value")
+            head += f"{name}: {value}\r\n"
+        if body is None:
+            return (head + "\r\n").encode("latin-1")
+        return (head + f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
+
+
+def _basic_auth_header(netloc: str) -> str:
+    """``Authorization: Basic ...`` for credentials written in the URL (``user:secret@host``),
+    as ``requests`` sends them: behind a basic-auth proxy every request needs them."""
+    userinfo, at, _ = netloc.rpartition("@")
+    if not at:
+        return ""
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode())  # as 2.0.0
+    return f"Authorization: Basic {token.decode('ascii')}\r\n"
 
 
 class ParsedAnswer(NamedTuple):

@@ -6,7 +6,7 @@ import http.client
 
 import pytest
 
-from conductor.client.http._http_answer import AnswerParser, ParsedAnswer
+from conductor.client.http._http11 import AnswerParser, ParsedAnswer
 
 LENGTH = b'HTTP/1.1 200 OK\r\nContent-Type: text/json\r\nContent-Length: 11\r\n\r\n{"a": true}'
 CHUNKED = (
