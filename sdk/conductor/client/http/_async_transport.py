@@ -104,6 +104,7 @@ class AsyncKeepAliveTransport:
         self._pool_maxsize = pool_maxsize
         self._idle: list[_Connection] = []
         self._generation = 0  # moves on at close(): connections out at the time are not kept
+        self._deadlines: _Deadlines | None = None
 
     async def send(
         self,
@@ -168,10 +169,13 @@ class AsyncKeepAliveTransport:
         endpoint, generation = self._endpoint, self._generation
         where = f"{endpoint.host}:{endpoint.port}"
         loop = asyncio.get_running_loop()
+        deadlines = self._deadlines
+        if deadlines is None or deadlines.loop is not loop:
+            deadlines = self._deadlines = _Deadlines(loop)
         try:
             _, connection = await asyncio.wait_for(
                 loop.create_connection(
-                    lambda: _Connection(loop, generation),
+                    lambda: _Connection(deadlines, generation),
                     endpoint.host,
                     endpoint.port,
                     ssl=self._tls,
@@ -195,8 +199,8 @@ class _Connection(asyncio.Protocol):
     """One kept-alive connection: the answer to the request in flight is fed to its parser as
     the bytes come; ``lost`` once the connection ended (either side closed it)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, generation: int) -> None:
-        self.loop = loop
+    def __init__(self, deadlines: _Deadlines, generation: int) -> None:
+        self.deadlines = deadlines
         self.generation = generation
         self.lost = False
         self._transport: asyncio.Transport | None = None
@@ -210,14 +214,15 @@ class _Connection(asyncio.Protocol):
         transport = self._transport
         if transport is None or self.lost:
             raise http.client.RemoteDisconnected("the connection closed before the request")
-        answer: asyncio.Future[ParsedAnswer] = self.loop.create_future()
+        deadlines = self.deadlines
+        answer: asyncio.Future[ParsedAnswer] = deadlines.loop.create_future()
         self._answer, self._parser = answer, parser
-        timer = self.loop.call_later(read_timeout, _time_out, answer, read_timeout)
+        deadlines.add(answer, read_timeout)
         try:
             transport.write(message)
             return await answer
         finally:
-            timer.cancel()
+            deadlines.discard(answer)
             self._parser = self._answer = None
 
     def close(self) -> None:
@@ -257,9 +262,48 @@ class _Connection(asyncio.Protocol):
             answer.set_exception(error)
 
 
-def _time_out(answer: asyncio.Future[ParsedAnswer], seconds: float) -> None:
-    if not answer.done():
-        answer.set_exception(TimeoutError(f"no answer within {seconds} s"))
+TIMER_SLACK = 0.001  # a loop may run a timer this much early (its clock's resolution, and more)
+
+
+class _Deadlines:
+    """The read timeouts of the answers awaited on one event loop, watched by one timer set for
+    the earliest of them. A timer per request cost a worker about as much CPU as reading its
+    answer (the loop's heap of timers is ordered in Python); here a request only adds and
+    removes a dict entry, and the timer fires about once per read timeout."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._awaited: dict[asyncio.Future[ParsedAnswer], tuple[float, float]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = float("inf")
+
+    def add(self, answer: asyncio.Future[ParsedAnswer], seconds: float) -> None:
+        """``answer`` fails with ``TimeoutError`` unless it comes within ``seconds``."""
+        at = self.loop.time() + seconds
+        self._awaited[answer] = (at, seconds)
+        if at < self._timer_at:
+            self._set_timer(at)
+
+    def discard(self, answer: asyncio.Future[ParsedAnswer]) -> None:
+        self._awaited.pop(answer, None)  # the timer, when it fires, finds it gone
+
+    def _set_timer(self, at: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._timer_at = self.loop.call_at(at, self._expire), at
+
+    def _expire(self) -> None:
+        self._timer, self._timer_at = None, float("inf")
+        now, earliest = self.loop.time() + TIMER_SLACK, float("inf")
+        for answer, (at, seconds) in list(self._awaited.items()):
+            if at <= now:
+                del self._awaited[answer]
+                if not answer.done():
+                    answer.set_exception(TimeoutError(f"no answer within {seconds} s"))
+            else:
+                earliest = min(earliest, at)
+        if earliest < float("inf"):
+            self._set_timer(earliest)
 
 
 def _describe(error: BaseException) -> str:

@@ -20,6 +20,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -636,3 +637,30 @@ def test_the_async_client_times_out_a_slow_answer(local) -> None:
     (error,) = async_echoes(local, "slow", read_timeout=0.2)
     assert isinstance(error, ConductorApiError) and "timed out" in str(error)
     assert error.transient and error.status is None
+
+
+def test_the_async_client_times_out_each_request_by_its_own_deadline(local) -> None:
+    # A long poll in flight (its deadline far off) does not delay a shorter request's timeout.
+    configuration = Configuration(server_api_url=f"{local.url}/slow", read_timeout=0.2)
+
+    async def scenario() -> float:
+        client = AsyncTaskClient(configuration, pool_maxsize=4)
+        poll = asyncio.ensure_future(client.batch_poll("t", worker_id="w1", timeout_ms=30_000))
+        try:
+            deadline = time.monotonic() + 10
+            while not local.requests and time.monotonic() < deadline:  # the poll reached it
+                await asyncio.wait({poll}, timeout=0.01)
+            started = time.monotonic()
+            with pytest.raises(ConductorApiError, match="timed out"):
+                await client.update_v2(RESULT)
+            return time.monotonic() - started
+        finally:
+            poll.cancel()
+            await asyncio.gather(poll, return_exceptions=True)
+            await client.close()
+
+    assert asyncio.run(scenario()) < 5.0  # 0.2 s, give or take a loaded machine
+    assert [r["target"].split("?")[0] for r in local.requests] == [
+        "/slow/tasks/poll/batch/t",
+        "/slow/tasks/update-v2",
+    ]
