@@ -13,8 +13,9 @@ Measured on a shared 2-core machine (server CPU per task in the benchmark's 4 x 
 ``python -m harness bench``; docs/benchmarks.md): granian about half of waitress's.
 
 :func:`serve` runs the command line's server (and the benchmark's bare Flask app) until SIGINT
-or SIGTERM. Outages injected on purpose are made the same way on both, through the interface
-(see :mod:`fake_server.outage`).
+or SIGTERM. Outages injected on purpose are made the same way on both, on the sockets of the
+process that serves (see :mod:`fake_server.outage`): a backend only says which descriptor it
+listens on.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from fake_server import outage
 from fake_server.options import BACKENDS, DEFAULT_THREADS
-from fake_server.outage import reset_connections
+from fake_server.sockets import reset_connections
 
 if TYPE_CHECKING:
     from fake_server.http.faults import FaultPlan
@@ -58,23 +59,19 @@ WsgiApp = Callable[..., Any]
 
 
 class HttpBackend(Protocol):
-    """What the fake server needs of an HTTP server: the port it listens on, a way to stop,
-    and (for a ``refuse`` outage) to stop listening for a while and listen again on the same
-    port while the app lives on."""
+    """What the fake server needs of an HTTP server: the port it listens on, the descriptor of
+    its listening socket (where an outage acts), a way to stop, and ``stopping``, set once it
+    stops (outages in progress end then)."""
 
     @property
     def port(self) -> int: ...
 
     @property
-    def can_stop_listening(self) -> bool: ...
+    def listener(self) -> int: ...
 
     stopping: threading.Event
 
     def stop(self) -> None: ...
-
-    def stop_listening(self) -> None: ...
-
-    def listen_again(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -182,20 +179,18 @@ class WaitressServer:
 
 
 class WaitressBackend:
-    """:class:`HttpBackend` on waitress: a :class:`WaitressServer` serving from a thread, which
-    can stop listening for a while and listen again on the same port (a ``refuse`` outage);
-    ``on_closed`` runs whenever it stops listening (to end long polls in progress)."""
-
-    can_stop_listening = True
+    """:class:`HttpBackend` on waitress: a :class:`WaitressServer` serving from a thread;
+    ``on_closed`` runs once it stops listening (to end long polls in progress)."""
 
     def __init__(
         self, app: WsgiApp, host: str, port: int, threads: int, on_closed: Callable[[], None]
     ) -> None:
-        self.app, self.host, self.threads, self.on_closed = app, host, threads, on_closed
+        self.on_closed = on_closed
         self.server = WaitressServer(app, host, port, threads)
         self.port = self.server.port
+        self.listener = self.server.listener.fileno()
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()  # one change of listening at a time
+        self._lock = threading.Lock()  # one stop at a time
         self.stopping = threading.Event()
 
     def start(self) -> WaitressBackend:
@@ -207,9 +202,6 @@ class WaitressBackend:
 
     def stop(self) -> None:
         self.stopping.set()
-        self.stop_listening()
-
-    def stop_listening(self) -> None:
         with self._lock:
             if self._thread is None:
                 return
@@ -226,12 +218,6 @@ class WaitressBackend:
             self._thread.join(timeout=10)
             self._thread = None
 
-    def listen_again(self) -> None:
-        with self._lock:
-            if self._thread is None and not self.stopping.is_set():
-                self.server = WaitressServer(self.app, self.host, self.port, self.threads)
-                self.start()
-
 
 def _serve_on_waitress(factory: str, host: str, port: int, threads: int, announce: str) -> None:
     served = load_factory(factory)()
@@ -240,13 +226,15 @@ def _serve_on_waitress(factory: str, host: str, port: int, threads: int, announc
     except BaseException:
         served.on_stop()
         raise
-    if served.faults is not None:
-        outage.serve_outages(served.faults, backend)
+    outages = outage.serve_outages(served.faults, backend) if served.faults is not None else None
     stop = _stop_on_signals()
     backend.start()
     print(announce.replace("{root_url}", root_url(host, backend.port)), flush=True)
     stop.wait()
-    backend.stop()
+    if outages is not None:
+        outages.stop_backend()
+    else:
+        backend.stop()
 
 
 def _stop_on_signals() -> threading.Event:

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from fake_server import process_memory
 from fake_server.assembly import LOG_FORMAT, OPTIONS_VARIABLE
 from fake_server.backends import serve
 from fake_server.engine import Engine
@@ -68,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if exposed is not None:
         print(f"conductor-fake-server: {exposed}", file=sys.stderr, flush=True)
     backend = options.backend or "waitress"
+    process_memory.limit_c_heap_arenas()  # before the HTTP server's threads start
     os.environ[OPTIONS_VARIABLE] = options.to_json()
     try:
         serve(

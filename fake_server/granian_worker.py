@@ -9,19 +9,17 @@ closes it, which granian does first when it stops.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from fake_server import outage
 from fake_server.backends import SERVE_VARIABLE, WsgiApp, load_factory, root_url
+from fake_server.sockets import find_listener, listening_address
 
 _LISTENER_POLL_SECONDS = 0.05
 _LISTENER_WAIT_SECONDS = 30.0
@@ -41,18 +39,15 @@ def granian_worker_app() -> WsgiApp:
         served.on_stop()
 
     backend.watch = ListenerWatch(settings["announce"], stopped)
-    backend.watch.start()
     if served.faults is not None:
-        outage.serve_outages(served.faults, backend)
+        backend.watch.outages = outage.serve_outages(served.faults, backend)
+    backend.watch.start()
     return served.app
 
 
 class GranianWorkerBackend:
-    """:class:`~fake_server.backends.HttpBackend` as seen from granian's worker: the port its
-    listener has; granian cannot stop listening and start again while its worker (and the app's
-    state in it) lives on, so a ``refuse`` outage is not offered."""
-
-    can_stop_listening = False
+    """:class:`~fake_server.backends.HttpBackend` as seen from granian's worker: the port and
+    the descriptor of the listener granian opened in it."""
 
     def __init__(self) -> None:
         self.watch: ListenerWatch | None = None
@@ -60,24 +55,26 @@ class GranianWorkerBackend:
 
     @property
     def port(self) -> int:
-        if self.watch is None or self.watch.port is None:
+        return self._found()[1]
+
+    @property
+    def listener(self) -> int:
+        return self._found()[0]
+
+    def _found(self) -> tuple[int, int]:
+        if self.watch is None or self.watch.found is None:
             raise RuntimeError("granian's listener is not found yet")
-        return self.watch.port
+        return self.watch.found
 
     def stop(self) -> None:
         """granian stops its worker itself; this ends the outage windows in progress."""
         self.stopping.set()
 
-    def stop_listening(self) -> None:
-        raise RuntimeError("granian cannot stop listening while its worker lives on")
-
-    def listen_again(self) -> None:
-        raise RuntimeError("granian cannot stop listening while its worker lives on")
-
 
 class ListenerWatch(threading.Thread):
     """In granian's worker: waits for the listening socket granian opens in this process,
-    prints the announcement with its port, then calls ``on_stop`` once granian closes it.
+    prints the announcement with its port, then calls ``on_stop`` once granian closes it (a
+    ``refuse`` outage that has it off its port meanwhile is not granian closing it).
 
     A worker whose granian process is gone (killed, so it could not stop its worker) stops
     itself as granian would have: no server is left behind, holding its port."""
@@ -87,7 +84,8 @@ class ListenerWatch(threading.Thread):
         self.announce = announce
         self.on_stop = on_stop
         self.granian_pid = os.getppid()
-        self.port: int | None = None  # once the listener is found
+        self.found: tuple[int, int] | None = None  # the listener's descriptor and port
+        self.outages: outage.Outages | None = None
 
     def run(self) -> None:
         try:
@@ -107,42 +105,14 @@ class ListenerWatch(threading.Thread):
                 return
             time.sleep(_LISTENER_POLL_SECONDS)
         descriptor, (host, port) = found[0], found[1][:2]
-        self.port = port
+        self.found = (descriptor, port)
         print(self.announce.replace("{root_url}", root_url(host, port)), flush=True)
-        while _is_listener(descriptor, port) and os.getppid() == self.granian_pid:
+        while self._listening(descriptor, port) and os.getppid() == self.granian_pid:
             time.sleep(_LISTENER_POLL_SECONDS)
         self.on_stop()
 
-
-def find_listener() -> tuple[int, tuple[Any, ...]] | None:
-    """The descriptor and address of a listening TCP socket of this process, if it has one."""
-    for name in os.listdir("/dev/fd"):
-        descriptor = int(name)
-        with contextlib.suppress(OSError):
-            address = _listening_address(descriptor)
-            if address is not None:
-                return descriptor, address
-    return None
-
-
-def _is_listener(descriptor: int, port: int) -> bool:
-    try:
-        address = _listening_address(descriptor)
-    except OSError:  # closed
-        return False
-    return address is not None and address[1] == port
-
-
-def _listening_address(descriptor: int) -> tuple[Any, ...] | None:
-    """The address of ``descriptor`` if it is a listening TCP socket (OSError if not a socket).
-    The socket is only looked at: it stays open, and granian's."""
-    sock = socket.socket(fileno=descriptor)
-    try:
-        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
-            return None
-        if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-            return None
-        address: tuple[Any, ...] = sock.getsockname()
-        return address
-    finally:
-        sock.detach()
+    def _listening(self, descriptor: int, port: int) -> bool:
+        if self.outages is not None and self.outages.listener_off:
+            return True
+        address = listening_address(descriptor)
+        return address is not None and address[1] == port

@@ -114,9 +114,10 @@ class FakeServer:
         self._stopping.set()
         self._stop_requested.set()
         self.faults.release()
-        self._http.stop()
         if self._outages is not None:
-            self._outages.join()
+            self._outages.stop_backend()
+        else:
+            self._http.stop()
         self._assembly.ticker.stop()
         log.info("fake Conductor server on port %s stopped", self._http.port)
 

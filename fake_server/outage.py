@@ -1,33 +1,29 @@
 """Outages injected on purpose: for a while the server fails at the connection level, as a
-crashed or unreachable server does, not with error answers.
+crashed or unreachable server does, not with error answers. One mechanism on every HTTP server
+(waitress or granian): it acts on the sockets of the process that serves, through
+:mod:`fake_server.sockets`, never through the HTTP server's own API.
 
+- ``refuse``: the listening socket is taken off its port, so connections are refused, and the
+  open ones are reset; the same socket listens again on the same port when the window ends (the
+  app and its state live on). ``ServerHandle.restart`` is this outage.
 - ``reset``: every connection open to the server's port is reset (TCP RST) now, and every new
-  one as soon as the server accepts it, until the window ends; requests that reach the app
-  meanwhile are held and never answered. Works on every HTTP server: the sockets are found
-  among this process's descriptors and reset with ``connect(AF_UNSPEC)``, which sends RST
-  without closing the server's descriptor (the server then closes it itself).
-- ``refuse``: the server stops listening, so connections are refused, and closes the open
-  ones; it listens again on the same port when the window ends. The server must be able to
-  stop and start listening while the app lives on: waitress can (:class:`RefuseWindow`);
-  granian cannot, and answers 400 "not supported by the fake server".
+  one as soon as the server accepts it, until the window ends.
 
-:func:`serve_outages` is the one way they are made, on either HTTP server, through
-:class:`~fake_server.backends.HttpBackend` (``ServerHandle.restart`` is a ``refuse`` outage).
-Linux only (descriptors are listed from ``/dev/fd``).
+In both, requests that reach the app meanwhile are held and never answered (their connection
+is reset). :func:`serve_outages` wires the windows to the fault plan (``POST
+/fake/faults/outage``) on a :class:`~fake_server.backends.HttpBackend`. Linux only.
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import os
-import socket
+import sys
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fake_server.engine.errors import BadRequestError
+from fake_server.sockets import Unlisten, reset_connections
 
 if TYPE_CHECKING:
     from fake_server.backends import HttpBackend
@@ -37,73 +33,37 @@ log = logging.getLogger(__name__)
 
 # What an outage does to connections: refuse new ones, or reset them as they come.
 MODES = ("refuse", "reset")
-# How often a reset window looks for new connections to reset.
+# How often a window looks for new connections to reset.
 RESET_SCAN_SECONDS = 0.005
 # An outage begins this long after it is asked for, so that the request asking gets its answer.
 BEGIN_DELAY_SECONDS = 0.1
 
 
-class _SockAddr(ctypes.Structure):
-    _fields_ = [("sa_family", ctypes.c_ushort), ("sa_data", ctypes.c_char * 14)]
-
-
-def reset_connections(port: int) -> int:
-    """Resets every established TCP connection of this process whose local port is ``port``
-    (the server's side of its clients' connections); returns how many."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    unspecified = _SockAddr(socket.AF_UNSPEC)
-    count = 0
-    for descriptor in _descriptors():
-        if _is_connection_on(descriptor, port):
-            # connect() with AF_UNSPEC disconnects a TCP socket, sending RST to the peer.
-            libc.connect(descriptor, ctypes.byref(unspecified), ctypes.sizeof(unspecified))
-            count += 1
-    return count
-
-
-def _descriptors() -> list[int]:
-    try:
-        return [int(name) for name in os.listdir("/dev/fd")]
-    except OSError:
-        return []
-
-
-def _is_connection_on(descriptor: int, port: int) -> bool:
-    try:
-        sock = socket.socket(fileno=descriptor)
-    except OSError:
-        return False
-    try:
-        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
-            return False
-        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-            return False
-        sock.getpeername()  # raises when not connected
-        return bool(sock.getsockname()[1] == port)
-    except OSError:
-        return False
-    finally:
-        sock.detach()  # the descriptor stays open, and the server's
-
-
 class OutageClock:
-    """When the current reset outage ends: the app holds the requests that reach it until
-    then, while the window resets their connections."""
+    """Whether an outage is under way: the app holds the requests that reach it until the last
+    one ends, while the windows reset their connections."""
 
     def __init__(self) -> None:
         self.until = 0.0
         self.mode = ""
+        self._windows = 0
+        self._lock = threading.Lock()
         self._ended = threading.Event()
         self._ended.set()
 
     def begin(self, mode: str, seconds: float) -> None:
-        self.mode = mode
-        self.until = time.monotonic() + seconds
-        self._ended.clear()
+        with self._lock:
+            self.mode = mode
+            self.until = max(self.until, time.monotonic() + seconds)
+            self._windows += 1
+            self._ended.clear()
 
     def end(self) -> None:
-        self.until = 0.0
-        self._ended.set()
+        with self._lock:
+            self._windows -= 1
+            if self._windows == 0:
+                self.until = 0.0
+                self._ended.set()
 
     @property
     def active(self) -> bool:
@@ -115,96 +75,107 @@ class OutageClock:
         self._ended.wait(max(0.0, self.until - time.monotonic()))
 
 
-class ResetWindow(threading.Thread):
-    """Resets the connections to ``port`` for ``seconds`` (see the module docstring)."""
+class OutageWindow(threading.Thread):
+    """One outage of ``mode`` for ``seconds`` on the server of ``outages`` (see the module
+    docstring)."""
 
-    def __init__(
-        self, port: int, seconds: float, clock: OutageClock, stopping: threading.Event
-    ) -> None:
-        super().__init__(name=f"fake-conductor-outage-{port}", daemon=True)
-        self.port = port
+    def __init__(self, mode: str, seconds: float, outages: Outages) -> None:
+        super().__init__(name=f"fake-conductor-outage-{outages.backend.port}", daemon=True)
+        self.mode = mode
         self.seconds = seconds
-        self.clock = clock
-        self.stopping = stopping
+        self.outages = outages
         self.resets = 0
 
     def run(self) -> None:
-        if self.stopping.wait(BEGIN_DELAY_SECONDS):
+        outages, stopping = self.outages, self.outages.backend.stopping
+        if stopping.wait(BEGIN_DELAY_SECONDS):
             return
-        self.clock.begin("reset", self.seconds)
+        port = outages.backend.port
+        clock = outages.faults.outage_clock
+        clock.begin(self.mode, self.seconds)
         deadline = time.monotonic() + self.seconds
+        refuse = self.mode == "refuse"
         try:
-            while time.monotonic() < deadline and not self.stopping.is_set():
-                self.resets += reset_connections(self.port)
-                self.stopping.wait(RESET_SCAN_SECONDS)
+            if refuse:
+                outages.take_listener_off()
+            while time.monotonic() < deadline and not stopping.is_set():
+                self.resets += reset_connections(port)
+                if refuse and outages.unlisten.server_stopped():
+                    break
+                stopping.wait(RESET_SCAN_SECONDS)
         finally:
-            self.clock.end()
-            log.warning("outage over: %s connections reset on port %s", self.resets, self.port)
-
-
-class RefuseWindow(threading.Thread):
-    """Stops listening for ``seconds``, then listens again: ``stop_listening()`` closes the
-    listener and every connection, ``listen_again()`` serves on the same port. It begins
-    after ``BEGIN_DELAY_SECONDS``, so that the request asking for it gets its answer."""
-
-    def __init__(
-        self,
-        seconds: float,
-        stop_listening: Callable[[], None],
-        listen_again: Callable[[], None],
-        stopping: threading.Event,
-    ) -> None:
-        super().__init__(name="fake-conductor-outage", daemon=True)
-        self.seconds = seconds
-        self.stop_listening = stop_listening
-        self.listen_again = listen_again
-        self.stopping = stopping
-
-    def run(self) -> None:
-        if self.stopping.wait(BEGIN_DELAY_SECONDS):
-            return
-        started = time.monotonic()
-        self.stop_listening()
-        self.stopping.wait(max(0.0, self.seconds - (time.monotonic() - started)))
-        if self.stopping.is_set():
-            return
-        try:
-            self.listen_again()
-        except OSError as error:
-            log.error("the outage is over but the server cannot listen again: %s", error)
-        else:
-            log.warning("outage over: listening again")
+            clock.end()
+            if refuse:
+                outages.put_listener_back()
+        log.warning("%s outage over on port %s: %s connections reset", self.mode, port, self.resets)
 
 
 class Outages:
-    """The outage windows begun on one server; :meth:`join` waits for them once it stops."""
+    """The outage windows begun on one server. Windows may overlap: the listener is off its
+    port from the first ``refuse`` window's start to the last one's end. :meth:`stop_backend`
+    waits for them, so that the server gets its listener back before it closes it."""
 
     def __init__(self, faults: FaultPlan, backend: HttpBackend) -> None:
         self.faults = faults
         self.backend = backend
-        self.windows: list[threading.Thread] = []
+        self.windows: list[OutageWindow] = []
+        self._lock = threading.Lock()
+        self._refusing = 0  # refuse windows under way
+        self._unlisten: Unlisten | None = None
 
     def begin(self, mode: str, seconds: float) -> None:
-        backend = self.backend
-        if mode == "refuse" and not backend.can_stop_listening:
+        if not sys.platform.startswith("linux"):
             raise BadRequestError(
-                "not supported by the fake server: a 'refuse' outage on granian (it cannot "
-                "stop listening while the app lives on); use mode 'reset', or serve on "
-                "waitress (--wsgi waitress, ServerHandle(backend='waitress'))"
+                f"not supported by the fake server: an outage on {sys.platform} (it acts on "
+                "the server's sockets through Linux's /proc)"
             )
-        window: threading.Thread
-        if mode == "reset":
-            window = ResetWindow(backend.port, seconds, self.faults.outage_clock, backend.stopping)
-        else:
-            window = RefuseWindow(
-                seconds, backend.stop_listening, backend.listen_again, backend.stopping
-            )
-        self.windows = [w for w in self.windows if w.is_alive()] + [window]
+        window = OutageWindow(mode, seconds, self)
+        with self._lock:
+            self.windows = [w for w in self.windows if w.is_alive()] + [window]
         window.start()
+
+    @property
+    def unlisten(self) -> Unlisten:
+        if self._unlisten is None:
+            self._unlisten = Unlisten(self.backend.listener)
+        return self._unlisten
+
+    @property
+    def listener_off(self) -> bool:
+        """Whether a ``refuse`` window has the listener off its port now."""
+        return self._refusing > 0
+
+    def take_listener_off(self) -> None:
+        with self._lock:
+            self._refusing += 1
+            if self._refusing == 1:
+                try:
+                    self.unlisten.begin()
+                except OSError as error:  # connections are still reset for the window
+                    log.error("cannot take the listener off port %s: %s", self.backend.port, error)
+
+    def put_listener_back(self) -> None:
+        with self._lock:
+            try:
+                if self._refusing == 1:  # the last refuse window
+                    self.unlisten.end()
+                    log.warning("listening again on port %s", self.backend.port)
+            except OSError as error:
+                log.error("the outage is over but the server cannot listen again: %s", error)
+            finally:
+                # Counted down only now: until the listener is back, its descriptor holds the
+                # stand-in, which granian's listener watch must not take for granian stopping.
+                self._refusing -= 1
 
     def join(self) -> None:
         for window in self.windows:
             window.join(timeout=10)
+
+    def stop_backend(self) -> None:
+        """Stops the backend once the windows in progress have given its listener back."""
+        self.backend.stopping.set()
+        self.join()
+        self.backend.stop()
 
 
 def serve_outages(faults: FaultPlan, backend: HttpBackend) -> Outages:

@@ -108,9 +108,10 @@ class FaultsClient:
 
     # -- outages ----------------------------------------------------------------------------------
     def outage(self, seconds: float, *, mode: str = "refuse", wait: bool = True) -> None:
-        """Stop the server's listening for ``seconds``: new connections are refused
-        (``mode="refuse"``) or accepted and reset (``"reset"``), and open ones are closed. With
-        ``wait`` (default), returns once the outage has begun."""
+        """Fail the server's connections for ``seconds``: new ones are refused
+        (``mode="refuse"``: the port stops listening) or accepted and reset (``"reset"``), and
+        open ones are reset; the same on every backend. With ``wait`` (default), returns once
+        the outage has begun."""
         self._admin.fake("POST", "/faults/outage", json={"seconds": seconds, "mode": mode})
         if wait:
             wait_until(

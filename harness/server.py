@@ -148,10 +148,10 @@ class ServerHandle:
 
     def restart(self, *, down_for: float = 0.5) -> None:
         """Takes the server down for ``down_for`` seconds, keeping its state, as a real
-        server's restart looks to workers: connections in progress are closed, and the port
+        server's restart looks to workers: connections in progress are reset, and the port
         refuses connections until it listens again. Returns once it answers again. It is the
-        server's ``refuse`` outage (``handle.faults.outage(seconds, mode="refuse")``), so it
-        needs a server on waitress (a thread, or ``backend="waitress"``)."""
+        server's ``refuse`` outage (``handle.faults.outage(seconds, mode="refuse")``), on
+        every backend."""
         if down_for <= 0:
             raise ValueError(f"down_for must be a positive number of seconds, got {down_for}")
         self.faults.outage(down_for, mode="refuse")

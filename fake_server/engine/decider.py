@@ -84,9 +84,13 @@ TASK_ID_IN_INPUT = frozenset(
 MOCKED_IN_TEST_RUNS = frozenset({"HTTP", "WAIT", "START_WORKFLOW"})
 
 
-def start_workflow(state: EngineState, request: Any, *, test_run: bool = False) -> Workflow:
+def start_workflow(
+    state: EngineState, request: Any, *, test_run: bool = False, text_size: int | None = None
+) -> Workflow:
     """Start a workflow from a StartWorkflowRequest; its first tasks are scheduled on return.
-    A ``test_run`` is moved by mocked results only (see :mod:`.workflow_testing`)."""
+    A ``test_run`` is moved by mocked results only (see :mod:`.workflow_testing`).
+    ``text_size``: the size in bytes of the JSON text the request was read from, when known
+    (it bounds the input's size, which then needs no measuring)."""
     f = Fields(request, "StartWorkflowRequest")
     boundary.check_start_request(f)
     inline = f.data.get("workflowDef")
@@ -105,6 +109,7 @@ def start_workflow(state: EngineState, request: Any, *, test_run: bool = False) 
         task_to_domain=dict(task_to_domain),
         priority=f.integer("priority", default=0, minimum=0, maximum=99),
         test_run=test_run,
+        input_text_size=text_size,
     )
 
 
@@ -183,7 +188,10 @@ class Decider:
         priority: int,
         parent: tuple[Workflow, Task] | None = None,
         test_run: bool = False,
+        input_text_size: int | None = None,
     ) -> Workflow:
+        """``input_text_size``: the size of the JSON text ``workflow_input`` was read from, when
+        known (see :func:`.payloads.oversized_workflow_input`)."""
         now = self.now_ms()
         definition = started_definitions.populate(self.state, definition)
         # ParametersUtils.getWorkflowInput: the definition's inputTemplate fills the keys the
@@ -193,8 +201,9 @@ class Decider:
         for key, value in definition.input_template.items() if workflow_input else ():
             if workflow_input.get(key) is None:
                 workflow_input[key] = copy.deepcopy(value)
+                input_text_size = None  # the input is no longer only what the text held
         workflow_id = str(uuid.uuid4())
-        oversized = payloads.oversized_workflow_input(workflow_id, workflow_input)
+        oversized = payloads.oversized_workflow_input(workflow_id, workflow_input, input_text_size)
         if oversized is not None:
             # ExecutionDAOFacade.createWorkflow fails (TerminateWorkflowException, a 500 at the
             # start request) and no workflow is left behind.
@@ -211,7 +220,7 @@ class Decider:
             task_to_domain=task_to_domain,
             priority=priority,
         )
-        workflow.variables = copy.deepcopy(definition.variables)
+        workflow.variables = copy.deepcopy(definition.variables) if definition.variables else {}
         workflow.test_run = test_run
         if parent is not None:
             workflow.parent_workflow_id = parent[0].workflow_id

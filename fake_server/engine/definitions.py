@@ -374,6 +374,14 @@ class WorkflowDef:
     def find(self, reference_name: str) -> WorkflowTaskDef | None:
         return next((t for t in self.walk() if t.task_reference_name == reference_name), None)
 
+    @functools.cached_property
+    def json_of_workflows(self) -> dict[str, Any]:
+        """:meth:`to_json`, built once and shared by the JSON of every workflow that runs on
+        this definition (their ``workflowDefinition``): read-only, as the engine's answers
+        share their data. Building it for each answer cost more than the rest of the
+        workflow's JSON."""
+        return self.to_json()
+
     def to_json(self) -> dict[str, Any]:
         body = dict(self.extra)
         body.update(

@@ -79,12 +79,12 @@ _JAYWAY_ONLY_FUNCTIONS = frozenset({"append", "index"})
 def evaluate(template: Any, context: Mapping[str, Any], task_id: str | None = None) -> Any:
     """Resolve every expression inside ``template`` (objects and lists are walked; the template
     is not changed). ``task_id`` is what ``${CPEWF_TASK_ID}`` gives."""
+    if isinstance(template, str):
+        return _parsed(template).evaluate(context, task_id, False)
     if isinstance(template, dict):
         return {key: evaluate(value, context, task_id) for key, value in template.items()}
     if isinstance(template, list):
         return [evaluate(value, context, task_id) for value in template]
-    if isinstance(template, str):
-        return evaluate_string(template, context, task_id)
     return copy.deepcopy(template)
 
 
@@ -92,24 +92,63 @@ def evaluate_string(
     text: str, context: Mapping[str, Any], task_id: str | None = None, *, nested: bool = False
 ) -> Any:
     """One string of a template: its value when it is exactly one expression, else text."""
-    replacements: list[tuple[int, int, Any]] = []
-    for start, end in find_expressions(text):
-        inner = evaluate_string(text[start + 2 : end - 1], context, task_id, nested=True)
-        found, value = _resolve(str(inner), context, task_id)
-        if found:
-            replacements.append((start, end, value))
-    if not nested and len(replacements) == 1 and replacements[0][:2] == (0, len(text)):
-        value = replacements[0][2]
-        # A copy: a task's input must not share objects with another task's output.
-        return copy.deepcopy(list(value) if isinstance(value, PathArray) else value)
-    parts: list[str] = []
-    position = 0
-    for start, end, value in replacements:
-        parts.append(text[position:start])
-        parts.append(as_text(value))
-        position = end
-    parts.append(text[position:])
-    return "".join(parts).replace("$${", "${")
+    return _parsed(text).evaluate(context, task_id, nested)
+
+
+@dataclass(frozen=True)
+class _ParsedString:
+    """A template string split once into its outermost expressions: each span's start and
+    end in ``text``, with the text between ``${`` and ``}`` parsed the same way (the
+    expressions nested in it)."""
+
+    text: str
+    spans: tuple[tuple[int, int, _ParsedString], ...]
+
+    def evaluate(self, context: Mapping[str, Any], task_id: str | None, nested: bool) -> Any:
+        text = self.text
+        if not self.spans:
+            return text.replace("$${", "${") if "$${" in text else text
+        replacements: list[tuple[int, int, Any]] = []
+        for start, end, inner in self.spans:
+            found, value = _resolve(str(inner.evaluate(context, task_id, True)), context, task_id)
+            if found:
+                replacements.append((start, end, value))
+        if not nested and len(replacements) == 1 and replacements[0][:2] == (0, len(text)):
+            value = replacements[0][2]
+            # A copy: a task's input must not share objects with another task's output.
+            return copy.deepcopy(list(value) if isinstance(value, PathArray) else value)
+        parts: list[str] = []
+        position = 0
+        for start, end, value in replacements:
+            parts.append(text[position:start])
+            parts.append(as_text(value))
+            position = end
+        parts.append(text[position:])
+        return "".join(parts).replace("$${", "${")
+
+
+# Template strings parsed once: a definition's few strings are evaluated for every task
+# scheduled from it (longer strings are parsed each time rather than kept).
+_PARSED_CACHE_SIZE = 4096
+_PARSED_MAX_LENGTH = 1000
+
+
+def _parsed(text: str) -> _ParsedString:
+    if "${" not in text:
+        return _ParsedString(text, ())
+    if len(text) > _PARSED_MAX_LENGTH:
+        return _parse(text)
+    return _parse_cached(text)
+
+
+def _parse(text: str) -> _ParsedString:
+    spans = tuple(
+        (start, end, _parsed(text[start + 2 : end - 1])) for start, end in find_expressions(text)
+    )
+    return _ParsedString(text, spans)
+
+
+_parse_cached = functools.lru_cache(maxsize=_PARSED_CACHE_SIZE)(_parse)
 
 
 def find_expressions(text: str) -> Iterator[tuple[int, int]]:
@@ -234,8 +273,8 @@ def read_path(path: str, document: Any) -> Any:
     """The value of one Jayway JSONPath in ``document``; raises :class:`PathError` when the path
     cannot be read."""
     compiled = compile_path(path)
-    if compiled.pointer is not None:
-        return compiled.pointer.resolve(document, default=None)
+    if compiled.names is not None and not isinstance(document, str):
+        return _member(document, compiled.names)  # (the library reads a str as JSON text)
     matches = compiled.query.findall(document)
     if isinstance(document, Mapping) and not isinstance(document, dict):
         # A document that builds its entries when read (the expression context of a workflow)
@@ -256,10 +295,11 @@ class CompiledPath:
     query: jsonpath.JSONPath | jsonpath.CompoundJSONPath
     singular: bool
     function: Callable[[Any], Any] | None
-    # The same value as ``query``, for a path of member names only (``ref.output.x``, what
-    # nearly every expression is): resolving a JSON Pointer skips the path strings of every
-    # match that ``findall`` builds, a quarter of the server's work per workflow task.
-    pointer: jsonpath.JSONPointer | None = None
+    # For a path of member names only (``ref.output.x``, what nearly every expression is),
+    # those names: looking them up gives the value ``query`` selects without the path
+    # strings of every match that ``findall`` builds (a quarter of the server's work per
+    # workflow task), nor a JSON Pointer's checks for lists at each step.
+    names: tuple[str, ...] | None = None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -284,22 +324,33 @@ def compile_path(path: str) -> CompiledPath:
             raise UnsupportedPathError(f"the function {function_name}()")
         if function is None:
             raise PathError(f"Jayway has no function {function_name}()")
-    return CompiledPath(query, query.singular_query(), function, _as_pointer(path, query))
+    return CompiledPath(query, query.singular_query(), function, _member_names(path, query))
 
 
-# Member names that no JSON Pointer reads otherwise (a digit string indexes a list there).
+# Member names only: no index, wildcard, filter or function.
 _PLAIN_NAMES = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
-def _as_pointer(path: str, query: jsonpath.JSONPath) -> jsonpath.JSONPointer | None:
-    """A pointer to what ``query`` selects when ``path`` is member names only, checked
-    against how the library wrote the query it compiled; else None."""
+def _member_names(path: str, query: jsonpath.JSONPath) -> tuple[str, ...] | None:
+    """The names of ``path`` when it is member names only, checked against how the library
+    wrote the query it compiled (``$['a']['b']``); else None."""
     if not _PLAIN_NAMES.fullmatch(path):
         return None
-    names = path.split(".")
+    names = tuple(path.split("."))
     if str(query) != "$" + "".join(f"['{name}']" for name in names):
         return None
-    return jsonpath.JSONPointer.from_parts(names)
+    return names
+
+
+def _member(document: Any, names: tuple[str, ...]) -> Any:
+    """What a query of member names selects: each name looked up in the object reached so
+    far; null when one is missing or the value reached is not an object."""
+    value = document
+    for name in names:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(name)
+    return value
 
 
 _NAME_STOPS = ".[( "

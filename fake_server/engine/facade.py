@@ -163,7 +163,8 @@ class Engine:
 
     @_synchronized
     def reset(self) -> None:
-        """Drop all state: definitions, workflows, tasks, queues, poll data, stats."""
+        """Drop all state: definitions, workflows, tasks, queues, poll data, stats. Long polls
+        in progress end empty (see :meth:`batch_poll`)."""
         self._state = EngineState(self.clock, self._changed)
         self._retention = retention.Retention(self.retention_ms)
         if self._skipper is not None:
@@ -279,9 +280,11 @@ class Engine:
 
     # ----------------------------------------------------------------- workflows
     @_synchronized
-    def start_workflow(self, request: Any) -> str:
-        """Start a workflow from a StartWorkflowRequest; its first task is queued on return."""
-        return decider.start_workflow(self._state, request).workflow_id
+    def start_workflow(self, request: Any, text_size: int | None = None) -> str:
+        """Start a workflow from a StartWorkflowRequest; its first task is queued on return.
+        ``text_size``: the size in bytes of the JSON text ``request`` was read from, when known
+        (it bounds the input's size, which then needs no measuring)."""
+        return decider.start_workflow(self._state, request, text_size=text_size).workflow_id
 
     def start_workflow_by_name(
         self,
@@ -291,9 +294,11 @@ class Engine:
         version: int | None = None,
         correlation_id: str | None = None,
         priority: int | None = None,
+        text_size: int | None = None,
     ) -> str:
-        """``POST /workflow/{name}``: the body is the input map. Not under the lock itself:
-        the start makes its HTTP tasks' calls once the lock is released."""
+        """``POST /workflow/{name}``: the body is the input map (``text_size``: its size in
+        bytes, when known). Not under the lock itself: the start makes its HTTP tasks' calls
+        once the lock is released."""
         self.get_workflow_def(name, version)  # a 404 in MetadataServiceImpl's words
         request = {
             "name": name,
@@ -302,7 +307,7 @@ class Engine:
             "correlationId": correlation_id,
             "priority": priority,
         }
-        return self.start_workflow(request)
+        return self.start_workflow(request, text_size)
 
     @_synchronized
     def test_workflow(self, request: Any) -> dict[str, Any]:
@@ -489,7 +494,9 @@ class Engine:
         ``source`` as for :meth:`poll`.
 
         The wait is real time (it holds an HTTP request), whatever the clock: a task that is
-        queued, or comes due, or a move of a manual clock wakes it at once."""
+        queued, or comes due, or a move of a manual clock wakes it at once. A reset ends it
+        empty: the poll belongs to the state it began in (under the pytest plugin, a worker of
+        the previous test, maybe stopped since), never to the next test's tasks."""
         if timeout_ms < 0:  # what Conductor's queues make of it is not imitated
             raise unsupported("timeout", f"a negative poll timeout ({timeout_ms} ms)", timeout_ms)
         if timeout_ms > polling.MAX_LONG_POLL_MS:
@@ -501,21 +508,22 @@ class Engine:
         give_up_at = time.monotonic() + timeout_ms / 1000
         with self._lock:
             generation = self._wake_generation
-            timeouts.fire_due(self._state)
-            polling.record_poll(self._state, task_type, domain, worker_id, source)
+            state = self._state
+            timeouts.fire_due(state)
+            polling.record_poll(state, task_type, domain, worker_id, source)
             while True:
-                # Read the state again each time round: a reset replaces it.
-                state = self._state
                 tasks = (
                     polling.take(state, task_type, domain, worker_id, count, source)
                     if count
                     else []
                 )
                 remaining = give_up_at - time.monotonic()
-                if tasks or count <= 0 or remaining <= 0 or generation != self._wake_generation:
+                if tasks or count <= 0 or remaining <= 0:
                     return [polling.for_worker(task) for task in tasks]
                 self._changed.wait(polling.wait_bound(state, task_type, domain, remaining))
-                timeouts.fire_due(self._state)
+                if generation != self._wake_generation or state is not self._state:
+                    return []  # woken to end (wake_waiters), or the state was reset
+                timeouts.fire_due(state)
 
     # ------------------------------------------------------------------- updates
     @_synchronized
@@ -655,12 +663,17 @@ class Engine:
         return scheduling.enqueue_adhoc_tasks(self._state, task_type, count, domain, task_input)
 
     @_synchronized
-    def start_workflows(self, request: Any, count: int) -> list[str]:
+    def start_workflows(self, request: Any, count: int, text_size: int | None = None) -> list[str]:
         """Start ``count`` workflows of one StartWorkflowRequest in one go (the admin API's,
         as :meth:`enqueue_tasks` is for tasks): a benchmark's queue is full before any
-        worker takes from it. Their ids, in the order started."""
+        worker takes from it. Their ids, in the order started. ``text_size`` as for
+        :meth:`start_workflow`."""
         check_range("count", count, 1, MAX_WORKFLOWS_PER_START)
-        return [decider.start_workflow(self._state, request).workflow_id for _ in range(count)]
+        state = self._state
+        return [
+            decider.start_workflow(state, request, text_size=text_size).workflow_id
+            for _ in range(count)
+        ]
 
     def advance_clock(self, ms: float) -> int:
         """Move a manual or skipping clock forward (firing what comes due); returns the new

@@ -40,9 +40,7 @@ def oversized_task_payload(
     than :data:`MAX_EXPANSION` times that, so a text under the limit divided by it needs no
     measuring (serialising every result cost more than a tenth of the server's work per
     task)."""
-    if not payload:
-        return None
-    if text_size is not None and text_size * MAX_EXPANSION <= MAX_TASK_PAYLOAD_BYTES:
+    if not payload or _bounded_by_text(text_size, MAX_TASK_PAYLOAD_BYTES):
         return None
     size = payload_size(payload)
     if size <= MAX_TASK_PAYLOAD_BYTES:
@@ -54,9 +52,12 @@ def oversized_task_payload(
     )
 
 
-def oversized_workflow_input(workflow_id: str, workflow_input: dict[str, Any]) -> str | None:
-    """Conductor's message when a workflow's input is over the limit, else None."""
-    if not workflow_input:
+def oversized_workflow_input(
+    workflow_id: str, workflow_input: dict[str, Any], text_size: int | None = None
+) -> str | None:
+    """Conductor's message when a workflow's input is over the limit, else None;
+    ``text_size`` as for :func:`oversized_task_payload`."""
+    if not workflow_input or _bounded_by_text(text_size, MAX_WORKFLOW_INPUT_BYTES):
         return None
     size = payload_size(workflow_input)
     if size <= MAX_WORKFLOW_INPUT_BYTES:
@@ -65,3 +66,9 @@ def oversized_workflow_input(workflow_id: str, workflow_input: dict[str, Any]) -
         f"The payload size: {size} of workflow: {workflow_id} is greater than the permissible "
         f"limit: {MAX_WORKFLOW_INPUT_BYTES} bytes"
     )
+
+
+def _bounded_by_text(text_size: int | None, limit: int) -> bool:
+    """Whether a payload read from a JSON text of ``text_size`` bytes (None: unknown) is
+    under ``limit`` whatever it holds (see :data:`MAX_EXPANSION`)."""
+    return text_size is not None and text_size * MAX_EXPANSION <= limit

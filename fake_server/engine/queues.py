@@ -26,6 +26,8 @@ class TaskQueues:
         self._ready: dict[str, list[_Ready]] = {}
         self._members: dict[str, dict[str, int]] = {}  # queue -> task id -> entry token
         self._tokens = itertools.count()
+        # Queues whose heaps hold entries of tasks :meth:`remove` took out (see drop_left_behind).
+        self._left_behind: set[str] = set()
 
     def push(self, queue: str, task_id: str, ready_ms: int, priority: int = 0) -> None:
         token = next(self._tokens)
@@ -34,11 +36,24 @@ class TaskQueues:
 
     def remove(self, queue: str, task_id: str) -> None:
         members = self._members.get(queue)
-        if members is not None:
-            members.pop(task_id, None)
+        if members is not None and members.pop(task_id, None) is not None:
             if not members:
                 self._waiting[queue].clear()
                 self._ready.get(queue, []).clear()
+            else:
+                self._left_behind.add(queue)
+
+    def drop_left_behind(self) -> None:
+        """Rebuild the heaps that hold entries of removed tasks without them: they would
+        otherwise stay until they surface, for ever in a queue nobody polls."""
+        for queue in self._left_behind:
+            members = self._members.get(queue, {})
+            waiting = [e for e in self._waiting.get(queue, []) if members.get(e[2]) == e[1]]
+            ready = [e for e in self._ready.get(queue, []) if members.get(e[3]) == e[2]]
+            heapq.heapify(waiting)
+            heapq.heapify(ready)
+            self._waiting[queue], self._ready[queue] = waiting, ready
+        self._left_behind.clear()
 
     def pop_ready(self, queue: str, now_ms: int, limit: int) -> list[str]:
         """Up to ``limit`` ids of tasks ready at ``now_ms``, in hand-out order."""

@@ -6,10 +6,14 @@ without archiving would; so is an ended task of no workflow (``/fake/tasks``). A
 stays while its parent runs (the parent may still retry it). Without a retention, nothing is
 ever removed (the default: tests read what ended). Checked at most once a second of the
 engine's clock, from the same place timeouts fire, so a test moves a manual clock forward to
-see it happen. The counts of what was removed are in the stats (``retention``). It also
-drops what the engine keeps about tasks that are gone: their deadlines, and hand-out times
-older than their definition's rate-limit window; and what it recorded longer ago than the
-retention, which would otherwise grow with every workflow run: the status listener's
+see it happen. The counts of what was removed are in the stats (``retention``). A workflow
+archived by ``DELETE /workflow/{id}/remove`` goes too once it ended that long ago.
+
+Nothing of what it removed stays behind: the deadlines of the tasks and workflows that are
+gone, and the entries they left in the queues' heaps (removal from a queue is lazy) go in the
+same pass; so do the hand-out times older than their definition's rate-limit window, the
+workers that last polled longer ago than the retention, and what the engine recorded longer
+ago than that, which would otherwise grow with every workflow run: the status listener's
 notifications (``/fake/status-notifications``), the events EVENT tasks published
 (``/fake/events``), and log lines sent for task ids it does not know.
 """
@@ -37,9 +41,8 @@ class Retention:
     removed_status_notifications: int = 0
     removed_events: int = 0
     removed_stray_logs: int = 0
+    removed_workers: int = 0
     next_check_ms: int = 0
-    # How many deadlines the last rebuild of the heap kept (see _drop_stale_deadlines).
-    deadlines_kept: int = 0
 
     def to_json(self) -> dict[str, Any]:
         seconds = None if self.retention_ms is None else self.retention_ms / 1000.0
@@ -50,6 +53,7 @@ class Retention:
             "removedStatusNotifications": self.removed_status_notifications,
             "removedEvents": self.removed_events,
             "removedStrayLogs": self.removed_stray_logs,
+            "removedWorkers": self.removed_workers,
         }
 
 
@@ -62,6 +66,7 @@ def prune(state: EngineState, retention: Retention) -> None:
         return
     retention.next_check_ms = now + min(CHECK_EVERY_MS, max(retention.retention_ms, 1))
     cutoff = now - retention.retention_ms
+    removed = retention.removed_workflows + retention.removed_tasks
     for workflow in [w for w in state.workflows.values() if _expired(w, cutoff)]:
         parent = state.workflows.get(workflow.parent_workflow_id or "")
         if parent is not None and not parent.is_terminal:
@@ -73,9 +78,31 @@ def prune(state: EngineState, retention: Retention) -> None:
         if task.status in TERMINAL_TASK_STATUSES and 0 < task.end_time <= cutoff:
             state.forget_task(task)
             retention.removed_tasks += 1
-    _drop_stale_deadlines(state, retention)
+    _drop_archived(state, retention, cutoff)
+    if retention.removed_workflows + retention.removed_tasks > removed:
+        _drop_deadlines_of_the_removed(state)
+    state.queues.drop_left_behind()
     _drop_old_handouts(state, now)
+    _drop_old_workers(state, retention, cutoff)
     _drop_old_records(state, retention, cutoff)
+
+
+def _drop_archived(state: EngineState, retention: Retention, cutoff: int) -> None:
+    """Archived workflows (already out of the engine's tasks) that ended before ``cutoff``."""
+    for workflow_id in [i for i, (w, _) in state.archived.items() if _expired(w, cutoff)]:
+        _, tasks = state.archived.pop(workflow_id)
+        retention.removed_workflows += 1
+        retention.removed_tasks += len(tasks)
+
+
+def _drop_old_workers(state: EngineState, retention: Retention, cutoff: int) -> None:
+    """Worker ids (and their processes) that last polled at or before ``cutoff``: a worker
+    whose id is new at each start would otherwise stay for ever."""
+    for worker_id in [i for i, w in state.workers.items() if w.last_poll_time <= cutoff]:
+        del state.workers[worker_id]
+        retention.removed_workers += 1
+    for key in [k for k, p in state.processes.items() if p.last_poll_time <= cutoff]:
+        del state.processes[key]
 
 
 def _drop_old_records(state: EngineState, retention: Retention, cutoff: int) -> None:
@@ -95,18 +122,15 @@ def _drop_until(records: list[dict[str, Any]], time_key: str, cutoff: int) -> in
     return count
 
 
-def _drop_stale_deadlines(state: EngineState, retention: Retention) -> None:
-    """Deadlines of what is gone stay in the heap until they come due (a response timeout is
-    an hour away); once the heap has doubled since it was last rebuilt, it is rebuilt without
-    them: at most about as many stale ones as live ones, at an amortized cost."""
-    if len(state.deadlines) <= 2 * retention.deadlines_kept + 1000:
-        return
+def _drop_deadlines_of_the_removed(state: EngineState) -> None:
+    """The deadlines of tasks and workflows that are gone (a response timeout is an hour
+    away): the heap is rebuilt without them, at the cost of one pass over it."""
     kept = [
-        d for d in state.deadlines if d[3] in (state.tasks if d[2] == "task" else state.workflows)
+        d for d in state.deadlines if d[3] in (state.workflows if d[2] != "task" else state.tasks)
     ]
-    state.deadlines[:] = kept
-    heapq.heapify(state.deadlines)
-    retention.deadlines_kept = len(kept)
+    if len(kept) < len(state.deadlines):
+        state.deadlines[:] = kept
+        heapq.heapify(state.deadlines)
 
 
 def _drop_old_handouts(state: EngineState, now: int) -> None:

@@ -46,6 +46,10 @@ with 400 and a ``message`` that names the field and what fits (see
     from a task becoming ready (scheduled, or due after a delay or callback) to its hand-out.
     A queue is ``taskType`` or ``domain:taskType``; ``failed`` counts FAILED,
     FAILED_WITH_TERMINAL_ERROR and COMPLETED_WITH_ERRORS tasks; a worker without an id is ``""``.
+    Also ``"retention": {"seconds", "removedWorkflows", "removedTasks", "removedWorkers",
+    "removedStatusNotifications", "removedEvents", "removedStrayLogs"}`` (``seconds`` null:
+    everything is kept) and the serving process's ``"memory": {"rssMb", "pythonBlocks",
+    "cHeapInUseMb", "cHeapFreeMb"}`` (see :mod:`fake_server.process_memory`).
 
 ``GET /fake/state``
     Everything: ``{"now", "clock": "manual"|"system", "taskDefs", "workflowDefs", "workflows"
@@ -73,7 +77,7 @@ with 400 and a ``message`` that names the field and what fits (see
 
 ``POST /fake/faults/outage`` with ``{"seconds": s, "mode": "refuse"|"reset"}``
     Connections fail for ``s`` seconds, starting 0.1 s after the answer (202): refused (the
-    server stops listening; waitress only, 400 on granian) or reset (see
+    port stops listening) or reset, the same on every HTTP server (see
     :mod:`fake_server.outage`).
 """
 
@@ -81,6 +85,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fake_server import process_memory
 from fake_server.engine.errors import NotFoundError, invalid
 from fake_server.engine.validation import Fields
 from fake_server.http.faults import parse_outage
@@ -110,7 +115,7 @@ def start_workflows(ctx: Context, request: Request) -> Reply:
     workflows started in one go; their ids."""
     f = Fields(json_body(request), "body")
     workflow_ids = ctx.engine.start_workflows(
-        f.obj("request", default={}), f.integer("count", default=1)
+        f.obj("request", default={}), f.integer("count", default=1), len(request.body())
     )
     return json_reply({"workflowIds": workflow_ids})
 
@@ -140,7 +145,8 @@ def time_skipping(ctx: Context, request: Request) -> Reply:
 
 
 def stats(ctx: Context, request: Request) -> Reply:
-    return json_reply({**ctx.engine.stats(), "faults": ctx.faults.to_json()})
+    memory = process_memory.figures()
+    return json_reply({**ctx.engine.stats(), "faults": ctx.faults.to_json(), "memory": memory})
 
 
 def state(ctx: Context, request: Request) -> Reply:

@@ -55,11 +55,14 @@ def _page(
 ) -> Reply:
     now = ctx.engine.now_ms()
     root = _root_url(request)
+    # A page answering a form (a refused action, a form with a mistake) sits at the form's
+    # URL, which a reload cannot GET: it stays as it was sent.
+    live = refresh and request.method in ("GET", "HEAD")
     html = render(
         template,
         nav=NAV,
         section=section,
-        refresh_seconds=REFRESH_SECONDS if refresh else 0,
+        refresh_seconds=REFRESH_SECONDS if live else 0,
         now=now,
         manual_clock=ctx.engine.clock.is_manual,
         api_url=f"{root}/api",
@@ -366,7 +369,6 @@ def faults(
         request,
         "faults.html",
         "/faults",
-        refresh=form is None,
         faults=ctx.faults.to_json(),
         routes=ctx.api_route_names,
         form=form or {"kind": "error", "route": "*", "status": "503"},

@@ -18,7 +18,7 @@ match, on a share of them (``probability``), and/or a number of times (``times``
 from a random generator per rule seeded from the plan's seed and the rule's id, so the n-th
 matching request of a rule meets the same fate in every run.
 
-The ``outage`` (connections refused, or reset) is not a rule: the server stops listening for a
+The ``outage`` (connections refused, or reset) is not a rule: the server's sockets fail for a
 while (see :mod:`fake_server.outage`); the plan only records it for the stats and the console.
 """
 
@@ -136,8 +136,7 @@ class FaultPlan:
     """The fault rules of one server, thread safe."""
 
     def __init__(self, seed: int = DEFAULT_SEED) -> None:
-        # Set by the server that serves the app: makes an outage (mode, seconds), or raises
-        # BadRequestError when it cannot make one of that mode.
+        # Set by the server that serves the app: makes an outage (mode, seconds).
         self.outage_handler: Callable[[str, float], None] | None = None
         self.outage_clock = OutageClock()
         self._lock = threading.Lock()

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 def start(ctx: Context, request: Request) -> Reply:
     """``POST /workflow`` with a StartWorkflowRequest: the workflow id, as text."""
-    return text_reply(ctx.engine.start_workflow(json_body(request)))
+    return text_reply(ctx.engine.start_workflow(json_body(request), len(request.body())))
 
 
 def start_by_name(ctx: Context, request: Request, name: str) -> Reply:
@@ -43,6 +43,7 @@ def start_by_name(ctx: Context, request: Request, name: str) -> Reply:
         version=int_arg(request, "version", java_type=INTEGER),
         correlation_id=request.arg("correlationId"),
         priority=int_arg(request, "priority"),
+        text_size=len(request.body()),
     )
     return text_reply(workflow_id)
 

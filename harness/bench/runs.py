@@ -346,19 +346,14 @@ class Bench:
             self.admin.enqueue(TASK_TYPE, slots * KILL_TASKS_PER_THREAD, input=body)
             victim, victim_id = running.ready["workers"][0], running.ready["worker_ids"][0]
 
-            def victim_busy() -> bool:
-                # Mid-drain: every task it holds was handed out a while ago, so the process
-                # has it in hand (not an answer still on its way to it).
-                running.check_alive()
-                held = self._held_by(victim_id, with_times=True)
-                now_ms = time.time() * 1000.0
-                return bool(held) and all(now_ms - at >= KILL_SETTLE_MS for at in held.values())
-
-            wait_until(victim_busy, timeout=30, message=f"{victim_id} to hold tasks")
+            held = wait_until(
+                lambda: self._stopped_holding(running, victim, victim_id),
+                timeout=30,
+                message=f"{victim_id} to hold tasks",
+            )
             before = set(procs.process_tree(running.pid))
             os.kill(victim, signal.SIGKILL)
             killed = time.monotonic()
-            held = self._held_by(victim_id)
             back = returned = again = None
             pending, stuck = dict(held), dict(held)
             while time.monotonic() - killed < settings.kill_wait:
@@ -385,11 +380,31 @@ class Bench:
             "sdk": running.ready.get("sdk"),
         }
 
-    def _held_by(self, worker_id: str, *, with_times: bool = False) -> dict[str, int]:
-        """Task id -> poll count (or, ``with_times``, hand-out time in epoch ms) of the tasks
-        in progress with ``worker_id``."""
+    def _stopped_holding(self, running: Child, pid: int, worker_id: str) -> dict[str, int] | None:
+        """Stops worker process ``pid`` (SIGSTOP) mid-drain, when every task it holds was
+        handed out a while ago (so it has them in hand, not an answer still on its way to it);
+        those tasks (id -> poll count), or None, and the process left running, while it holds
+        none. Read with the process stopped, so before its kill: its supervisor sees a death
+        at once and gives the tasks back, and a read after the kill sometimes found 0 held."""
+        running.check_alive()
+        if not _settled(self._held_by(worker_id)):
+            return None
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            held = self._held_by(worker_id)
+        except BaseException:
+            os.kill(pid, signal.SIGCONT)
+            raise
+        if not _settled(held):
+            os.kill(pid, signal.SIGCONT)
+            return None
+        return {task_id: poll_count for task_id, (poll_count, _) in held.items()}
+
+    def _held_by(self, worker_id: str) -> dict[str, tuple[int, int]]:
+        """Task id -> (poll count, hand-out time in epoch ms) of the tasks in progress with
+        ``worker_id``."""
         return {
-            t["taskId"]: int(t["updateTime"] if with_times else t["pollCount"])
+            t["taskId"]: (int(t["pollCount"]), int(t["updateTime"]))
             for t in self.admin.state()["tasks"]
             if t["status"] == "IN_PROGRESS" and t.get("workerId") == worker_id
         }
@@ -432,6 +447,12 @@ class Bench:
             "max_rss_mb": max((max(s.values()) for _, s in samples if s), default=None),
             "sdk": running.ready.get("sdk"),
         }
+
+
+def _settled(held: dict[str, tuple[int, int]]) -> bool:
+    """Tasks are held, each handed out at least ``KILL_SETTLE_MS`` ago."""
+    now_ms = time.time() * 1000.0
+    return bool(held) and all(now_ms - at >= KILL_SETTLE_MS for _, at in held.values())
 
 
 def _in_progress_as(task: dict[str, Any] | None, poll_count: int) -> bool:

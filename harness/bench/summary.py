@@ -220,6 +220,55 @@ def flatness(points: Sequence[tuple[float, float]]) -> dict[str, Any]:
     }
 
 
+def second_half_trend(points: Sequence[tuple[float, float]]) -> dict[str, Any] | None:
+    """How ``(seconds, value)`` samples moved over the second half of their span: the first and
+    last value there, the least-squares slope per minute, and the change that slope makes over
+    the half (``growth``: steadier than last minus first when samples go up and down)."""
+    if len(points) < 4:
+        return None
+    middle = (points[0][0] + points[-1][0]) / 2
+    half = [point for point in points if point[0] >= middle]
+    slope = slope_per_minute(half)
+    if slope is None:
+        return None
+    return {
+        "from_s": half[0][0],
+        "to_s": half[-1][0],
+        "first": half[0][1],
+        "last": half[-1][1],
+        "slope_per_min": slope,
+        "growth": slope * (half[-1][0] - half[0][0]) / 60.0,
+    }
+
+
+def growth_beyond_peak(samples: Sequence[tuple[float, float, float]]) -> dict[str, Any] | None:
+    """``(seconds, MB, held)`` samples of a server's memory and of what it holds: how far the
+    second half's highest MB goes above the first half's, and how much of that the second half
+    holding more at its peak explains, at the run's own cost per thing held (what its memory
+    added from the first sample to the first half's peak, over what it held at that peak).
+
+    Memory follows the most a server has held (freed memory is kept for reuse), and under a
+    load that goes up and down that peak can come late: this tells such a peak from growth."""
+    if len(samples) < 4:
+        return None
+    middle = (samples[0][0] + samples[-1][0]) / 2
+    first = [s for s in samples if s[0] < middle]
+    second = [s for s in samples if s[0] >= middle]
+    first_mb, first_held = max(s[1] for s in first), max(s[2] for s in first)
+    second_mb, second_held = max(s[1] for s in second), max(s[2] for s in second)
+    per_held = (first_mb - samples[0][1]) / first_held if first_held > 0 else 0.0
+    explained = max(second_held - first_held, 0) * per_held
+    return {
+        "first_peak_mb": first_mb,
+        "first_peak_held": first_held,
+        "second_peak_mb": second_mb,
+        "second_peak_held": second_held,
+        "mb_per_held": per_held,
+        "explained_mb": explained,
+        "unexplained_mb": second_mb - first_mb - explained,
+    }
+
+
 def soak_figures(soak: Mapping[str, Any]) -> dict[str, Any]:
     """A soak run with its largest RSS sampled first and last, and its steepest slope."""
     samples, processes = soak.get("samples", []), soak.get("per_process", {}).values()

@@ -44,7 +44,8 @@
     fetch(window.location.href, { headers: { "X-Console-Refresh": "1" } })
       .then(function (response) {
         if (!response.ok) {
-          throw new Error("HTTP " + response.status);
+          // The server is there; the page is not (a workflow removed, a server reset).
+          throw new Error("the server answered HTTP " + response.status);
         }
         return response.text();
       })
@@ -68,7 +69,9 @@
         updated.textContent = "updated " + new Date().toLocaleTimeString();
       })
       .catch(function (error) {
-        updated.textContent = "server unreachable (" + error.message + ")";
+        var answered = /^the server answered/.test(error.message);
+        updated.textContent =
+          "not updated: " + (answered ? error.message : "server unreachable (" + error.message + ")");
       });
   }
 

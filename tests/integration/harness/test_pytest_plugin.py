@@ -3,10 +3,7 @@ plain ``pytest`` and by ``pytest -n 2``."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -236,7 +233,7 @@ def test_the_options_fixture_sets_the_shared_server_and_a_marker_adds_to_them(
 
 
 def test_without_its_dependencies_the_plugin_loads_and_its_fixtures_say_what_to_install(
-    author_folder: Path,
+    author_folder: Path, run_pytest
 ):
     (author_folder / "test_mixed.py").write_text(
         textwrap.dedent(
@@ -250,19 +247,7 @@ def test_without_its_dependencies_the_plugin_loads_and_its_fixtures_say_what_to_
         )
     )
     # Flask cannot be imported, as in a project that installed the package without the extra.
-    without_flask = (
-        "import sys; sys.modules['flask'] = None; import pytest; "
-        "raise SystemExit(pytest.main(['-p', 'no:cacheprovider', '-q']))"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    run = subprocess.run(
-        [sys.executable, "-c", without_flask],
-        cwd=author_folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = run_pytest(author_folder, hidden_modules=("flask",), timeout=120)
     assert "1 passed, 1 error" in run.stdout, run.stdout + run.stderr
     assert "pip install conductor-workers-testing" in run.stdout
     assert "needs flask (not installed)" in run.stdout

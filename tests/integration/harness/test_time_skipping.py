@@ -4,11 +4,8 @@ a server timer."""
 
 from __future__ import annotations
 
-import re
-import shutil
 import time
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 
@@ -46,23 +43,6 @@ def wait_until_polled(admin, *task_types: str) -> None:
         timeout=30,
         message=f"workers of {task_types} to poll",
     )
-
-
-def test_the_testing_page_shows_the_example_file():
-    blocks = re.findall(
-        r"```python\n(.*?)```", (REPO / "docs" / "testing.md").read_text(), flags=re.S
-    )
-    assert EXAMPLE.read_text() in blocks
-
-
-@pytest.mark.parametrize("extra_args", [(), ("-n", "2")], ids=["serial", "xdist"])
-def test_the_readme_example_passes_outside_the_repository(tmp_path: Path, extra_args, run_pytest):
-    folder = tmp_path / "my_workers"
-    folder.mkdir()
-    shutil.copy(EXAMPLE, folder / EXAMPLE.name)
-    run = run_pytest(folder, *extra_args)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "2 passed" in run.stdout
 
 
 @pytest.mark.parametrize("mode", ["thread", "subprocess"])

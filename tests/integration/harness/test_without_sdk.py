@@ -3,14 +3,11 @@ HTTP (or whose SDK is not installed yet) uses the plugin all the same."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 
-def test_the_server_fixture_works_where_no_conductor_package_imports(tmp_path: Path):
+def test_the_server_fixture_works_where_no_conductor_package_imports(tmp_path: Path, run_pytest):
     (tmp_path / "test_http_only.py").write_text(
         textwrap.dedent(
             """
@@ -24,17 +21,5 @@ def test_the_server_fixture_works_where_no_conductor_package_imports(tmp_path: P
         )
     )
     # conductor cannot be imported, as in an environment without any Conductor SDK
-    without_sdk = (
-        "import sys; sys.modules['conductor'] = None; import pytest; "
-        "raise SystemExit(pytest.main(['-p', 'no:cacheprovider', '-q']))"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    run = subprocess.run(
-        [sys.executable, "-c", without_sdk],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = run_pytest(tmp_path, hidden_modules=("conductor",), timeout=120)
     assert "1 passed" in run.stdout, run.stdout + run.stderr

@@ -3,10 +3,6 @@ socket, and the example file docs/testing.md shows, run by pytest outside this r
 
 from __future__ import annotations
 
-import re
-import shutil
-from pathlib import Path
-
 import pytest
 import requests
 
@@ -26,23 +22,6 @@ DRAFT = {
     ],
     "outputParameters": {"rows": "${fetch.output.rows}", "by": "${ok.output.by}"},
 }
-
-
-def test_the_testing_page_shows_the_example_file():
-    blocks = re.findall(
-        r"```python\n(.*?)```", (REPO / "docs" / "testing.md").read_text(), flags=re.S
-    )
-    assert EXAMPLE.read_text() in blocks
-
-
-@pytest.mark.parametrize("extra_args", [(), ("-n", "2")], ids=["serial", "xdist"])
-def test_the_readme_example_passes_outside_the_repository(tmp_path: Path, extra_args, run_pytest):
-    folder = tmp_path / "my_workflows"
-    folder.mkdir()
-    shutil.copy(EXAMPLE, folder / EXAMPLE.name)
-    run = run_pytest(folder, *extra_args)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "4 passed" in run.stdout
 
 
 def test_an_unregistered_definition_is_tested_as_given(conductor_server):

@@ -110,19 +110,7 @@ def test_a_checkout_with_a_declined_card(conductor_server, conductor_workers, ch
 """
 
 
-# Under pytest-xdist (-n 2, as make test runs), conductor-python 2.0.0's charge worker takes
-# the declined card's task and never updates it (the wait times out; alone, the run passes).
-# Not understood yet: kept running (XPASS when it passes) and tracked on issue 19.
-OFFICIAL_UNDER_XDIST = pytest.mark.xfail(
-    reason="conductor-python 2.0.0's worker leaves the raising task in progress under xdist "
-    "(issue 19, under investigation)",
-    strict=False,
-)
-
-
-@pytest.fixture(
-    params=["this-sdk", pytest.param("conductor-python-2.0.0", marks=OFFICIAL_UNDER_XDIST)]
-)
+@pytest.fixture(params=["this-sdk", "conductor-python-2.0.0"])
 def python_with_an_sdk(request: pytest.FixtureRequest) -> Path:
     if request.param == "this-sdk":
         return Path(sys.executable)  # make install: ./sdk and . (editable)

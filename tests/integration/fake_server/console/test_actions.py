@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -17,7 +16,7 @@ from conductor.client.worker.exception import NonRetryableException
 from conductor.client.worker.worker import Worker
 from harness.waiting import wait_until
 from harness.workers import run_workers
-from tests.integration.fake_server.console.test_pages import GREETING, shows, text
+from tests.integration.fake_server.console.test_pages import GREETING, read, shows, text
 
 NODE = "svg.diagram g.node[data-ref='{}']"
 
@@ -214,7 +213,6 @@ def pack(task: Task) -> dict:
     return {"packed": True}
 
 
-@pytest.mark.flaky(reruns=2)
 def test_a_failed_run_is_found_on_its_diagram_retried_and_watched_to_completion(
     page: Any, conductor_server: Any, conductor_workers: Any
 ):
@@ -227,9 +225,9 @@ def test_a_failed_run_is_found_on_its_diagram_retried_and_watched_to_completion(
     admin.wait_for_workflow(workflow_id, "FAILED", timeout=30)
 
     browser = page("/workflows?status=FAILED")
+    pause_live(browser)  # the link stays the element found (and the run's page starts paused)
     browser.find_element(By.LINK_TEXT, workflow_id).click()
     shows(browser, "Diagram")
-    pause_live(browser)
     failed = browser.find_element(By.CSS_SELECTOR, NODE.format("pack"))
     assert failed.get_attribute("data-status") == "FAILED_WITH_TERMINAL_ERROR"
     assert "NonRetryableException: the box is too small" in " ".join(failed.text.split())
@@ -242,13 +240,7 @@ def test_a_failed_run_is_found_on_its_diagram_retried_and_watched_to_completion(
     act(browser, "retry")
     browser.find_element(By.ID, "live").click()  # watch it live
     wait_until(
-        lambda: (
-            browser.find_elements(By.CSS_SELECTOR, NODE.format("label"))
-            and browser.find_element(By.CSS_SELECTOR, NODE.format("label")).get_attribute(
-                "data-status"
-            )
-            == "COMPLETED"
-        ),
+        lambda: read(browser, NODE.format("label"), "data-status") == "COMPLETED",
         timeout=30,
         message="the sub-workflow's box to turn COMPLETED on the page",
     )
@@ -280,7 +272,6 @@ def assert_diagram_matches_the_api(browser: Any, admin: Any, workflow_id: str) -
     assert shown["post"] == "NOT_RUN"  # the SWITCH took the express case
 
 
-@pytest.mark.flaky(reruns=2)
 def test_workers_queues_and_overview_agree_with_the_api(page: Any, conductor_server: Any):
     admin = conductor_server.admin
     # Three processes with the same worker id (the default is the host name for all three).
@@ -292,6 +283,7 @@ def test_workers_queues_and_overview_agree_with_the_api(page: Any, conductor_ser
             message="every worker to poll",
         )
     browser = page("/workers")  # after they stopped, so every figure stays put
+    pause_live(browser)  # and the elements found stay those of the page (see pause_live)
 
     assert browser.find_element(By.ID, "processes-polling").text == "3"
     rows = browser.find_elements(By.CSS_SELECTOR, "#workers tbody tr")

@@ -56,6 +56,33 @@ def shows(browser: Any, words: str, timeout: float = 15) -> None:
     wait_until(lambda: words in text(browser), timeout=timeout, message=f"{words!r} on the page")
 
 
+def read(browser: Any, css: str, attribute: str | None = None) -> str | None:
+    """The text (or ``attribute``) of the first element matching ``css``, None without one;
+    read in one step inside the page, since a live reload can replace an element between a
+    test finding it and reading it."""
+    value: str | None = browser.execute_script(
+        "var found = document.querySelector(arguments[0]);"
+        "if (found === null) { return null; }"
+        "return arguments[1] ? found.getAttribute(arguments[1]) : found.innerText;",
+        css,
+        attribute,
+    )
+    return value
+
+
+def click_link(browser: Any, words: str) -> None:
+    """Clicks the link ``words`` on a live page, found again if a reload replaced it."""
+
+    def clicked() -> bool:
+        try:
+            browser.find_element(By.LINK_TEXT, words).click()
+        except StaleElementReferenceException:
+            return False
+        return True
+
+    wait_until(clicked, timeout=10, message=f"a click on the link {words!r}")
+
+
 @pytest.mark.parametrize(("path", "heading"), PAGES, ids=[p for p, _ in PAGES])
 def test_every_page_loads_without_errors(page: Any, conductor_server: Any, path, heading) -> None:
     conductor_server.admin.register_workflow(GREETING)
@@ -63,7 +90,7 @@ def test_every_page_loads_without_errors(page: Any, conductor_server: Any, path,
 
     browser = page(path)
 
-    assert browser.find_element(By.TAG_NAME, "h1").text.startswith(heading)
+    assert str(read(browser, "h1")).startswith(heading)
     assert "fake Conductor" in browser.title  # and no browser error (the page fixture checks)
 
 
@@ -76,15 +103,20 @@ def test_a_started_workflow_appears_with_its_tasks_and_is_followed_live(
     workflow_id = admin.start_workflow("greeting", {"name": "Ada"}, correlation_id="order-7")
 
     shows(browser, workflow_id)  # the list reloads by itself
-    browser.find_element(By.LINK_TEXT, workflow_id).click()
+    click_link(browser, workflow_id)
     assert browser.current_url.endswith(f"/workflows/{workflow_id}")
     shows(browser, "greet_ref")
     assert "RUNNING" in text(browser) and "order-7" in text(browser)
 
     conductor_workers(Worker("greet", greet, worker_id="greeter"))
-    shows(browser, "greeter")  # the page follows the task to its worker
+    wait_until(  # the page follows the workflow: greet done, so shout scheduled
+        lambda: "shout_ref" in str(read(browser, "table.tasks tbody tr:nth-child(2)")),
+        timeout=15,
+        message="shout's row on the page",
+    )
     browser.find_element(By.ID, "live").click()  # pause, so the rows stay put
     shows(browser, "paused")
+    assert "greeter" in text(browser)  # the worker that ran greet
     rows = browser.find_elements(By.CSS_SELECTOR, "table.tasks tbody tr")
     references = [row.find_elements(By.TAG_NAME, "td")[1].text.split("\n") for row in rows]
     assert references == [["greet_ref", "task greet"], ["shout_ref", "task shout"]]
@@ -167,6 +199,13 @@ def test_injected_faults_are_listed(page: Any, conductor_server: Any) -> None:
     browser = page("/faults")
 
     assert "answer 503" in text(browser) and "update" in text(browser)
+
+
+def test_the_overview_says_ended_workflows_are_kept_without_a_retention(page: Any) -> None:
+    browser = page("/")
+    assert "Ended workflows are kept until a reset (no retention: start the server with" in text(
+        browser
+    )
 
 
 @pytest.mark.conductor_server(retention_seconds=0.5)

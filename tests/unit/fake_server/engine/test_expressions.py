@@ -6,11 +6,13 @@ the same document: what a path returns, what a value looks like inside a longer 
 
 from collections.abc import Mapping
 
+import jsonpath
 import pytest
 
 from fake_server.engine.expressions import (
     as_text,
     evaluate,
+    read_path,
     substitute_secrets,
     unsupported_expressions,
 )
@@ -255,3 +257,23 @@ def test_what_jayway_reads_but_the_fake_cannot_is_named():
         "${workflow.input['name','n']} uses several names in one []",
         "${workflow.input.list.append(1)} uses a function with parameters",
     ]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"a": {"b": [1, 2]}},
+        {"a": {"b": None}},
+        {"a": {"c": 1}},
+        {"a": [{"b": 1}]},
+        {"a": "b"},
+        {"a": 1},
+        {},
+        [{"a": {"b": 1}}],
+        '{"a": {"b": 3}}',
+    ],
+)
+def test_a_path_of_member_names_reads_what_the_library_s_query_reads(document):
+    """Such paths are read by looking the names up: the same value (or null) as the query."""
+    matches = jsonpath.findall("$['a']['b']", document)
+    assert read_path("a.b", document) == (matches[0] if matches else None)

@@ -77,8 +77,7 @@ def test_a_long_poll_ends_when_a_delayed_task_comes_due_on_the_wall_clock(pool):
 
 
 def test_wake_waiters_ends_long_polls_at_once(engine, pool):
-    """The fake's own Engine.wake_waiters (used when it stops or resets): no Conductor
-    counterpart."""
+    """The fake's own Engine.wake_waiters (used when it stops): no Conductor counterpart."""
     future = pool.submit(long_poll, engine, 5000)
     wait_until_polling(engine, "waiter")
     engine.wake_waiters()
@@ -97,3 +96,18 @@ def test_a_long_poll_in_another_queue_keeps_waiting(engine, pool):
     tasks, elapsed = future.result(timeout=5)
     assert tasks == []
     assert elapsed >= 0.29
+
+
+def test_a_reset_ends_the_long_polls_that_began_before_it(engine, pool):
+    """The fake's own reset (the pytest plugin resets its shared server between tests): a long
+    poll that began before it belongs to what was reset, such as a worker of the previous test
+    stopped while its poll was waiting, so it ends empty and takes nothing queued after it."""
+    future = pool.submit(long_poll, engine, 5000)
+    wait_until_polling(engine, "waiter")
+    engine.reset()
+    engine.enqueue_tasks("a", 1)
+    tasks, elapsed = future.result(timeout=5)
+    assert tasks == []
+    assert elapsed < 1.0
+    # the task waits for a poll that began after the reset
+    assert len(engine.batch_poll("a", "next-test", count=5)) == 1

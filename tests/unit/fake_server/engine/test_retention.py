@@ -2,7 +2,10 @@
 was given, driven by its clock, so a long run keeps the server's memory flat; without one,
 nothing ever goes."""
 
+import gc
 import tracemalloc
+import types
+from typing import Any
 
 import pytest
 
@@ -42,6 +45,69 @@ def test_an_ended_workflow_and_its_tasks_go_after_the_retention(kept_60s, clock)
     assert stats["retention"]["removedWorkflows"] == 1
     assert stats["retention"]["removedTasks"] == 1
     assert stats["tasks"] == 1  # the running workflow's
+
+
+def reachable_strings(root: Any) -> set[str]:
+    """Every string the engine can reach through its objects (its state, indexes, queues,
+    heaps, counters), without going into code or modules (which reach the whole interpreter)."""
+    skipped = (types.ModuleType, types.FunctionType, types.MethodType, type, types.CodeType)
+    seen, found, pending = set(), set(), [root]
+    while pending:
+        obj = pending.pop()
+        if id(obj) in seen or isinstance(obj, skipped):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, str):
+            found.add(obj)
+        else:
+            pending.extend(gc.get_referents(obj))
+    return found
+
+
+def test_what_retention_removes_leaves_no_trace_in_the_engine(kept_60s, clock):
+    # Workflows that ended every way (completed, failed, terminated with a task still queued
+    # behind a running one, a parent and its sub-workflow, archived), ad-hoc tasks, logs:
+    # once the retention has passed, no index, queue, heap or counter holds one of their ids.
+    worker = Worker(kept_60s)
+    kept_60s.upsert_workflow_defs(
+        [
+            sequence("child", "b"),
+            workflow(
+                "parent", {**system("SUB_WORKFLOW", "sub"), "subWorkflowParam": {"name": "child"}}
+            ),
+        ]
+    )
+    ended = [run_one(kept_60s, worker) for _ in range(3)]
+    failing = start(kept_60s, sequence("wf", "a"))
+    worker.update(worker.take("a"), "FAILED_WITH_TERMINAL_ERROR", reasonForIncompletion="no")
+    running = start(kept_60s, sequence("idle", "q"))  # its task stays queued for ever
+    terminated = start(kept_60s, sequence("idle", "q"))  # queued behind it, then terminated
+    kept_60s.terminate_workflow(terminated, "no longer wanted")
+    parent = kept_60s.start_workflow({"name": "parent"})
+    worker.update(worker.take("b"), "COMPLETED", logs=[{"log": "a line"}])
+    (adhoc,) = kept_60s.enqueue_tasks("adhoc", 1)
+    worker.update(worker.take("adhoc"), "COMPLETED")
+    archived = run_one(kept_60s, worker)
+    kept_60s.remove_workflow(archived)
+    child = kept_60s.get_workflow(parent)["tasks"][0]["subWorkflowId"]
+    gone = {*ended, failing, terminated, parent, child}
+    task_ids = {t["taskId"] for w in gone for t in kept_60s.get_workflow(w)["tasks"]}
+    task_ids |= {adhoc} | {t["taskId"] for t in kept_60s.get_workflow(archived)["tasks"]}
+    assert kept_60s.get_workflow(parent)["status"] == "COMPLETED"
+
+    clock.advance_seconds(61)
+    kept_60s.tick()
+
+    for workflow_id in {*gone, archived}:
+        with pytest.raises(NotFoundError):
+            kept_60s.get_workflow(workflow_id)
+    stats = kept_60s.stats()
+    assert (stats["workflows"], stats["tasks"]) == ({"RUNNING": 1}, 1)
+    assert stats["workers"] == {}  # it last polled more than the retention ago
+    assert stats["retention"]["removedWorkers"] == 1
+    left = reachable_strings(kept_60s) & ({*gone, archived} | task_ids)
+    assert not left, f"still held by the engine: {sorted(left)}"
+    assert running in reachable_strings(kept_60s)  # the walk does reach what is kept
 
 
 def test_ended_tasks_of_no_workflow_go_too(kept_60s, clock):

@@ -1,6 +1,8 @@
 """The /fake admin API over the Flask test client."""
 
-from fake_server import SystemClock
+import sys
+
+from fake_server import ManualClock, SystemClock
 from fake_server.engine import Engine
 from fake_server.http import create_app
 
@@ -107,3 +109,28 @@ def test_state_and_reset(client):
     state = client.get("/fake/state").json
     assert (state["tasks"], state["taskDefs"], state["queues"]) == ([], [], {})
     assert client.get("/api/metadata/taskdefs/a").status_code == 404
+
+
+def test_stats_count_what_the_retention_removed():
+    client = create_app(Engine(ManualClock(), retention_seconds=10)).test_client()
+    ids = client.post("/fake/tasks", json={"taskType": "a", "count": 2}).json
+    task = client.get("/api/tasks/poll/a?workerid=w").json
+    result = {"workflowInstanceId": ids["workflowInstanceId"], "taskId": task["taskId"]}
+    client.post("/api/tasks", json={**result, "status": "COMPLETED"})
+    client.post("/fake/clock/advance", json={"seconds": 11})
+    stats = client.get("/fake/stats").json
+    assert stats["tasks"] == 1  # the one still queued
+    assert stats["retention"]["seconds"] == 10
+    assert (stats["retention"]["removedTasks"], stats["retention"]["removedWorkers"]) == (1, 1)
+    assert client.get(f"/api/tasks/{task['taskId']}").status_code == 404
+
+
+def test_stats_show_the_serving_process_memory(client):
+    before = client.get("/fake/stats").json["memory"]
+    client.post("/fake/tasks", json={"taskType": "a", "count": 20_000})
+    after = client.get("/fake/stats").json["memory"]
+    # Python's live blocks follow what the server holds (a task is several objects).
+    assert after["pythonBlocks"] - before["pythonBlocks"] > 20_000
+    if sys.platform.startswith("linux"):
+        assert after["rssMb"] > 10
+        assert after["cHeapInUseMb"] > 0 and after["cHeapFreeMb"] >= 0

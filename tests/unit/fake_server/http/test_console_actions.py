@@ -16,6 +16,21 @@ def test_a_refused_action_shows_the_apis_error_text_and_changes_nothing(engine, 
     assert engine.get_workflow(workflow_id)["status"] == "RUNNING"
 
 
+def test_a_page_answering_a_form_does_not_reload_itself_from_the_forms_url(engine, client):
+    # A live reload GETs the page's own URL: a refusal's URL is the form's (POST only).
+    workflow_id = start(engine, sequence("billing", "charge"))
+    live = 'data-refresh-seconds="2"'
+    assert live in client.get(f"/workflows/{workflow_id}").get_data(as_text=True)
+
+    refused = client.post(f"/workflows/{workflow_id}/actions/resume").get_data(as_text=True)
+    missing_rule = client.post("/faults/7/remove").get_data(as_text=True)
+
+    assert client.get(f"/workflows/{workflow_id}/actions/resume").status_code == 405
+    for page in (refused, missing_rule):
+        assert 'data-refresh-seconds="0"' in page and live not in page
+    assert f'<a href="/workflows/{workflow_id}">Back to the live page</a>' in refused
+
+
 def test_a_failed_task_set_from_its_row_fails_the_workflow_and_retry_runs_it_again(engine, client):
     workflow_id = start(engine, sequence("billing", "charge"))
     task = engine.get_workflow(workflow_id)["tasks"][0]

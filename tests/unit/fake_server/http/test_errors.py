@@ -336,6 +336,24 @@ def test_a_workflow_input_over_the_size_limit_is_a_500(client):
     assert client.get("/api/workflow/search").json["totalHits"] == 0
 
 
+def test_an_input_the_template_makes_too_large_is_a_500_from_a_small_body(client):
+    """The body's size bounds the input as sent, not what the definition's inputTemplate adds:
+    that input is still measured."""
+    client.put(
+        "/api/metadata/workflow",
+        json=[
+            {
+                "name": "wf",
+                "tasks": [{"name": "a", "taskReferenceName": "a"}],
+                "inputTemplate": {"blob": "x" * (10240 * 1024)},
+            }
+        ],
+    )
+    assert client.post("/api/workflow/wf", json={"small": 1}).status_code == 500
+    assert client.post("/api/workflow", json={"name": "wf", "input": {"n": 1}}).status_code == 500
+    assert client.get("/api/workflow/search").json["totalHits"] == 0
+
+
 def test_the_admin_api_names_the_value(client):
     body = client.post("/fake/tasks", json={"taskType": "a", "count": "2"}).json
     assert body["message"] == "body.count: must be an integer, got a string"

@@ -73,6 +73,18 @@ def test_an_update_answers_the_id_as_text_and_update_v2_the_next_task(engine, cl
     assert "Content-Type" not in last.headers  # nothing to describe
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-32-le"])
+def test_a_json_body_is_read_in_any_of_json_s_encodings(engine, client, encoding):
+    """As Jackson detects the encoding of a body, json.loads does; UTF-8 is only the usual."""
+    engine.enqueue_tasks("a")
+    task = client.get("/api/tasks/poll/a?workerid=w").json
+    body = json.dumps(result(task, outputData={"word": "café"}), ensure_ascii=False)
+    headers = {"Content-Type": "application/json"}
+    answer = client.post("/api/tasks", data=body.encode(encoding), headers=headers)
+    assert answer.status_code == 200
+    assert engine.get_task(task["taskId"])["outputData"] == {"word": "café"}
+
+
 def test_a_malformed_query_value_is_springs_500_with_the_fake_s_words_beside(client):
     """MethodArgumentTypeMismatchException, answered 500 by ApplicationExceptionMapper."""
     error = client.get("/api/tasks/poll/batch/a?count=many&timeout=x").json

@@ -142,6 +142,32 @@ def test_memory_that_settles_after_warm_up_is_flat_and_growing_memory_is_not():
     assert summary.flatness([(0, 1.0)])["flat"] is None
 
 
+def test_the_second_half_trend_is_a_fitted_slope_over_the_later_half():
+    # RSS that climbs in the first half, then goes up and down around 160 MB.
+    points = [(s, 100.0 + s / 2) for s in range(0, 120, 10)]
+    points += [(s, 160.0 + (3 if s % 20 else -3)) for s in range(120, 241, 10)]
+    trend = summary.second_half_trend(points)
+    assert (trend["from_s"], trend["to_s"]) == (120, 240)
+    assert abs(trend["growth"]) < 2.0  # flat, though its last sample is 6 MB above its first
+    growing = summary.second_half_trend([(s, 50.0 + s / 30) for s in range(0, 601, 30)])
+    assert growing["slope_per_min"] == pytest.approx(2.0)
+    assert growing["growth"] == pytest.approx(10.0)  # 2 MB/min over 300 s
+    assert summary.second_half_trend([(0, 1.0), (10, 2.0)]) is None
+
+
+def test_growth_beyond_the_peak_leaves_out_what_holding_more_explains():
+    # 100 MB at the start, 1 MB per 1,000 held: 110 MB at the first half's peak (10,000 held).
+    first = [(0, 100.0, 0), (100, 108.0, 8_000), (200, 110.0, 10_000), (290, 110.0, 9_000)]
+    # A later peak of 12,000 held brings 112 MB: explained, so nothing is unexplained.
+    later_peak = summary.growth_beyond_peak([*first, (400, 112.0, 12_000), (500, 112.0, 9_000)])
+    assert later_peak["explained_mb"] == pytest.approx(2.0)
+    assert later_peak["unexplained_mb"] == pytest.approx(0.0)
+    # The same memory with no more held at the second half's peak: 2 MB of growth.
+    creeping = summary.growth_beyond_peak([*first, (400, 111.0, 9_000), (500, 112.0, 9_500)])
+    assert (creeping["explained_mb"], creeping["unexplained_mb"]) == (0.0, pytest.approx(2.0))
+    assert summary.growth_beyond_peak(first[:3]) is None
+
+
 def test_medians_over_repeats_leave_failed_runs_out():
     result = document()
     ours = row(result["throughput"], "ours")
