@@ -128,6 +128,7 @@ def workflows_table(document: Mapping[str, Any]) -> str:
     headers.append("server CPU vs ad hoc")
     versus = [
         f"\n  {r['work']} {r['processes']}x{r['threads']}: {_ratio(r['ours_vs_other'])}"
+        + _each_run(r)
         for r in document["ratios"]["workflows"]
         if r.get("ours_vs_other") is not None
     ]
@@ -182,11 +183,20 @@ def targets_table(document: Mapping[str, Any]) -> str:
 def _versus(ratios: Sequence[Mapping[str, Any]], what: str) -> str:
     """This SDK / the other one, point by point, if both ran."""
     lines = [
-        f"\n  {r['processes']}x{r['threads']}: {_ratio(r['ours_vs_other'])}"
+        f"\n  {r['processes']}x{r['threads']}: {_ratio(r['ours_vs_other'])}" + _each_run(r)
         for r in ratios
         if r.get("ours_vs_other") is not None
     ]
     return f"\nThis project vs the other SDK{what}:" + "".join(lines) if lines else ""
+
+
+def _each_run(ratios: Mapping[str, Any]) -> str:
+    """The ratio of each repeat, in the order they ran, after the median (when more than one
+    repeat ran): a target meant for every run is read here."""
+    runs = ratios.get("ours_vs_other_runs") or []
+    if len(runs) < 2:
+        return ""
+    return " (median; each run: " + ", ".join(_ratio(value) for value in runs) + ")"
 
 
 def _target_value(target: Mapping[str, Any]) -> str:

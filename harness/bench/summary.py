@@ -307,34 +307,45 @@ def medians(records: Iterable[Record], kind: str) -> list[dict[str, Any]]:
     ]
 
 
-def paired_ratio(
+def ratios_by_repeat(
     records: Sequence[Record], kind: str, sides: tuple[str, str], point: tuple[int, int], key: str
-) -> float | None:
-    """The median, over the repeats where both sides ran at ``point``, of their ``key`` ratio."""
+) -> list[float | None]:
+    """Each repeat's ``key`` ratio of the two sides at ``point``, in the order the repeats
+    ran, over the repeats where the first side ran (``None`` where the second did not)."""
     values: dict[str, dict[int, Any]] = {side: {} for side in sides}
     for r in ok_records(records, kind):
         if r["side"] in values and (r["processes"], r["threads"]) == point:
             values[r["side"]][r["repeat"]] = r[key]
     numerators, denominators = values[sides[0]], values[sides[1]]
-    return median(ratio(value, denominators.get(k)) for k, value in numerators.items())
+    return [ratio(numerators[k], denominators.get(k)) for k in sorted(numerators)]
+
+
+def paired_ratio(
+    records: Sequence[Record], kind: str, sides: tuple[str, str], point: tuple[int, int], key: str
+) -> float | None:
+    """The median, over the repeats where both sides ran at ``point``, of their ``key`` ratio."""
+    return median(ratios_by_repeat(records, kind, sides, point, key))
 
 
 def paired_ratios(
     records: Sequence[Record], kind: str, columns: Mapping[str, tuple[str, str]]
 ) -> list[dict[str, Any]]:
-    """Per point where ``kind`` ran: each column's paired median ratio of tasks per second."""
+    """Per point where ``kind`` ran: each column's paired median ratio of tasks per second,
+    and (``<column>_runs``) the ratio of each repeat, so that "every run reached it" can be
+    read as well as the median."""
     points = sorted({(r["threads"], r["processes"]) for r in ok_records(records, kind)})
-    return [
-        {
-            "processes": processes,
-            "threads": threads,
-            **{
-                name: paired_ratio(records, kind, sides, (processes, threads), "tasks_per_second")
-                for name, sides in columns.items()
-            },
-        }
-        for threads, processes in points
-    ]
+    rows = []
+    for threads, processes in points:
+        row: dict[str, Any] = {"processes": processes, "threads": threads}
+        for name, sides in columns.items():
+            runs = ratios_by_repeat(records, kind, sides, (processes, threads), "tasks_per_second")
+            row[name], row[f"{name}_runs"] = median(runs), _present(runs)
+        rows.append(row)
+    return rows
+
+
+def _present(values: Sequence[float | None]) -> list[float]:
+    return [value for value in values if value is not None]
 
 
 def throughput_ratios(records: Sequence[Record]) -> list[dict[str, Any]]:
@@ -367,9 +378,11 @@ def workflow_ratios(records: Sequence[Record]) -> list[dict[str, Any]]:
             if (r["work"], r["threads"], r["processes"]) == (work, threads, processes)
         ]
         row: dict[str, Any] = {"work": work, "processes": processes, "threads": threads}
-        row["ours_vs_other"] = paired_ratio(
+        runs_ratios = ratios_by_repeat(
             mine, "workflows", (OURS, OTHER), (processes, threads), "tasks_per_second"
         )
+        row["ours_vs_other"] = median(runs_ratios)
+        row["ours_vs_other_runs"] = _present(runs_ratios)
         for side in (OURS, OTHER):
             row[f"{side}_server_cpu_vs_adhoc"] = median(
                 ratio(

@@ -28,7 +28,10 @@ from conductor.client.http.models.task_result_status import TaskResultStatus
 logger = logging.getLogger(__name__)
 
 EXTEND_FRACTION = 0.8  # extend after this share of the response timeout
-MAX_CHECK_SECONDS = 1.0  # a watcher looks at least this often while tasks run (none: it sleeps)
+# A watcher looks at least this often while tasks start; once none has started for as long,
+# and none runs, it sleeps until one starts. Not at once when none runs: a worker under load
+# runs short tasks back to back, and waking its watcher for each one cost a thread switch.
+MAX_CHECK_SECONDS = 1.0
 RETRY_SECONDS = 0.25  # an extension that got no answer yet is tried again after this
 
 
@@ -70,6 +73,7 @@ class LeaseSchedule:
         self._running: dict[str, RunningTask] = {}
         self._lock = threading.Lock()
         self._next_look = float("inf")
+        self._last_start = float("-inf")
 
     def __len__(self) -> int:
         return len(self._running)
@@ -78,7 +82,7 @@ class LeaseSchedule:
         """Starts watching a task (one with no id or no response timeout is not watched)."""
         if not task_id or not timeout or timeout <= 0:
             return
-        now = self.clock()
+        now = self._last_start = self.clock()
         fraction = EXTEND_FRACTION if self.extend_leases else 1.0
         entry = RunningTask(
             task_id, workflow_id or "", float(timeout), now, now + timeout * fraction
@@ -105,8 +109,10 @@ class LeaseSchedule:
         now = self.clock()
         with self._lock:
             entries = list(self._running.values())
-        # Nothing runs: nothing to look at until a task starts (which wakes the watcher).
-        due = Due(next_check=now + MAX_CHECK_SECONDS if entries else float("inf"))
+        # Nothing runs nor started lately: nothing to look at until a task starts (which
+        # wakes the watcher).
+        lately = now - self._last_start < MAX_CHECK_SECONDS
+        due = Due(next_check=now + MAX_CHECK_SECONDS if entries or lately else float("inf"))
         for entry in entries:
             if entry.due_at <= now:
                 if self.extend_leases:

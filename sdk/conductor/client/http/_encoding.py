@@ -69,7 +69,7 @@ def encode_result(result: TaskResult) -> EncodedResult:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, allow_nan=False, default=_convert)
+    return _RESULT_ENCODER.encode(value)
 
 
 def _failed_body(result: TaskResult, error: Exception) -> bytes:
@@ -102,6 +102,10 @@ def _convert(value: Any) -> Any:
         return json_default(value)
     except TypeError:
         raise _NotJson(value) from None
+
+
+# Made once: json.dumps() with options makes an encoder per call (a result is encoded per task).
+_RESULT_ENCODER = json.JSONEncoder(allow_nan=False, default=_convert)
 
 
 def _describe(error: Exception) -> str:

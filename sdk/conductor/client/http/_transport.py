@@ -4,12 +4,10 @@ over one of two transports, which ``transport_for`` picks for a ``Configuration`
 
 - ``KeepAliveTransport``, the default: connections to the one server the client talks to, kept
   open in a small pool that the process's threads share. Each request goes out in one write,
-  its head written here (a worker's requests are a few fixed headers and a small JSON body),
-  and the standard library's ``http.client.HTTPResponse`` reads the answer (status line,
-  headers, a Content-Length or chunked body). Why not ``requests``: at full load a worker makes
-  one request per task, and a ``TaskClient`` call through a keep-alive ``requests.Session``
-  measured about five times the client CPU of one through this transport (docs/benchmarks.md,
-  "The SDK's own transport").
+  and its answer is read as it comes, both as ``conductor.client.http._http11`` writes and
+  reads them. Why not ``requests``: at full load a worker makes one request per task, and a
+  ``TaskClient`` call through a keep-alive ``requests.Session`` measured about five times the
+  client CPU of one through this transport (docs/benchmarks.md, "The SDK's own transport").
 - ``SessionTransport``: through a ``requests.Session``, for what the first one does not do:
   a proxy (``configuration.proxy``, or one the environment sets for the server), or a session
   the application passes in.
@@ -28,43 +26,34 @@ short, is never resent.
 
 from __future__ import annotations
 
-import base64
 import http.client
 import os
-import re
 import select
 import socket
 import ssl
 import threading
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
-from urllib.parse import unquote, urlsplit
 
 import requests
 
 from conductor.client.configuration.configuration import Configuration
+from conductor.client.http._http11 import (
+    FIXED_HEADERS,
+    PROCESS_HEADER,
+    AnswerParser,
+    Endpoint,
+    ParsedAnswer,
+)
 from conductor.client.http.connection_settings import ConnectionSettings
 
 __all__ = ["Answer", "KeepAliveTransport", "SessionTransport", "Transport", "transport_for"]
 
 Timeouts = tuple[float, float]  # (connect, read) seconds
 
-USER_AGENT = "conductor-workers-python"
-# Headers every request carries. No compressed answers: a worker's answers are small.
-FIXED_HEADERS = {
-    "User-Agent": USER_AGENT,
-    "Accept": "application/json",
-    "Accept-Encoding": "identity",
-}
-# The process a request comes from (its pid, read per request, so a transport made before a
-# fork sends its child's): lets a server tell apart the worker processes of a host, which share
-# their worker id (the host name by default). The fake server's console counts workers by it;
-# Conductor ignores it.
-PROCESS_HEADER = "X-Conductor-Process"
-DEFAULT_PORTS = {"http": 80, "https": 443}
+RECEIVE_BYTES = 65536
 # How a reused connection shows that the server closed it before or as the request came.
 STALE_CONNECTION_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
-_UNSAFE = re.compile(r"[\x00-\x20\x7f]")  # what cannot stand in a request line
 
 
 class Answer(NamedTuple):
@@ -167,17 +156,10 @@ class KeepAliveTransport:
     def __init__(
         self, base_url: str, *, pool_maxsize: int, tls_context: ssl.SSLContext | None = None
     ) -> None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in DEFAULT_PORTS or not parts.hostname or _UNSAFE.search(base_url):
-            raise ValueError(f"not an http:// or https:// URL with a host: {base_url!r}")
-        self._host = parts.hostname
-        self._port = parts.port or DEFAULT_PORTS[parts.scheme]
-        self._base_path = parts.path
-        host_header = parts.netloc.rpartition("@")[2]
-        fixed = "".join(f"{name}: {value}\r\n" for name, value in FIXED_HEADERS.items())
-        self._fixed_head = f"Host: {host_header}\r\n{fixed}{_basic_auth_header(parts.netloc)}"
+        self._endpoint = endpoint = Endpoint(base_url)
+        self._host, self._port = endpoint.host, endpoint.port
         self._tls: ssl.SSLContext | None = None
-        if parts.scheme == "https":
+        if endpoint.tls:
             self._tls = tls_context or ConnectionSettings().tls_context()
         self._pool_maxsize = pool_maxsize
         self._idle: list[socket.socket] = []
@@ -192,7 +174,7 @@ class KeepAliveTransport:
         body: bytes | None,
         timeouts: Timeouts,
     ) -> Answer:
-        message = self._request(method, path, headers, body)
+        message = self._endpoint.request(method, path, headers, body)
         connection, reused = self._checkout(timeouts[0])
         while True:
             try:
@@ -215,50 +197,31 @@ class KeepAliveTransport:
 
     # -- one exchange ------------------------------------------------------------------------
 
-    def _request(
-        self, method: str, path: str, headers: Mapping[str, str], body: bytes | None
-    ) -> bytes:
-        head = f"{method} {self._base_path}{path} HTTP/1.1\r\n{self._fixed_head}"
-        head += f"{PROCESS_HEADER}: {os.getpid()}\r\n"
-        for name, value in headers.items():
-            if "\r" in value or "\n" in value:
-                raise ValueError(f"header {name} has a line break in its value")
-            head += f"{name}: {value}\r\n"
-        if body is None:
-            return (head + "\r\n").encode("latin-1")
-        return (head + f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
-
     def _exchange(
         self, connection: _Connection, method: str, message: bytes, read_timeout: float
     ) -> Answer:
         sock = connection.sock
-        answer: http.client.HTTPResponse | None = None
+        parser = AnswerParser(method)
         doing = "sending the request"
         try:
             if sock.gettimeout() != read_timeout:
                 sock.settimeout(read_timeout)
             sock.sendall(message)
             doing = "reading the response"
-            # http.client's reader of an answer, used as HTTPConnection.getresponse() uses it.
-            answer = http.client.HTTPResponse(sock, method=method)
-            answer.begin()
-            doing = "reading the response body"
-            body = answer.read()
+            answer = _receive(sock, parser)
         except BaseException as exc:
-            if answer is not None:
-                answer.close()  # its reader holds the socket open
             stale = isinstance(exc, STALE_CONNECTION_ERRORS)  # RemoteDisconnected is one
-            if stale and doing != "reading the response body":  # else the server did answer
+            if stale and not parser.started:  # else the server did answer
                 raise _StaleConnection(exc) from exc
             connection.close()
             if isinstance(exc, (OSError, http.client.HTTPException)):
                 raise _transfer_error(exc, doing) from exc
             raise
-        if answer.version < 11 or "close" in (answer.getheader("Connection") or "").lower():
-            connection.close()
-        else:
+        if answer.reusable:
             self._checkin(connection)
-        return Answer(answer.status, answer.reason, body)
+        else:
+            connection.close()
+        return Answer(answer.status, answer.reason, answer.body)
 
     # -- the pool ----------------------------------------------------------------------------
 
@@ -326,15 +289,15 @@ class _StaleConnection(Exception):
         self.cause = cause
 
 
-def _basic_auth_header(netloc: str) -> str:
-    """``Authorization: Basic ...`` for credentials written in the URL (``user:secret@host``),
-    as ``requests`` sends them: behind a basic-auth proxy every request needs them."""
-    userinfo, at, _ = netloc.rpartition("@")
-    if not at:
-        return ""
-    user, _, password = userinfo.partition(":")
-    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode())  # as 2.0.0
-    return f"Authorization: Basic {token.decode('ascii')}\r\n"
+def _receive(sock: socket.socket, parser: AnswerParser) -> ParsedAnswer:
+    """The answer, read from ``sock`` as it comes."""
+    while True:
+        data = sock.recv(RECEIVE_BYTES)
+        if not data:
+            return parser.closed()
+        answer = parser.feed(data)
+        if answer is not None:
+            return answer
 
 
 def _looks_open(sock: socket.socket) -> bool:

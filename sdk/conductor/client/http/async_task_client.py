@@ -1,12 +1,11 @@
-"""The HTTP client of async workers: polls and result deliveries over ``aiohttp``.
+"""The HTTP client of async workers: polls and result deliveries on the event loop.
 
 It speaks the same API as ``TaskClient`` (batch poll, ``update-v2`` with the fallback to
 ``POST /tasks``, token authentication, retries with the SDK's backoff) on one event loop: the
 requests and the meaning of the answers are shared with it (``conductor.client.http._task_api``,
-``conductor.client.http._auth``), the I/O is ``aiohttp``'s, with the same TLS and proxy
-settings (``conductor.client.http.connection_settings``).
-``aiohttp`` comes with the ``[async]`` extra: measured side by side at 100 requests in flight,
-it used about a fortieth of ``httpx``'s client CPU per request (see docs/benchmarks.md).
+``conductor.client.http._auth``), the I/O is the event loop's
+(``conductor.client.http._async_transport``: connections of its own, or ``aiohttp`` through a
+proxy), with the same TLS and proxy settings (``conductor.client.http.connection_settings``).
 
 Make it inside the event loop that uses it (the worker process's own loop).
 """
@@ -16,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections.abc import Callable
 
 from conductor.client.configuration.configuration import Configuration
+from conductor.client.http._async_transport import NoAnswer, async_transport_for
 from conductor.client.http._auth import AUTH_HEADER, TOKEN_PATH, AccessToken
 from conductor.client.http._backoff import Backoff
 from conductor.client.http._encoding import json_bytes, result_body
@@ -38,8 +37,7 @@ from conductor.client.http._task_api import (
     tasks_in,
     uri_label,
 )
-from conductor.client.http._transport import PROCESS_HEADER, USER_AGENT, Answer
-from conductor.client.http.connection_settings import ConnectionSettings
+from conductor.client.http._transport import Answer
 from conductor.client.http.errors import (
     ConductorApiError,
     answer_error,
@@ -83,26 +81,9 @@ class AsyncTaskClient:
     on_request: Callable[[str, str, str, float], None] | None = None
 
     def __init__(self, configuration: Configuration, *, pool_maxsize: int) -> None:
-        import aiohttp
-
         self.configuration = configuration
         self._base = configuration.server_api_url
-        settings = ConnectionSettings.of(configuration)
-        self._proxy = settings.proxy_url
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(
-                limit=pool_maxsize,
-                ssl=settings.tls_context() if self._base.startswith("https:") else True,
-            ),
-            headers={
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-                PROCESS_HEADER: str(os.getpid()),
-            },
-            timeout=aiohttp.ClientTimeout(
-                connect=configuration.connect_timeout, sock_read=configuration.read_timeout
-            ),
-        )
+        self._transport = async_transport_for(configuration, pool_maxsize=pool_maxsize)
         self._token = AccessToken(
             configuration.authentication_settings,
             configuration.auth_token_ttl_min * 60.0,
@@ -113,7 +94,7 @@ class AsyncTaskClient:
         self._delivery_backoff = Backoff("Delivering task results", logger)
 
     async def close(self) -> None:
-        await self._session.close()
+        await self._transport.close()
 
     # -- the API -----------------------------------------------------------------------------
 
@@ -247,33 +228,23 @@ class AsyncTaskClient:
         read_timeout: float | None,
         request: str,
     ) -> Answer:
-        import aiohttp
-
-        timeout = None
-        if read_timeout is not None:
-            timeout = aiohttp.ClientTimeout(
-                connect=self.configuration.connect_timeout, sock_read=read_timeout
-            )
+        configuration = self.configuration
+        timeouts = (
+            configuration.connect_timeout,
+            configuration.read_timeout if read_timeout is None else read_timeout,
+        )
         headers = {"Content-Type": JSON_CONTENT_TYPE} if data is not None else {}
         if token is not None:
             headers[AUTH_HEADER] = token
         try:
-            async with self._session.request(
-                method,
-                self._base + target,
-                data=data,
-                headers=headers,
-                timeout=timeout,
-                proxy=self._proxy,
-            ) as response:
-                return Answer(response.status, response.reason or "", await response.read())
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            return await self._transport.send(method, target, headers, data, timeouts)
+        except NoAnswer as error:
             raise no_answer_error(
-                repr(error),
+                error.cause,
                 request,
                 self._base,
-                timed_out=isinstance(error, asyncio.TimeoutError),
-                not_connected=isinstance(error, (aiohttp.ClientConnectorError, OSError)),
+                timed_out=error.timed_out,
+                not_connected=error.not_connected,
             ) from error
 
     async def _fetch_token(self, rejected: str | None = None) -> None:

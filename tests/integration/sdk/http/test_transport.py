@@ -9,6 +9,7 @@ sends go to ``/drop/...``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -19,6 +20,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -29,6 +31,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conductor.client.configuration.configuration import Configuration
+from conductor.client.http.async_task_client import AsyncTaskClient
 from conductor.client.http.models import TaskResult, TaskResultStatus
 from conductor.client.http.task_client import ConductorApiError, TaskClient
 
@@ -83,6 +86,17 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
             self.close_connection = True
             return
+        if path == "/not-http":
+            self.wfile.write(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+            self.close_connection = True
+            return
+        if path == "/interim":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\nX-Note: one\r\n\r\n")
+        if path == "/to-the-end":  # no length, no chunks: the body ends with the connection
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+            self.wfile.write(b"all of it " * 10_000)
+            self.close_connection = True
+            return
         self.send(path, body)
 
     def send_chunked(self, body: bytes) -> None:
@@ -95,9 +109,10 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
     def send(self, path: str, body: bytes) -> None:
-        content = json.dumps(
-            {"method": self.command, "target": self.path, "body": body.decode("utf-8")}
-        ).encode("utf-8")
+        echoed = {"method": self.command, "target": self.path, "body": body.decode("utf-8")}
+        if path == "/big":  # more than one read of the socket
+            echoed["padding"] = "x" * 300_000
+        content = json.dumps(echoed).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         if path == "/close":
@@ -361,7 +376,37 @@ def test_chunked_body_is_read_whole_and_the_connection_kept(local) -> None:
     assert len(local.connections) == 1
 
 
+def test_an_interim_answer_is_skipped_for_the_real_one(local) -> None:
+    with client_of(local, "interim") as client:
+        assert echo(client)["target"] == "/interim/tasks"
+        assert echo(client)["target"] == "/interim/tasks"
+    assert len(local.connections) == 1
+
+
+def test_a_large_answer_is_read_whole_and_the_connection_kept(local) -> None:
+    with client_of(local, "big") as client:
+        assert len(echo(client)["padding"]) == 300_000
+        assert len(echo(client)["padding"]) == 300_000
+    assert len(local.connections) == 1
+
+
+def test_a_body_without_a_length_is_read_to_the_end_and_the_connection_not_reused(local) -> None:
+    with client_of(local, "to-the-end") as client:
+        assert client.update(RESULT) == "all of it " * 10_000
+        client.update(RESULT)
+    assert len(local.connections) == 2
+
+
 # -- failures ----------------------------------------------------------------------------------
+
+
+def test_an_answer_that_is_not_http_is_an_error_and_the_request_is_not_resent(local) -> None:
+    with client_of(local) as client:
+        echo(client)
+    with client_of(local, "not-http") as client, pytest.raises(ConductorApiError) as raised:
+        echo(client)
+    assert raised.value.transient and raised.value.status is None
+    assert [r["target"] for r in local.requests] == ["/echo/tasks", "/not-http/tasks"]
 
 
 def test_slow_answer_is_a_read_timeout(local) -> None:
@@ -527,3 +572,95 @@ def test_no_authorization_header_without_credentials_in_the_url(local) -> None:
     with client_of(local) as client:
         client.poll("greet", worker_id="w1")
     assert "Authorization" not in local.requests[0]["headers"]
+
+
+# -- the async client's connections ------------------------------------------------------------
+
+
+def async_echoes(
+    server: LocalServer, behaviour: str = "echo", calls: int = 1, **settings: Any
+) -> list[Any]:
+    """``calls`` results sent by an ``AsyncTaskClient`` (``update_v2``) to ``/{behaviour}/...``,
+    one after the other on one event loop: what the server echoed of each (the answer's keys
+    that a Task does not name), or the error of a call that failed."""
+    configuration = Configuration(server_api_url=f"{server.url}/{behaviour}", **settings)
+
+    async def send_all() -> list[Any]:
+        client = AsyncTaskClient(configuration, pool_maxsize=4)
+        outcomes: list[Any] = []
+        try:
+            for _ in range(calls):
+                try:
+                    task = await client.update_v2(RESULT)
+                except ConductorApiError as error:
+                    outcomes.append(error)
+                    continue
+                outcomes.append(task.extra if task is not None else None)
+        finally:
+            await client.close()
+        return outcomes
+
+    return asyncio.run(send_all())
+
+
+def test_the_async_client_keeps_one_connection_for_many_calls(local) -> None:
+    echoed = async_echoes(local, calls=5)
+    assert [(e["method"], e["target"]) for e in echoed] == [("POST", "/echo/tasks/update-v2")] * 5
+    assert json.loads(echoed[0]["body"]) == RESULT.to_json()
+    assert len(local.connections) == 1
+    headers = local.requests[0]["headers"]
+    assert headers["User-Agent"] == "conductor-workers-python"
+    assert headers["X-Conductor-Process"] == str(os.getpid())
+
+
+def test_the_async_client_sends_again_only_what_the_server_cannot_have_taken(local) -> None:
+    # The keep-alive race (a reused connection closed without a byte of an answer): sent again
+    # on a new connection. A new connection closed so, or half an answer: an error, not resent.
+    second = async_echoes(local, "drop-if-reused", calls=2)[1]
+    assert second["target"] == "/drop-if-reused/tasks/update-v2"
+    assert [r["connection"] for r in local.requests] == [1, 1, 2]
+    for behaviour in ("drop", "partial", "not-http"):
+        (error,) = async_echoes(local, behaviour)
+        assert isinstance(error, ConductorApiError) and error.transient and error.status is None
+        assert [r["target"] for r in local.requests].count(f"/{behaviour}/tasks/update-v2") == 1
+
+
+def test_the_async_client_reads_every_form_of_answer(local) -> None:
+    assert len(async_echoes(local, "big")[0]["padding"]) == 300_000
+    assert async_echoes(local, "interim")[0]["target"] == "/interim/tasks/update-v2"
+    connections = len(local.connections)
+    async_echoes(local, "close", calls=2)  # the server says close: a new connection next time
+    assert len(local.connections) == connections + 2
+
+
+def test_the_async_client_times_out_a_slow_answer(local) -> None:
+    (error,) = async_echoes(local, "slow", read_timeout=0.2)
+    assert isinstance(error, ConductorApiError) and "timed out" in str(error)
+    assert error.transient and error.status is None
+
+
+def test_the_async_client_times_out_each_request_by_its_own_deadline(local) -> None:
+    # A long poll in flight (its deadline far off) does not delay a shorter request's timeout.
+    configuration = Configuration(server_api_url=f"{local.url}/slow", read_timeout=0.2)
+
+    async def scenario() -> float:
+        client = AsyncTaskClient(configuration, pool_maxsize=4)
+        poll = asyncio.ensure_future(client.batch_poll("t", worker_id="w1", timeout_ms=30_000))
+        try:
+            deadline = time.monotonic() + 10
+            while not local.requests and time.monotonic() < deadline:  # the poll reached it
+                await asyncio.wait({poll}, timeout=0.01)
+            started = time.monotonic()
+            with pytest.raises(ConductorApiError, match="timed out"):
+                await client.update_v2(RESULT)
+            return time.monotonic() - started
+        finally:
+            poll.cancel()
+            await asyncio.gather(poll, return_exceptions=True)
+            await client.close()
+
+    assert asyncio.run(scenario()) < 5.0  # 0.2 s, give or take a loaded machine
+    assert [r["target"].split("?")[0] for r in local.requests] == [
+        "/slow/tasks/poll/batch/t",
+        "/slow/tasks/update-v2",
+    ]

@@ -54,3 +54,22 @@ def test_a_task_due_before_the_next_look_wakes_the_watcher() -> None:
     schedule.started("slow", "w", 60)  # due at 148: no need to wake it
     schedule.started("fast", "w", 1)  # due at 100.8
     assert woken == ["woken", "woken"]
+
+
+def test_short_tasks_back_to_back_do_not_wake_the_watcher_each_time() -> None:
+    clock = Clock()
+    schedule = LeaseSchedule(False, clock)
+    woken: list[str] = []
+    schedule.on_earlier_due = lambda: woken.append("woken")
+    schedule.started("t1", "w", 60)  # wakes the sleeping watcher...
+    schedule.finished("t1")
+    clock.now = 100.5
+    assert schedule.due().next_check == 101.5  # ...which finds none running, and looks again
+    for number in range(2, 100):  # tasks that end before the watcher looks: no more wake-ups
+        schedule.started(f"t{number}", "w", 60)
+        schedule.finished(f"t{number}")
+    assert woken == ["woken"]
+    clock.now = 102.0  # a second with no task started: it sleeps until the next one
+    assert schedule.due().next_check == float("inf")
+    schedule.started("later", "w", 60)
+    assert woken == ["woken", "woken"]
