@@ -594,11 +594,12 @@ class Decider:
         workflow.status = status
         workflow.reason_for_incompletion = reason
         workflow.end_time = workflow.update_time = self.now_ms()
-        workflow.output = self._output(workflow)
+        tasks = self.tasks_of(workflow)  # once: ending adds no task
+        workflow.output = self._output(workflow, tasks)
         if failed_task is not None:
             workflow.failed_task_id = failed_task.task_id
-        self._note_failed_tasks(workflow)
-        for task in self.tasks_of(workflow):
+        self._note_failed_tasks(workflow, tasks)
+        for task in tasks:
             if not task.is_terminal:
                 self.state.end_task(task, "CANCELED")
                 handler = self.runner(workflow, task.task_type)
@@ -612,10 +613,10 @@ class Decider:
         if workflow.parent_workflow_id:
             self._tell_parent(workflow)
 
-    def _note_failed_tasks(self, workflow: Workflow) -> None:
+    def _note_failed_tasks(self, workflow: Workflow, tasks: list[Task]) -> None:
         """WorkflowExecutorOps.completeWorkflow and terminateWorkflow: the names of the tasks
         that FAILED join the workflow's failed names (which keep those of earlier ends)."""
-        for task in self.tasks_of(workflow):
+        for task in tasks:
             if task.status in ("FAILED", "FAILED_WITH_TERMINAL_ERROR"):
                 workflow.failed_reference_task_names.add(task.reference_task_name)
                 workflow.failed_task_names.add(task.task_def_name)
@@ -658,12 +659,11 @@ class Decider:
         workflow.output = {**workflow.output, "conductor.failure_workflow": outcome}
 
     def workflow_output(self, workflow: Workflow) -> dict[str, Any]:
-        return self._output(workflow)
+        return self._output(workflow, self.tasks_of(workflow))
 
-    def _output(self, workflow: Workflow) -> dict[str, Any]:
+    def _output(self, workflow: Workflow, tasks: list[Task]) -> dict[str, Any]:
         """Conductor's ``updateWorkflowOutput``: a successful TERMINATE's output, else the
         definition's outputParameters, else the last task's output."""
-        tasks = self.tasks_of(workflow)
         for task in tasks:
             if task.task_type == "TERMINATE" and task.status == "COMPLETED":
                 return dict(task.output_data)
@@ -672,7 +672,7 @@ class Decider:
                 workflow.definition.output_parameters, expression_context(self.state, workflow)
             )
             return output
-        return copy.deepcopy(tasks[-1].output_data) if tasks else {}
+        return payloads.copy_payload(tasks[-1].output_data) if tasks else {}
 
     def _tell_parent(self, child: Workflow) -> None:
         parent = self.state.workflows.get(child.parent_workflow_id or "")

@@ -40,6 +40,8 @@ class Fields:
 
     def _get(self, key: str, kind: type, required: bool) -> Any:
         value = self.data.get(key)
+        if type(value) is kind:
+            return value  # the common case, checked first: every request reads several
         if value is None:
             if required:
                 raise invalid(self.where(key), "is required", None)
