@@ -101,10 +101,10 @@ class Fields:
         return value
 
     def choice(self, key: str, allowed: Iterable[str], *, default: str | None = None) -> Any:
-        allowed = list(allowed)
         value = self.data.get(key)
         if value is None:
             return default
+        allowed = allowed if isinstance(allowed, tuple) else list(allowed)
         if value not in allowed:
             raise malformed(self.where(key), f"must be one of {', '.join(allowed)}", value)
         return value
