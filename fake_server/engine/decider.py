@@ -292,7 +292,8 @@ class Decider:
         changed = False
         # Only tasks not yet settled can be acted on (see WorkflowTasks.unsettled): a pass
         # costs what is open, not every task the workflow ever had.
-        for task in workflow.tasks.unsettled():
+        unsettled = workflow.tasks.unsettled()
+        for task in unsettled:
             if task.retried or task.executed or task.status == "SKIPPED" or not task.is_terminal:
                 continue
             changed = True
@@ -306,7 +307,8 @@ class Decider:
                 self._terminate_by_task(workflow, task)
                 return True
             self.schedule(workflow, self._successors(workflow, task))
-        for task in workflow.tasks.unsettled():
+        # Nothing changed above: the open tasks are still those (the second pass of a decide).
+        for task in workflow.tasks.unsettled() if changed else unsettled:
             handler = self.runner(workflow, task.task_type)
             if handler is not None and not task.is_terminal and not task.retried:
                 changed = handler.execute(self, workflow, task) or changed
