@@ -216,13 +216,25 @@ def _lookup_with_path(prefix: str, reference: str) -> Any:
 def substitute_secrets(value: Any) -> Any:
     """``${workflow.secrets.NAME}`` replaced by ``CONDUCTOR_SECRET_NAME`` (null when unset):
     what a worker receives. Values without a secret are returned as they are."""
+    # A task's input is copied only when a secret is in it (a poll hands out most as they are).
     if isinstance(value, dict):
-        changed = {key: substitute_secrets(item) for key, item in value.items()}
-        same = all(changed[key] is item for key, item in value.items())
-        return value if same else changed
+        changed: dict[Any, Any] | None = None
+        for key, item in value.items():
+            substituted = substitute_secrets(item)
+            if substituted is not item:
+                if changed is None:
+                    changed = dict(value)
+                changed[key] = substituted
+        return value if changed is None else changed
     if isinstance(value, list):
-        items = [substitute_secrets(item) for item in value]
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+        items: list[Any] | None = None
+        for index, item in enumerate(value):
+            substituted = substitute_secrets(item)
+            if substituted is not item:
+                if items is None:
+                    items = list(value)
+                items[index] = substituted
+        return value if items is None else items
     if not isinstance(value, str) or "${" + SECRETS_PREFIX not in value:
         return value
     spans = [

@@ -74,6 +74,8 @@ class WorkflowTasks:
     def unsettled(self) -> list[Task]:
         """In scheduling order, every task the decider may still act on (to move on after
         it, to run it): all but those retried, and those that ended and were acted on."""
+        if not self._unsettled:
+            return []  # every task settled: the last pass of most decides
         if not self._unsettled_in_order:
             ordered = sorted(self._unsettled.values(), key=lambda t: self._place[t.task_id])
             self._unsettled = {task.task_id: task for task in ordered}
