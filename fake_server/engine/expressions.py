@@ -34,7 +34,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -216,25 +216,10 @@ def _lookup_with_path(prefix: str, reference: str) -> Any:
 def substitute_secrets(value: Any) -> Any:
     """``${workflow.secrets.NAME}`` replaced by ``CONDUCTOR_SECRET_NAME`` (null when unset):
     what a worker receives. Values without a secret are returned as they are."""
-    # A task's input is copied only when a secret is in it (a poll hands out most as they are).
     if isinstance(value, dict):
-        changed: dict[Any, Any] | None = None
-        for key, item in value.items():
-            substituted = substitute_secrets(item)
-            if substituted is not item:
-                if changed is None:
-                    changed = dict(value)
-                changed[key] = substituted
-        return value if changed is None else changed
+        return _with_secrets(value, value.items(), dict)
     if isinstance(value, list):
-        items: list[Any] | None = None
-        for index, item in enumerate(value):
-            substituted = substitute_secrets(item)
-            if substituted is not item:
-                if items is None:
-                    items = list(value)
-                items[index] = substituted
-        return value if items is None else items
+        return _with_secrets(value, enumerate(value), list)
     if not isinstance(value, str) or "${" + SECRETS_PREFIX not in value:
         return value
     spans = [
@@ -252,6 +237,21 @@ def substitute_secrets(value: Any) -> Any:
         parts += [value[position:start], "" if secret is None else str(secret)]
         position = end
     return "".join([*parts, value[position:]])
+
+
+def _with_secrets(
+    value: Any, items: Iterable[tuple[Any, Any]], make_copy: Callable[[Any], Any]
+) -> Any:
+    """``value`` (a map or a list, whose ``items`` are given) with secrets filled in its items;
+    copied only when one holds a secret (a poll hands out most inputs as they are)."""
+    changed = None
+    for key, item in items:
+        substituted = substitute_secrets(item)
+        if substituted is not item:
+            if changed is None:
+                changed = make_copy(value)
+            changed[key] = substituted
+    return value if changed is None else changed
 
 
 def unsupported_expressions(template: Any) -> list[str]:
