@@ -292,7 +292,8 @@ class Decider:
         changed = False
         # Only tasks not yet settled can be acted on (see WorkflowTasks.unsettled): a pass
         # costs what is open, not every task the workflow ever had.
-        for task in workflow.tasks.unsettled():
+        unsettled = workflow.tasks.unsettled()
+        for task in unsettled:
             if task.retried or task.executed or task.status == "SKIPPED" or not task.is_terminal:
                 continue
             changed = True
@@ -306,7 +307,8 @@ class Decider:
                 self._terminate_by_task(workflow, task)
                 return True
             self.schedule(workflow, self._successors(workflow, task))
-        for task in workflow.tasks.unsettled():
+        # Nothing changed above: the open tasks are still those (the second pass of a decide).
+        for task in workflow.tasks.unsettled() if changed else unsettled:
             handler = self.runner(workflow, task.task_type)
             if handler is not None and not task.is_terminal and not task.retried:
                 changed = handler.execute(self, workflow, task) or changed
@@ -594,11 +596,12 @@ class Decider:
         workflow.status = status
         workflow.reason_for_incompletion = reason
         workflow.end_time = workflow.update_time = self.now_ms()
-        workflow.output = self._output(workflow)
+        tasks = self.tasks_of(workflow)  # once: ending adds no task
+        workflow.output = self._output(workflow, tasks)
         if failed_task is not None:
             workflow.failed_task_id = failed_task.task_id
-        self._note_failed_tasks(workflow)
-        for task in self.tasks_of(workflow):
+        self._note_failed_tasks(workflow, tasks)
+        for task in tasks:
             if not task.is_terminal:
                 self.state.end_task(task, "CANCELED")
                 handler = self.runner(workflow, task.task_type)
@@ -612,10 +615,10 @@ class Decider:
         if workflow.parent_workflow_id:
             self._tell_parent(workflow)
 
-    def _note_failed_tasks(self, workflow: Workflow) -> None:
+    def _note_failed_tasks(self, workflow: Workflow, tasks: list[Task]) -> None:
         """WorkflowExecutorOps.completeWorkflow and terminateWorkflow: the names of the tasks
         that FAILED join the workflow's failed names (which keep those of earlier ends)."""
-        for task in self.tasks_of(workflow):
+        for task in tasks:
             if task.status in ("FAILED", "FAILED_WITH_TERMINAL_ERROR"):
                 workflow.failed_reference_task_names.add(task.reference_task_name)
                 workflow.failed_task_names.add(task.task_def_name)
@@ -658,12 +661,11 @@ class Decider:
         workflow.output = {**workflow.output, "conductor.failure_workflow": outcome}
 
     def workflow_output(self, workflow: Workflow) -> dict[str, Any]:
-        return self._output(workflow)
+        return self._output(workflow, self.tasks_of(workflow))
 
-    def _output(self, workflow: Workflow) -> dict[str, Any]:
+    def _output(self, workflow: Workflow, tasks: list[Task]) -> dict[str, Any]:
         """Conductor's ``updateWorkflowOutput``: a successful TERMINATE's output, else the
         definition's outputParameters, else the last task's output."""
-        tasks = self.tasks_of(workflow)
         for task in tasks:
             if task.task_type == "TERMINATE" and task.status == "COMPLETED":
                 return dict(task.output_data)
@@ -672,7 +674,7 @@ class Decider:
                 workflow.definition.output_parameters, expression_context(self.state, workflow)
             )
             return output
-        return copy.deepcopy(tasks[-1].output_data) if tasks else {}
+        return payloads.copy_payload(tasks[-1].output_data) if tasks else {}
 
     def _tell_parent(self, child: Workflow) -> None:
         parent = self.state.workflows.get(child.parent_workflow_id or "")

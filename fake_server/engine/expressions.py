@@ -34,7 +34,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -217,12 +217,9 @@ def substitute_secrets(value: Any) -> Any:
     """``${workflow.secrets.NAME}`` replaced by ``CONDUCTOR_SECRET_NAME`` (null when unset):
     what a worker receives. Values without a secret are returned as they are."""
     if isinstance(value, dict):
-        changed = {key: substitute_secrets(item) for key, item in value.items()}
-        same = all(changed[key] is item for key, item in value.items())
-        return value if same else changed
+        return _with_secrets(value, value.items(), dict)
     if isinstance(value, list):
-        items = [substitute_secrets(item) for item in value]
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+        return _with_secrets(value, enumerate(value), list)
     if not isinstance(value, str) or "${" + SECRETS_PREFIX not in value:
         return value
     spans = [
@@ -240,6 +237,21 @@ def substitute_secrets(value: Any) -> Any:
         parts += [value[position:start], "" if secret is None else str(secret)]
         position = end
     return "".join([*parts, value[position:]])
+
+
+def _with_secrets(
+    value: Any, items: Iterable[tuple[Any, Any]], make_copy: Callable[[Any], Any]
+) -> Any:
+    """``value`` (a map or a list, whose ``items`` are given) with secrets filled in its items;
+    copied only when one holds a secret (a poll hands out most inputs as they are)."""
+    changed = None
+    for key, item in items:
+        substituted = substitute_secrets(item)
+        if substituted is not item:
+            if changed is None:
+                changed = make_copy(value)
+            changed[key] = substituted
+    return value if changed is None else changed
 
 
 def unsupported_expressions(template: Any) -> list[str]:

@@ -11,6 +11,7 @@ workflow's input fails the start (a 500, no workflow created). Conductor moves a
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -25,6 +26,23 @@ MAX_WORKFLOW_INPUT_BYTES = 10240 * 1024
 MAX_EXPANSION = 8
 # One encoder: json.dumps with options builds a new one per call.
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def copy_payload(value: Any) -> Any:
+    """A deep copy of a JSON-like ``value``: its dicts and lists copied, the strings, numbers,
+    booleans and None in them shared (immutable), anything else deep-copied. A fraction of
+    ``copy.deepcopy``'s cost, which keeps a memo for shapes JSON cannot have."""
+    kind = type(value)
+    if kind is dict:
+        return {key: copy_payload(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_payload(item) for item in value]
+    if value is None or kind in _IMMUTABLE_SCALARS:
+        return value
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE_SCALARS = (str, int, float, bool)
 
 
 def payload_size(payload: dict[str, Any]) -> int:

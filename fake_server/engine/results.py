@@ -68,7 +68,8 @@ def apply_result(state: EngineState, result: Any, text_size: int | None = None) 
         raise _missing_status()
     now = state.now_ms()
     # Conductor indexes the first taskExecLogSizeLimit (10) logs of one update.
-    task.logs = task.logs + logs[:MAX_LOGS_PER_UPDATE]
+    if logs:  # most updates bring none: no new list then
+        task.logs = task.logs + logs[:MAX_LOGS_PER_UPDATE]
     task.update_time = now
     # Every field is taken from the result, absent ones included (they clear the old value).
     task.worker_id = worker_id
@@ -94,6 +95,8 @@ def apply_result(state: EngineState, result: Any, text_size: int | None = None) 
 
 def check_ids(workflow_id: str | None, task_id: str | None) -> None:
     """TaskResult's two @NotEmpty ids, checked together as Conductor's validation does."""
+    if workflow_id and task_id:
+        return  # every update but a broken one: no list of errors to build
     errors = [
         ValidationError(f"TaskResult.{field}", message, value)
         for field, value, message in (

@@ -55,5 +55,7 @@ def notify(state: EngineState, workflow: Workflow, event: str) -> None:
 def notify_end(state: EngineState, workflow: Workflow) -> None:
     """A workflow ended: ``completed`` or ``terminated`` (Conductor's terminateWorkflow serves
     every end without success), then ``finalized``."""
+    if not enabled(workflow):
+        return  # most definitions: no notification to build
     notify(state, workflow, "completed" if workflow.status == "COMPLETED" else "terminated")
     notify(state, workflow, "finalized")

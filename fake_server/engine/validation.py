@@ -40,6 +40,8 @@ class Fields:
 
     def _get(self, key: str, kind: type, required: bool) -> Any:
         value = self.data.get(key)
+        if type(value) is kind:
+            return value  # the common case, checked first: every request reads several
         if value is None:
             if required:
                 raise invalid(self.where(key), "is required", None)
@@ -99,10 +101,10 @@ class Fields:
         return value
 
     def choice(self, key: str, allowed: Iterable[str], *, default: str | None = None) -> Any:
-        allowed = list(allowed)
         value = self.data.get(key)
         if value is None:
             return default
+        allowed = allowed if isinstance(allowed, tuple) else list(allowed)
         if value not in allowed:
             raise malformed(self.where(key), f"must be one of {', '.join(allowed)}", value)
         return value

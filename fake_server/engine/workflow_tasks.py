@@ -74,18 +74,21 @@ class WorkflowTasks:
     def unsettled(self) -> list[Task]:
         """In scheduling order, every task the decider may still act on (to move on after
         it, to run it): all but those retried, and those that ended and were acted on."""
+        if not self._unsettled:
+            return []  # every task settled: the last pass of most decides
         if not self._unsettled_in_order:
             ordered = sorted(self._unsettled.values(), key=lambda t: self._place[t.task_id])
             self._unsettled = {task.task_id: task for task in ordered}
             self._unsettled_in_order = True
-        settled = [
-            task_id
-            for task_id, task in self._unsettled.items()
-            if task.retried or (task.executed and task.is_terminal)
+        # One walk: the decider asks several times per change, mostly with nothing settled.
+        open_tasks = [
+            task
+            for task in self._unsettled.values()
+            if not (task.retried or (task.executed and task.is_terminal))
         ]
-        for task_id in settled:
-            del self._unsettled[task_id]
-        return list(self._unsettled.values())
+        if len(open_tasks) != len(self._unsettled):
+            self._unsettled = {task.task_id: task for task in open_tasks}
+        return open_tasks
 
     def named(self, reference_name: str) -> list[Task]:
         """The tasks (attempts) with exactly that reference name, oldest first."""

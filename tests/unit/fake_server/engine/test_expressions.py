@@ -211,6 +211,18 @@ def test_secrets_stay_until_a_worker_gets_the_task(monkeypatch):
     assert substitute_secrets({"k": "${workflow.secrets.NOPE}"}) == {"k": None}
 
 
+def test_a_nested_secret_is_filled_in_a_copy_and_the_stored_input_keeps_it(monkeypatch):
+    monkeypatch.setenv("CONDUCTOR_SECRET_API_KEY", "s3cr3t")
+    stored = {"a": 1, "calls": [{"url": "x"}, {"auth": "${workflow.secrets.API_KEY}"}], "z": 2}
+    handed_out = substitute_secrets(stored)
+    assert handed_out == {"a": 1, "calls": [{"url": "x"}, {"auth": "s3cr3t"}], "z": 2}
+    assert list(handed_out) == ["a", "calls", "z"]
+    assert stored["calls"][1] == {"auth": "${workflow.secrets.API_KEY}"}
+    assert handed_out["calls"][0] is stored["calls"][0]  # what holds no secret is not copied
+    plain = {"n": [1, {"s": "text"}]}
+    assert substitute_secrets(plain) is plain
+
+
 def test_objects_and_lists_are_walked():
     """Mirrors ParametersUtils.replace: maps and lists are walked and every ${...} in them
     evaluated."""
