@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import orjson
+
 from fake_server.engine.errors import (
     BadRequestError,
     MalformedRequestError,
@@ -141,7 +143,17 @@ EMPTY = Reply(200)
 
 
 def json_reply(value: Any, status: int = 200) -> Reply:
-    return Reply(status, _ENCODER.encode(value).encode(), JSON)
+    return Reply(status, _encode(value), JSON)
+
+
+def _encode(value: Any) -> bytes:
+    """``value`` as compact JSON. orjson writes a task's JSON in a third of the standard
+    library's time (a worker's every answer carries one); what it refuses (an int beyond
+    64 bits, a key that is not a string) goes to the standard encoder."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return _ENCODER.encode(value).encode()
 
 
 def text_reply(value: str) -> Reply:

@@ -85,6 +85,17 @@ def test_a_json_body_is_read_in_any_of_json_s_encodings(engine, client, encoding
     assert engine.get_task(task["taskId"])["outputData"] == {"word": "café"}
 
 
+def test_an_output_the_fast_encoder_refuses_is_answered_intact(engine, client):
+    """An int beyond 64 bits (JSON has no limit; Jackson reads it as a BigInteger) and text
+    beyond ASCII come back as they were sent."""
+    engine.enqueue_tasks("a")
+    task = client.get("/api/tasks/poll/a?workerid=w").json
+    output = {"big": 2**70, "word": "café"}
+    client.post("/api/tasks", json=result(task, outputData=output))
+    answer = client.get(f"/api/tasks/{task['taskId']}")
+    assert json.loads(answer.data)["outputData"] == output
+
+
 def test_a_malformed_query_value_is_springs_500_with_the_fake_s_words_beside(client):
     """MethodArgumentTypeMismatchException, answered 500 by ApplicationExceptionMapper."""
     error = client.get("/api/tasks/poll/batch/a?count=many&timeout=x").json
