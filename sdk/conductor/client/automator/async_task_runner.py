@@ -16,8 +16,8 @@ runner); this module only runs it on an event loop. ``run()`` is a coroutine (2.
 ``asyncio.run(runner.run())``, or ``asyncio.ensure_future(runner.run())`` inside an
 application's loop, then ``await runner.stop()``.
 
-It needs ``aiohttp`` (the ``[async]`` extra); without it, the worker fails at start with the
-install command.
+Through a proxy it needs ``aiohttp`` (the ``[async]`` extra); without it, such a worker fails
+at start with the install command.
 """
 
 from __future__ import annotations
@@ -71,9 +71,9 @@ class AsyncTaskRunner:
         drain_timeout: float = DRAIN_TIMEOUT_SECONDS,
         held: HeldTasks | None = None,
     ) -> None:
-        require_aiohttp()
         self.worker = worker
         self.configuration = configuration or Configuration()
+        require_aiohttp(self.configuration)
         self.settings = settings or resolve_worker_settings(
             worker.get_task_definition_name(), worker.get_arguments()
         )

@@ -275,7 +275,7 @@ class TaskHandler:
         """Fails before anything starts when a worker could not run: a missing extra, or a
         worker that cannot be sent to its process."""
         if any(is_async_worker(worker) for worker, _ in plans):
-            require_aiohttp()
+            require_aiohttp(self.configuration)
         if self.metrics_settings is not None:
             prometheus.require_prometheus()
         if method not in ("fork", ISOLATION_THREAD):

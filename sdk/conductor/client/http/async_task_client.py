@@ -38,6 +38,7 @@ from conductor.client.http._task_api import (
     uri_label,
 )
 from conductor.client.http._transport import Answer
+from conductor.client.http.connection_settings import ConnectionSettings
 from conductor.client.http.errors import (
     ConductorApiError,
     answer_error,
@@ -53,17 +54,20 @@ INSTALL_HINT = "pip install 'conductor-workers[async]'"
 
 
 class AsyncClientUnavailableError(RuntimeError):
-    """An ``async def`` worker was started without ``aiohttp`` installed."""
+    """An ``async def`` worker was started to go through a proxy without ``aiohttp``."""
 
 
-def require_aiohttp() -> None:
-    """Fails with the install command when ``aiohttp`` is missing."""
+def require_aiohttp(configuration: Configuration) -> None:
+    """Fails with the install command when ``configuration`` sends requests through a proxy
+    (which async workers leave to ``aiohttp``) and ``aiohttp`` is missing."""
+    if not ConnectionSettings.of(configuration).proxy_url:
+        return  # the SDK's own connections: nothing to install
     try:
         import aiohttp  # noqa: F401
     except ImportError as error:
         raise AsyncClientUnavailableError(
-            f"async def workers need the aiohttp package, which is not installed: run "
-            f"{INSTALL_HINT}"
+            "async def workers going through a proxy (configuration.proxy, or the environment's "
+            f"for the server) need the aiohttp package, which is not installed: run {INSTALL_HINT}"
         ) from error
 
 

@@ -101,12 +101,24 @@ def test_async_workers_are_told_apart_from_sync_ones() -> None:
     assert not is_async_worker(Worker("c", lambda task: {}))
 
 
-def test_without_aiohttp_it_fails_at_start_with_the_install_command(monkeypatch) -> None:
+def test_without_aiohttp_a_worker_behind_a_proxy_fails_at_start_with_the_install_command(
+    monkeypatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "aiohttp", None)  # import aiohttp raises ImportError
+    configuration = Configuration(server_api_url="http://conductor.internal:8080/api")
+    configuration.proxy = "http://proxy.internal:3128"
     with pytest.raises(
         AsyncClientUnavailableError, match=r"pip install 'conductor-workers\[async\]'"
     ):
-        AsyncTaskRunner(Worker("a", slow_echo))
+        AsyncTaskRunner(Worker("a", slow_echo), configuration)
+
+
+def test_without_aiohttp_a_worker_without_a_proxy_runs(monkeypatch, server) -> None:
+    monkeypatch.setitem(sys.modules, "aiohttp", None)  # import aiohttp raises ImportError
+    [task_id] = server.enqueue("no_extra", input={"n": 1})
+    run_blocking(runner(server, Worker("no_extra", slow_echo)), burst=True)
+    [task] = server.wait_done([task_id], timeout=20)
+    assert task["outputData"]["n"] == 1
 
 
 async def double(task: Task) -> dict[str, int]:
