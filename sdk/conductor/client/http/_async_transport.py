@@ -34,6 +34,7 @@ from conductor.client.http._http11 import (
     AnswerParser,
     Endpoint,
     ParsedAnswer,
+    connect_failure,
 )
 from conductor.client.http._transport import STALE_CONNECTION_ERRORS, Answer, Timeouts
 from conductor.client.http.connection_settings import ConnectionSettings
@@ -183,15 +184,10 @@ class AsyncKeepAliveTransport:
                 ),
                 timeout,
             )
-        except TimeoutError as error:
-            message = f"connecting to {where} timed out ({timeout} s)"
-            raise NoAnswer(message, timed_out=True, not_connected=True) from error
-        except ssl.SSLError as error:
-            message = f"TLS with {where} failed: {error}"
-            raise NoAnswer(message, timed_out=False, not_connected=True) from error
-        except OSError as error:
-            message = f"cannot connect to {where}: {error}"
-            raise NoAnswer(message, timed_out=False, not_connected=True) from error
+        except OSError as error:  # TimeoutError and ssl.SSLError are OSErrors
+            message = connect_failure(error, where, timeout) or repr(error)
+            timed_out = isinstance(error, TimeoutError)
+            raise NoAnswer(message, timed_out=timed_out, not_connected=True) from error
         return connection
 
 

@@ -22,11 +22,19 @@ import base64
 import http.client
 import os
 import re
+import ssl
 from collections.abc import Mapping
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["FIXED_HEADERS", "PROCESS_HEADER", "AnswerParser", "Endpoint", "ParsedAnswer"]
+__all__ = [
+    "FIXED_HEADERS",
+    "PROCESS_HEADER",
+    "AnswerParser",
+    "Endpoint",
+    "ParsedAnswer",
+    "connect_failure",
+]
 
 USER_AGENT = "conductor-workers-python"
 # Headers every request carries. No compressed answers: a worker's answers are small.
@@ -83,6 +91,18 @@ class Endpoint:
         if body is None:
             return (head + "\r\n").encode("latin-1")
         return (head + f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
+
+
+def connect_failure(error: BaseException, where: str, timeout: float) -> str | None:
+    """What went wrong connecting to ``where`` (``host:port``), in the words of both
+    transports; None when ``error`` is not a failure to connect."""
+    if isinstance(error, TimeoutError):
+        return f"connecting to {where} timed out ({timeout} s)"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS with {where} failed: {error}"
+    if isinstance(error, OSError):
+        return f"cannot connect to {where}: {error}"
+    return None
 
 
 def _basic_auth_header(netloc: str) -> str:

@@ -3,8 +3,8 @@ the answers mean.
 
 Both clients build their requests and read the answers here, and do their own I/O
 (``TaskClient`` over ``conductor.client.http._transport``, ``AsyncTaskClient`` over
-``aiohttp``). Access tokens are ``conductor.client.http._auth``'s, errors
-``conductor.client.http.errors``'.
+``conductor.client.http._async_transport``). Access tokens are
+``conductor.client.http._auth``'s, errors ``conductor.client.http.errors``'.
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ from conductor.client.http._http11 import (
     AnswerParser,
     Endpoint,
     ParsedAnswer,
+    connect_failure,
 )
 from conductor.client.http.connection_settings import ConnectionSettings
 
@@ -257,14 +258,14 @@ class KeepAliveTransport:
         except BaseException as exc:
             if sock is not None:
                 sock.close()
+            message = connect_failure(exc, where, timeout)
+            if message is None:
+                raise
             if isinstance(exc, TimeoutError):
-                message = f"connecting to {where} timed out ({timeout} s)"
                 raise requests.ConnectTimeout(message) from exc
             if isinstance(exc, ssl.SSLError):
-                raise requests.exceptions.SSLError(f"TLS with {where} failed: {exc}") from exc
-            if isinstance(exc, OSError):
-                raise requests.ConnectionError(f"cannot connect to {where}: {exc}") from exc
-            raise
+                raise requests.exceptions.SSLError(message) from exc
+            raise requests.ConnectionError(message) from exc
         return _Connection(sock, generation)
 
 

@@ -1,6 +1,7 @@
 """How the SDK's clients reach the server: how its TLS certificate is checked, the client
 certificate, the proxy. ``TaskClient`` (``conductor.client.http._transport``) and
-``AsyncTaskClient`` (``aiohttp``) apply the same ``ConnectionSettings``.
+``AsyncTaskClient`` (``conductor.client.http._async_transport``) apply the same
+``ConnectionSettings``.
 
 They come from conductor-python 2.0.0's ``Configuration`` attributes, set after construction
 (``configuration.verify_ssl = False``):
