@@ -40,14 +40,20 @@ class _Mallinfo2(ctypes.Structure):
     ]
 
 
-def _load_mallinfo2() -> Any:
-    """glibc's ``mallinfo2``, or None (another C library, an older glibc, not Linux)."""
+def _libc() -> Any:
+    """The C library, or None (not Linux, or it cannot be loaded)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        function = libc.mallinfo2
-    except (OSError, AttributeError):
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
+def _load_mallinfo2() -> Any:
+    """glibc's ``mallinfo2``, or None (another C library, an older glibc, not Linux)."""
+    function = getattr(_libc(), "mallinfo2", None)
+    if function is None:
         return None
     function.restype = _Mallinfo2
     function.argtypes = []
@@ -74,11 +80,9 @@ def limit_c_heap_arenas() -> None:
     if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
         return
     os.environ["MALLOC_ARENA_MAX"] = str(ARENAS)  # read by a process started afresh
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(_M_ARENA_MAX, ARENAS)  # this process, and the ones it forks
-    except (OSError, AttributeError):
-        return
+    mallopt = getattr(_libc(), "mallopt", None)
+    if mallopt is not None:
+        mallopt(_M_ARENA_MAX, ARENAS)  # this process, and the ones it forks
 
 
 def figures() -> dict[str, Any]:
